@@ -1,0 +1,18 @@
+/** One security-relevant event. `when` is UTC with milliseconds. */
+export interface AuditEvent {
+  /** user id, `alert:<source>`, `worker`, `ingress` */
+  who: string;
+  /** e.g. `incident.opened`, `approval.granted`, `aws.iam.deactivate-key` */
+  what: string;
+  when: string;
+  /** source IP, Slack user, service */
+  where: string;
+  /** incident, step, justification */
+  why: { incident?: string; step?: string; justification?: string; reason?: string };
+  correlationId: string;
+  details?: Record<string, unknown>;
+}
+
+export interface AuditSink {
+  append(event: AuditEvent): Promise<void>;
+}

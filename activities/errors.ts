@@ -1,0 +1,44 @@
+import { ApplicationFailure } from '@temporalio/activity';
+
+/**
+ * Error names that retrying cannot fix. Everything else (throttling, 5xx, timeouts, network)
+ * is left to the Temporal retry policy. One place, so every activity classifies alike.
+ */
+const FINAL_ERROR_NAMES = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'NotFoundException',
+  'NotFound',
+  'WAFNonexistentItemException',
+  'ValidationError',
+  'ValidationException',
+  'InvalidParameterValue',
+  'InvalidInput',
+  'MalformedPolicyDocument',
+  'WAFInvalidParameterException',
+  'DisabledException',
+  'KMSInvalidStateException',
+  'InvalidArnException',
+]);
+
+export function isFinal(error: unknown): boolean {
+  const name = (error as { name?: string } | undefined)?.name;
+  return typeof name === 'string' && FINAL_ERROR_NAMES.has(name);
+}
+
+/** Rethrow `error`, marking it non-retryable when retrying cannot help. */
+export function classify(error: unknown, context: string): never {
+  if (error instanceof ApplicationFailure) throw error;
+  const err = error as Error;
+  const message = `${context}: ${err.name ?? 'Error'}: ${err.message ?? String(error)}`;
+  if (isFinal(error)) throw ApplicationFailure.nonRetryable(message, err.name);
+  throw ApplicationFailure.retryable(message, err.name ?? 'Error');
+}
+
+/** A failure the caller must not retry, with a type the workflow and UI can read. */
+export function finalFailure(message: string, type: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, type);
+}

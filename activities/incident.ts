@@ -1,0 +1,35 @@
+import type { Alert } from '../domain/alert';
+import type { PinnedRunbook } from '../domain/runbook';
+import { loadRunbooks, selectRunbook } from '../runbooks';
+import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from './plan';
+
+export interface IncidentActivityDeps {
+  runbooksDir: string;
+  approverGroups: Record<string, string[]>;
+  knownStepTypes: ReadonlySet<string>;
+  planners: Record<string, Planner>;
+}
+
+export interface PreparedIncident {
+  pinned: PinnedRunbook;
+  approverGroups: Record<string, string[]>;
+}
+
+export function createIncidentActivities(deps: IncidentActivityDeps) {
+  return {
+    /**
+     * Choose the runbook for the incident's first alert. Its content (and hash) goes into the
+     * incident's history, so editing the file later never changes a running incident.
+     */
+    async prepareIncident(alert: Alert): Promise<PreparedIncident> {
+      const pinned = selectRunbook(loadRunbooks(deps.runbooksDir, deps.knownStepTypes), alert);
+      return { pinned, approverGroups: deps.approverGroups };
+    },
+
+    /** Read current state and say what the step would change. Changes nothing. */
+    async planStep(input: PlanInput): Promise<Plan> {
+      const planner = deps.planners[input.type] ?? describeParams;
+      return sealPlan(input, await planner(input));
+    },
+  };
+}

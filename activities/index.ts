@@ -1,0 +1,28 @@
+import type { AuditSink } from './audit-sink';
+import { createIncidentActivities, type IncidentActivityDeps } from './incident';
+import type { Notifier } from './notifier';
+import { createNotifyActivities } from './notify';
+import { createWebhookActivities } from './webhook';
+
+export interface ActivityDeps extends IncidentActivityDeps {
+  notifier: Notifier;
+  audit: AuditSink;
+  fetch: typeof fetch;
+}
+
+/** Every activity the worker registers, built from injected clients and settings. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createIncidentActivities(deps),
+    ...createNotifyActivities(deps),
+    ...createWebhookActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;
+
+export type { AuditEvent, AuditSink } from './audit-sink';
+export type { Notifier, ApprovalAsk, Escalation } from './notifier';
+export { logNotifier } from './notifier';
+export type { StepInput, StepOutcome, Undo } from './step';
+export type { Plan, PlanInput, Planner } from './plan';

@@ -1,0 +1,58 @@
+import type { IncidentState } from '../domain/incident';
+
+/** An approval being asked for: what will change, who may approve, by when. */
+export interface ApprovalAsk {
+  incidentId: string;
+  incidentTitle: string;
+  stepId: string;
+  stepType: string;
+  plan: string[];
+  planHash: string;
+  group: string;
+  approvers: number;
+  requester: string;
+  /** the group mentioned after the first timeout, if any */
+  escalation?: string;
+}
+
+export interface Escalation {
+  incidentId: string;
+  group?: string;
+  stepId?: string;
+  message: string;
+}
+
+/**
+ * Where Tourniquet talks to people. Slack implements it; without Slack the log does, so
+ * Tourniquet still runs (approvals then come from the CLI).
+ */
+export interface Notifier {
+  /** post the incident's message, or update it in place */
+  announce(state: IncidentState): Promise<void>;
+  requestApproval(ask: ApprovalAsk): Promise<void>;
+  escalate(escalation: Escalation): Promise<void>;
+  /** a free-form message from a `notify` step */
+  post(incidentId: string, text: string): Promise<void>;
+}
+
+export interface LogLike {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+export function logNotifier(log: LogLike): Notifier {
+  return {
+    async announce(state) {
+      log.info({ incident: state.id, status: state.status, steps: state.steps.map((s) => `${s.id}:${s.status}`) }, 'incident');
+    },
+    async requestApproval(ask) {
+      log.warn({ incident: ask.incidentId, step: ask.stepId, group: ask.group, plan: ask.plan }, 'approval needed: tourniquet approve');
+    },
+    async escalate(escalation) {
+      log.warn({ incident: escalation.incidentId, step: escalation.stepId, group: escalation.group }, escalation.message);
+    },
+    async post(incidentId, text) {
+      log.info({ incident: incidentId }, text);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { IncidentState } from '../domain/incident';
+import type { AuditEvent, AuditSink } from './audit-sink';
+import type { ApprovalAsk, Escalation, Notifier } from './notifier';
+import type { StepInput, StepOutcome } from './step';
+
+export function createNotifyActivities(deps: { notifier: Notifier; audit: AuditSink }) {
+  return {
+    async announceIncident(state: IncidentState): Promise<void> {
+      await deps.notifier.announce(state);
+    },
+    async requestApproval(ask: ApprovalAsk): Promise<void> {
+      await deps.notifier.requestApproval(ask);
+    },
+    async escalate(escalation: Escalation): Promise<void> {
+      await deps.notifier.escalate(escalation);
+    },
+    /** Appends in order; a retried batch is harmless (the sink drops records it already has). */
+    async recordAudit(events: AuditEvent[]): Promise<void> {
+      for (const event of events) await deps.audit.append(event);
+    },
+    /** Step type `notify`: post a message (param `text`) to the incident's responders. */
+    async notify(input: StepInput): Promise<StepOutcome> {
+      const text = String(input.params.text ?? '');
+      await deps.notifier.post(input.incidentId, text);
+      return { summary: `notified responders` };
+    },
+  };
+}

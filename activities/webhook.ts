@@ -1,0 +1,29 @@
+import { finalFailure } from './errors';
+import type { StepInput, StepOutcome } from './step';
+
+/**
+ * Step type `webhook`: POST the incident and step to an HTTP endpoint (a SOAR, a ticketing
+ * system). 4xx is final; 5xx and network errors are retried by the step's retry policy.
+ * The Idempotency-Key header lets the receiver drop retried deliveries.
+ */
+export function createWebhookActivities(deps: { fetch: typeof fetch } = { fetch }) {
+  return {
+    async callWebhook(input: StepInput): Promise<StepOutcome> {
+      const url = input.params.url;
+      if (typeof url !== 'string' || !/^https?:\/\//.test(url)) {
+        throw finalFailure(`webhook step ${input.stepId}: param "url" must be an http(s) URL`, 'ValidationError');
+      }
+      const response = await deps.fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': `${input.incidentId}/${input.stepId}` },
+        body: JSON.stringify({ incident: input.incidentId, step: input.stepId, payload: input.params.payload ?? null }),
+        signal: AbortSignal.timeout(30_000),
+      });
+      if (response.status >= 400 && response.status < 500) {
+        throw finalFailure(`webhook ${new URL(url).host} answered ${response.status}`, 'WebhookRejected');
+      }
+      if (!response.ok) throw new Error(`webhook ${new URL(url).host} answered ${response.status}`);
+      return { summary: `webhook ${new URL(url).host} answered ${response.status}` };
+    },
+  };
+}

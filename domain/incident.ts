@@ -1,0 +1,104 @@
+import type { Alert } from './alert';
+import type { Severity } from './severity';
+
+export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'resolved', 'closed-no-action'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export type IncidentEvent = 'containment-started' | 'containment-finished' | 'resolve' | 'close-no-action';
+
+/** The lifecycle as a table: status × event → next status. Missing cells are illegal moves. */
+const TRANSITIONS: Record<IncidentStatus, Partial<Record<IncidentEvent, IncidentStatus>>> = {
+  open: { 'containment-started': 'containing', resolve: 'resolved', 'close-no-action': 'closed-no-action' },
+  containing: { 'containment-finished': 'contained', resolve: 'resolved' },
+  contained: { resolve: 'resolved' },
+  resolved: {},
+  'closed-no-action': {},
+};
+
+export function nextStatus(status: IncidentStatus, event: IncidentEvent): IncidentStatus | undefined {
+  return TRANSITIONS[status][event];
+}
+
+export function isTerminal(status: IncidentStatus): boolean {
+  return Object.keys(TRANSITIONS[status]).length === 0;
+}
+
+export type StepStatus =
+  | 'pending'
+  | 'awaiting-approval'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'denied'
+  | 'skipped'
+  | 'compensated';
+
+/** A compensation a responder may choose to run; offered, never automatic. */
+export interface Undo {
+  type: string;
+  params: Record<string, unknown>;
+  description: string;
+}
+
+export interface Approval {
+  by: string;
+  decision: 'approve' | 'deny';
+  justification: string;
+  at: string;
+  /** hash of the step's plan the approver saw; a changed plan voids the approval */
+  planHash: string;
+}
+
+export interface StepState {
+  id: string;
+  type: string;
+  status: StepStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  /** a short, PHI-free account of what the step did or why it failed */
+  summary?: string;
+  error?: string;
+  approvals: Approval[];
+  /** human-readable plan lines, shown to approvers */
+  plan?: string[];
+  planHash?: string;
+  /** set once the step succeeded and its effect can be undone */
+  undo?: Undo;
+}
+
+export interface TimelineEntry {
+  at: string;
+  kind: string;
+  message: string;
+  actor: string;
+}
+
+export interface RunbookRef {
+  id: string;
+  title: string;
+  contentHash: string;
+}
+
+export interface IncidentState {
+  id: string;
+  title: string;
+  severity: Severity;
+  status: IncidentStatus;
+  openedAt: string;
+  acknowledgedBy?: string;
+  resolvedAt?: string;
+  resolution?: string;
+  /** the first alert's observed time: MTTD = openedAt - observedAt */
+  firstObservedAt: string;
+  containedAt?: string;
+  /** who asked for this incident (a user for manual incidents, `alert:<source>` otherwise) */
+  requester: string;
+  runbook?: RunbookRef;
+  alerts: Alert[];
+  /** deliveries already attached, so retries of the same delivery attach once */
+  alertCount: number;
+  resolvedAlerts: number;
+  steps: StepState[];
+  escalated: boolean;
+  notes: number;
+}

@@ -1,0 +1,5 @@
+export * from './severity';
+export * from './alert';
+export * from './incident';
+export * from './runbook';
+export * from './approval';

@@ -1,0 +1,121 @@
+import type { Alert } from './alert';
+import type { Severity } from './severity';
+
+/** Durations in runbooks are Temporal-style strings: `30s`, `15m`, `2h`, `7d`. */
+export type DurationString = string;
+
+export interface ApprovalPolicy {
+  /** approver group (configuration maps groups to user ids) */
+  group: string;
+  /** distinct approvers needed: 2 is the two-person rule */
+  approvers: number;
+  /** after this, the request escalates to `escalateTo` */
+  timeout: DurationString;
+  escalateTo?: string;
+  /** after this (counted from the escalation), the step takes `onTimeout` */
+  finalTimeout: DurationString;
+  /** `proceed` is honoured only for critical incidents in runbooks with `autoContainment: true` */
+  onTimeout: 'deny' | 'proceed';
+}
+
+export interface RetrySpec {
+  maximumAttempts: number;
+  initialInterval: DurationString;
+}
+
+export interface RunbookStep {
+  id: string;
+  /** a registered step type (see workflows/steps.ts) */
+  type: string;
+  /** parameters; strings may reference the alert as `${alert.subject.principal}` */
+  with: Record<string, unknown>;
+  approval?: ApprovalPolicy;
+  timeout: DurationString;
+  retry: RetrySpec;
+  /** when true a failure is recorded and escalated, and the runbook goes on */
+  continueOnError: boolean;
+}
+
+/** Steps run in order; a group runs its steps in parallel. */
+export type RunbookEntry = { step: RunbookStep } | { parallel: RunbookStep[] };
+
+export interface MatchRule {
+  sources?: string[];
+  /** glob patterns (`*` matches anything) on the alert kind */
+  kinds?: string[];
+  minSeverity?: Severity;
+  /** label name → required value (`*` = present) */
+  labels?: Record<string, string>;
+}
+
+export interface Runbook {
+  id: string;
+  title: string;
+  description: string;
+  /** higher wins when several runbooks match */
+  priority: number;
+  match: MatchRule[];
+  /** the incident may involve PHI: start the breach-notification clock */
+  phi: boolean;
+  /** approval timeouts may proceed for critical severities */
+  autoContainment: boolean;
+  /** the group mentioned when a step fails and the incident escalates */
+  escalationGroup?: string;
+  steps: RunbookEntry[];
+}
+
+/** A runbook as pinned by a running incident: its content and the hash of its file. */
+export interface PinnedRunbook {
+  runbook: Runbook;
+  contentHash: string;
+  file: string;
+}
+
+export function stepsOf(runbook: Runbook): RunbookStep[] {
+  return runbook.steps.flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel));
+}
+
+const REFERENCE = /\$\{([a-zA-Z0-9_.]+)\}/g;
+
+function lookup(root: unknown, path: string): unknown {
+  let node: unknown = root;
+  for (const key of path.split('.')) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return node;
+}
+
+/**
+ * Resolve `${alert.…}` references in step parameters against the incident's alerts.
+ * A string that is exactly one reference takes the referenced value as is (so lists stay lists);
+ * a reference inside a longer string is stringified. Unknown references resolve to undefined /
+ * the empty string, and are reported so a plan can say what is missing.
+ */
+export function resolveParams(
+  params: Record<string, unknown>,
+  context: { alert: Alert; incident: { id: string; severity: Severity } },
+): { params: Record<string, unknown>; missing: string[] } {
+  const missing: string[] = [];
+  const resolveValue = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      const whole = /^\$\{([a-zA-Z0-9_.]+)\}$/.exec(value);
+      if (whole) {
+        const found = lookup(context, whole[1]!);
+        if (found === undefined) missing.push(whole[1]!);
+        return found;
+      }
+      return value.replace(REFERENCE, (_, path: string) => {
+        const found = lookup(context, path);
+        if (found === undefined) missing.push(path);
+        return found === undefined ? '' : String(found);
+      });
+    }
+    if (Array.isArray(value)) return value.map(resolveValue).filter((v) => v !== undefined).flat();
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveValue(v)]));
+    }
+    return value;
+  };
+  return { params: resolveValue(params) as Record<string, unknown>, missing };
+}

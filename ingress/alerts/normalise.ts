@@ -1,0 +1,50 @@
+import { createHash } from 'node:crypto';
+import type { Alert, AlertSource, AlertSubject } from '../../domain/alert';
+import type { Severity } from '../../domain/severity';
+
+/** What every source mapping produces; the shared part (ids, fingerprint) is added here. */
+export interface SourceAlert {
+  kind: string;
+  severity: Severity;
+  status: 'firing' | 'resolved';
+  title: string;
+  subject: AlertSubject;
+  labels: Record<string, string>;
+  observedAt?: string;
+  /** the source's own grouping key, if it has one */
+  sourceFingerprint?: string;
+  /** the source's own id for this alert occurrence, if it has one */
+  sourceId?: string;
+}
+
+const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\u0000')).digest('hex').slice(0, 32);
+
+/**
+ * The fingerprint names the incident: alerts about the same thing from the same source share it.
+ * Without a source fingerprint: kind + the subject's stable identifiers (not IPs, so an attack
+ * from many addresses stays one incident).
+ */
+export function fingerprintOf(source: AlertSource, a: SourceAlert): string {
+  if (a.sourceFingerprint) return hash(source, 'fp', a.sourceFingerprint);
+  const s = a.subject;
+  return hash(source, a.kind, s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '');
+}
+
+export function normalise(source: AlertSource, a: SourceAlert, rawRef: string, index: number, receivedAt: Date): Alert {
+  const fingerprint = fingerprintOf(source, a);
+  const observedAt = a.observedAt ? new Date(a.observedAt).toISOString() : receivedAt.toISOString();
+  return {
+    source,
+    kind: a.kind,
+    severity: a.severity,
+    status: a.status,
+    title: a.title,
+    subject: a.subject,
+    labels: a.labels,
+    observedAt,
+    fingerprint,
+    // A retried delivery has the same body (same rawRef) or the same source id: same delivery id.
+    deliveryId: a.sourceId ? hash(source, 'id', a.sourceId, a.status) : hash(rawRef, String(index)),
+    rawRef,
+  };
+}

@@ -1,0 +1,30 @@
+import type { Client } from '@temporalio/client';
+import { Hono } from 'hono';
+import { alertRoutes } from './alerts/route';
+import { errorResponse } from './errors';
+import type { RawPayloadStore } from './raw-store';
+
+export interface IngressDeps {
+  client: Client;
+  taskQueue: string;
+  rawStore: RawPayloadStore;
+  maxBodyBytes: number;
+}
+
+/** The ingress as a request → response function: testable in-process and served over HTTP. */
+export function createIngressApp(deps: IngressDeps): Hono {
+  const app = new Hono();
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.client.connection.withDeadline(Date.now() + 2_000, () => deps.client.workflowService.getSystemInfo({}));
+      return c.json({ ready: true });
+    } catch {
+      return c.json({ ready: false, reason: 'Temporal unreachable' }, 503);
+    }
+  });
+  app.route('/', alertRoutes(deps));
+  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError(errorResponse);
+  return app;
+}

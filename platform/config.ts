@@ -1,0 +1,128 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/**
+ * Configuration is read and validated once at start. Sources, later winning:
+ * built-in defaults, the YAML file named by TOURNIQUET_CONFIG (or ./tourniquet.yaml if present),
+ * then the environment variables listed in ENV_SETTINGS.
+ */
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+export const ConfigSchema = z.object({
+  dataDir: z.string().default('.data'),
+  runbooksDir: z.string().default('runbooks'),
+  temporal: z
+    .object({
+      /** host:port of an existing cluster or Temporal Cloud; unset = embedded dev server. */
+      address: z.string().min(1).optional(),
+      namespace: z.string().min(1).default('default'),
+      taskQueue: z.string().min(1).default('tourniquet'),
+      apiKey: z.string().min(1).optional(),
+      tls: z
+        .object({
+          serverName: z.string().optional(),
+          caPath: z.string().optional(),
+          certPath: z.string().optional(),
+          keyPath: z.string().optional(),
+        })
+        .optional(),
+      /** Embedded dev server ports (frontend gRPC and the web UI). */
+      embeddedPort: port.default(7233),
+      embeddedUiPort: port.default(8233),
+      /** Where links to the Temporal UI point. */
+      uiUrl: z.string().url().optional(),
+    })
+    .prefault({}),
+  ingress: z
+    .object({
+      host: z.string().default('127.0.0.1'),
+      port: port.default(8080),
+      maxBodyBytes: z.coerce.number().int().positive().default(256 * 1024),
+    })
+    .prefault({}),
+  /** Approver groups: group name → user ids (Slack user ids, or names used with the CLI). */
+  approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  log: z
+    .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
+    .prefault({}),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+/** Environment variable → dotted config path. */
+export const ENV_SETTINGS: Record<string, string> = {
+  TOURNIQUET_DATA_DIR: 'dataDir',
+  TOURNIQUET_RUNBOOKS_DIR: 'runbooksDir',
+  TEMPORAL_ADDRESS: 'temporal.address',
+  TEMPORAL_NAMESPACE: 'temporal.namespace',
+  TEMPORAL_TASK_QUEUE: 'temporal.taskQueue',
+  TEMPORAL_API_KEY: 'temporal.apiKey',
+  TEMPORAL_TLS_SERVER_NAME: 'temporal.tls.serverName',
+  TEMPORAL_TLS_CA_PATH: 'temporal.tls.caPath',
+  TEMPORAL_TLS_CERT_PATH: 'temporal.tls.certPath',
+  TEMPORAL_TLS_KEY_PATH: 'temporal.tls.keyPath',
+  TEMPORAL_UI_URL: 'temporal.uiUrl',
+  TOURNIQUET_TEMPORAL_PORT: 'temporal.embeddedPort',
+  TOURNIQUET_TEMPORAL_UI_PORT: 'temporal.embeddedUiPort',
+  TOURNIQUET_HOST: 'ingress.host',
+  TOURNIQUET_PORT: 'ingress.port',
+  TOURNIQUET_MAX_BODY_BYTES: 'ingress.maxBodyBytes',
+  TOURNIQUET_LOG_LEVEL: 'log.level',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Raw = Record<string, unknown>;
+
+function setPath(target: Raw, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Raw;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function envNameFor(path: string): string | undefined {
+  return Object.entries(ENV_SETTINGS).find(([, p]) => p === path)?.[0];
+}
+
+/** Parse and validate raw settings; errors name every offending setting (and its variable). */
+export function parseConfig(raw: unknown): Config {
+  const result = ConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const path = issue.path.join('.');
+    const env = envNameFor(path);
+    return `  ${path || '(root)'}${env ? ` (${env})` : ''}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Read the config file (if any) and the environment, and validate them together. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const file = env.TOURNIQUET_CONFIG ?? (existsSync(resolve(cwd, 'tourniquet.yaml')) ? 'tourniquet.yaml' : undefined);
+  let raw: Raw = {};
+  if (file) {
+    const path = resolve(cwd, file);
+    if (!existsSync(path)) throw new ConfigError(`TOURNIQUET_CONFIG: no such file ${path}`);
+    try {
+      raw = (parseYaml(readFileSync(path, 'utf8')) ?? {}) as Raw;
+    } catch (err) {
+      throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
+    }
+    if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}: expected a mapping of settings`);
+  }
+  for (const [name, path] of Object.entries(ENV_SETTINGS)) {
+    const value = env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+  return parseConfig(raw);
+}

@@ -1,0 +1,107 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import type { PinnedRunbook, Runbook } from '../domain/runbook';
+import { stepsOf } from '../domain/runbook';
+import { RunbookSchema } from './schema';
+
+export interface RunbookProblem {
+  file: string;
+  line: number;
+  field: string;
+  message: string;
+}
+
+export class RunbookError extends Error {
+  override name = 'RunbookError';
+  constructor(readonly problems: RunbookProblem[]) {
+    super(problems.map((p) => `${p.file}:${p.line}: ${p.field || '(runbook)'}: ${p.message}`).join('\n'));
+  }
+}
+
+function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number {
+  // Walk up the path until a node with a source range is found.
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = doc.getIn(path.slice(0, depth), true);
+    if (isNode(node) && node.range) return counter.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+/** Parse one runbook file's text; `knownStepTypes` rejects a step type nobody registered. */
+export function parseRunbook(file: string, text: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook {
+  const counter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    throw new RunbookError(
+      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, field: '', message: e.message.split('\n')[0]! })),
+    );
+  }
+  const result = RunbookSchema.safeParse(doc.toJS());
+  if (!result.success) {
+    throw new RunbookError(
+      result.error.issues.map((issue) => ({
+        file,
+        line: lineOf(doc, counter, issue.path as (string | number)[]),
+        field: issue.path.join('.'),
+        message: issue.message,
+      })),
+    );
+  }
+  const runbook: Runbook = result.data;
+  const problems: RunbookProblem[] = [];
+  const seen = new Set<string>();
+  runbook.steps.forEach((entry, index) => {
+    const steps = 'step' in entry ? [entry.step] : entry.parallel;
+    steps.forEach((step, inner) => {
+      const path = 'step' in entry ? ['steps', index] : ['steps', index, 'parallel', inner];
+      if (seen.has(step.id)) {
+        problems.push({ file, line: lineOf(doc, counter, [...path, 'id']), field: `${path.join('.')}.id`, message: `duplicate step id "${step.id}"` });
+      }
+      seen.add(step.id);
+      if (knownStepTypes && !knownStepTypes.has(step.type)) {
+        problems.push({
+          file,
+          line: lineOf(doc, counter, [...path, 'type']),
+          field: `${path.join('.')}.type`,
+          message: `unknown step type "${step.type}" (known: ${[...knownStepTypes].sort().join(', ')})`,
+        });
+      }
+    });
+  });
+  if (problems.length > 0) throw new RunbookError(problems);
+  const contentHash = createHash('sha256').update(text).digest('hex');
+  return { runbook, contentHash, file: basename(file) };
+}
+
+export function runbookFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => /\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
+}
+
+/** Load every runbook in a directory; all problems of all files are reported together. */
+export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook[] {
+  const loaded: PinnedRunbook[] = [];
+  const problems: RunbookProblem[] = [];
+  for (const file of runbookFiles(resolve(dir))) {
+    try {
+      loaded.push(parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes));
+    } catch (err) {
+      if (err instanceof RunbookError) problems.push(...err.problems);
+      else throw err;
+    }
+  }
+  const ids = new Map<string, string>();
+  for (const pinned of loaded) {
+    const other = ids.get(pinned.runbook.id);
+    if (other) problems.push({ file: pinned.file, line: 1, field: 'id', message: `runbook id "${pinned.runbook.id}" is also used by ${other}` });
+    ids.set(pinned.runbook.id, pinned.file);
+  }
+  if (problems.length > 0) throw new RunbookError(problems);
+  return loaded;
+}
+
+export { stepsOf };

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { SEVERITIES } from '../domain/severity';
+
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 15m, 2h or 7d');
+
+const identifier = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
+
+export const ApprovalPolicySchema = z
+  .object({
+    group: z.string().min(1),
+    approvers: z.number().int().min(1).max(5).default(1),
+    timeout: duration.default('15m'),
+    escalateTo: z.string().min(1).optional(),
+    finalTimeout: duration.default('1h'),
+    onTimeout: z.enum(['deny', 'proceed']).default('deny'),
+  })
+  .strict();
+
+export const StepSchema = z
+  .object({
+    id: identifier,
+    type: z.string().min(1),
+    with: z.record(z.string(), z.unknown()).default({}),
+    approval: ApprovalPolicySchema.optional(),
+    timeout: duration.default('5m'),
+    retry: z
+      .object({ maximumAttempts: z.number().int().min(1).max(100).default(5), initialInterval: duration.default('1s') })
+      .strict()
+      .prefault({}),
+    continueOnError: z.boolean().default(false),
+  })
+  .strict();
+
+const EntrySchema = z.union([
+  z.object({ parallel: z.array(StepSchema).min(2) }).strict(),
+  StepSchema.transform((step) => ({ step })),
+]);
+
+export const MatchRuleSchema = z
+  .object({
+    sources: z.array(z.string().min(1)).min(1).optional(),
+    kinds: z.array(z.string().min(1)).min(1).optional(),
+    minSeverity: z.enum(SEVERITIES).optional(),
+    labels: z.record(z.string(), z.string()).optional(),
+  })
+  .strict();
+
+export const RunbookSchema = z
+  .object({
+    id: identifier,
+    title: z.string().min(1),
+    description: z.string().default(''),
+    priority: z.number().int().default(0),
+    match: z.array(MatchRuleSchema).default([]),
+    phi: z.boolean().default(false),
+    autoContainment: z.boolean().default(false),
+    escalationGroup: z.string().min(1).optional(),
+    steps: z.array(EntrySchema).min(1),
+  })
+  .strict();

@@ -1,0 +1,89 @@
+/**
+ * `npm start`: the whole of Tourniquet in one process — the embedded Temporal dev server (unless
+ * TEMPORAL_ADDRESS names a cluster), the worker, and the HTTP ingress. TOURNIQUET_ROLE=worker or
+ * ingress runs one role only, for scaling them apart.
+ */
+import { resolve, join } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createIngressApp, listen, localRawStore } from '../ingress';
+import { ConfigError, loadConfig } from '../platform/config';
+import { createLogger } from '../platform/logger';
+import { connectClient, connectionOptions } from '../platform/temporal';
+import { activityDeps } from './activity-deps';
+import { startEmbeddedTemporal } from './embedded-temporal';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.log.level);
+  const role = process.env.TOURNIQUET_ROLE ?? 'all';
+  if (!['all', 'worker', 'ingress'].includes(role)) {
+    console.error(`TOURNIQUET_ROLE must be all, worker or ingress (got "${role}")`);
+    process.exit(2);
+  }
+  log.info({ dataDir: resolve(config.dataDir), runbooksDir: resolve(config.runbooksDir), role }, 'configuration loaded');
+
+  const cleanups: (() => Promise<void>)[] = [];
+  let address = config.temporal.address;
+  let uiUrl = config.temporal.uiUrl;
+  if (!address) {
+    const embedded = await startEmbeddedTemporal(config);
+    cleanups.unshift(embedded.shutdown);
+    address = embedded.address;
+    uiUrl ??= embedded.uiUrl;
+    log.info({ address, ui: uiUrl, db: join(resolve(config.dataDir), 'temporal.sqlite') }, `Temporal dev server up; UI at ${uiUrl}`);
+  }
+
+  let workerRun: Promise<void> | undefined;
+  if (role !== 'ingress') {
+    const connection = await NativeConnection.connect(connectionOptions(config, address));
+    const worker = await createWorker({ connection, config, activities: createActivities(activityDeps(config, log)) });
+    workerRun = worker.run();
+    cleanups.unshift(async () => {
+      worker.shutdown();
+      await workerRun;
+      await connection.close();
+    });
+    log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
+  }
+
+  if (role !== 'worker') {
+    const client = await connectClient(config, address);
+    const app = createIngressApp({
+      client,
+      taskQueue: config.temporal.taskQueue,
+      rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
+      maxBodyBytes: config.ingress.maxBodyBytes,
+    });
+    const server = await listen(app, config.ingress.host, config.ingress.port);
+    cleanups.unshift(server.close);
+    log.info({ url: server.url }, `ingress listening at ${server.url}`);
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    for (const cleanup of cleanups) await cleanup().catch((err) => log.error({ err }, 'shutdown step failed'));
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  if (workerRun) await workerRun.catch((err) => log.fatal({ err }, 'worker stopped'));
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

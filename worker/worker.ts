@@ -1,0 +1,23 @@
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Activities } from '../activities';
+import type { Config } from '../platform/config';
+import { createDataConverter } from '../platform/data-converter';
+
+export interface WorkerSetup {
+  connection: NativeConnection;
+  config: Config;
+  activities: Activities;
+  /** a prebuilt workflow bundle (tests build one once); otherwise workflows/ is bundled at start */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export async function createWorker({ connection, config, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
+  return Worker.create({
+    connection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.temporal.taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    activities,
+    dataConverter: createDataConverter(config),
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * The incident workflow's messages, declared once: ingress, Slack, CLI and dashboard import these,
+ * so names and payload types cannot drift. Imports only @temporalio/workflow and domain types.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { PinnedRunbook } from '../domain/runbook';
+import type { Alert } from '../domain/alert';
+import type { IncidentState, TimelineEntry } from '../domain/incident';
+
+export const INCIDENT_WORKFLOW = 'incidentWorkflow';
+
+export interface IncidentInput {
+  /** the workflow id, `incident/<fingerprint>` */
+  id: string;
+  /** who asked: a user for manual incidents, `alert:<source>` otherwise */
+  requester: string;
+  /** set when continuing as new: everything the previous run knew */
+  carried?: CarriedIncident;
+  /** continue as new past this many history events (the server's own suggestion also counts) */
+  historyLimit?: number;
+}
+
+export interface CarriedIncident {
+  state: IncidentState;
+  timeline: TimelineEntry[];
+  seenDeliveries: string[];
+  approverGroups: Record<string, string[]>;
+  pinned?: PinnedRunbook;
+}
+
+export interface Actor {
+  /** user id (Slack user id, or a name given to the CLI) */
+  by: string;
+}
+
+export interface ResolveRequest extends Actor {
+  reason: string;
+}
+
+export interface NoteRequest extends Actor {
+  text: string;
+}
+
+export interface ApprovalRequest extends Actor {
+  stepId: string;
+  justification: string;
+  /** the plan hash the approver was shown; a stale one is rejected */
+  planHash?: string;
+}
+
+/** Every alert is delivered by signalWithStart; a repeated delivery id is ignored. */
+export const alertSignal = defineSignal<[Alert]>('alert');
+
+export const stateQuery = defineQuery<IncidentState>('state');
+export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
+
+export const acknowledgeUpdate = defineUpdate<IncidentState, [Actor]>('acknowledge');
+export const resolveUpdate = defineUpdate<IncidentState, [ResolveRequest]>('resolve');
+export const addNoteUpdate = defineUpdate<number, [NoteRequest]>('addNote');
+export const approveUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('approve');
+export const denyUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('deny');
+
+/** Search attributes the incident keeps current, so listing uses Temporal visibility. */
+export const incidentStatusKey = defineSearchAttributeKey('TourniquetStatus', SearchAttributeType.KEYWORD);
+export const incidentSeverityKey = defineSearchAttributeKey('TourniquetSeverity', SearchAttributeType.KEYWORD);
+export const incidentRunbookKey = defineSearchAttributeKey('TourniquetRunbook', SearchAttributeType.KEYWORD);
+export const INCIDENT_SEARCH_ATTRIBUTE_KEYS = [incidentStatusKey, incidentSeverityKey, incidentRunbookKey];

@@ -1,0 +1,4 @@
+/** Every custom search attribute Tourniquet uses; the embedded server registers them at start. */
+import { INCIDENT_SEARCH_ATTRIBUTE_KEYS } from './definitions';
+
+export const SEARCH_ATTRIBUTE_KEYS = [...INCIDENT_SEARCH_ATTRIBUTE_KEYS];
