@@ -1,0 +1,95 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { createActivities, logNotifier, type ActivityDeps, type Activities } from '../../activities';
+import { parseConfig, type Config } from '../../platform/config';
+import { createDataConverter } from '../../platform/data-converter';
+import { DEV_SERVER_SQLITE_ARGS, devServerExecutable, timeSkippingServerExecutable } from '../../worker/temporal-cli';
+import { createWorker } from '../../worker/worker';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
+import { STEP_TYPE_NAMES } from '../../workflows/steps';
+import type { AuditEvent } from '../../activities/audit-sink';
+import { join } from 'node:path';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // already installed by an earlier test file in this process
+  }
+}
+
+export const RUNBOOKS_DIR = join(__dirname, '..', '..', 'runbooks');
+
+/** Settings for tests: defaults, plus whatever the test overrides. */
+export function testConfig(overrides: Record<string, unknown> = {}): Config {
+  return parseConfig({ dataDir: join(require('node:os').tmpdir(), `tq-${process.pid}-${Date.now()}`), ...overrides });
+}
+
+/** A real Temporal CLI dev server (in-memory SQLite), one per test file. */
+export async function startDevServer(config: Config = testConfig()): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: devServerExecutable(),
+      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+      extraArgs: DEV_SERVER_SQLITE_ARGS,
+      log: { format: 'pretty', level: 'error' },
+    },
+    client: { dataConverter: createDataConverter(config) },
+  });
+}
+
+/** Temporal's Java time-skipping test server, for days-long timers. */
+export async function startTimeSkippingServer(config: Config = testConfig()): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: timeSkippingServerExecutable() },
+    client: { dataConverter: createDataConverter(config) },
+  });
+}
+
+/** In-memory audit sink: tests read what the workflows appended. */
+export function memoryAudit(): { events: AuditEvent[]; append(event: AuditEvent): Promise<void> } {
+  const events: AuditEvent[] = [];
+  return { events, append: async (event) => void events.push(event) };
+}
+
+export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
+  const silent = { info: () => undefined, warn: () => undefined };
+  return {
+    runbooksDir: RUNBOOKS_DIR,
+    approverGroups: {},
+    knownStepTypes: STEP_TYPE_NAMES,
+    planners: {},
+    notifier: logNotifier(silent),
+    audit: memoryAudit(),
+    fetch,
+    ...overrides,
+  };
+}
+
+/** A worker on the test server, with the workflow bundle built once by the global setup. */
+export async function startWorker(
+  env: TestWorkflowEnvironment,
+  config: Config,
+  activities: Activities = createActivities(testActivityDeps()),
+): Promise<{ worker: Worker; stop(): Promise<void> }> {
+  const codePath = process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE;
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    config: { ...config, temporal: { ...config.temporal, namespace: env.namespace ?? 'default' } },
+    activities,
+    workflowBundle: codePath ? { codePath } : undefined,
+  });
+  const running = worker.run();
+  return {
+    worker,
+    stop: async () => {
+      worker.shutdown();
+      await running;
+    },
+  };
+}

@@ -1,0 +1,218 @@
+/**
+ * The incident lifecycle on a real Temporal dev server: repeated alerts make one incident, a
+ * failing step is recorded and escalated, approvals are validated, and resolve ends the incident.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { createActivities, type Escalation, type Notifier } from '../../activities';
+import { deliverAlert } from '../../ingress/incidents';
+import type { Config } from '../../platform/config';
+import { approveUpdate, resolveUpdate, stateQuery, timelineQuery, acknowledgeUpdate, denyUpdate } from '../../workflows/definitions';
+import { anAlert } from '../support/alerts';
+import { httpTarget } from '../support/http-target';
+import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+let env: TestWorkflowEnvironment;
+let config: Config;
+let stopWorker: () => Promise<void>;
+let target: Awaited<ReturnType<typeof httpTarget>>;
+const escalations: Escalation[] = [];
+const audit = memoryAudit();
+
+function recordingNotifier(): Notifier {
+  return {
+    announce: async () => undefined,
+    requestApproval: async () => undefined,
+    escalate: async (e) => void escalations.push(e),
+    post: async () => undefined,
+  };
+}
+
+function writeRunbooks(dir: string, url: string): void {
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
+  writeFileSync(
+    join(dir, 'notify-ok.yaml'),
+    `id: notify-ok
+title: Tell the SOAR
+match: [{ kinds: ["Ok*"] }]
+steps:
+  - id: call-soar
+    type: webhook
+    with: { url: "${url}/ok", payload: { principal: "\${alert.subject.principal}" } }
+`,
+  );
+  writeFileSync(
+    join(dir, 'failing.yaml'),
+    `id: failing
+title: A step that fails
+escalationGroup: security-leads
+match: [{ kinds: ["Broken*"] }]
+steps:
+  - id: call-broken
+    type: webhook
+    with: { url: "${url}/reject" }
+    retry: { maximumAttempts: 2, initialInterval: 100ms }
+  - id: never-reached
+    type: notify
+    with: { text: "unreachable" }
+`,
+  );
+  writeFileSync(
+    join(dir, 'gated.yaml'),
+    `id: gated
+title: A gated step
+match: [{ kinds: ["Gated*"] }]
+steps:
+  - id: risky
+    type: webhook
+    with: { url: "${url}/risky" }
+    approval: { group: responders, approvers: 2, timeout: 1h, finalTimeout: 1h }
+`,
+  );
+}
+
+beforeAll(async () => {
+  target = await httpTarget((path) => (path === '/reject' ? 400 : 200));
+  const runbooksDir = join(tmpdir(), `tq-runbooks-${process.pid}`);
+  writeRunbooks(runbooksDir, target.url);
+  config = testConfig({ runbooksDir });
+  env = await startDevServer(config);
+  const activities = createActivities(
+    testActivityDeps({ runbooksDir, notifier: recordingNotifier(), audit, approverGroups: { responders: ['U1', 'U2', 'U3'] } }),
+  );
+  stopWorker = (await startWorker(env, config, activities)).stop;
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+  await target?.close();
+});
+
+async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 200; i++) {
+    const value = await fn();
+    if (ok(value)) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('condition not reached');
+}
+
+test('repeated alerts and retried deliveries make one incident', async () => {
+  const first = anAlert({ kind: 'OkSignal' });
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, first);
+  await deliverAlert(env.client, config.temporal.taskQueue, first); // sender retry: same delivery
+  await deliverAlert(env.client, config.temporal.taskQueue, { ...first, deliveryId: 'second', severity: 'critical' });
+
+  const handle = env.client.workflow.getHandle(incidentId);
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
+  expect(state.alertCount).toBe(2);
+  expect(state.severity).toBe('critical');
+  expect(state.runbook?.id).toBe('notify-ok');
+  expect(state.runbook?.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  expect(state.steps).toEqual([expect.objectContaining({ id: 'call-soar', status: 'succeeded' })]);
+  expect(target.requests.filter((r) => r.path === '/ok')).toHaveLength(1);
+  expect(JSON.parse(target.requests.find((r) => r.path === '/ok')!.body).payload).toEqual({ principal: 'svc-export' });
+
+  const listed: string[] = [];
+  for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${incidentId}'` })) listed.push(wf.runId);
+  expect(listed).toHaveLength(1);
+
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'U1' }] });
+  const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'key rotated, false positive' }] });
+  expect(resolved.status).toBe('resolved');
+  const final = await handle.result();
+  expect(final.status).toBe('resolved');
+  expect(final.acknowledgedBy).toBe('U1');
+  const kinds = (await handle.query(timelineQuery)).map((t) => t.kind);
+  expect(kinds).toEqual(expect.arrayContaining(['alert.attached', 'incident.opened', 'step.succeeded', 'incident.acknowledged']));
+  expect(audit.events.some((e) => e.what === 'incident.status' && e.why.reason === 'key rotated, false positive')).toBe(true);
+});
+
+test('a failing step is recorded and escalated, never silently skipped', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'BrokenThing' }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.escalated);
+  expect(state.status).toBe('containing');
+  const [broken, after] = state.steps;
+  expect(broken).toMatchObject({ id: 'call-broken', status: 'failed' });
+  expect(broken!.error).toContain('answered 400');
+  expect(after).toBeUndefined(); // the runbook halted at the failure
+  // 4xx is final: one call, not retried.
+  expect(target.requests.filter((r) => r.path === '/reject')).toHaveLength(1);
+  expect(escalations).toContainEqual(expect.objectContaining({ incidentId, stepId: 'call-broken', group: 'security-leads' }));
+  await expect(handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'handled by hand' }] });
+  expect((await handle.result()).status).toBe('resolved');
+});
+
+test('an approval gate needs two distinct authorised approvers who did not request it', async () => {
+  const alert = anAlert({ kind: 'GatedThing' });
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, alert, 'U3');
+  const handle = env.client.workflow.getHandle(incidentId);
+  const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'awaiting-approval');
+  const planHash = waiting.steps[0]!.planHash!;
+  const approve = (by: string, hash = planHash) =>
+    handle.executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'contain it', planHash: hash }] });
+
+  await expect(approve('U9')).rejects.toThrow(WorkflowUpdateFailedError); // not in the group
+  await expect(approve('U3')).rejects.toThrow(WorkflowUpdateFailedError); // the requester
+  await expect(approve('U1', 'stale')).rejects.toThrow(WorkflowUpdateFailedError); // another plan
+  await approve('U1');
+  await expect(approve('U1')).rejects.toMatchObject({ cause: { message: expect.stringMatching(/already decided/) } }); // double click
+  let state = await handle.query(stateQuery);
+  expect(state.steps[0]!.status).toBe('awaiting-approval');
+  expect(target.requests.filter((r) => r.path === '/risky')).toHaveLength(0);
+
+  await approve('U2');
+  state = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
+  expect(state.steps[0]!.approvals.map((a) => a.by)).toEqual(['U1', 'U2']);
+  expect(target.requests.filter((r) => r.path === '/risky')).toHaveLength(1);
+  await expect(
+    handle.executeUpdate(denyUpdate, { args: [{ by: 'U1', stepId: 'risky', justification: 'late' }] }),
+  ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/not awaiting approval/) } });
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('an alert no runbook matches opens a triage incident', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'Unheard' }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
+  expect(state.runbook?.id).toBe('triage');
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'noise' }] });
+});
+
+test('a long-lived incident continues as new and keeps everything it knew', async () => {
+  const alert = anAlert({ kind: 'OkLong' });
+  const workflowId = `incident/${alert.fingerprint}`;
+  const handle = await env.client.workflow.signalWithStart('incidentWorkflow', {
+    workflowId,
+    taskQueue: config.temporal.taskQueue,
+    args: [{ id: workflowId, requester: 'alert:generic', historyLimit: 60 }],
+    signal: 'alert',
+    signalArgs: [alert],
+  });
+  await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
+  for (let i = 0; i < 40; i++) {
+    await deliverAlert(env.client, config.temporal.taskQueue, { ...alert, deliveryId: `storm-${i}` });
+  }
+  await deliverAlert(env.client, config.temporal.taskQueue, { ...alert, deliveryId: 'storm-3' }); // already seen
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.alertCount === 41);
+  // Continuing as new happens once the storm's side effects are flushed.
+  const latest = await waitFor(
+    () => env.client.workflow.getHandle(workflowId).describe(),
+    (d) => d.runId !== handle.signaledRunId,
+  );
+  expect(latest.status.name).toBe('RUNNING');
+  expect(state.steps[0]).toMatchObject({ id: 'call-soar', status: 'succeeded' });
+  expect(state.runbook?.id).toBe('notify-ok');
+  await new Promise((r) => setTimeout(r, 500));
+  expect((await handle.query(stateQuery)).alertCount).toBe(41);
+  await env.client.workflow.getHandle(workflowId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
