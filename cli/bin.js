@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// `npx tourniquet …`: runs the TypeScript CLI through tsx.
+require('tsx/cjs');
+require('./main.ts').run();

@@ -1,0 +1,35 @@
+/** `tourniquet`: the command line. Each command group lives in cli/commands/ and registers itself. */
+import { Command } from 'commander';
+import { ConfigError } from '../platform/config';
+import { cliContext, CliError, type CliContext } from './context';
+import { register as incidents } from './commands/incidents';
+
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents];
+
+export function buildProgram(): Command {
+  let context: CliContext | undefined;
+  const ctx = () => (context ??= cliContext());
+  const program = new Command('tourniquet').description('incident-response automation for healthcare APIs');
+  for (const register of COMMANDS) register(program, ctx);
+  return program;
+}
+
+export function run(argv: string[] = process.argv): void {
+  buildProgram()
+    .parseAsync(process.argv)
+    .then(() => process.exit(0))
+    .catch((err: unknown) => {
+      if (err instanceof CliError) {
+        console.error(`tourniquet: ${err.message}`);
+        process.exit(err.exitCode);
+      }
+      if (err instanceof ConfigError) {
+        console.error(err.message);
+        process.exit(2);
+      }
+      console.error(`tourniquet: ${(err as Error).message}`);
+      process.exit(1);
+    });
+}
+
+if (require.main === module) run();
