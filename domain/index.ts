@@ -3,3 +3,4 @@ export * from './alert';
 export * from './incident';
 export * from './runbook';
 export * from './approval';
+export * from './masking';
