@@ -2,9 +2,6 @@
  * The incident lifecycle on a real Temporal dev server: repeated alerts make one incident, a
  * failing step is recorded and escalated, approvals are validated, and resolve ends the incident.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
@@ -13,7 +10,8 @@ import type { Config } from '../../platform/config';
 import { approveUpdate, resolveUpdate, stateQuery, timelineQuery, acknowledgeUpdate, denyUpdate } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
-import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { lifecycleRunbooks, waitFor } from '../support/runbooks';
+import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -33,54 +31,9 @@ function recordingNotifier(): Notifier {
   };
 }
 
-function writeRunbooks(dir: string, url: string): void {
-  mkdirSync(dir, { recursive: true });
-  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
-  writeFileSync(
-    join(dir, 'notify-ok.yaml'),
-    `id: notify-ok
-title: Tell the SOAR
-match: [{ kinds: ["Ok*"] }]
-steps:
-  - id: call-soar
-    type: webhook
-    with: { url: "${url}/ok", payload: { principal: "\${alert.subject.principal}" } }
-`,
-  );
-  writeFileSync(
-    join(dir, 'failing.yaml'),
-    `id: failing
-title: A step that fails
-escalationGroup: security-leads
-match: [{ kinds: ["Broken*"] }]
-steps:
-  - id: call-broken
-    type: webhook
-    with: { url: "${url}/reject" }
-    retry: { maximumAttempts: 2, initialInterval: 100ms }
-  - id: never-reached
-    type: notify
-    with: { text: "unreachable" }
-`,
-  );
-  writeFileSync(
-    join(dir, 'gated.yaml'),
-    `id: gated
-title: A gated step
-match: [{ kinds: ["Gated*"] }]
-steps:
-  - id: risky
-    type: webhook
-    with: { url: "${url}/risky" }
-    approval: { group: responders, approvers: 2, timeout: 1h, finalTimeout: 1h }
-`,
-  );
-}
-
 beforeAll(async () => {
   target = await httpTarget((path) => (path === '/reject' ? 400 : 200));
-  const runbooksDir = join(tmpdir(), `tq-runbooks-${process.pid}`);
-  writeRunbooks(runbooksDir, target.url);
+  const runbooksDir = lifecycleRunbooks(target.url);
   config = testConfig({ runbooksDir });
   env = await startDevServer(config);
   const activities = createActivities(
@@ -94,15 +47,6 @@ afterAll(async () => {
   await env?.teardown();
   await target?.close();
 });
-
-async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 200; i++) {
-    const value = await fn();
-    if (ok(value)) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('condition not reached');
-}
 
 test('repeated alerts and retried deliveries make one incident', async () => {
   const first = anAlert({ kind: 'OkSignal' });

@@ -1,0 +1,102 @@
+/**
+ * Determinism guard: recorded incident histories must replay against the current workflow code.
+ * A change that alters the commands an old history expects fails here, before it can break
+ * incidents already running in production. Set RECORD_HISTORIES=1 to re-record the fixtures
+ * (only when a change is deliberately versioned).
+ */
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { createActivities } from '../../activities';
+import { deliverAlert } from '../../ingress/incidents';
+import { createDataConverter } from '../../platform/data-converter';
+import type { Config } from '../../platform/config';
+import { approveUpdate, resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { anAlert } from '../support/alerts';
+import { httpTarget } from '../support/http-target';
+import { lifecycleRunbooks, waitFor } from '../support/runbooks';
+import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+
+const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
+
+let env: TestWorkflowEnvironment;
+let config: Config;
+let stopWorker: () => Promise<void>;
+let target: Awaited<ReturnType<typeof httpTarget>>;
+const recorded: { name: string; history: temporal.api.history.v1.IHistory }[] = [];
+
+async function runIncident(name: string, kind: string, drive: (id: string) => Promise<void>): Promise<void> {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind }), 'U3');
+  const handle = env.client.workflow.getHandle(incidentId);
+  await drive(incidentId);
+  await handle.result();
+  recorded.push({ name, history: await handle.fetchHistory() });
+}
+
+beforeAll(async () => {
+  target = await httpTarget((path) => (path === '/reject' ? 400 : 200));
+  const runbooksDir = lifecycleRunbooks(target.url);
+  config = testConfig({ runbooksDir });
+  env = await startDevServer(config);
+  const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: { responders: ['U1', 'U2'] } }));
+  stopWorker = (await startWorker(env, config, activities)).stop;
+
+  const resolveWhen = async (id: string, ok: (s: Awaited<ReturnType<typeof query>>) => boolean) => {
+    await waitFor(() => query(id), ok);
+    await env.client.workflow.getHandle(id).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  };
+  const query = (id: string) => env.client.workflow.getHandle(id).query(stateQuery);
+  await runIncident('contained-then-resolved', 'OkReplay', (id) => resolveWhen(id, (s) => s.status === 'contained'));
+  await runIncident('failed-step-escalated', 'BrokenReplay', (id) => resolveWhen(id, (s) => s.escalated));
+  await runIncident('two-person-approval', 'GatedReplay', async (id) => {
+    const s = await waitFor(() => query(id), (st) => st.steps[0]?.status === 'awaiting-approval');
+    for (const by of ['U1', 'U2']) {
+      await env.client.workflow
+        .getHandle(id)
+        .executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'ok', planHash: s.steps[0]!.planHash }] });
+    }
+    await resolveWhen(id, (st) => st.status === 'contained');
+  });
+  if (process.env.RECORD_HISTORIES === '1') {
+    for (const { name, history } of recorded) {
+      writeFileSync(join(FIXTURES, `${name}.pb`), temporal.api.history.v1.History.encode(history).finish());
+    }
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+  await target?.close();
+});
+
+function replayOptions() {
+  return {
+    workflowBundle: { codePath: process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE! },
+    dataConverter: createDataConverter(config),
+  };
+}
+
+async function replayAll(histories: { name: string; history: unknown }[]): Promise<string[]> {
+  const failures: string[] = [];
+  const results = Worker.runReplayHistories(
+    replayOptions(),
+    histories.map(({ name, history }) => ({ workflowId: name, history: history as temporal.api.history.v1.IHistory })),
+  );
+  for await (const result of results) if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  return failures;
+}
+
+test('histories recorded just now replay', async () => {
+  expect(recorded).toHaveLength(3);
+  expect(await replayAll(recorded)).toEqual([]);
+});
+
+test('committed histories from earlier versions still replay', async () => {
+  const files = readdirSync(FIXTURES).filter((f) => f.endsWith('.pb'));
+  expect(files.length).toBeGreaterThanOrEqual(3);
+  const histories = files.map((f) => ({ name: f, history: temporal.api.history.v1.History.decode(readFileSync(join(FIXTURES, f))) }));
+  expect(await replayAll(histories)).toEqual([]);
+});
