@@ -1,0 +1,37 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../platform/config';
+
+test('defaults need no configuration at all', () => {
+  const config = loadConfig({}, mkdtempSync(join(tmpdir(), 'tq-cfg-')));
+  expect(config.temporal.address).toBeUndefined();
+  expect(config.temporal.taskQueue).toBe('tourniquet');
+  expect(config.ingress.port).toBe(8080);
+});
+
+test('environment variables override the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+  writeFileSync(join(dir, 'tourniquet.yaml'), 'ingress: { port: 9000 }\napproverGroups: { oncall: [U1] }\n');
+  const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal.internal:7233', TOURNIQUET_PORT: '9100' }, dir);
+  expect(config.ingress.port).toBe(9100);
+  expect(config.temporal.address).toBe('temporal.internal:7233');
+  expect(config.approverGroups).toEqual({ oncall: ['U1'] });
+});
+
+test.each([
+  [{ TOURNIQUET_PORT: 'eighty' }, /ingress\.port \(TOURNIQUET_PORT\)/],
+  [{ TOURNIQUET_PORT: '70000' }, /ingress\.port \(TOURNIQUET_PORT\)/],
+  [{ TOURNIQUET_LOG_LEVEL: 'loud' }, /log\.level \(TOURNIQUET_LOG_LEVEL\)/],
+  [{ TOURNIQUET_CONFIG: '/nonexistent/tourniquet.yaml' }, /TOURNIQUET_CONFIG: no such file/],
+])('a bad setting %j stops with a message naming it', (env, message) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+  expect(() => loadConfig(env, dir)).toThrow(ConfigError);
+  expect(() => loadConfig(env, dir)).toThrow(message);
+});
+
+test('a malformed config file is named', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+  writeFileSync(join(dir, 'tourniquet.yaml'), 'ingress: [unclosed\n');
+  expect(() => loadConfig({}, dir)).toThrow(/tourniquet\.yaml: not valid YAML/);
+});
