@@ -1,0 +1,116 @@
+/**
+ * The whole product as `npm start` runs it: embedded Temporal dev server (SQLite under the data
+ * directory, UI on), worker and ingress in one process. An alert sent to it shows up in
+ * `tourniquet incidents list` and in the Temporal UI, and survives a restart.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let env: NodeJS.ProcessEnv;
+let ingressUrl: string;
+let uiPort: number;
+
+async function start(): Promise<{ child: ChildProcess; logs: () => string }> {
+  const child = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  for (let i = 0; !out.includes('ingress listening'); i++) {
+    if (child.exitCode !== null || i > 600) throw new Error(`npm start did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, logs: () => out };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+async function cli(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env });
+  return stdout;
+}
+
+beforeAll(async () => {
+  const [port, temporalPort] = [await freePort(), await freePort()];
+  uiPort = await freePort();
+  env = {
+    ...process.env,
+    TOURNIQUET_DATA_DIR: mkdtempSync(join(tmpdir(), 'tq-start-')),
+    TOURNIQUET_PORT: String(port),
+    TOURNIQUET_TEMPORAL_PORT: String(temporalPort),
+    TOURNIQUET_TEMPORAL_UI_PORT: String(uiPort),
+    TOURNIQUET_LOG_LEVEL: 'info',
+  };
+  delete env.TEMPORAL_ADDRESS;
+  ingressUrl = `http://127.0.0.1:${port}`;
+});
+
+test('an alert sent to npm start shows in the CLI and the Temporal UI, and survives a restart', async () => {
+  let running = await start();
+  expect(running.logs()).toContain(`UI at http://127.0.0.1:${uiPort}`);
+  expect((await fetch(`${ingressUrl}/readyz`)).status).toBe(200);
+
+  const response = await fetch(`${ingressUrl}/alerts/generic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'StartCheck', severity: 'high', title: 'npm start check', subject: { principal: 'svc-a' } }),
+  });
+  expect(response.status).toBe(202);
+  const { incidents } = (await response.json()) as { incidents: string[] };
+  expect(incidents).toHaveLength(1);
+
+  let listed: { id: string; status: string }[] = [];
+  for (let i = 0; i < 100 && !listed.some((r) => r.id === incidents[0] && r.status === 'contained'); i++) {
+    listed = JSON.parse(await cli('incidents', 'list', '--json'));
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  expect(listed).toContainEqual(expect.objectContaining({ id: incidents[0], status: 'contained' }));
+  const shown = await cli('incidents', 'show', incidents[0]!);
+  expect(shown).toContain('triage');
+  expect(shown).toContain('incident.opened');
+
+  // The Temporal UI serves the same workflow through its API.
+  const ui = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows/${encodeURIComponent(incidents[0]!)}`);
+  expect(ui.status).toBe(200);
+  expect(await ui.text()).toContain('incidentWorkflow');
+
+  expect(await stop(running.child)).toBe(0);
+
+  // The SQLite file under the data directory keeps the incident across a restart.
+  running = await start();
+  listed = JSON.parse(await cli('incidents', 'list', '--json'));
+  expect(listed).toContainEqual(expect.objectContaining({ id: incidents[0] }));
+  expect(await stop(running.child)).toBe(0);
+}, 180_000);
+
+test('a bad setting stops the process with a message naming it', async () => {
+  const child = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], {
+    cwd: ROOT,
+    env: { ...env, TOURNIQUET_PORT: 'not-a-port' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  expect(code).toBe(2);
+  expect(err).toContain('ingress.port (TOURNIQUET_PORT)');
+}, 60_000);
