@@ -1,4 +1,4 @@
-import type { IncidentState } from '../domain/incident';
+import type { ChatMessageRef, IncidentState } from '../domain/incident';
 
 /** An approval being asked for: what will change, who may approve, by when. */
 export interface ApprovalAsk {
@@ -27,8 +27,11 @@ export interface Escalation {
  * Tourniquet still runs (approvals then come from the CLI).
  */
 export interface Notifier {
-  /** post the incident's message, or update it in place */
-  announce(state: IncidentState): Promise<void>;
+  /**
+   * Post the incident's message, or update it in place when `state.slack` names it. Returns the
+   * message's ref when there is one, for the workflow to remember across worker restarts.
+   */
+  announce(state: IncidentState): Promise<ChatMessageRef | undefined>;
   requestApproval(ask: ApprovalAsk): Promise<void>;
   escalate(escalation: Escalation): Promise<void>;
   /** a free-form message from a `notify` step */
@@ -44,6 +47,7 @@ export function logNotifier(log: LogLike): Notifier {
   return {
     async announce(state) {
       log.info({ incident: state.id, status: state.status, steps: state.steps.map((s) => `${s.id}:${s.status}`) }, 'incident');
+      return undefined;
     },
     async requestApproval(ask) {
       log.warn({ incident: ask.incidentId, step: ask.stepId, group: ask.group, plan: ask.plan }, 'approval needed: tourniquet approve');

@@ -1,12 +1,13 @@
-import type { IncidentState } from '../domain/incident';
+import type { ChatMessageRef, IncidentState } from '../domain/incident';
 import type { AuditEvent, AuditSink } from './audit-sink';
 import type { ApprovalAsk, Escalation, Notifier } from './notifier';
 import type { StepInput, StepOutcome } from './step';
 
 export function createNotifyActivities(deps: { notifier: Notifier; audit: AuditSink }) {
   return {
-    async announceIncident(state: IncidentState): Promise<void> {
-      await deps.notifier.announce(state);
+    /** Returns the message ref (if the notifier posts one) for the workflow to keep. */
+    async announceIncident(state: IncidentState): Promise<ChatMessageRef | undefined> {
+      return deps.notifier.announce(state);
     },
     async requestApproval(ask: ApprovalAsk): Promise<void> {
       await deps.notifier.requestApproval(ask);

@@ -101,4 +101,12 @@ export interface IncidentState {
   steps: StepState[];
   escalated: boolean;
   notes: number;
+  /** the incident's chat message, once posted, so every later announce edits it in place */
+  slack?: ChatMessageRef;
+}
+
+/** Where a posted chat message lives: enough to update it after a worker restart. */
+export interface ChatMessageRef {
+  channel: string;
+  ts: string;
 }

@@ -43,6 +43,33 @@ export const ConfigSchema = z.object({
       maxBodyBytes: z.coerce.number().int().positive().default(256 * 1024),
     })
     .prefault({}),
+  /**
+   * Slack ChatOps. Without a bot token Tourniquet runs without Slack (log notifier, CLI approvals).
+   * HTTP mode needs the signing secret (requests are verified); Socket Mode needs an app token.
+   */
+  slack: z
+    .object({
+      mode: z.enum(['http', 'socket']).default('http'),
+      botToken: z.string().min(1).optional(),
+      signingSecret: z.string().min(1).optional(),
+      appToken: z.string().min(1).optional(),
+      /** channel id where incident messages, approvals and escalations are posted */
+      channel: z.string().min(1).optional(),
+      command: z.string().regex(/^\/[a-z0-9_-]+$/, 'a slash command such as /ir').default('/ir'),
+      /** Web API base URL; only changed to point at a local stand-in */
+      apiUrl: z.string().url().optional(),
+    })
+    .prefault({})
+    .superRefine((slack, ctx) => {
+      if (!slack.botToken) return;
+      if (!slack.channel) ctx.addIssue({ code: 'custom', path: ['channel'], message: 'required when slack.botToken is set' });
+      if (slack.mode === 'http' && !slack.signingSecret) {
+        ctx.addIssue({ code: 'custom', path: ['signingSecret'], message: 'required in http mode (requests are verified with it)' });
+      }
+      if (slack.mode === 'socket' && !slack.appToken) {
+        ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'required in socket mode' });
+      }
+    }),
   /** Approver groups: group name → user ids (Slack user ids, or names used with the CLI). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   log: z
@@ -71,6 +98,13 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_PORT: 'ingress.port',
   TOURNIQUET_MAX_BODY_BYTES: 'ingress.maxBodyBytes',
   TOURNIQUET_LOG_LEVEL: 'log.level',
+  SLACK_BOT_TOKEN: 'slack.botToken',
+  SLACK_SIGNING_SECRET: 'slack.signingSecret',
+  SLACK_APP_TOKEN: 'slack.appToken',
+  TOURNIQUET_SLACK_MODE: 'slack.mode',
+  TOURNIQUET_SLACK_CHANNEL: 'slack.channel',
+  TOURNIQUET_SLACK_COMMAND: 'slack.command',
+  SLACK_API_URL: 'slack.apiUrl',
 };
 
 export class ConfigError extends Error {

@@ -241,7 +241,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const announce = announceWanted;
       announceWanted = false;
       if (batch.length > 0) await acts.recordAudit(batch);
-      if (announce && state.alertCount > 0) await acts.announceIncident(state);
+      if (announce && state.alertCount > 0) {
+        const ref = await acts.announceIncident(state);
+        if (ref) state.slack = ref;
+      }
       flushing = false;
     }
   })();

@@ -1,0 +1,93 @@
+/**
+ * The Slack Notifier: one message per incident, posted once and then edited in place; approval
+ * requests with Approve / Deny buttons showing the exact plan; escalations mentioning the group.
+ * Every text goes through the builders in ingress/slack/blocks.ts, which mask PHI.
+ */
+import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
+import type { ChatMessageRef } from '../domain/incident';
+import { approvalMessage, escalationMessage, incidentMessage, safe, type UiLink } from '../ingress/slack/blocks';
+import { classify, finalFailure } from './errors';
+import type { Notifier } from './notifier';
+
+export interface SlackNotifierDeps {
+  client: WebClient;
+  /** channel id where incidents are posted */
+  channel: string;
+  approverGroups: Record<string, string[]>;
+  link: UiLink;
+}
+
+/** Slack errors retrying cannot fix: bad token, missing scope, unknown channel, bad blocks. */
+const FINAL_SLACK_ERRORS = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'missing_scope',
+  'channel_not_found',
+  'not_in_channel',
+  'is_archived',
+  'invalid_blocks',
+  'msg_too_long',
+]);
+
+/** A WebClient for the activities: Temporal's retry policy retries, not the client. */
+export function slackWebClient(token: string, apiUrl?: string): WebClient {
+  return new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+}
+
+async function call<T extends WebAPICallResult>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    const e = err as { code?: string; data?: { error?: string } };
+    const slackError = e.code === ErrorCode.PlatformError ? e.data?.error : undefined;
+    if (slackError && FINAL_SLACK_ERRORS.has(slackError)) throw finalFailure(`slack ${what}: ${slackError}`, 'SlackPlatformError');
+    return classify(err, `slack ${what}`);
+  }
+}
+
+export function slackNotifier(deps: SlackNotifierDeps): Notifier {
+  // Messages this process posted, so a retried first announce edits instead of posting twice.
+  const posted = new Map<string, ChatMessageRef>();
+  const members = (group?: string) => (group ? (deps.approverGroups[group] ?? []) : []);
+
+  async function postNew(text: string, blocks: ReturnType<typeof incidentMessage>['blocks'], threadOf?: string) {
+    const thread = threadOf ? posted.get(threadOf) : undefined;
+    const res = await call('chat.postMessage', () =>
+      deps.client.chat.postMessage({ channel: deps.channel, text, blocks, thread_ts: thread?.ts, unfurl_links: false }),
+    );
+    return { channel: res.channel ?? deps.channel, ts: res.ts ?? '' };
+  }
+
+  return {
+    async announce(state) {
+      const { text, blocks } = incidentMessage(state, deps.link);
+      const ref = state.slack ?? posted.get(state.id);
+      if (ref) {
+        await call('chat.update', () => deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
+        posted.set(state.id, ref);
+        return ref;
+      }
+      const created = await postNew(text, blocks);
+      posted.set(state.id, created);
+      return created;
+    },
+
+    async requestApproval(ask) {
+      // Top level, not in a thread: an approval must be seen.
+      const { text, blocks } = approvalMessage({ ...ask, members: members(ask.group) });
+      await postNew(text, blocks);
+    },
+
+    async escalate(escalation) {
+      const { text, blocks } = escalationMessage(escalation.message, escalation.group, members(escalation.group), escalation.incidentId);
+      await postNew(text, blocks);
+    },
+
+    async post(incidentId, text) {
+      const masked = safe(text);
+      await postNew(masked, [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }], incidentId);
+    },
+  };
+}

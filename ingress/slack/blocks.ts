@@ -1,0 +1,181 @@
+/**
+ * Block Kit builders for every Slack surface Tourniquet shows: the incident message, approval
+ * requests, escalations and the justification modal. Pure functions; every piece of incident text
+ * passes through maskText, so PHI in an alert title or a plan never reaches Slack.
+ */
+import type { KnownBlock, View } from '@slack/types';
+import type { IncidentState, StepState } from '../../domain/incident';
+import { maskText } from '../../domain/masking';
+
+export const APPROVE_ACTION = 'tourniquet.approve';
+export const DENY_ACTION = 'tourniquet.deny';
+export const JUSTIFY_VIEW = 'tourniquet.justify';
+export const JUSTIFICATION_BLOCK = 'justification';
+export const JUSTIFICATION_INPUT = 'text';
+
+export interface SlackMessage {
+  /** the notification / fallback text */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+/** What an Approve / Deny button stands for: one step of one incident, under one plan. */
+export interface ApprovalTarget {
+  incidentId: string;
+  stepId: string;
+  planHash: string;
+}
+
+/** The modal's memory between the click and the submission (Slack echoes it back). */
+export interface JustificationContext extends ApprovalTarget {
+  decision: 'approve' | 'deny';
+  /** where the click happened, for an ephemeral answer if the decision is rejected */
+  channel?: string;
+}
+
+export interface UiLink {
+  uiUrl: string;
+  namespace: string;
+}
+
+/** Slack mrkdwn treats &, < and > as markup; user text must not inject mentions or links. */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Masked and escaped: the only way incident text enters a Slack message. */
+export function safe(text: string): string {
+  return escapeMrkdwn(maskText(text));
+}
+
+/** A Slack user id becomes a mention; any other name (a CLI user) stays plain text. */
+export function mention(user: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : safe(user);
+}
+
+export function workflowUrl(link: UiLink, workflowId: string): string {
+  return `${link.uiUrl.replace(/\/$/, '')}/namespaces/${encodeURIComponent(link.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+}
+
+const STEP_ICON: Record<StepState['status'], string> = {
+  pending: ':white_circle:',
+  'awaiting-approval': ':hourglass_flowing_sand:',
+  running: ':arrow_forward:',
+  succeeded: ':white_check_mark:',
+  failed: ':x:',
+  denied: ':no_entry_sign:',
+  skipped: ':fast_forward:',
+  compensated: ':leftwards_arrow_with_hook:',
+};
+
+function stepLine(step: StepState): string {
+  const detail = step.error ?? step.summary;
+  const decisions = step.approvals.map(
+    (a) => `${a.decision === 'approve' ? 'approved' : 'denied'} by ${mention(a.by)} (“${safe(a.justification)}”)`,
+  );
+  return [`${STEP_ICON[step.status]} *${safe(step.id)}* — ${step.status}${detail ? `: ${safe(detail)}` : ''}`, ...decisions.map((d) => `      ${d}`)].join('\n');
+}
+
+/** The incident's one message, rebuilt from state on every change and edited in place. */
+export function incidentMessage(state: IncidentState, link: UiLink): SlackMessage {
+  const title = safe(state.title || state.id);
+  const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
+  const facts = [
+    `*Status:* ${state.status}${state.escalated ? ' (escalated)' : ''}`,
+    `*Severity:* ${state.severity}`,
+    `*Runbook:* ${state.runbook ? safe(state.runbook.id) : '—'}`,
+    `*Alerts:* ${state.alertCount}`,
+    `*Requested by:* ${state.requester.startsWith('alert:') ? safe(state.requester) : mention(state.requester)}`,
+    `*Acknowledged by:* ${state.acknowledgedBy ? mention(state.acknowledgedBy) : '—'}`,
+  ];
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${title}*\n\`${safe(state.id)}\`` } },
+    { type: 'section', fields: facts.map((text) => ({ type: 'mrkdwn' as const, text })) },
+  ];
+  if (current) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Current step:* ${safe(current.id)} (${current.status})` } });
+  if (state.steps.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: state.steps.map(stepLine).join('\n').slice(0, 2900) } });
+  }
+  if (state.resolution) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Resolution:* ${safe(state.resolution)}` } });
+  blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${workflowUrl(link, state.id)}|Open in Temporal UI>` }] });
+  return { text: `[${state.severity}] ${title} — ${state.status}`, blocks };
+}
+
+export interface ApprovalMessageInput extends ApprovalTarget {
+  incidentTitle: string;
+  stepType: string;
+  plan: string[];
+  group: string;
+  approvers: number;
+  requester: string;
+  /** people to mention: the approver group's members */
+  members: string[];
+}
+
+/** An approval request: the exact plan, who may decide, and Approve / Deny buttons bound to the plan. */
+export function approvalMessage(ask: ApprovalMessageInput): SlackMessage {
+  const target: ApprovalTarget = { incidentId: ask.incidentId, stepId: ask.stepId, planHash: ask.planHash };
+  const value = JSON.stringify(target);
+  const plan = ask.plan.map((line) => safe(line)).join('\n').slice(0, 2800);
+  const who = ask.members.length > 0 ? ask.members.map(mention).join(' ') : `group ${safe(ask.group)}`;
+  const needs = ask.approvers > 1 ? `${ask.approvers} distinct approvers` : 'one approver';
+  return {
+    text: `Approval needed: ${safe(ask.stepId)} on ${safe(ask.incidentTitle)}`,
+    blocks: [
+      {
+        type: 'section',
+        text: {
+          type: 'mrkdwn',
+          text: `:lock: *Approval needed* for step *${safe(ask.stepId)}* (${safe(ask.stepType)}) of *${safe(ask.incidentTitle)}*\n${who}: ${needs} from *${safe(ask.group)}*; the requester may not approve.`,
+        },
+      },
+      { type: 'section', text: { type: 'mrkdwn', text: `*It will do exactly this:*\n\`\`\`${plan}\`\`\`` } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `plan ${ask.planHash.slice(0, 12)} · \`${safe(ask.incidentId)}\`` }] },
+      {
+        type: 'actions',
+        block_id: 'approval',
+        elements: [
+          { type: 'button', action_id: APPROVE_ACTION, style: 'primary', text: { type: 'plain_text', text: 'Approve' }, value },
+          { type: 'button', action_id: DENY_ACTION, style: 'danger', text: { type: 'plain_text', text: 'Deny' }, value },
+        ],
+      },
+    ],
+  };
+}
+
+export function escalationMessage(message: string, group: string | undefined, members: string[], incidentId: string): SlackMessage {
+  const who = members.length > 0 ? members.map(mention).join(' ') : group ? `group ${safe(group)}` : 'responders';
+  const text = `:rotating_light: *Escalation*${group ? ` to *${safe(group)}*` : ''} ${who}: ${safe(message)}`;
+  return {
+    text: `Escalation: ${safe(message)}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${safe(incidentId)}\`` }] },
+    ],
+  };
+}
+
+/** The modal asking for a justification; the decision happens when it is submitted. */
+export function justificationModal(context: JustificationContext): View {
+  const verb = context.decision === 'approve' ? 'Approve' : 'Deny';
+  return {
+    type: 'modal',
+    callback_id: JUSTIFY_VIEW,
+    private_metadata: JSON.stringify(context),
+    title: { type: 'plain_text', text: `${verb} step` },
+    submit: { type: 'plain_text', text: verb },
+    close: { type: 'plain_text', text: 'Cancel' },
+    blocks: [
+      {
+        type: 'section',
+        text: { type: 'mrkdwn', text: `${verb} *${safe(context.stepId)}* of \`${safe(context.incidentId)}\` (plan ${context.planHash.slice(0, 12)})` },
+      },
+      {
+        type: 'input',
+        block_id: JUSTIFICATION_BLOCK,
+        label: { type: 'plain_text', text: 'Justification (kept with the decision)' },
+        element: { type: 'plain_text_input', action_id: JUSTIFICATION_INPUT, multiline: true, min_length: 3 },
+      },
+    ],
+  };
+}
