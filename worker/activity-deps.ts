@@ -1,5 +1,7 @@
 import { logNotifier, type ActivityDeps } from '../activities';
 import { fileAuditSink } from '../activities/file-audit-sink';
+import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
+import { uiLinkFor } from '../ingress/slack/blocks';
 import { join, resolve } from 'node:path';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -12,8 +14,20 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     approverGroups: config.approverGroups,
     knownStepTypes: STEP_TYPE_NAMES,
     planners: {},
-    notifier: logNotifier(log),
+    notifier: notifierFor(config, log),
     audit: fileAuditSink(join(resolve(config.dataDir), 'audit.log')),
     fetch,
   };
+}
+
+/** Slack when a bot token is configured; otherwise the log (approvals then come from the CLI). */
+function notifierFor(config: Config, log: Logger) {
+  const { botToken, channel, apiUrl } = config.slack;
+  if (!botToken || !channel) return logNotifier(log);
+  return slackNotifier({
+    client: slackWebClient(botToken, apiUrl),
+    channel,
+    approverGroups: config.approverGroups,
+    link: uiLinkFor(config.temporal),
+  });
 }

@@ -6,7 +6,9 @@
 import { resolve, join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { fileAuditSink } from '../activities/file-audit-sink';
 import { createIngressApp, listen, localRawStore } from '../ingress';
+import { startSlackIngress } from '../ingress/slack';
 import { ConfigError, loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
       rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
       maxBodyBytes: config.ingress.maxBodyBytes,
     });
-    const server = await listen(app, config.ingress.host, config.ingress.port);
+    const slack = await startSlackIngress(config, { client, audit: fileAuditSink(join(resolve(config.dataDir), 'audit.log')) }, log);
+    cleanups.unshift(slack.stop);
+    const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts);
     cleanups.unshift(server.close);
     log.info({ url: server.url }, `ingress listening at ${server.url}`);
   }

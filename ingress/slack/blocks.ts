@@ -179,3 +179,8 @@ export function justificationModal(context: JustificationContext): View {
     ],
   };
 }
+
+/** Where Temporal UI links point: the configured UI, else the embedded dev server's. */
+export function uiLinkFor(temporal: { uiUrl?: string; embeddedUiPort: number; namespace: string }): UiLink {
+  return { uiUrl: temporal.uiUrl ?? `http://127.0.0.1:${temporal.embeddedUiPort}`, namespace: temporal.namespace };
+}

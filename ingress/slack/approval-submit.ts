@@ -1,0 +1,55 @@
+import type { App } from '@slack/bolt';
+import { maskText } from '../../domain/masking';
+import { approveUpdate, denyUpdate } from '../../workflows/definitions';
+import { JUSTIFICATION_BLOCK, JUSTIFICATION_INPUT, JUSTIFY_VIEW, safe, type JustificationContext } from './blocks';
+import type { SlackDeps } from './deps';
+import { refusalReason } from './rejections';
+
+/**
+ * The justification modal submitted: deliver the decision as a Temporal update. The incident's
+ * validator decides (group, requester ≠ approver, duplicate, stale plan); a refusal changes
+ * nothing, is explained to the clicker alone, and is audited.
+ */
+export function register(app: App, deps: SlackDeps): void {
+  app.view(JUSTIFY_VIEW, async ({ ack, body, view, client }) => {
+    await ack();
+    const context = parseContext(view.private_metadata);
+    if (!context) return;
+    const user = body.user.id;
+    const justification = view.state.values[JUSTIFICATION_BLOCK]?.[JUSTIFICATION_INPUT]?.value?.trim() ?? '';
+    const update = context.decision === 'approve' ? approveUpdate : denyUpdate;
+    try {
+      await deps.client.workflow.getHandle(context.incidentId).executeUpdate(update, {
+        args: [{ by: user, stepId: context.stepId, justification, planHash: context.planHash }],
+        // A retried delivery of the same submission is the same update: Temporal answers it once.
+        updateId: `slack/${view.id}`,
+      });
+    } catch (err) {
+      const reason = refusalReason(err);
+      if (reason === undefined) throw err;
+      await deps.audit.append({
+        who: user,
+        what: `approval.rejected`,
+        when: new Date().toISOString(),
+        where: 'slack',
+        why: { incident: context.incidentId, step: context.stepId, justification: maskText(justification) },
+        correlationId: context.incidentId,
+        details: { decision: context.decision, reason, planHash: context.planHash },
+      });
+      const text = `:no_entry: Your ${context.decision === 'approve' ? 'approval' : 'denial'} of *${safe(context.stepId)}* was not recorded: ${safe(reason)}`;
+      if (context.channel) await client.chat.postEphemeral({ channel: context.channel, user, text });
+      else await client.chat.postMessage({ channel: user, text });
+    }
+  });
+}
+
+function parseContext(metadata: string): JustificationContext | undefined {
+  try {
+    const c = JSON.parse(metadata) as Partial<JustificationContext>;
+    if (typeof c.incidentId !== 'string' || typeof c.stepId !== 'string' || typeof c.planHash !== 'string') return undefined;
+    if (c.decision !== 'approve' && c.decision !== 'deny') return undefined;
+    return { incidentId: c.incidentId, stepId: c.stepId, planHash: c.planHash, decision: c.decision, channel: c.channel };
+  } catch {
+    return undefined;
+  }
+}

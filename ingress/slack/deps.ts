@@ -1,0 +1,14 @@
+import type { Client } from '@temporalio/client';
+import type { AuditSink } from '../../activities/audit-sink';
+import type { UiLink } from './blocks';
+
+/** What the Slack listeners need: a Temporal client (their only way to act) and an audit sink. */
+export interface SlackDeps {
+  client: Client;
+  taskQueue: string;
+  /** the slash command's name, e.g. `/ir` */
+  command: string;
+  /** rejected approval attempts are audited here */
+  audit: AuditSink;
+  link: UiLink;
+}

@@ -1,0 +1,143 @@
+/**
+ * The `/ir` slash command's subcommands. Each does one Temporal call (start, query, update or a
+ * visibility listing) and returns the reply for the person who typed it. Replies mask PHI.
+ */
+import { createHash } from 'node:crypto';
+import type { Alert } from '../../domain/alert';
+import type { IncidentState } from '../../domain/incident';
+import { SEVERITIES, type Severity } from '../../domain/severity';
+import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { deliverAlert } from '../incidents';
+import { safe, workflowUrl } from './blocks';
+import type { SlackDeps } from './deps';
+import { incidentIdFromUser, refusalReason } from './rejections';
+
+export interface CommandInvocation {
+  user: string;
+  /** everything after the command name */
+  text: string;
+  /** unique per invocation: a declared incident is named after it, so a repeat cannot open two */
+  triggerId: string;
+  channel: string;
+}
+
+export interface Reply {
+  text: string;
+  /** visible to the channel (declare), otherwise only to the person who typed it */
+  inChannel?: boolean;
+}
+
+type Subcommand = (deps: SlackDeps, call: CommandInvocation, args: string) => Promise<Reply>;
+
+const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
+  declare: { usage: 'declare [--sev=<severity>] <title>', run: declare },
+  status: { usage: 'status [id]', run: status },
+  list: { usage: 'list', run: list },
+  ack: { usage: 'ack <id>', run: acknowledge },
+  resolve: { usage: 'resolve <id> <reason>', run: resolve },
+  clocks: { usage: 'clocks', run: clocks },
+  help: { usage: 'help', run: async (deps) => help(deps) },
+};
+
+export async function runIrCommand(deps: SlackDeps, call: CommandInvocation): Promise<Reply> {
+  const [name = 'help', ...rest] = call.text.trim().split(/\s+/);
+  const sub = SUBCOMMANDS[name.toLowerCase()];
+  if (!sub) return { text: `Unknown subcommand “${safe(name)}”.\n${help(deps).text}` };
+  try {
+    return await sub.run(deps, call, rest.join(' ').trim());
+  } catch (err) {
+    const reason = refusalReason(err);
+    if (reason) return { text: `:no_entry: ${safe(reason)}` };
+    throw err;
+  }
+}
+
+function help(deps: SlackDeps): Reply {
+  return { text: ['*Tourniquet*', ...Object.values(SUBCOMMANDS).map((s) => `\`${deps.command} ${s.usage}\``)].join('\n') };
+}
+
+/** A manual alert from Slack; its fingerprint comes from the trigger id, so it names one incident. */
+export function manualAlert(call: CommandInvocation, title: string, severity: Severity, now = new Date()): Alert {
+  const digest = createHash('sha256').update(call.triggerId).digest('hex').slice(0, 20);
+  return {
+    source: 'manual',
+    kind: 'ManualDeclaration',
+    severity,
+    status: 'firing',
+    title,
+    subject: {},
+    labels: { declaredBy: call.user, channel: call.channel },
+    observedAt: now.toISOString(),
+    fingerprint: `manual-${digest}`,
+    deliveryId: `slack:${call.triggerId}`,
+    rawRef: 'none',
+  };
+}
+
+async function declare(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
+  const sev = /^--sev=(\S+)\s*/.exec(args);
+  const severity = (sev?.[1] ?? 'high') as Severity;
+  if (!SEVERITIES.includes(severity)) return { text: `severity must be one of ${SEVERITIES.join(', ')}` };
+  const title = args.slice(sev?.[0].length ?? 0).trim();
+  if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
+  const { incidentId } = await deliverAlert(deps.client, deps.taskQueue, manualAlert(call, title, severity), call.user);
+  return { inChannel: true, text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity}): ${safe(title)}` };
+}
+
+function describe(state: IncidentState, deps: SlackDeps): string {
+  const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
+  return [
+    `*${safe(state.title || state.id)}* \`${safe(state.id)}\``,
+    `${state.status} · ${state.severity} · runbook ${state.runbook ? safe(state.runbook.id) : '—'} · ${state.alertCount} alert(s)`,
+    current ? `current step: ${safe(current.id)} (${current.status})` : undefined,
+    ...state.steps.map((s) => `• ${safe(s.id)}: ${s.status}`),
+    `<${workflowUrl(deps.link, state.id)}|Temporal UI>`,
+  ]
+    .filter((line): line is string => line !== undefined)
+    .join('\n');
+}
+
+async function status(deps: SlackDeps, _call: CommandInvocation, args: string): Promise<Reply> {
+  if (!args) return list(deps);
+  const state = await deps.client.workflow.getHandle(incidentIdFromUser(args.split(/\s+/)[0]!)).query(stateQuery);
+  return { text: describe(state, deps) };
+}
+
+async function list(deps: SlackDeps): Promise<Reply> {
+  const lines: string[] = [];
+  const query = `WorkflowType = 'incidentWorkflow' AND ExecutionStatus = 'Running'`;
+  for await (const wf of deps.client.workflow.list({ query })) {
+    const attr = (name: string) => String((wf.searchAttributes?.[name] as unknown[] | undefined)?.[0] ?? '—');
+    lines.push(`• \`${safe(wf.workflowId)}\` ${attr('TourniquetStatus')} · ${attr('TourniquetSeverity')} · ${safe(attr('TourniquetRunbook'))}`);
+    if (lines.length >= 50) break;
+  }
+  return { text: lines.length > 0 ? `*Open incidents*\n${lines.join('\n')}` : 'No open incidents.' };
+}
+
+async function acknowledge(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
+  const id = args.split(/\s+/)[0];
+  if (!id) return { text: `usage: \`${deps.command} ack <id>\`` };
+  const state = await deps.client.workflow.getHandle(incidentIdFromUser(id)).executeUpdate(acknowledgeUpdate, { args: [{ by: call.user }] });
+  return { text: `Acknowledged \`${safe(state.id)}\`.` };
+}
+
+async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
+  const [id, ...words] = args.split(/\s+/);
+  const reason = words.join(' ').trim();
+  if (!id || !reason) return { text: `usage: \`${deps.command} resolve <id> <reason>\`` };
+  const state = await deps.client.workflow
+    .getHandle(incidentIdFromUser(id))
+    .executeUpdate(resolveUpdate, { args: [{ by: call.user, reason }] });
+  return { text: `Resolved \`${safe(state.id)}\`: ${safe(reason)}` };
+}
+
+/** Open breach-notification clocks, through Temporal visibility. */
+async function clocks(deps: SlackDeps): Promise<Reply> {
+  const lines: string[] = [];
+  const query = `WorkflowType = 'breachClockWorkflow' AND ExecutionStatus = 'Running'`;
+  for await (const wf of deps.client.workflow.list({ query })) {
+    lines.push(`• \`${safe(wf.workflowId)}\` running since ${wf.startTime.toISOString()}`);
+    if (lines.length >= 50) break;
+  }
+  return { text: lines.length > 0 ? `*Open breach-notification clocks*\n${lines.join('\n')}` : 'No breach-notification clocks are open.' };
+}
