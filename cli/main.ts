@@ -3,8 +3,10 @@ import { Command } from 'commander';
 import { ConfigError } from '../platform/config';
 import { cliContext, CliError, type CliContext } from './context';
 import { register as incidents } from './commands/incidents';
+import { register as runbook } from './commands/runbook';
+import { register as approve } from './commands/approve';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;

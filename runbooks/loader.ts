@@ -5,6 +5,7 @@ import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { PinnedRunbook, Runbook } from '../domain/runbook';
 import { stepsOf } from '../domain/runbook';
 import { RunbookSchema } from './schema';
+import { schemaIssues } from './schema-issues';
 
 export interface RunbookProblem {
   file: string;
@@ -35,15 +36,15 @@ export function parseRunbook(file: string, text: string, knownStepTypes?: Readon
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
     throw new RunbookError(
-      doc.errors.map((e) => ({ file, line: e.linePos?.[0]?.line ?? 1, field: '', message: e.message.split('\n')[0]! })),
+      doc.errors.map((e) => ({ file, line: counter.linePos(e.pos[0]).line, field: '', message: e.message.split('\n')[0]! })),
     );
   }
   const result = RunbookSchema.safeParse(doc.toJS());
   if (!result.success) {
     throw new RunbookError(
-      result.error.issues.map((issue) => ({
+      schemaIssues(result.error.issues, doc.toJS()).map((issue) => ({
         file,
-        line: lineOf(doc, counter, issue.path as (string | number)[]),
+        line: lineOf(doc, counter, issue.path),
         field: issue.path.join('.'),
         message: issue.message,
       })),
