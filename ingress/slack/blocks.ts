@@ -50,7 +50,7 @@ export function safe(text: string): string {
 
 /** A Slack user id becomes a mention; any other name (a CLI user) stays plain text. */
 export function mention(user: string): string {
-  return /^[UW][A-Z0-9]{2,}$/.test(user) ? `<@${user}>` : safe(user);
+  return /^[UW][A-Z0-9]+$/.test(user) ? `<@${user}>` : safe(user);
 }
 
 export function workflowUrl(link: UiLink, workflowId: string): string {

@@ -1,0 +1,393 @@
+/**
+ * Slack ChatOps end to end: the real Bolt app mounted in the ingress's HTTP server, driven with
+ * genuinely signed requests (slash commands, block_actions, view_submission); a real Temporal dev
+ * server and worker; the Slack notifier talking to a local Slack Web API stand-in.
+ */
+import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
+import type { Alert } from '../../domain/alert';
+import type { IncidentState } from '../../domain/incident';
+import { createIngressApp, deliverAlert, listen, localRawStore, type RunningServer } from '../../ingress';
+import { APPROVE_ACTION, DENY_ACTION, JUSTIFY_VIEW, uiLinkFor } from '../../ingress/slack/blocks';
+import { startSlackIngress } from '../../ingress/slack';
+import { decide } from '../../cli/commands/approve';
+import { CliError } from '../../cli/context';
+import type { Config } from '../../platform/config';
+import { stateQuery, resolveUpdate } from '../../workflows/definitions';
+import { anAlert } from '../support/alerts';
+import { httpTarget } from '../support/http-target';
+import { waitFor } from '../support/runbooks';
+import { signedSlackPost, slackStandin, type SlackStandin } from '../support/slack-standin';
+import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const BOT_TOKEN = 'xoxb-test-token';
+const SIGNING_SECRET = 'signing-secret-for-tests';
+const CHANNEL = 'C0INCIDENTS';
+const PHI_TITLE = 'export by patient jane.doe@example.com SSN 123-45-6789';
+const PHI_MARKERS = ['jane.doe@example.com', '123-45-6789'];
+const APPROVER_GROUPS = { oncall: ['U1', 'U2', 'U3', 'alice'], leads: ['U7'] };
+
+let env: TestWorkflowEnvironment;
+let config: Config;
+let standin: SlackStandin;
+let target: Awaited<ReturnType<typeof httpTarget>>;
+let ingress: RunningServer;
+let stopWorker: () => Promise<void>;
+const workerAudit = memoryAudit();
+const slackAudit = memoryAudit();
+let triggers = 0;
+
+function writeRunbooks(url: string): string {
+  const dir = join(tmpdir(), `tq-slack-runbooks-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
+  const gated = (id: string, match: string, approval: string, payload = '{ principal: "${alert.subject.principal}" }') =>
+    writeFileSync(
+      join(dir, `${id}.yaml`),
+      `id: ${id}
+title: ${id}
+match: [${match}]
+steps:
+  - id: contain
+    type: webhook
+    with: { url: "${url}/${id}", payload: ${payload} }
+    approval: ${approval}
+`,
+    );
+  gated('gated-one', '{ kinds: ["GatedOne*"] }', '{ group: oncall, approvers: 1, timeout: 1h, finalTimeout: 1h }');
+  gated('gated-two', '{ kinds: ["GatedTwo*"] }', '{ group: oncall, approvers: 2, timeout: 1h, finalTimeout: 1h }');
+  gated('manual-gated', '{ sources: [manual] }', '{ group: oncall, approvers: 1, timeout: 1h, finalTimeout: 1h }', '{ incident: "${incident.id}" }');
+  gated('quick-timeout', '{ kinds: ["SlowGate*"] }', '{ group: oncall, approvers: 1, timeout: 2s, escalateTo: leads, finalTimeout: 2s, onTimeout: deny }');
+  return dir;
+}
+
+beforeAll(async () => {
+  standin = await slackStandin(BOT_TOKEN);
+  target = await httpTarget();
+  const runbooksDir = writeRunbooks(target.url);
+  config = testConfig({
+    runbooksDir,
+    approverGroups: APPROVER_GROUPS,
+    slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, channel: CHANNEL, apiUrl: standin.apiUrl },
+  });
+  env = await startDevServer(config);
+  const notifier = slackNotifier({
+    client: slackWebClient(BOT_TOKEN, standin.apiUrl),
+    channel: CHANNEL,
+    approverGroups: APPROVER_GROUPS,
+    link: uiLinkFor(config.temporal),
+  });
+  const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit }));
+  stopWorker = (await startWorker(env, config, activities)).stop;
+  const app = createIngressApp({
+    client: env.client,
+    taskQueue: config.temporal.taskQueue,
+    rawStore: localRawStore(join(config.dataDir, 'raw')),
+    maxBodyBytes: config.ingress.maxBodyBytes,
+  });
+  const slack = await startSlackIngress(config, { client: env.client, audit: slackAudit }, pino({ level: 'silent' }));
+  ingress = await listen(app, '127.0.0.1', 0, slack.mounts);
+});
+
+afterAll(async () => {
+  await ingress?.close();
+  await stopWorker?.();
+  await env?.teardown();
+  await target?.close();
+  await standin?.close();
+});
+
+// ---- acting as Slack ---------------------------------------------------------------------------
+
+const eventsUrl = () => `${ingress.url}/slack/events`;
+const signing = { secret: SIGNING_SECRET };
+
+function slash(user: string, text: string) {
+  triggers += 1;
+  return signedSlackPost(
+    eventsUrl(),
+    {
+      token: 'legacy',
+      team_id: 'T0001',
+      team_domain: 'test',
+      channel_id: CHANNEL,
+      channel_name: 'incidents',
+      user_id: user,
+      user_name: user.toLowerCase(),
+      command: '/ir',
+      text,
+      api_app_id: 'A0001',
+      response_url: standin.responseUrl(`cmd-${triggers}`),
+      trigger_id: `trigger-${process.pid}-${Date.now()}-${triggers}`,
+    },
+    signing,
+  );
+}
+
+function buttonValue(incidentId: string): string {
+  const call = standin
+    .callsOf('chat.postMessage')
+    .find((c) => JSON.stringify(c.args.blocks ?? '').includes(APPROVE_ACTION) && JSON.stringify(c.args.blocks).includes(incidentId));
+  if (!call) throw new Error(`no approval message for ${incidentId}`);
+  const actions = (call.args.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]).find((b) => b.type === 'actions')!;
+  return actions.elements!.find((e) => e.action_id === APPROVE_ACTION)!.value;
+}
+
+function click(user: string, actionId: string, value: string, sign: { secret: string; timestamp?: number } = signing) {
+  triggers += 1;
+  const payload = {
+    type: 'block_actions',
+    user: { id: user, username: user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy',
+    trigger_id: `trigger-${process.pid}-${triggers}`,
+    team: { id: 'T0001', domain: 'test' },
+    channel: { id: CHANNEL, name: 'incidents' },
+    container: { type: 'message', channel_id: CHANNEL, message_ts: '1.0' },
+    response_url: standin.responseUrl(`click-${triggers}`),
+    actions: [{ type: 'button', action_id: actionId, block_id: 'approval', value, action_ts: `${Date.now() / 1000}` }],
+  };
+  return signedSlackPost(eventsUrl(), { payload: JSON.stringify(payload) }, sign);
+}
+
+interface OpenedView {
+  id: string;
+  private_metadata: string;
+}
+
+function submit(user: string, view: OpenedView, justification: string, sign = signing) {
+  const payload = {
+    type: 'view_submission',
+    team: { id: 'T0001', domain: 'test' },
+    user: { id: user, username: user.toLowerCase(), team_id: 'T0001' },
+    api_app_id: 'A0001',
+    token: 'legacy',
+    trigger_id: `trigger-submit-${view.id}`,
+    view: {
+      id: view.id,
+      team_id: 'T0001',
+      type: 'modal',
+      callback_id: JUSTIFY_VIEW,
+      private_metadata: view.private_metadata,
+      hash: 'h',
+      state: { values: { justification: { text: { type: 'plain_text_input', value: justification } } } },
+    },
+  };
+  return signedSlackPost(eventsUrl(), { payload: JSON.stringify(payload) }, sign);
+}
+
+/** The Approve button's value on the incident's approval message, once it has been posted. */
+function approvalButton(incidentId: string): Promise<string> {
+  const find = async () => {
+    try {
+      return buttonValue(incidentId);
+    } catch {
+      return '';
+    }
+  };
+  return waitFor(find, (v) => v !== '', `approval message for ${incidentId}`);
+}
+
+/** Click a button, wait for the modal Bolt opens through views.open, and return that modal. */
+async function openModal(user: string, actionId: string, value: string): Promise<OpenedView> {
+  const before = standin.callsOf('views.open').length;
+  expect((await click(user, actionId, value)).status).toBe(200);
+  const opened = await waitFor(async () => standin.callsOf('views.open'), (calls) => calls.length > before, 'views.open');
+  const result = opened[opened.length - 1]!.result as { view: OpenedView };
+  return result.view;
+}
+
+/** The whole Slack gesture: click Approve (or Deny), fill the justification, submit. */
+async function decideInSlack(user: string, incidentId: string, decision: 'approve' | 'deny', justification: string) {
+  const view = await openModal(user, decision === 'approve' ? APPROVE_ACTION : DENY_ACTION, buttonValue(incidentId));
+  expect((await submit(user, view, justification)).status).toBe(200);
+  return view;
+}
+
+const ephemeralsFor = (user: string) => standin.callsOf('chat.postEphemeral').filter((c) => c.args.user === user);
+const stateOf = (id: string) => env.client.workflow.getHandle(id).query(stateQuery);
+const awaiting = (id: string) => waitFor(() => stateOf(id), (s) => s.steps[0]?.status === 'awaiting-approval', `${id} awaiting approval`);
+
+async function expectRefused(user: string, incidentId: string, reason: RegExp, act: () => Promise<unknown>) {
+  const before = await stateOf(incidentId);
+  const ephemerals = ephemeralsFor(user).length;
+  const audited = slackAudit.events.length;
+  await act();
+  const told = await waitFor(async () => ephemeralsFor(user), (calls) => calls.length > ephemerals, `ephemeral to ${user}`);
+  expect(String(told[told.length - 1]!.args.text)).toMatch(reason);
+  const after = await stateOf(incidentId);
+  expect(after.steps).toEqual(before.steps);
+  expect(after.status).toBe(before.status);
+  expect(slackAudit.events.slice(audited)).toEqual([
+    expect.objectContaining({ who: user, what: 'approval.rejected', where: 'slack', why: expect.objectContaining({ incident: incidentId }) }),
+  ]);
+}
+
+function incidentMessages(incidentId: string) {
+  const posts = standin.callsOf('chat.postMessage').filter((c) => String(c.args.text).includes(' — ') && JSON.stringify(c.args.blocks).includes(incidentId));
+  return posts;
+}
+
+// ---- the tests ---------------------------------------------------------------------------------
+
+test('an authorised approval in Slack lets the step run; forged, stale and unauthorised clicks change nothing', async () => {
+  const alert: Alert = anAlert({ kind: 'GatedOneKey', title: PHI_TITLE, subject: { principal: 'svc-export' } });
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, alert);
+  await awaiting(incidentId);
+  const value = await approvalButton(incidentId);
+  // The approval message shows the exact action: the plan line names the endpoint and the principal.
+  const approvalPost = standin.callsOf('chat.postMessage').find((c) => JSON.stringify(c.args.blocks).includes(value.replace(/"/g, '\\"')))!;
+  expect(JSON.stringify(approvalPost.args.blocks)).toContain(`${target.url}/gated-one`);
+  expect(JSON.stringify(approvalPost.args.blocks)).toContain('svc-export');
+  expect(JSON.stringify(approvalPost.args.blocks)).toContain('<@U1> <@U2> <@U3>');
+
+  // Forged signature and replayed (stale) request: refused by the receiver, no modal, no decision.
+  const modals = standin.callsOf('views.open').length;
+  expect((await click('U1', APPROVE_ACTION, value, { secret: 'not-the-secret' })).status).toBe(401);
+  const sixMinutesAgo = Math.floor(Date.now() / 1000) - 6 * 60;
+  expect((await click('U1', APPROVE_ACTION, value, { secret: SIGNING_SECRET, timestamp: sixMinutesAgo })).status).toBe(401);
+  const forgedView = { id: 'VFORGED', private_metadata: JSON.stringify({ ...JSON.parse(value), decision: 'approve', channel: CHANNEL }) };
+  expect((await submit('U1', forgedView, 'forged', { secret: 'not-the-secret' })).status).toBe(401);
+  await new Promise((r) => setTimeout(r, 300));
+  expect(standin.callsOf('views.open')).toHaveLength(modals);
+  expect((await stateOf(incidentId)).steps[0]!.approvals).toEqual([]);
+
+  // Not in the approver group: explained to them alone, audited, nothing changes.
+  await expectRefused('U9', incidentId, /not in the approver group oncall/, () => decideInSlack('U9', incidentId, 'approve', 'looks fine'));
+
+  // An authorised responder approves with a justification: the step runs.
+  await decideInSlack('U1', incidentId, 'approve', 'key is on pastebin, revoke now');
+  const done = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'step succeeded');
+  expect(done.steps[0]!.approvals).toEqual([expect.objectContaining({ by: 'U1', decision: 'approve', justification: 'key is on pastebin, revoke now' })]);
+  expect(target.requests.filter((r) => r.path === '/gated-one')).toHaveLength(1);
+
+  // One incident message, posted once and edited in place as the incident moved on.
+  await waitFor(
+    async () => standin.callsOf('chat.update').filter((c) => String(c.args.text).includes('contained')),
+    (calls) => calls.length > 0,
+    'message shows contained',
+  );
+  const posted = incidentMessages(incidentId);
+  expect(posted).toHaveLength(1);
+  const ts = (posted[0]!.result as { ts: string }).ts;
+  const updates = standin.callsOf('chat.update').filter((c) => c.args.ts === ts);
+  expect(updates.length).toBeGreaterThan(0);
+  expect(updates.every((c) => (c.result as { ok: boolean }).ok)).toBe(true);
+  const latest = standin.messages.get(`${CHANNEL}/${ts}`)!;
+  expect(JSON.stringify(latest.blocks)).toContain('approved by <@U1>');
+  expect(JSON.stringify(latest.blocks)).toContain('/namespaces/default/workflows/incident%2F');
+  expect((await stateOf(incidentId)).slack).toEqual({ channel: CHANNEL, ts });
+
+  // No PHI in anything sent to Slack, yet the (masked) title is there.
+  const everything = JSON.stringify(standin.calls);
+  for (const marker of PHI_MARKERS) expect(everything).not.toContain(marker);
+  expect(JSON.stringify(latest.blocks)).toContain('[ssn]');
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('two-person approval needs two distinct approvers; a duplicate click and a retried submission are harmless', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedTwoKey' }));
+  await awaiting(incidentId);
+  await approvalButton(incidentId);
+
+  const first = await decideInSlack('U1', incidentId, 'approve', 'first pair of eyes');
+  await waitFor(() => stateOf(incidentId), (s) => s.steps[0]!.approvals.length === 1, 'first approval');
+
+  // Slack delivering the same submission again: the same update id, answered once.
+  const ephemerals = standin.callsOf('chat.postEphemeral').length;
+  expect((await submit('U1', first, 'first pair of eyes')).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 1_000));
+  expect(standin.callsOf('chat.postEphemeral')).toHaveLength(ephemerals);
+
+  // The same person clicking again: refused, still one approval, the step still waits.
+  await expectRefused('U1', incidentId, /already decided/, () => decideInSlack('U1', incidentId, 'approve', 'me again'));
+  let state = await stateOf(incidentId);
+  expect(state.steps[0]!.status).toBe('awaiting-approval');
+  expect(target.requests.filter((r) => r.path === '/gated-two')).toHaveLength(0);
+
+  await decideInSlack('U2', incidentId, 'approve', 'second pair of eyes');
+  state = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'two-person approval');
+  expect(state.steps[0]!.approvals.map((a) => a.by)).toEqual(['U1', 'U2']);
+  expect(target.requests.filter((r) => r.path === '/gated-two')).toHaveLength(1);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('/ir declare opens a manual incident; its requester cannot approve it; /ir status, list, ack, resolve, clocks, help', async () => {
+  const responses = () => standin.callsOf('response_url');
+  const reply = async (user: string, text: string) => {
+    const before = responses().length;
+    expect((await slash(user, text)).status).toBe(200);
+    const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
+    return got[got.length - 1]!.args as { text: string; response_type: string };
+  };
+
+  const declared = await reply('U3', 'declare --sev=critical PHI export seen for MRN 884421');
+  expect(declared.response_type).toBe('in_channel');
+  const incidentId = /`(incident\/manual-[0-9a-f]+)`/.exec(declared.text)![1]!;
+  expect(declared.text).not.toContain('884421');
+  const state: IncidentState = await awaiting(incidentId);
+  expect(state.requester).toBe('U3');
+  expect(state.severity).toBe('critical');
+  expect(state.runbook?.id).toBe('manual-gated');
+  await approvalButton(incidentId);
+
+  await expectRefused('U3', incidentId, /requested this action and cannot also approve it/, () =>
+    decideInSlack('U3', incidentId, 'approve', 'my own request'),
+  );
+
+  const shown = await reply('U1', `status ${incidentId.replace('incident/', '')}`);
+  expect(shown.response_type).toBe('ephemeral');
+  expect(shown.text).toContain('contain: awaiting-approval');
+  expect(shown.text).toContain('[mrn]');
+  expect((await reply('U1', 'list')).text).toContain(incidentId);
+  expect((await reply('U1', `ack ${incidentId}`)).text).toContain('Acknowledged');
+  expect((await stateOf(incidentId)).acknowledgedBy).toBe('U1');
+  expect((await reply('U1', 'clocks')).text).toMatch(/No breach-notification clocks are open/);
+  expect((await reply('U1', 'help')).text).toContain('/ir resolve <id> <reason>');
+  expect((await reply('U1', `resolve ${incidentId}`)).text).toContain('usage');
+
+  await decideInSlack('U2', incidentId, 'deny', 'not needed, export was to our own backup');
+  const denied = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'denied', 'denied');
+  expect(denied.steps[0]!.approvals).toEqual([expect.objectContaining({ by: 'U2', decision: 'deny', justification: 'not needed, export was to our own backup' })]);
+  expect(target.requests.filter((r) => r.path === '/manual-gated')).toHaveLength(0);
+
+  expect((await reply('U1', `resolve ${incidentId} false alarm`)).text).toContain('Resolved');
+  expect((await env.client.workflow.getHandle(incidentId).result()).status).toBe('resolved');
+  expect((await reply('U1', `ack ${incidentId}`)).text).toMatch(/:no_entry:/);
+  for (const marker of ['884421', ...PHI_MARKERS]) expect(JSON.stringify(standin.calls)).not.toContain(marker);
+});
+
+test('an unanswered approval escalates to the next group in Slack, then takes the runbook default', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'SlowGateKey', severity: 'critical' }));
+  const escalation = await waitFor(
+    async () => standin.callsOf('chat.postMessage').filter((c) => String(c.args.text).startsWith('Escalation') && JSON.stringify(c.args.blocks).includes(incidentId)),
+    (calls) => calls.length > 0,
+    'escalation message',
+  );
+  expect(JSON.stringify(escalation[0]!.args.blocks)).toContain('*leads* <@U7>');
+  const state = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'denied', 'default after final timeout');
+  expect(state.steps[0]!.approvals).toEqual([]);
+  expect(target.requests.filter((r) => r.path === '/quick-timeout')).toHaveLength(0);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('without Slack, the CLI approves through the same update and validator', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedOneCli' }));
+  await awaiting(incidentId);
+  const ctx = { config, address: 'test', client: async () => env.client };
+  const request = { incident: incidentId.replace('incident/', ''), step: 'contain', justification: 'rotating by hand' };
+  await expect(decide(ctx, 'approve', { ...request, as: 'mallory' })).rejects.toThrow(CliError);
+  await expect(decide(ctx, 'approve', { ...request, as: 'alice', plan: 'stale-plan' })).rejects.toThrow(/plan changed/);
+  expect((await stateOf(incidentId)).steps[0]!.approvals).toEqual([]);
+  const { plan } = await decide(ctx, 'approve', { ...request, as: 'alice' });
+  expect(plan.join('\n')).toContain('/gated-one');
+  await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'step ran after CLI approval');
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});

@@ -1,0 +1,140 @@
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One Web API call (or response_url post) the stand-in received, arguments decoded. */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** what the stand-in answered */
+  result?: Record<string, unknown>;
+}
+
+interface StoredMessage {
+  channel: string;
+  ts: string;
+  text: string;
+  blocks: unknown;
+}
+
+/**
+ * A local stand-in for the Slack Web API: answers the methods Tourniquet uses the way Slack does
+ * (`{ok: true, ts, channel}`, `{ok: false, error}` for a bad token or an unknown message), keeps
+ * posted messages so chat.update really edits one, and records every call. It also accepts
+ * response_url posts at /response/<id>.
+ */
+export async function slackStandin(botToken: string) {
+  const calls: SlackCall[] = [];
+  const messages = new Map<string, StoredMessage>();
+  let clock = 1_700_000_000;
+  let views = 0;
+
+  const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+    'auth.test': () => ({ ok: true, url: 'https://standin.slack.test/', team: 'Test', user: 'tourniquet', team_id: 'T0001', user_id: 'UBOT', bot_id: 'B0001' }),
+    'chat.postMessage': (args) => {
+      const channel = String(args.channel ?? '');
+      if (!channel) return { ok: false, error: 'channel_not_found' };
+      clock += 1;
+      const ts = `${clock}.000100`;
+      const message = { channel, ts, text: String(args.text ?? ''), blocks: args.blocks };
+      messages.set(`${channel}/${ts}`, message);
+      return { ok: true, channel, ts, message: { type: 'message', text: message.text, ts } };
+    },
+    'chat.update': (args) => {
+      const key = `${String(args.channel)}/${String(args.ts)}`;
+      const found = messages.get(key);
+      if (!found) return { ok: false, error: 'message_not_found' };
+      found.text = String(args.text ?? '');
+      found.blocks = args.blocks;
+      return { ok: true, channel: found.channel, ts: found.ts, text: found.text };
+    },
+    'chat.postEphemeral': (args) => (args.channel && args.user ? { ok: true, message_ts: `${clock}.000200` } : { ok: false, error: 'channel_not_found' }),
+    'views.open': (args) => {
+      if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
+      views += 1;
+      return { ok: true, view: { id: `V${views}`, ...(args.view as object) } };
+    },
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const raw = Buffer.concat(chunks).toString();
+      const args = decode(raw, req.headers['content-type'] ?? '');
+      const path = (req.url ?? '/').split('?')[0]!;
+      const answer = (body: unknown) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (path.startsWith('/response/')) {
+        calls.push({ method: 'response_url', args: { ...args, responseId: path.slice('/response/'.length) } });
+        return answer({ ok: true });
+      }
+      const method = path.replace(/^\/api\//, '');
+      const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(args.token ?? '');
+      const handler = methods[method];
+      const result = token !== botToken ? { ok: false, error: 'invalid_auth' } : handler ? handler(args) : { ok: false, error: 'unknown_method' };
+      calls.push({ method, args, result });
+      answer(result);
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+
+  return {
+    url,
+    /** what to configure as `slack.apiUrl` */
+    apiUrl: `${url}/api/`,
+    responseUrl: (id: string) => `${url}/response/${id}`,
+    calls,
+    messages,
+    callsOf: (method: string) => calls.filter((c) => c.method === method),
+    close: () => new Promise<void>((done) => server.close(() => done())),
+  };
+}
+
+export type SlackStandin = Awaited<ReturnType<typeof slackStandin>>;
+
+/** Slack's Web API takes form fields whose object values are JSON; response_url takes JSON. */
+function decode(raw: string, contentType: string): Record<string, unknown> {
+  if (contentType.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    out[key] = /^[[{]/.test(value) ? safeJson(value) : value;
+  }
+  return out;
+}
+
+function safeJson(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/**
+ * A request as Slack sends it: form-encoded body, signed with the app's signing secret
+ * (`v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`). `secret` and `timestamp` can be changed to
+ * forge or replay one.
+ */
+export async function signedSlackPost(
+  url: string,
+  fields: Record<string, string>,
+  signing: { secret: string; timestamp?: number },
+): Promise<Response> {
+  const body = new URLSearchParams(fields).toString();
+  const timestamp = signing.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', signing.secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+    },
+    body,
+  });
+}
