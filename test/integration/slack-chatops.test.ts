@@ -391,3 +391,33 @@ test('without Slack, the CLI approves through the same update and validator', as
   await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'step ran after CLI approval');
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
+
+test('after a worker restart the incident message is still edited in place, never posted again', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedOneRestart' }));
+  await awaiting(incidentId);
+  await approvalButton(incidentId);
+  const [original] = await waitFor(async () => incidentMessages(incidentId), (posts) => posts.length === 1, 'incident message');
+  const ts = (original!.result as { ts: string }).ts;
+
+  // A new worker process: a fresh notifier that has never seen this incident.
+  await stopWorker();
+  const notifier = slackNotifier({
+    client: slackWebClient(BOT_TOKEN, standin.apiUrl),
+    channel: CHANNEL,
+    approverGroups: APPROVER_GROUPS,
+    link: uiLinkFor(config.temporal),
+  });
+  const activities = createActivities(
+    testActivityDeps({ runbooksDir: config.runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit }),
+  );
+  stopWorker = (await startWorker(env, config, activities)).stop;
+
+  await decideInSlack('U2', incidentId, 'approve', 'after the restart');
+  await waitFor(
+    async () => standin.messages.get(`${CHANNEL}/${ts}`)!,
+    (m) => JSON.stringify(m.blocks).includes('approved by <@U2>') && m.text.includes('contained'),
+    'message edited after restart',
+  );
+  expect(incidentMessages(incidentId)).toHaveLength(1);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
