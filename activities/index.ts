@@ -1,10 +1,11 @@
 import type { AuditSink } from './audit-sink';
+import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import type { Notifier } from './notifier';
 import { createNotifyActivities } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createIncidentActivities(deps),
     ...createNotifyActivities(deps),
     ...createWebhookActivities(deps),
+    ...createAwsActivities(deps),
   };
 }
 

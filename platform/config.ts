@@ -70,6 +70,33 @@ export const ConfigSchema = z.object({
         ctx.addIssue({ code: 'custom', path: ['appToken'], message: 'required in socket mode' });
       }
     }),
+  /**
+   * AWS containment playbooks. Credentials come from the standard AWS credential chain; the
+   * endpoint is only set to point the clients at a local emulator (or a VPC endpoint).
+   */
+  aws: z
+    .object({
+      region: z.string().min(1).default('us-east-1'),
+      endpoint: z.string().url().optional(),
+      /** the WAFv2 IP set `blockTraffic` adds to when a step names none */
+      wafIpSet: z
+        .object({ name: z.string().min(1), id: z.string().min(1), scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL') })
+        .optional(),
+      /** application → its RFC 7009 token revocation endpoint and client credentials */
+      oauth: z
+        .record(
+          z.string(),
+          z.object({ revocationEndpoint: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+        )
+        .default({}),
+      /** grace before deactivated access keys are deleted (kept meanwhile as evidence) */
+      keyDeletionGrace: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 7d').default('7d'),
+      /** how long a block lasts when a step names no duration */
+      blockDuration: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 24h').default('24h'),
+      /** KMS allows this many on-demand rotations per key; past it, rotateKey replaces the key */
+      onDemandRotationLimit: z.coerce.number().int().min(0).default(25),
+    })
+    .prefault({}),
   /** Approver groups: group name → user ids (Slack user ids, or names used with the CLI). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   log: z
@@ -105,6 +132,9 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_SLACK_CHANNEL: 'slack.channel',
   TOURNIQUET_SLACK_COMMAND: 'slack.command',
   SLACK_API_URL: 'slack.apiUrl',
+  AWS_REGION: 'aws.region',
+  AWS_ENDPOINT_URL: 'aws.endpoint',
+  TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
 };
 
 export class ConfigError extends Error {

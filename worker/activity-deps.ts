@@ -1,4 +1,5 @@
 import { logNotifier, type ActivityDeps } from '../activities';
+import { createAwsClients, createAwsPlanners } from '../activities/aws';
 import { fileAuditSink } from '../activities/file-audit-sink';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../ingress/slack/blocks';
@@ -9,14 +10,17 @@ import { STEP_TYPE_NAMES } from '../workflows/steps';
 
 /** Real clients and settings for the activities, from configuration. */
 export function activityDeps(config: Config, log: Logger): ActivityDeps {
+  const aws = createAwsClients(config.aws);
   return {
     runbooksDir: resolve(config.runbooksDir),
     approverGroups: config.approverGroups,
     knownStepTypes: STEP_TYPE_NAMES,
-    planners: {},
+    planners: { ...createAwsPlanners({ aws, awsSettings: config.aws }) },
     notifier: notifierFor(config, log),
     audit: fileAuditSink(join(resolve(config.dataDir), 'audit.log')),
     fetch,
+    aws,
+    awsSettings: config.aws,
   };
 }
 

@@ -3,6 +3,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createActivities, logNotifier, type ActivityDeps, type Activities } from '../../activities';
+import { createAwsClients } from '../../activities/aws';
 import { parseConfig, type Config } from '../../platform/config';
 import { createDataConverter } from '../../platform/data-converter';
 import { DEV_SERVER_SQLITE_ARGS, devServerExecutable, timeSkippingServerExecutable } from '../../worker/temporal-cli';
@@ -85,6 +86,9 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
     notifier: logNotifier(silent),
     audit: memoryAudit(),
     fetch,
+    // Nothing listens here: a test that uses AWS passes clients pointed at its moto server.
+    aws: createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
+    awsSettings: parseConfig({}).aws,
     ...overrides,
   };
 }

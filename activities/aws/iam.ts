@@ -1,0 +1,196 @@
+import {
+  DeleteAccessKeyCommand,
+  DeleteLoginProfileCommand,
+  GetLoginProfileCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetUserCommand,
+  GetUserPolicyCommand,
+  ListAccessKeysCommand,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
+  UpdateAccessKeyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
+import { classify, finalFailure } from '../errors';
+import { call, isNotFound, readOptional } from './calls';
+
+/**
+ * IAM containment: access keys, inline deny policies, console login. Every write reads first and
+ * treats "already so" as done, so a retried or replayed activity changes nothing twice.
+ */
+
+export interface AccessKeyState {
+  id: string;
+  status: 'Active' | 'Inactive';
+}
+
+export type PolicyTarget = { kind: 'user' | 'role'; name: string };
+
+export const SESSION_POLICY_NAME = 'TourniquetRevokeOlderSessions';
+export const QUARANTINE_POLICY_NAME = 'TourniquetQuarantine';
+
+/** AWSRevokeOlderSessions-style: deny every request signed with credentials issued before `issuedBefore`. */
+export function revokeOlderSessionsPolicy(issuedBefore: string): object {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Sid: 'TourniquetRevokeOlderSessions',
+        Effect: 'Deny',
+        Action: '*',
+        Resource: '*',
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } },
+      },
+    ],
+  };
+}
+
+export const QUARANTINE_POLICY = {
+  Version: '2012-10-17',
+  Statement: [{ Sid: 'TourniquetQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
+};
+
+/** The user must exist: a revocation aimed at a name that is not there is a runbook or alert error. */
+export async function requireUser(iam: IAMClient, userName: string): Promise<void> {
+  const user = await readOptional(`iam GetUser ${userName}`, () => iam.send(new GetUserCommand({ UserName: userName })));
+  if (!user) throw finalFailure(`IAM user ${userName} does not exist; nothing was changed`, 'NoSuchEntity');
+}
+
+export async function requireRole(iam: IAMClient, roleName: string): Promise<void> {
+  const role = await readOptional(`iam GetRole ${roleName}`, () => iam.send(new GetRoleCommand({ RoleName: roleName })));
+  if (!role) throw finalFailure(`IAM role ${roleName} does not exist; nothing was changed`, 'NoSuchEntity');
+}
+
+export async function listAccessKeys(iam: IAMClient, userName: string): Promise<AccessKeyState[]> {
+  const keys: AccessKeyState[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await call(`iam ListAccessKeys ${userName}`, () =>
+      iam.send(new ListAccessKeysCommand({ UserName: userName, Marker: marker })),
+    );
+    for (const key of page.AccessKeyMetadata ?? []) {
+      keys.push({ id: key.AccessKeyId!, status: key.Status === 'Active' ? 'Active' : 'Inactive' });
+    }
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  return keys;
+}
+
+export async function hasLoginProfile(iam: IAMClient, userName: string): Promise<boolean> {
+  const profile = await readOptional(`iam GetLoginProfile ${userName}`, () =>
+    iam.send(new GetLoginProfileCommand({ UserName: userName })),
+  );
+  return profile !== undefined;
+}
+
+/** The inline policy's current document, parsed (IAM returns it URL-encoded), or undefined. */
+export async function readInlinePolicy(iam: IAMClient, target: PolicyTarget, policyName: string): Promise<unknown> {
+  const what = `iam Get${target.kind === 'user' ? 'User' : 'Role'}Policy ${target.name}/${policyName}`;
+  const found = await readOptional<{ PolicyDocument?: string }>(what, () =>
+    target.kind === 'user'
+      ? iam.send(new GetUserPolicyCommand({ UserName: target.name, PolicyName: policyName }))
+      : iam.send(new GetRolePolicyCommand({ RoleName: target.name, PolicyName: policyName })),
+  );
+  if (!found?.PolicyDocument) return undefined;
+  const text = found.PolicyDocument.trim().startsWith('{') ? found.PolicyDocument : decodeURIComponent(found.PolicyDocument);
+  return JSON.parse(text);
+}
+
+export function createIamActivities(iam: IAMClient) {
+  async function setKeyStatus(
+    input: { principal: string; accessKeyIds: string[] },
+    status: 'Active' | 'Inactive',
+  ): Promise<{ changed: string[]; already: string[] }> {
+    const current = await listAccessKeys(iam, input.principal);
+    const changed: string[] = [];
+    const already: string[] = [];
+    for (const id of input.accessKeyIds) {
+      const key = current.find((k) => k.id === id);
+      if (!key) throw finalFailure(`access key ${id} does not belong to IAM user ${input.principal} (or was deleted)`, 'NoSuchEntity');
+      if (key.status === status) {
+        already.push(id);
+        continue;
+      }
+      await call(`iam UpdateAccessKey ${id}`, () =>
+        iam.send(new UpdateAccessKeyCommand({ UserName: input.principal, AccessKeyId: id, Status: status })),
+      );
+      changed.push(id);
+    }
+    return { changed, already };
+  }
+
+  /** Attach (or refresh) an inline policy; identical content already there counts as done. */
+  async function putInlinePolicy(input: { target: PolicyTarget; policyName: string; document: object }): Promise<'attached' | 'already'> {
+    const existing = await readInlinePolicy(iam, input.target, input.policyName);
+    if (existing && JSON.stringify(existing) === JSON.stringify(input.document)) return 'already';
+    const body = JSON.stringify(input.document);
+    const { kind, name } = input.target;
+    await call(`iam Put${kind === 'user' ? 'User' : 'Role'}Policy ${name}/${input.policyName}`, () =>
+      kind === 'user'
+        ? iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: input.policyName, PolicyDocument: body }))
+        : iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: input.policyName, PolicyDocument: body })),
+    );
+    return 'attached';
+  }
+
+  return {
+    /** Deactivate (never delete) keys: they stay as evidence until the grace period ends. */
+    async deactivateAccessKeys(input: { principal: string; accessKeyIds: string[] }) {
+      return setKeyStatus(input, 'Inactive');
+    },
+
+    /** The undo of a deactivation, for a key deactivated by mistake. */
+    async reactivateAccessKeys(input: { principal: string; accessKeyIds: string[] }) {
+      return setKeyStatus(input, 'Active');
+    },
+
+    /**
+     * Delete keys after the grace period. Only keys still inactive go: a key a responder turned
+     * back on meanwhile is a decision, not an oversight, and is kept.
+     */
+    async deleteAccessKeys(input: { principal: string; accessKeyIds: string[] }) {
+      const current = await listAccessKeys(iam, input.principal);
+      const deleted: string[] = [];
+      const gone: string[] = [];
+      const keptActive: string[] = [];
+      for (const id of input.accessKeyIds) {
+        const key = current.find((k) => k.id === id);
+        if (!key) gone.push(id);
+        else if (key.status === 'Active') keptActive.push(id);
+        else {
+          await call(`iam DeleteAccessKey ${id}`, () => iam.send(new DeleteAccessKeyCommand({ UserName: input.principal, AccessKeyId: id })));
+          deleted.push(id);
+        }
+      }
+      return { deleted, gone, keptActive };
+    },
+
+    /**
+     * Revoke every session issued before `issuedBefore` (the playbook's start: fixed, so retries
+     * and replays write the same document and the second write is skipped).
+     */
+    async revokeOlderSessions(input: { target: PolicyTarget; issuedBefore: string }): Promise<'attached' | 'already'> {
+      return putInlinePolicy({ target: input.target, policyName: SESSION_POLICY_NAME, document: revokeOlderSessionsPolicy(input.issuedBefore) });
+    },
+
+    async attachQuarantinePolicy(input: { principal: string }): Promise<'attached' | 'already'> {
+      return putInlinePolicy({ target: { kind: 'user', name: input.principal }, policyName: QUARANTINE_POLICY_NAME, document: QUARANTINE_POLICY });
+    },
+
+    /** Remove console access; a user without a login profile is already contained. */
+    async removeLoginProfile(input: { principal: string }): Promise<'removed' | 'already'> {
+      if (!(await hasLoginProfile(iam, input.principal))) return 'already';
+      try {
+        await iam.send(new DeleteLoginProfileCommand({ UserName: input.principal }));
+      } catch (err) {
+        // Deleted between the read and the write (a retry racing the first attempt): the goal holds.
+        if (isNotFound(err)) return 'already';
+        classify(err, `iam DeleteLoginProfile ${input.principal}`);
+      }
+      return 'removed';
+    },
+  };
+}
+
+export type IamActivities = ReturnType<typeof createIamActivities>;

@@ -1,0 +1,173 @@
+import { createHash } from 'node:crypto';
+import {
+  CreateAliasCommand,
+  CreateKeyCommand,
+  DescribeKeyCommand,
+  GetKeyRotationStatusCommand,
+  ListAliasesCommand,
+  ListKeyRotationsCommand,
+  RotateKeyOnDemandCommand,
+  ScheduleKeyDeletionCommand,
+  UpdateAliasCommand,
+  type KeyMetadata,
+  type KMSClient,
+} from '@aws-sdk/client-kms';
+import { ApplicationFailure } from '@temporalio/activity';
+import { classify, finalFailure } from '../errors';
+import { call, errorName, readOptional } from './calls';
+
+/**
+ * KMS rotation. On-demand rotation keeps the key id (nothing to redeploy) but exists only for
+ * symmetric AWS_KMS keys and a limited number of times per key; otherwise a replacement key takes
+ * over the key's aliases and the old key is scheduled for deletion after a pending window (never
+ * deleted at once: data encrypted under it must stay decryptable while it is re-encrypted).
+ */
+
+export async function describeKey(kms: KMSClient, keyId: string): Promise<KeyMetadata> {
+  const found = await readOptional(`kms DescribeKey ${keyId}`, () => kms.send(new DescribeKeyCommand({ KeyId: keyId })));
+  if (!found?.KeyMetadata) throw finalFailure(`KMS key ${keyId} does not exist; nothing was changed`, 'NotFoundException');
+  return found.KeyMetadata;
+}
+
+/** Why on-demand rotation is impossible for this key, or undefined when it is possible. */
+export function onDemandUnsupported(key: KeyMetadata): string | undefined {
+  if (key.KeySpec !== 'SYMMETRIC_DEFAULT') return `key spec ${key.KeySpec} cannot rotate on demand`;
+  if (key.Origin !== 'AWS_KMS') return `key material origin ${key.Origin} cannot rotate on demand`;
+  if (key.MultiRegion && key.MultiRegionConfiguration?.MultiRegionKeyType === 'REPLICA') return 'a multi-Region replica rotates with its primary';
+  return undefined;
+}
+
+export async function aliasesOf(kms: KMSClient, keyId: string): Promise<string[]> {
+  const names: string[] = [];
+  let marker: string | undefined;
+  do {
+    const page = await call(`kms ListAliases ${keyId}`, () => kms.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker })));
+    for (const alias of page.Aliases ?? []) {
+      if (alias.AliasName && !alias.AliasName.startsWith('alias/aws/')) names.push(alias.AliasName);
+    }
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker);
+  return names.sort();
+}
+
+export async function onDemandRotationCount(kms: KMSClient, keyId: string): Promise<number> {
+  let count = 0;
+  let marker: string | undefined;
+  do {
+    const page = await call(`kms ListKeyRotations ${keyId}`, () => kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Marker: marker })));
+    count += (page.Rotations ?? []).filter((r) => r.RotationType === 'ON_DEMAND').length;
+    marker = page.Truncated ? page.NextMarker : undefined;
+  } while (marker);
+  return count;
+}
+
+/** The alias that marks a step's replacement key, so a retried step finds the key it made. */
+export function replacementMarkerAlias(incidentId: string, stepId: string): string {
+  return `alias/tourniquet/replacement-${createHash('sha256').update(`${incidentId}/${stepId}`).digest('hex').slice(0, 20)}`;
+}
+
+export function isReplacementMarker(alias: string): boolean {
+  return alias.startsWith('alias/tourniquet/replacement-');
+}
+
+export function createKmsActivities(kms: KMSClient) {
+  return {
+    /**
+     * Rotate on demand unless this step already did: `rotationsBefore` is the count the step read
+     * before acting, so a retry after a lost response does not spend a second rotation.
+     */
+    async rotateKeyOnDemand(input: { keyId: string; rotationsBefore: number; limit: number }): Promise<'started' | 'already'> {
+      const now = await onDemandRotationCount(kms, input.keyId);
+      if (now > input.rotationsBefore) return 'already';
+      const status = await call(`kms GetKeyRotationStatus ${input.keyId}`, () => kms.send(new GetKeyRotationStatusCommand({ KeyId: input.keyId })));
+      if (status.OnDemandRotationStartDate) return 'already'; // in progress
+      if (now >= input.limit) {
+        throw finalFailure(`KMS key ${input.keyId} has used all ${input.limit} on-demand rotations`, 'RotationLimitReached');
+      }
+      await call(`kms RotateKeyOnDemand ${input.keyId}`, () => kms.send(new RotateKeyOnDemandCommand({ KeyId: input.keyId })));
+      return 'started';
+    },
+
+    /** Read the rotation back; KMS rotates asynchronously, so "not yet" is retried by the policy. */
+    async verifyOnDemandRotation(input: { keyId: string; rotationsBefore: number }): Promise<{ rotations: number }> {
+      const rotations = await onDemandRotationCount(kms, input.keyId);
+      if (rotations > input.rotationsBefore) return { rotations };
+      throw ApplicationFailure.retryable(`rotation of KMS key ${input.keyId} not yet visible in ListKeyRotations`, 'RotationPending');
+    },
+
+    /** Create the replacement key once per step: the marker alias finds it again on a retry. */
+    async createReplacementKey(input: {
+      oldKeyId: string;
+      marker: string;
+      keySpec: string;
+      keyUsage: string;
+      incidentId: string;
+    }): Promise<{ keyId: string; created: boolean }> {
+      const existing = await readOptional(`kms DescribeKey ${input.marker}`, () => kms.send(new DescribeKeyCommand({ KeyId: input.marker })));
+      if (existing?.KeyMetadata?.KeyId) return { keyId: existing.KeyMetadata.KeyId, created: false };
+      const made = await call('kms CreateKey', () =>
+        kms.send(
+          new CreateKeyCommand({
+            KeySpec: input.keySpec as CreateKeyCommand['input']['KeySpec'],
+            KeyUsage: input.keyUsage as CreateKeyCommand['input']['KeyUsage'],
+            Description: `replacement for ${input.oldKeyId} (${input.incidentId})`,
+            Tags: [
+              { TagKey: 'TourniquetReplaces', TagValue: input.oldKeyId },
+              { TagKey: 'TourniquetIncident', TagValue: input.incidentId.slice(0, 256) },
+            ],
+          }),
+        ),
+      );
+      const keyId = made.KeyMetadata!.KeyId!;
+      try {
+        await kms.send(new CreateAliasCommand({ AliasName: input.marker, TargetKeyId: keyId }));
+      } catch (err) {
+        if (errorName(err) !== 'AlreadyExistsException') {
+          // Leave no unmarked key behind: it would be created again on the retry.
+          await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
+          classify(err, `kms CreateAlias ${input.marker}`);
+        }
+        await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
+        const winner = await describeKey(kms, input.marker);
+        return { keyId: winner.KeyId!, created: false };
+      }
+      return { keyId, created: true };
+    },
+
+    /** Point each alias at the new key, then read every alias back. */
+    async moveAliases(input: { aliases: string[]; targetKeyId: string }): Promise<{ moved: string[]; already: string[] }> {
+      const moved: string[] = [];
+      const already: string[] = [];
+      for (const alias of input.aliases) {
+        const current = await describeKey(kms, alias);
+        if (current.KeyId === input.targetKeyId) {
+          already.push(alias);
+          continue;
+        }
+        await call(`kms UpdateAlias ${alias}`, () => kms.send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: input.targetKeyId })));
+        moved.push(alias);
+      }
+      for (const alias of input.aliases) {
+        const after = await describeKey(kms, alias);
+        if (after.KeyId !== input.targetKeyId) {
+          throw ApplicationFailure.retryable(`alias ${alias} still targets ${after.KeyId}`, 'AliasNotMoved');
+        }
+      }
+      return { moved, already };
+    },
+
+    /** Schedule deletion after the pending window; a key already pending deletion counts as done. */
+    async scheduleKeyDeletion(input: { keyId: string; pendingWindowDays: number }): Promise<{ deletionDate: string; already: boolean }> {
+      const key = await describeKey(kms, input.keyId);
+      if (key.KeyState === 'PendingDeletion') {
+        return { deletionDate: key.DeletionDate?.toISOString() ?? 'unknown', already: true };
+      }
+      const scheduled = await call(`kms ScheduleKeyDeletion ${input.keyId}`, () =>
+        kms.send(new ScheduleKeyDeletionCommand({ KeyId: input.keyId, PendingWindowInDays: input.pendingWindowDays })),
+      );
+      return { deletionDate: scheduled.DeletionDate?.toISOString() ?? 'unknown', already: false };
+    },
+  };
+}
+
+export type KmsActivities = ReturnType<typeof createKmsActivities>;

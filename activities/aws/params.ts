@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { StepInput } from '../step';
+import { finalFailure } from '../errors';
+
+/**
+ * The parameter contracts of the AWS step types, as runbooks write them. Parsed once, in the first
+ * activity of each playbook (and by its planner), so a bad runbook fails fast and non-retryably.
+ */
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+export function durationMs(text: string): number {
+  const match = DURATION.exec(text);
+  if (!match) throw finalFailure(`${JSON.stringify(text)} is not a duration such as 30s, 24h or 7d`, 'ValidationError');
+  return Number(match[1]) * UNIT_MS[match[2]!]!;
+}
+
+const duration = z.string().regex(DURATION, 'a duration such as 30s, 24h or 7d');
+
+export const RevokeParams = z.object({
+  principal: z.string().min(1).max(64),
+  accessKeyIds: z.array(z.string().regex(/^[A-Z0-9]{16,128}$/, 'an access key id')).optional(),
+  deleteAfter: duration.optional(),
+  keep: z.boolean().default(false),
+  revokeSessions: z.boolean().default(true),
+  roleName: z.string().min(1).max(64).optional(),
+  removeLoginProfile: z.boolean().default(false),
+  quarantine: z.boolean().default(false),
+  oauth: z.object({ app: z.string().min(1), tokens: z.array(z.string().min(1)).min(1) }).optional(),
+});
+export type RevokeParams = z.infer<typeof RevokeParams>;
+
+export const RotateParams = z.object({
+  keyId: z.string().min(1),
+  pendingWindowDays: z.coerce.number().int().min(7, 'at least 7 days').max(30, 'at most 30 days').default(30),
+});
+export type RotateParams = z.infer<typeof RotateParams>;
+
+export const IpSetRef = z.object({ name: z.string().min(1), id: z.string().min(1), scope: z.enum(['REGIONAL', 'CLOUDFRONT']) });
+export type IpSetRef = z.infer<typeof IpSetRef>;
+
+export const BlockParams = z.object({
+  cidrs: z.array(z.string()).min(1, 'at least one address'),
+  duration: duration.optional(),
+  ipSet: IpSetRef.optional(),
+  allowPrivate: z.boolean().default(false),
+});
+export type BlockParams = z.infer<typeof BlockParams>;
+
+/** Parse step parameters; a mismatch is the runbook's fault and retrying cannot fix it. */
+export function parseParams<T extends z.ZodTypeAny>(schema: T, stepType: string, params: StepInput['params']): z.infer<T> {
+  const result = schema.safeParse(params);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((i) => `${i.path.join('.') || '(params)'}: ${i.message}`).join('; ');
+  throw finalFailure(`${stepType}: invalid parameters: ${problems}`, 'ValidationError');
+}

@@ -1,0 +1,72 @@
+import type { AwsSettings } from './clients';
+
+/**
+ * The least-privilege IAM policy the worker needs for the AWS playbooks: exactly the API calls the
+ * activities make, scoped to the resources they touch where IAM allows it. The integration tests
+ * record every call the playbooks make and check each is granted here.
+ */
+
+export interface PolicyStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: string | string[];
+}
+
+export const WORKER_ACTIONS = {
+  iamRead: ['iam:GetUser', 'iam:ListAccessKeys', 'iam:GetLoginProfile', 'iam:GetUserPolicy', 'iam:GetRole', 'iam:GetRolePolicy'],
+  iamContain: [
+    'iam:UpdateAccessKey',
+    'iam:DeleteAccessKey',
+    'iam:DeleteLoginProfile',
+    'iam:PutUserPolicy',
+    'iam:PutRolePolicy',
+  ],
+  kmsKey: [
+    'kms:DescribeKey',
+    'kms:GetKeyRotationStatus',
+    'kms:ListKeyRotations',
+    'kms:RotateKeyOnDemand',
+    'kms:ScheduleKeyDeletion',
+    'kms:CreateAlias',
+    'kms:UpdateAlias',
+  ],
+  kmsAccount: ['kms:CreateKey', 'kms:ListAliases', 'kms:TagResource'],
+  waf: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'],
+} as const;
+
+export function workerIamPolicy(settings: AwsSettings, account = '*'): { Version: string; Statement: PolicyStatement[] } {
+  const region = settings.region;
+  const ipSet = settings.wafIpSet;
+  const ipSetArn = ipSet
+    ? ipSet.scope === 'CLOUDFRONT'
+      ? `arn:aws:wafv2:us-east-1:${account}:global/ipset/${ipSet.name}/${ipSet.id}`
+      : `arn:aws:wafv2:${region}:${account}:regional/ipset/${ipSet.name}/${ipSet.id}`
+    : `arn:aws:wafv2:*:${account}:*/ipset/*/*`;
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'ReadPrincipals', Effect: 'Allow', Action: [...WORKER_ACTIONS.iamRead], Resource: [`arn:aws:iam::${account}:user/*`, `arn:aws:iam::${account}:role/*`] },
+      {
+        Sid: 'ContainPrincipals',
+        Effect: 'Allow',
+        Action: [...WORKER_ACTIONS.iamContain],
+        Resource: [`arn:aws:iam::${account}:user/*`, `arn:aws:iam::${account}:role/*`],
+      },
+      {
+        Sid: 'RotateKeys',
+        Effect: 'Allow',
+        Action: [...WORKER_ACTIONS.kmsKey],
+        Resource: [`arn:aws:kms:${region}:${account}:key/*`, `arn:aws:kms:${region}:${account}:alias/*`],
+      },
+      // CreateKey and ListAliases take no resource; TagResource is only needed while creating.
+      { Sid: 'CreateReplacementKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.kmsAccount], Resource: '*' },
+      { Sid: 'EditBlockList', Effect: 'Allow', Action: [...WORKER_ACTIONS.waf], Resource: ipSetArn },
+    ],
+  };
+}
+
+/** Every action the policy grants, for checking a recorded call list against it. */
+export function grantedActions(policy: { Statement: PolicyStatement[] }): Set<string> {
+  return new Set(policy.Statement.flatMap((s) => s.Action));
+}

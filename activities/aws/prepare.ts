@@ -1,0 +1,176 @@
+import type { StepInput } from '../step';
+import { finalFailure } from '../errors';
+import { checkCidrs } from './cidr';
+import type { AwsClients, AwsSettings } from './clients';
+import {
+  hasLoginProfile,
+  listAccessKeys,
+  QUARANTINE_POLICY_NAME,
+  readInlinePolicy,
+  requireRole,
+  requireUser,
+  SESSION_POLICY_NAME,
+  type AccessKeyState,
+  type PolicyTarget,
+} from './iam';
+import { aliasesOf, describeKey, isReplacementMarker, onDemandRotationCount, onDemandUnsupported, replacementMarkerAlias } from './kms';
+import { oauthApp, tokenFingerprint } from './oauth';
+import { BlockParams, durationMs, parseParams, RevokeParams, RotateParams, type IpSetRef } from './params';
+import { readIpSet } from './waf';
+
+/**
+ * Each playbook's first activity: parse the step's parameters, apply configured defaults, and read
+ * the current AWS state into a typed plan. The playbook then acts on exactly this plan, and the
+ * planner (dry runs, approval messages) describes exactly this plan.
+ */
+
+type Deps = { aws: AwsClients; awsSettings: AwsSettings };
+type PlanRequest = Pick<StepInput, 'incidentId' | 'stepId' | 'params'>;
+
+export interface RevokePlan {
+  principal: string;
+  keys: AccessKeyState[];
+  /** the keys this step targets */
+  targetKeyIds: string[];
+  /** targets that are active now: what this step deactivates (and what an undo re-enables) */
+  toDeactivate: string[];
+  /** null: keep the keys (no deletion) */
+  deleteAfter: string | null;
+  deleteAfterMs: number | null;
+  sessions: { target: PolicyTarget; alreadyRevoked: boolean } | null;
+  loginProfile: 'remove' | 'absent' | 'keep';
+  quarantine: { alreadyAttached: boolean } | null;
+  oauth: { app: string; host: string; tokens: string[]; fingerprints: string[] } | null;
+}
+
+export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<RevokePlan> {
+  const params = parseParams(RevokeParams, 'revokeCredentials', request.params);
+  const { iam } = deps.aws;
+  await requireUser(iam, params.principal);
+  if (params.roleName) await requireRole(iam, params.roleName);
+  const keys = await listAccessKeys(iam, params.principal);
+  const targetKeyIds = params.accessKeyIds ?? keys.map((k) => k.id);
+  const strangers = targetKeyIds.filter((id) => !keys.some((k) => k.id === id));
+  if (strangers.length > 0) {
+    throw finalFailure(`access key(s) ${strangers.join(', ')} do not belong to IAM user ${params.principal}`, 'NoSuchEntity');
+  }
+  const deleteAfter = params.keep ? null : (params.deleteAfter ?? deps.awsSettings.keyDeletionGrace);
+  const sessionTarget: PolicyTarget = params.roleName ? { kind: 'role', name: params.roleName } : { kind: 'user', name: params.principal };
+  const oauth = params.oauth
+    ? {
+        app: params.oauth.app,
+        host: new URL(oauthApp(deps.awsSettings, params.oauth.app).revocationEndpoint).host,
+        tokens: params.oauth.tokens,
+        fingerprints: params.oauth.tokens.map(tokenFingerprint),
+      }
+    : null;
+  return {
+    principal: params.principal,
+    keys,
+    targetKeyIds,
+    toDeactivate: targetKeyIds.filter((id) => keys.find((k) => k.id === id)?.status === 'Active'),
+    deleteAfter,
+    deleteAfterMs: deleteAfter === null ? null : durationMs(deleteAfter),
+    sessions: params.revokeSessions
+      ? { target: sessionTarget, alreadyRevoked: (await readInlinePolicy(iam, sessionTarget, SESSION_POLICY_NAME)) !== undefined }
+      : null,
+    loginProfile: params.removeLoginProfile ? ((await hasLoginProfile(iam, params.principal)) ? 'remove' : 'absent') : 'keep',
+    quarantine: params.quarantine
+      ? { alreadyAttached: (await readInlinePolicy(iam, { kind: 'user', name: params.principal }, QUARANTINE_POLICY_NAME)) !== undefined }
+      : null,
+    oauth,
+  };
+}
+
+export interface RotatePlan {
+  requested: string;
+  keyId: string;
+  keyArn: string;
+  keySpec: string;
+  keyUsage: string;
+  aliases: string[];
+  mode: 'on-demand' | 'replace';
+  /** why on-demand rotation is not used, when it is not */
+  reason?: string;
+  rotationsBefore: number;
+  limit: number;
+  pendingWindowDays: number;
+  marker: string;
+}
+
+export async function prepareRotate(deps: Deps, request: PlanRequest): Promise<RotatePlan> {
+  const params = parseParams(RotateParams, 'rotateKey', request.params);
+  const { kms } = deps.aws;
+  const key = await describeKey(kms, params.keyId);
+  if (key.KeyManager === 'AWS') throw finalFailure(`KMS key ${params.keyId} is AWS managed; only customer managed keys can be rotated`, 'ValidationError');
+  if (key.KeyState !== 'Enabled') {
+    throw finalFailure(`KMS key ${params.keyId} is ${key.KeyState}; rotate only enabled keys`, 'KMSInvalidStateException');
+  }
+  const keyId = key.KeyId!;
+  const aliases = (await aliasesOf(kms, keyId)).filter((a) => !isReplacementMarker(a));
+  const limit = deps.awsSettings.onDemandRotationLimit;
+  const unsupported = onDemandUnsupported(key);
+  const rotationsBefore = unsupported ? 0 : await onDemandRotationCount(kms, keyId);
+  const reason = unsupported ?? (rotationsBefore >= limit ? `all ${limit} on-demand rotations of this key are used` : undefined);
+  if (reason && aliases.length === 0) {
+    throw finalFailure(
+      `KMS key ${params.keyId} cannot rotate on demand (${reason}) and has no alias to move to a replacement key; rotate it by hand`,
+      'ValidationError',
+    );
+  }
+  return {
+    requested: params.keyId,
+    keyId,
+    keyArn: key.Arn!,
+    keySpec: key.KeySpec ?? 'SYMMETRIC_DEFAULT',
+    keyUsage: key.KeyUsage ?? 'ENCRYPT_DECRYPT',
+    aliases,
+    mode: reason ? 'replace' : 'on-demand',
+    ...(reason ? { reason } : {}),
+    rotationsBefore,
+    limit,
+    pendingWindowDays: params.pendingWindowDays,
+    marker: replacementMarkerAlias(request.incidentId, request.stepId),
+  };
+}
+
+export interface BlockPlan {
+  ipSet: IpSetRef;
+  cidrs: string[];
+  /** entries this step adds (and owns: only these are lifted at expiry) */
+  toAdd: string[];
+  /** entries already in the set, put there by someone else: left alone at expiry */
+  alreadyPresent: string[];
+  duration: string;
+  durationMs: number;
+}
+
+export async function prepareBlock(deps: Deps, request: PlanRequest): Promise<BlockPlan> {
+  const params = parseParams(BlockParams, 'blockTraffic', request.params);
+  const ipSet = params.ipSet ?? deps.awsSettings.wafIpSet;
+  if (!ipSet) throw finalFailure('blockTraffic: no ipSet in the step and no aws.wafIpSet configured', 'ValidationError');
+  const { cidrs, problems } = checkCidrs(params.cidrs, params.allowPrivate);
+  if (problems.length > 0) throw finalFailure(`blockTraffic: refused: ${problems.join('; ')}`, 'ValidationError');
+  const state = await readIpSet(deps.aws.waf, ipSet);
+  const wrongFamily = cidrs.filter((c) => c.includes(':') !== (state.ipVersion === 'IPV6'));
+  if (wrongFamily.length > 0) {
+    throw finalFailure(`blockTraffic: IP set ${ipSet.name} holds ${state.ipVersion} addresses; cannot add ${wrongFamily.join(', ')}`, 'ValidationError');
+  }
+  const duration = params.duration ?? deps.awsSettings.blockDuration;
+  return {
+    ipSet,
+    cidrs,
+    toAdd: cidrs.filter((c) => !state.addresses.includes(c)),
+    alreadyPresent: cidrs.filter((c) => state.addresses.includes(c)),
+    duration,
+    durationMs: durationMs(duration),
+  };
+}
+
+export function createPrepareActivities(deps: Deps) {
+  return {
+    prepareRevoke: (input: StepInput) => prepareRevoke(deps, input),
+    prepareRotate: (input: StepInput) => prepareRotate(deps, input),
+    prepareBlock: (input: StepInput) => prepareBlock(deps, input),
+  };
+}
