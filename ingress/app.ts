@@ -1,7 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
+import type { AuditSink } from '../activities/audit-sink';
+import type { WebhookSource } from '../platform/config';
+import type { SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
 import { errorResponse } from './errors';
+import type { Metrics } from './metrics';
 import type { RawPayloadStore } from './raw-store';
 
 export interface IngressDeps {
@@ -9,6 +13,11 @@ export interface IngressDeps {
   taskQueue: string;
   rawStore: RawPayloadStore;
   maxBodyBytes: number;
+  /** per alert source: who may post (see ingress/alerts/auth.ts `sourceAuthFrom`) */
+  sourceAuth: Record<WebhookSource, SourceAuth>;
+  /** refused deliveries are audited here */
+  audit: AuditSink;
+  metrics: Metrics;
 }
 
 /** The ingress as a request → response function: testable in-process and served over HTTP. */

@@ -11,6 +11,24 @@ import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** Alert sources that post webhooks to /alerts/<source>. */
+export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic'] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+
+/** "true"/"false" from the environment; z.coerce.boolean would read "false" as true. */
+const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());
+
+const SourceAuthSchema = z
+  .object({
+    hmacSecret: z.string().min(16, 'at least 16 characters').optional(),
+    bearerToken: z.string().min(16, 'at least 16 characters').optional(),
+    /** signed timestamps older or newer than this are replays: 401 */
+    replayWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(300),
+    /** unset: only `generic`, and only while the ingress listens on a loopback address */
+    allowUnauthenticated: flag.optional(),
+  })
+  .prefault({});
+
 export const ConfigSchema = z.object({
   dataDir: z.string().default('.data'),
   runbooksDir: z.string().default('runbooks'),
@@ -97,6 +115,33 @@ export const ConfigSchema = z.object({
       onDemandRotationLimit: z.coerce.number().int().min(0).default(25),
     })
     .prefault({}),
+  /**
+   * Alert webhook authentication, per source (see README "Alert sources"): an HMAC secret where the
+   * source signs, otherwise a bearer token. A source with neither is refused unless
+   * `allowUnauthenticated` says otherwise (default: only `generic`, only on a loopback host).
+   */
+  sources: z.object(Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, SourceAuthSchema])) as Record<WebhookSource, typeof SourceAuthSchema>).prefault({}),
+  /**
+   * The read-only dashboard and its JSON API. Without a token the API answers 401 to everyone:
+   * incident titles and timelines are not for anonymous eyes.
+   */
+  dashboard: z
+    .object({
+      token: z.string().min(16, 'at least 16 characters').optional(),
+      /** Temporal is asked at most once per this many seconds, however many scrapes and viewers */
+      cacheSeconds: z.coerce.number().min(0).max(300).default(5),
+    })
+    .prefault({}),
+  /**
+   * Payload encryption (AES-256-GCM) for everything Temporal stores. Keys: `keys` (id + base64 of 32
+   * bytes; every listed key decrypts, `activeKeyId` encrypts) and/or `kms.keyId` (new payloads use
+   * KMS data keys). With neither, a key file under dataDir is created on first start.
+   */
+  codec: CodecSchema,
+  /** Evidence snapshots: a local write-once directory (default `<dataDir>/evidence`) or S3 Object Lock. */
+  evidence: EvidenceSchema,
+  /** The hash-chained audit log (default `<dataDir>/audit.log`). */
+  audit: AuditSchema,
   /** Approver groups: group name → user ids (Slack user ids, or names used with the CLI). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   log: z
@@ -105,6 +150,19 @@ export const ConfigSchema = z.object({
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** TOURNIQUET_SOURCE_<SOURCE>_SECRET / _TOKEN / _ALLOW_UNAUTHENTICATED / _REPLAY_WINDOW_SECONDS. */
+const SOURCE_ENV_SETTINGS: Record<string, string> = Object.fromEntries(
+  WEBHOOK_SOURCES.flatMap((s) => {
+    const prefix = `TOURNIQUET_SOURCE_${s.toUpperCase()}`;
+    return [
+      [`${prefix}_SECRET`, `sources.${s}.hmacSecret`],
+      [`${prefix}_TOKEN`, `sources.${s}.bearerToken`],
+      [`${prefix}_ALLOW_UNAUTHENTICATED`, `sources.${s}.allowUnauthenticated`],
+      [`${prefix}_REPLAY_WINDOW_SECONDS`, `sources.${s}.replayWindowSeconds`],
+    ];
+  }),
+);
 
 /** Environment variable → dotted config path. */
 export const ENV_SETTINGS: Record<string, string> = {
@@ -125,6 +183,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_PORT: 'ingress.port',
   TOURNIQUET_MAX_BODY_BYTES: 'ingress.maxBodyBytes',
   TOURNIQUET_LOG_LEVEL: 'log.level',
+  ...SOURCE_ENV_SETTINGS,
   SLACK_BOT_TOKEN: 'slack.botToken',
   SLACK_SIGNING_SECRET: 'slack.signingSecret',
   SLACK_APP_TOKEN: 'slack.appToken',

@@ -4,9 +4,20 @@ import { fileAuditSink } from '../activities/file-audit-sink';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../ingress/slack/blocks';
 import { join, resolve } from 'node:path';
+import type { AuditSink } from '../activities/audit-sink';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
+
+const auditSinks = new Map<string, AuditSink>();
+
+/** One audit sink per log file in a process: the worker and the ingress append through the same one. */
+export function auditSinkFor(config: Config): AuditSink {
+  const path = join(resolve(config.dataDir), 'audit.log');
+  let sink = auditSinks.get(path);
+  if (!sink) auditSinks.set(path, (sink = fileAuditSink(path)));
+  return sink;
+}
 
 /** Real clients and settings for the activities, from configuration. */
 export function activityDeps(config: Config, log: Logger): ActivityDeps {
@@ -17,7 +28,7 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     knownStepTypes: STEP_TYPE_NAMES,
     planners: { ...createAwsPlanners({ aws, awsSettings: config.aws }) },
     notifier: notifierFor(config, log),
-    audit: fileAuditSink(join(resolve(config.dataDir), 'audit.log')),
+    audit: auditSinkFor(config),
     fetch,
     aws,
     awsSettings: config.aws,

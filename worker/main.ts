@@ -9,10 +9,12 @@ import { createActivities } from '../activities';
 import { fileAuditSink } from '../activities/file-audit-sink';
 import { createIngressApp, listen, localRawStore } from '../ingress';
 import { startSlackIngress } from '../ingress/slack';
+import { sourceAuthFrom } from '../ingress/alerts/auth';
+import { createMetrics } from '../ingress/metrics';
 import { ConfigError, loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
-import { activityDeps } from './activity-deps';
+import { activityDeps, auditSinkFor } from './activity-deps';
 import { startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
 
@@ -66,6 +68,9 @@ async function main(): Promise<void> {
       taskQueue: config.temporal.taskQueue,
       rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
       maxBodyBytes: config.ingress.maxBodyBytes,
+      sourceAuth: sourceAuthFrom(config),
+      audit: auditSinkFor(config),
+      metrics: createMetrics(),
     });
     const slack = await startSlackIngress(config, { client, audit: fileAuditSink(join(resolve(config.dataDir), 'audit.log')) }, log);
     cleanups.unshift(slack.stop);

@@ -1,57 +1,83 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { Hono, type Context } from 'hono';
+import type { AuditSink } from '../../activities/audit-sink';
 import type { Alert } from '../../domain/alert';
 import { HttpError } from '../errors';
 import { deliverAlert } from '../incidents';
+import type { Metrics } from '../metrics';
 import type { RawPayloadStore } from '../raw-store';
-import { GenericPayload, genericAlerts } from './generic';
+import { authenticate, type SourceAuth } from './auth';
+import { readBodyWithin } from './body';
 import { normalise } from './normalise';
+import { parseDelivery } from './parse-delivery';
+import { recordRejection } from './rejections';
+import { ALERT_SOURCES, isWebhookSource } from './sources';
+import type { WebhookSource } from '../../platform/config';
 
 export interface AlertRouteDeps {
   client: Client;
   taskQueue: string;
   rawStore: RawPayloadStore;
   maxBodyBytes: number;
+  sourceAuth: Record<WebhookSource, SourceAuth>;
+  audit: AuditSink;
+  metrics: Metrics;
 }
 
-async function readJson(body: ArrayBuffer): Promise<unknown> {
+function remoteAddress(c: Context): string {
   try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
+    return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
-    throw new HttpError(400, 'body is not valid UTF-8 JSON', 'malformed_json');
+    return 'in-process';
   }
 }
 
-/** POST /alerts/:source: verify, parse, normalise, then start or attach each alert's incident. */
+/** Only JSON is accepted; `application/json; charset=utf-8` included. */
+function isJson(contentType: string | undefined): boolean {
+  return /^application\/json\s*(;|$)/i.test(contentType?.trim() ?? '');
+}
+
+/**
+ * POST /alerts/:source — refuse early (unknown source, size, media type), authenticate the raw
+ * body, parse it strictly, store it by reference, then start or attach each alert's incident.
+ * Nothing reaches Temporal unless every check passed.
+ */
 export function alertRoutes(deps: AlertRouteDeps) {
   const app = new Hono();
   app.post('/alerts/:source', async (c) => {
+    const started = performance.now();
     const source = c.req.param('source');
-    if (source !== 'generic') throw new HttpError(404, `unknown alert source "${source}"`, 'unknown_source');
-    if (!(c.req.header('content-type') ?? '').toLowerCase().startsWith('application/json')) {
-      throw new HttpError(415, 'content-type must be application/json', 'unsupported_media_type');
+    const correlationId = randomUUID();
+    c.header('x-request-id', correlationId);
+    try {
+      if (!isWebhookSource(source)) throw new HttpError(404, `unknown alert source "${source}"`, 'unknown_source');
+      const declared = Number(c.req.header('content-length') ?? 0);
+      if (declared > deps.maxBodyBytes) throw new HttpError(413, `body exceeds ${deps.maxBodyBytes} bytes`, 'too_large');
+      if (!isJson(c.req.header('content-type'))) {
+        throw new HttpError(415, 'content-type must be application/json', 'unsupported_media_type');
+      }
+      const body = await readBodyWithin(c.req.raw, deps.maxBodyBytes);
+      authenticate(source, deps.sourceAuth[source], (name) => c.req.header(name), body, Math.floor(Date.now() / 1000));
+      const found = parseDelivery(ALERT_SOURCES[source], body);
+
+      const rawRef = await deps.rawStore.put(source, body);
+      const receivedAt = new Date();
+      const alerts: Alert[] = found.map((a, i) => normalise(source, a, rawRef, i, receivedAt));
+      // Each alert is idempotent on its delivery id, so a partial failure is safe to retry whole.
+      const delivered = await Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert)));
+      deps.metrics.alertsAccepted.inc({ source }, alerts.length);
+      return c.json({ accepted: alerts.length, incidents: [...new Set(delivered.map((d) => d.incidentId))] }, 202);
+    } catch (err) {
+      if (err instanceof HttpError) {
+        if (err.status < 500) await recordRejection(deps, { source, remoteAddress: remoteAddress(c), correlationId }, err);
+        else deps.metrics.alertsRejected.inc({ source, reason: err.code });
+      }
+      throw err;
+    } finally {
+      deps.metrics.webhookLatency.observe({ source }, (performance.now() - started) / 1000);
     }
-    const body = await c.req.arrayBuffer();
-    if (body.byteLength > deps.maxBodyBytes) throw new HttpError(413, `body exceeds ${deps.maxBodyBytes} bytes`, 'too_large');
-    const parsed = GenericPayload.safeParse(await readJson(body));
-    if (!parsed.success) {
-      const first = parsed.error.issues[0]!;
-      throw new HttpError(422, `${first.path.join('.') || 'body'}: ${first.message}`, 'invalid_payload');
-    }
-    const rawRef = await deps.rawStore.put(source, new Uint8Array(body));
-    const receivedAt = new Date();
-    const alerts: Alert[] = genericAlerts(parsed.data).map((a, i) =>
-      normalise(
-        'generic',
-        { ...a, sourceFingerprint: a.fingerprint, sourceId: a.id },
-        rawRef,
-        i,
-        receivedAt,
-      ),
-    );
-    const incidents: string[] = [];
-    for (const alert of alerts) incidents.push((await deliverAlert(deps.client, deps.taskQueue, alert)).incidentId);
-    return c.json({ accepted: alerts.length, incidents: [...new Set(incidents)] }, 202);
   });
   return app;
 }

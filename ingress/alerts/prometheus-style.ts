@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import type { AlertSubject } from '../../domain/alert';
+import type { SourceAlert } from './normalise';
+import { severityFromWord } from './severity-words';
+
+/**
+ * Alertmanager's webhook and Grafana's share one alert shape (Grafana's notifier is a fork of
+ * Alertmanager): status, labels, annotations, startsAt/endsAt, fingerprint. Parsed and mapped here
+ * once; each source file adds only its envelope.
+ */
+const labelMap = z.record(z.string().max(200), z.string().max(4000));
+
+export const PrometheusStyleAlert = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelMap,
+  annotations: labelMap.default({}),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }).optional(),
+  generatorURL: z.string().max(4000).optional(),
+  fingerprint: z.string().min(1).max(200),
+});
+export type PrometheusStyleAlert = z.infer<typeof PrometheusStyleAlert>;
+
+export const MAX_ALERTS_PER_DELIVERY = 1000;
+
+/** The first label present among `names`. */
+const first = (labels: Record<string, string>, ...names: string[]): string | undefined =>
+  names.map((n) => labels[n]).find((v) => v !== undefined && v !== '');
+
+/** Conventional label names for what an alert is about (documented in README "Alert sources"). */
+export function subjectFromLabels(labels: Record<string, string>): AlertSubject {
+  const subject: AlertSubject = {};
+  const principal = first(labels, 'principal', 'iam_user', 'user');
+  const accessKeyId = first(labels, 'access_key_id', 'accessKeyId');
+  const kmsKeyId = first(labels, 'kms_key_id', 'kmsKeyId');
+  const ip = first(labels, 'ip', 'source_ip', 'client_ip');
+  const service = first(labels, 'service', 'job');
+  if (principal) subject.principal = principal;
+  if (accessKeyId) subject.accessKeyId = accessKeyId;
+  if (kmsKeyId) subject.kmsKeyId = kmsKeyId;
+  if (ip) subject.ips = [ip];
+  if (service) subject.service = service;
+  return subject;
+}
+
+export function fromPrometheusStyle(alert: PrometheusStyleAlert): SourceAlert {
+  const kind = alert.labels.alertname || 'UnnamedAlert';
+  return {
+    kind: kind.slice(0, 200),
+    severity: severityFromWord(first(alert.labels, 'severity', 'priority')) ?? 'medium',
+    status: alert.status,
+    title: (alert.annotations.summary || alert.annotations.description || kind).slice(0, 500),
+    subject: subjectFromLabels(alert.labels),
+    labels: alert.labels,
+    observedAt: alert.startsAt,
+    sourceFingerprint: alert.fingerprint,
+    // The same alert re-sent on every repeat interval keeps its fingerprint and start time.
+    sourceId: `${alert.fingerprint}@${alert.startsAt}`,
+  };
+}

@@ -1,0 +1,181 @@
+/**
+ * Each source's documented payload maps to the alerts it carries, and each source's
+ * authentication accepts exactly what the sender would sign and nothing else.
+ */
+import { authenticate, sourceAuthFrom, type SourceAuth } from '../../ingress/alerts/auth';
+import { fingerprintOf, normalise } from '../../ingress/alerts/normalise';
+import { parseDelivery } from '../../ingress/alerts/parse-delivery';
+import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { HttpError } from '../../ingress/errors';
+import { parseConfig, loadConfig, type WebhookSource } from '../../platform/config';
+import { fixture, signatureHeaders } from '../fixtures/alerts';
+
+const parse = (source: WebhookSource, name: string) => parseDelivery(ALERT_SOURCES[source], Buffer.from(fixture(name)));
+
+describe('documented payloads map to alerts', () => {
+  test('Alertmanager v4: every alert of the group, firing and resolved, with its own fingerprint', () => {
+    const alerts = parse('alertmanager', 'alertmanager');
+    expect(alerts).toHaveLength(3);
+    expect(alerts[0]).toMatchObject({
+      kind: 'ExportVolumeAbnormal',
+      severity: 'critical',
+      status: 'firing',
+      title: 'Patient record export volume far above baseline',
+      subject: { principal: 'svc-export', service: 'patient-api' },
+      labels: { team: 'api', instance: 'api-1:9100' },
+      observedAt: '2024-05-02T09:52:26.739266876+02:00',
+      sourceFingerprint: '1a30ba71cca2921f',
+    });
+    expect(alerts.map((a) => a.status)).toEqual(['firing', 'firing', 'resolved']);
+    expect(new Set(alerts.map((a) => a.sourceFingerprint)).size).toBe(3);
+  });
+
+  test('Grafana: Alertmanager shape plus its own fields; warning is medium; client_ip is the subject IP', () => {
+    const [flood, latency] = parse('grafana', 'grafana');
+    expect(flood).toMatchObject({ kind: 'EdgeRequestFlood', severity: 'medium', status: 'firing', subject: { ips: ['203.0.113.9'] } });
+    expect(latency).toMatchObject({ kind: 'EdgeLatencyHigh', status: 'resolved' });
+  });
+
+  test('PagerDuty V3: triggered and resolved meet on the incident key; a ping carries no alert', () => {
+    const [triggered] = parse('pagerduty', 'pagerduty-triggered');
+    const [resolved] = parse('pagerduty', 'pagerduty-resolved');
+    expect(triggered).toMatchObject({
+      kind: 'KMS key scheduled for deletion outside change window',
+      severity: 'critical', // priority P1
+      status: 'firing',
+      subject: { service: 'Patient API' },
+      labels: { urgency: 'high', priority: 'P1' },
+      observedAt: '2024-05-02T14:00:00.000Z',
+    });
+    expect(resolved!.status).toBe('resolved');
+    expect(fingerprintOf('pagerduty', resolved!)).toBe(fingerprintOf('pagerduty', triggered!));
+    expect(parse('pagerduty', 'pagerduty-ping')).toEqual([]);
+  });
+
+  test('Datadog default template: transition, scope and priority read from the title', () => {
+    const [triggered] = parse('datadog', 'datadog');
+    const [recovered] = parse('datadog', 'datadog-recovered');
+    expect(triggered).toMatchObject({
+      kind: 'KMS decrypt volume abnormal',
+      severity: 'high', // P2
+      status: 'firing',
+      labels: { scope: 'service:patient-api', datadog_event_type: 'query_alert_monitor' },
+      observedAt: '2024-05-02T12:00:00.000Z',
+    });
+    expect(recovered!.status).toBe('resolved');
+    expect(fingerprintOf('datadog', recovered!)).toBe(fingerprintOf('datadog', triggered!));
+  });
+
+  test('GuardDuty via EventBridge: finding type, key, principal, caller IP, severity band', () => {
+    const [finding] = parse('guardduty', 'guardduty');
+    expect(finding).toMatchObject({
+      kind: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller',
+      severity: 'high', // 8.0
+      status: 'firing',
+      subject: { principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', ips: ['198.51.100.23'] },
+      labels: { account: '123456789012', region: 'us-east-1', resourceType: 'AccessKey' },
+      observedAt: '2024-05-02T16:05:31Z',
+    });
+  });
+
+  test('generic: several alerts in one delivery; normalised alerts keep no raw payload', () => {
+    const alerts = parse('generic', 'generic');
+    expect(alerts.map((a) => a.severity)).toEqual(['high', 'critical']);
+    const normalised = alerts.map((a, i) => normalise('generic', a, 'raw/generic/abc', i, new Date('2024-05-02T12:00:00Z')));
+    expect(normalised[0]!.fingerprint).toBe(normalised[1]!.fingerprint); // same kind and key: one incident
+    expect(normalised[0]!.deliveryId).not.toBe(normalised[1]!.deliveryId);
+    expect(normalised[0]).toMatchObject({ rawRef: 'raw/generic/abc', observedAt: '2024-05-02T11:00:00.000Z' });
+    expect(JSON.stringify(normalised)).not.toContain('secret-scan-body');
+  });
+
+  test.each([
+    ['alertmanager', '{"version":"3","alerts":[]}', 422, /alertmanager payload: version/],
+    ['guardduty', fixture('guardduty').replace('"GuardDuty Finding"', '"GuardDuty Runtime Protection Healthy"'), 422, /GuardDuty Finding/],
+    ['datadog', fixture('datadog').replace('"1714651200000"', '"yesterday"'), 422, /epoch milliseconds/],
+    ['pagerduty', fixture('pagerduty-triggered').replace('"type": "incident"', '"type": "incidentish"'), 422, /event\.data|type/],
+    ['generic', '{"kind":"X","severity":"loud","title":"t"}', 422, /severity/],
+    ['generic', '{"kind":"X","severity":"high","title":"t","observedAt":"2024-02-31T00:00:00Z"}', 422, /./],
+    ['grafana', '{"receiver": "x", ', 400, /not valid UTF-8 JSON/],
+    ['generic', Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), 400, /JSON/],
+  ] as const)('%s: bad body #%# is refused with the right status', (source, body, status, message) => {
+    let error: unknown;
+    try {
+      parseDelivery(ALERT_SOURCES[source], typeof body === 'string' ? Buffer.from(body) : body);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(HttpError);
+    expect((error as HttpError).status).toBe(status);
+    expect((error as HttpError).message).toMatch(message);
+  });
+});
+
+describe('authentication', () => {
+  const SECRET = 'a-secret-of-32-characters-000000';
+  const OTHER = 'another-secret-of-32-chars-11111';
+  const TOKEN = 'bearer-token-of-enough-length-22';
+  const now = Math.floor(Date.now() / 1000);
+  const auth = (over: Partial<SourceAuth> = {}): SourceAuth => ({ replayWindowSeconds: 300, allowUnauthenticated: false, ...over });
+  const headers = (h: Record<string, string | undefined>) => (name: string) => h[name.toLowerCase()];
+  const body = fixture('generic');
+  const bytes = Buffer.from(body);
+  const status = (fn: () => unknown) => {
+    try {
+      fn();
+      return 'ok';
+    } catch (err) {
+      return (err as HttpError).status;
+    }
+  };
+
+  test('generic: t=,v1= over "<t>.<body>" inside the replay window', () => {
+    const ok = headers(signatureHeaders.generic(SECRET, body, now));
+    expect(authenticate('generic', auth({ hmacSecret: SECRET }), ok, bytes, now)).toBe('signature');
+    expect(status(() => authenticate('generic', auth({ hmacSecret: SECRET }), ok, bytes, now + 301))).toBe(401);
+    expect(status(() => authenticate('generic', auth({ hmacSecret: SECRET }), ok, bytes, now - 301))).toBe(401);
+    expect(status(() => authenticate('generic', auth({ hmacSecret: OTHER }), ok, bytes, now))).toBe(401);
+    expect(status(() => authenticate('generic', auth({ hmacSecret: SECRET }), ok, Buffer.from(`${body} `), now))).toBe(401);
+    // A replayed signature with a forged fresh timestamp no longer matches.
+    const forged = signatureHeaders.generic(SECRET, body, now - 3600)['x-tourniquet-signature'].replace(`t=${now - 3600}`, `t=${now}`);
+    expect(status(() => authenticate('generic', auth({ hmacSecret: SECRET }), headers({ 'x-tourniquet-signature': forged }), bytes, now))).toBe(401);
+    expect(status(() => authenticate('generic', auth({ hmacSecret: SECRET }), headers({}), bytes, now))).toBe(401);
+  });
+
+  test('PagerDuty: any one of several v1 signatures (secret rotation) is enough', () => {
+    const h = headers(signatureHeaders.pagerduty([OTHER, SECRET], body));
+    expect(authenticate('pagerduty', auth({ hmacSecret: SECRET }), h, bytes, now)).toBe('signature');
+    const wrong = headers(signatureHeaders.pagerduty([OTHER], body));
+    expect(status(() => authenticate('pagerduty', auth({ hmacSecret: SECRET }), wrong, bytes, now))).toBe(401);
+    expect(status(() => authenticate('pagerduty', auth({ hmacSecret: SECRET }), headers({ 'x-pagerduty-signature': 'v1=zz' }), bytes, now))).toBe(401);
+  });
+
+  test('Grafana: body signature, or "<timestamp>:<body>" with the replay window', () => {
+    expect(authenticate('grafana', auth({ hmacSecret: SECRET }), headers(signatureHeaders.grafana(SECRET, body)), bytes, now)).toBe('signature');
+    const timed = headers(signatureHeaders.grafana(SECRET, body, now));
+    expect(authenticate('grafana', auth({ hmacSecret: SECRET }), timed, bytes, now)).toBe('signature');
+    expect(status(() => authenticate('grafana', auth({ hmacSecret: SECRET }), timed, bytes, now + 600))).toBe(401);
+  });
+
+  test('bearer tokens for sources that do not sign; unauthenticated only where allowed', () => {
+    const bearer = (t: string) => headers({ authorization: `Bearer ${t}` });
+    expect(authenticate('alertmanager', auth({ bearerToken: TOKEN }), bearer(TOKEN), bytes, now)).toBe('token');
+    expect(status(() => authenticate('alertmanager', auth({ bearerToken: TOKEN }), bearer(`${TOKEN}x`), bytes, now))).toBe(401);
+    expect(status(() => authenticate('alertmanager', auth({ bearerToken: TOKEN }), headers({}), bytes, now))).toBe(401);
+    expect(status(() => authenticate('datadog', auth(), headers({}), bytes, now))).toBe(401);
+    expect(authenticate('datadog', auth({ allowUnauthenticated: true }), headers({}), bytes, now)).toBe('unauthenticated');
+  });
+
+  test('defaults: only generic on a loopback host is open; a configured secret always closes it', () => {
+    const local = sourceAuthFrom(parseConfig({}));
+    expect(local.generic.allowUnauthenticated).toBe(true);
+    expect(local.alertmanager.allowUnauthenticated).toBe(false);
+    expect(sourceAuthFrom(parseConfig({ ingress: { host: '0.0.0.0' } })).generic.allowUnauthenticated).toBe(false);
+    const fromEnv = loadConfig({ TOURNIQUET_SOURCE_GENERIC_SECRET: SECRET, TOURNIQUET_SOURCE_DATADOG_TOKEN: TOKEN }, '/');
+    expect(fromEnv.sources.generic.hmacSecret).toBe(SECRET);
+    expect(fromEnv.sources.datadog.bearerToken).toBe(TOKEN);
+    expect(fromEnv.sources.datadog.replayWindowSeconds).toBe(300);
+    expect(sourceAuthFrom(fromEnv).generic.allowUnauthenticated).toBe(false);
+    expect(loadConfig({ TOURNIQUET_SOURCE_GRAFANA_ALLOW_UNAUTHENTICATED: 'false' }, '/').sources.grafana.allowUnauthenticated).toBe(false);
+    expect(() => loadConfig({ TOURNIQUET_SOURCE_GENERIC_SECRET: 'short' }, '/')).toThrow(/sources\.generic\.hmacSecret \(TOURNIQUET_SOURCE_GENERIC_SECRET\)/);
+  });
+});
