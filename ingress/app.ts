@@ -4,8 +4,11 @@ import type { AuditSink } from '../activities/audit-sink';
 import type { WebhookSource } from '../platform/config';
 import type { SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
+import { dashboardRoutes } from './dashboard/routes';
+import type { SnapshotReader } from './dashboard/snapshot';
 import { errorResponse } from './errors';
 import type { Metrics } from './metrics';
+import { metricsRoutes } from './metrics-route';
 import type { RawPayloadStore } from './raw-store';
 
 export interface IngressDeps {
@@ -18,6 +21,10 @@ export interface IngressDeps {
   /** refused deliveries are audited here */
   audit: AuditSink;
   metrics: Metrics;
+  /** incidents, approvals and clocks read from Temporal (cached) for the dashboard and /metrics */
+  snapshots?: SnapshotReader;
+  /** the dashboard API's bearer token; unset: the API refuses everyone */
+  dashboardToken?: string;
 }
 
 /** The ingress as a request → response function: testable in-process and served over HTTP. */
@@ -33,6 +40,8 @@ export function createIngressApp(deps: IngressDeps): Hono {
     }
   });
   app.route('/', alertRoutes(deps));
+  app.route('/', metricsRoutes(deps.metrics, deps.snapshots));
+  if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken }));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorResponse);
   return app;

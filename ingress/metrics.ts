@@ -34,6 +34,36 @@ export function createMetrics() {
       labelNames: ['status'] as const,
       registers: [registry],
     }),
+    // The rest are read from Temporal on scrape (ingress/metrics-collector.ts), through a short cache.
+    approvalsPending: new Gauge({
+      name: 'tourniquet_approvals_pending',
+      help: 'Runbook steps waiting for an approval, by step type',
+      labelNames: ['step_type'] as const,
+      registers: [registry],
+    }),
+    stepDuration: new Histogram({
+      name: 'tourniquet_playbook_step_seconds',
+      help: 'Playbook step run time (start to finish, approval wait excluded), by step type and outcome',
+      labelNames: ['step_type', 'status'] as const,
+      buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
+      registers: [registry],
+    }),
+    clockDeadline: new Gauge({
+      name: 'tourniquet_breach_clock_deadline_seconds',
+      help: 'Seconds until each open breach-notification obligation is due (negative: overdue)',
+      labelNames: ['clock', 'obligation'] as const,
+      registers: [registry],
+    }),
+    temporalUp: new Gauge({
+      name: 'tourniquet_metrics_temporal_up',
+      help: '1 when the last scrape could read incidents from Temporal',
+      registers: [registry],
+    }),
+    clocksOverdue: new Gauge({
+      name: 'tourniquet_breach_clock_obligations_overdue',
+      help: 'Open breach-notification obligations past their deadline',
+      registers: [registry],
+    }),
   };
 }
 

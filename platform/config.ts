@@ -183,6 +183,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_PORT: 'ingress.port',
   TOURNIQUET_MAX_BODY_BYTES: 'ingress.maxBodyBytes',
   TOURNIQUET_LOG_LEVEL: 'log.level',
+  TOURNIQUET_DASHBOARD_TOKEN: 'dashboard.token',
+  TOURNIQUET_DASHBOARD_CACHE_SECONDS: 'dashboard.cacheSeconds',
   ...SOURCE_ENV_SETTINGS,
   SLACK_BOT_TOKEN: 'slack.botToken',
   SLACK_SIGNING_SECRET: 'slack.signingSecret',

@@ -6,11 +6,11 @@
 import { resolve, join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { fileAuditSink } from '../activities/file-audit-sink';
 import { createIngressApp, listen, localRawStore } from '../ingress';
 import { startSlackIngress } from '../ingress/slack';
 import { sourceAuthFrom } from '../ingress/alerts/auth';
 import { createMetrics } from '../ingress/metrics';
+import { SnapshotReader } from '../ingress/dashboard/snapshot';
 import { ConfigError, loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
@@ -71,8 +71,10 @@ async function main(): Promise<void> {
       sourceAuth: sourceAuthFrom(config),
       audit: auditSinkFor(config),
       metrics: createMetrics(),
+      snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
+      dashboardToken: config.dashboard.token,
     });
-    const slack = await startSlackIngress(config, { client, audit: fileAuditSink(join(resolve(config.dataDir), 'audit.log')) }, log);
+    const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);
     cleanups.unshift(slack.stop);
     const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts);
     cleanups.unshift(server.close);

@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { maskText } from '../../domain/masking';
+import { stateQuery, timelineQuery } from '../../workflows/definitions';
+import type { Client } from '@temporalio/client';
+import { HttpError } from '../errors';
+import { bearerToken } from './auth';
+import { responseTimes, toRow, type SnapshotReader } from './snapshot';
+
+export interface DashboardDeps {
+  client: Client;
+  snapshots: SnapshotReader;
+  /** the shared bearer token; unset disables the API */
+  token?: string;
+}
+
+interface Asset {
+  body: string;
+  type: string;
+}
+
+/** Static files are read once at start; the page itself carries no data, only the API does. */
+function assets(): Record<string, Asset> {
+  const here = join(__dirname, 'assets');
+  const uplot = join(require.resolve('uplot'), '..');
+  const read = (path: string) => readFileSync(path, 'utf8');
+  return {
+    'dashboard.js': { body: read(join(here, 'dashboard.js')), type: 'text/javascript; charset=utf-8' },
+    'dashboard.css': { body: read(join(here, 'dashboard.css')), type: 'text/css; charset=utf-8' },
+    'uPlot.min.js': { body: read(join(uplot, 'uPlot.iife.min.js')), type: 'text/javascript; charset=utf-8' },
+    'uPlot.min.css': { body: read(join(uplot, 'uPlot.min.css')), type: 'text/css; charset=utf-8' },
+  };
+}
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Tourniquet — incidents</title>
+<link rel="stylesheet" href="/dashboard/assets/uPlot.min.css">
+<link rel="stylesheet" href="/dashboard/assets/dashboard.css">
+</head>
+<body>
+<header><h1>Tourniquet</h1><span id="updated"></span></header>
+<form id="login" hidden>
+  <label>Dashboard token <input id="token" type="password" autocomplete="current-password" required></label>
+  <button type="submit">Sign in</button>
+  <p id="login-error" role="alert"></p>
+</form>
+<main id="app" hidden></main>
+<script src="/dashboard/assets/uPlot.min.js"></script>
+<script src="/dashboard/assets/dashboard.js"></script>
+</body>
+</html>
+`;
+
+/** GET /dashboard (page and assets, public) and /dashboard/api/* (bearer token). */
+export function dashboardRoutes(deps: DashboardDeps): Hono {
+  const files = assets();
+  const app = new Hono();
+  const noStore = { 'cache-control': 'no-store' };
+  app.get('/dashboard', (c) =>
+    c.html(PAGE, 200, { ...noStore, 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" }),
+  );
+  app.get('/dashboard/assets/:name', (c) => {
+    const file = files[c.req.param('name')];
+    if (!file) throw new HttpError(404, 'no such asset', 'not_found');
+    return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'public, max-age=300' });
+  });
+
+  const api = new Hono();
+  api.use('*', bearerToken(deps.token));
+  api.get('/overview', async (c) => {
+    const snap = await deps.snapshots.snapshot();
+    return c.json(
+      {
+        takenAt: snap.takenAt,
+        open: snap.open,
+        pendingApprovals: snap.open.flatMap((row) => row.pendingApprovals.map((p) => ({ incidentId: row.id, title: row.title, ...p }))),
+        clocks: snap.clocks,
+        byStatus: snap.byStatus,
+        responseTimes: responseTimes([...snap.open, ...snap.closed]),
+      },
+      200,
+      noStore,
+    );
+  });
+  api.get('/incident', async (c) => {
+    const id = c.req.query('id') ?? '';
+    if (!/^incident\/[\w.:-]+$/.test(id)) throw new HttpError(400, 'id must be an incident id (incident/<fingerprint>)', 'bad_request');
+    const handle = deps.client.workflow.getHandle(id);
+    try {
+      const [state, timeline] = await Promise.all([handle.query(stateQuery), handle.query(timelineQuery)]);
+      return c.json(
+        { incident: toRow(state), timeline: timeline.map((t) => ({ ...t, message: maskText(t.message) })) },
+        200,
+        noStore,
+      );
+    } catch (err) {
+      if ((err as Error).name === 'WorkflowNotFoundError') throw new HttpError(404, `no incident ${id}`, 'not_found');
+      throw err;
+    }
+  });
+  app.route('/dashboard/api', api);
+  return app;
+}

@@ -1,0 +1,239 @@
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { z } from 'zod';
+import type { IncidentState, IncidentStatus, StepState } from '../../domain/incident';
+import { INCIDENT_STATUSES } from '../../domain/incident';
+import { maskText } from '../../domain/masking';
+import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+
+/** What the dashboard and /metrics show, read from Temporal in one go and shared while fresh. */
+export interface Snapshot {
+  takenAt: string;
+  /** running incidents, newest first */
+  open: IncidentRow[];
+  /** incidents closed within the chart window, newest first */
+  closed: IncidentRow[];
+  /** visibility counts by incident status, open and closed */
+  byStatus: Record<IncidentStatus, number>;
+  clocks: ClockRow[];
+}
+
+export interface PendingApproval {
+  stepId: string;
+  stepType: string;
+  approvals: string[];
+  plan: string[];
+}
+
+export interface IncidentRow {
+  id: string;
+  title: string;
+  severity: string;
+  status: IncidentStatus;
+  runbook?: string;
+  openedAt: string;
+  firstObservedAt: string;
+  containedAt?: string;
+  resolvedAt?: string;
+  alertCount: number;
+  escalated: boolean;
+  acknowledgedBy?: string;
+  steps: Pick<StepState, 'id' | 'type' | 'status' | 'startedAt' | 'finishedAt'>[];
+  pendingApprovals: PendingApproval[];
+}
+
+export interface Obligation {
+  name: string;
+  dueAt: string;
+  done: boolean;
+}
+
+export interface ClockRow {
+  id: string;
+  incidentId?: string;
+  obligations: Obligation[];
+}
+
+const CLOCK_WORKFLOW = 'breachClockWorkflow';
+/** How far back closed incidents count for the MTTD/MTTC/MTTR charts. */
+const CHART_WINDOW_DAYS = 30;
+const MAX_CLOSED = 500;
+const QUERIES_IN_FLIGHT = 8;
+
+/** Titles come from alerts and may carry PHI-shaped text; it is masked before anyone sees it. */
+export function toRow(state: IncidentState): IncidentRow {
+  return {
+    id: state.id,
+    title: maskText(state.title),
+    severity: state.severity,
+    status: state.status,
+    runbook: state.runbook?.id,
+    openedAt: state.openedAt,
+    firstObservedAt: state.firstObservedAt,
+    containedAt: state.containedAt,
+    resolvedAt: state.resolvedAt,
+    alertCount: state.alertCount,
+    escalated: state.escalated,
+    acknowledgedBy: state.acknowledgedBy,
+    steps: state.steps.map(({ id, type, status, startedAt, finishedAt }) => ({ id, type, status, startedAt, finishedAt })),
+    pendingApprovals: state.steps
+      .filter((s) => s.status === 'awaiting-approval')
+      .map((s) => ({
+        stepId: s.id,
+        stepType: s.type,
+        approvals: s.approvals.filter((a) => a.decision === 'approve').map((a) => a.by),
+        plan: (s.plan ?? []).map(maskText),
+      })),
+  };
+}
+
+/**
+ * Breach clocks are read by shape, not by type import: the clock workflow answers a `state` query
+ * with its obligations. Anything unreadable shows as a clock without obligations rather than
+ * breaking the page.
+ */
+const ClockStateShape = z
+  .object({
+    incidentId: z.string().optional(),
+    deadlines: z
+      .array(
+        z
+          .object({
+            obligation: z.string().optional(),
+            name: z.string().optional(),
+            id: z.string().optional(),
+            dueAt: z.string(),
+            sentAt: z.string().optional(),
+            done: z.boolean().optional(),
+            status: z.string().optional(),
+          })
+          .loose(),
+      )
+      .optional(),
+    obligations: z.array(z.unknown()).optional(),
+  })
+  .loose();
+
+export function clockRow(id: string, state: unknown): ClockRow {
+  const parsed = ClockStateShape.safeParse(state);
+  if (!parsed.success) return { id, obligations: [] };
+  const raw = parsed.data.deadlines ?? (z.array(ClockStateShape.shape.deadlines.unwrap().element).safeParse(parsed.data.obligations).data ?? []);
+  return {
+    id,
+    incidentId: parsed.data.incidentId,
+    obligations: raw.map((d) => ({
+      name: d.obligation ?? d.name ?? d.id ?? 'notice',
+      dueAt: d.dueAt,
+      done: Boolean(d.sentAt) || d.done === true || ['sent', 'done', 'not-required', 'waived'].includes(d.status ?? ''),
+    })),
+  };
+}
+
+async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += QUERIES_IN_FLIGHT) {
+    out.push(...(await Promise.all(items.slice(i, i + QUERIES_IN_FLIGHT).map(work))));
+  }
+  return out;
+}
+
+async function listAll(client: Client, query: string, limit = Number.POSITIVE_INFINITY): Promise<WorkflowExecutionInfo[]> {
+  const found: WorkflowExecutionInfo[] = [];
+  for await (const wf of client.workflow.list({ query })) {
+    found.push(wf);
+    if (found.length >= limit) break;
+  }
+  return found;
+}
+
+/** Reads Temporal: visibility for the lists and counts, queries for open incidents, results for closed ones. */
+export class SnapshotReader {
+  private cached?: { at: number; value: Promise<Snapshot> };
+  /** a closed incident's result never changes: keep it by run id */
+  private readonly closedResults = new Map<string, IncidentRow>();
+
+  constructor(
+    private readonly client: Client,
+    private readonly maxAgeMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** The current snapshot; concurrent callers within maxAge share one read. */
+  snapshot(): Promise<Snapshot> {
+    const at = this.now();
+    if (!this.cached || at - this.cached.at >= this.maxAgeMs) {
+      const value = this.read();
+      this.cached = { at, value };
+      value.catch(() => {
+        if (this.cached?.value === value) this.cached = undefined;
+      });
+    }
+    return this.cached.value;
+  }
+
+  private async read(): Promise<Snapshot> {
+    const since = new Date(this.now() - CHART_WINDOW_DAYS * 86_400_000).toISOString();
+    const [running, closedInfos, counts, clockInfos] = await Promise.all([
+      listAll(this.client, `WorkflowType = '${INCIDENT_WORKFLOW}' AND ExecutionStatus = 'Running'`),
+      listAll(this.client, `WorkflowType = '${INCIDENT_WORKFLOW}' AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`, MAX_CLOSED),
+      Promise.all(
+        INCIDENT_STATUSES.map(async (status) => {
+          const { count } = await this.client.workflow.count(`WorkflowType = '${INCIDENT_WORKFLOW}' AND TourniquetStatus = '${status}'`);
+          return [status, count] as const;
+        }),
+      ),
+      listAll(this.client, `WorkflowType = '${CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`),
+    ]);
+    const open = await inBatches(running, async (wf) => {
+      try {
+        return toRow(await this.client.workflow.getHandle(wf.workflowId, wf.runId).query(stateQuery));
+      } catch {
+        return undefined; // closed between list and query, or its worker is down: the next read sees it
+      }
+    });
+    const closed = await inBatches(closedInfos, async (wf) => {
+      const known = this.closedResults.get(wf.runId);
+      if (known) return known;
+      try {
+        const row = toRow((await this.client.workflow.getHandle(wf.workflowId, wf.runId).result()) as IncidentState);
+        this.closedResults.set(wf.runId, row);
+        if (this.closedResults.size > MAX_CLOSED * 2) this.closedResults.delete(this.closedResults.keys().next().value!);
+        return row;
+      } catch {
+        return undefined;
+      }
+    });
+    const clocks = await inBatches(clockInfos, async (wf) => {
+      try {
+        return clockRow(wf.workflowId, await this.client.workflow.getHandle(wf.workflowId, wf.runId).query<unknown>('state'));
+      } catch {
+        return { id: wf.workflowId, obligations: [] };
+      }
+    });
+    return {
+      takenAt: new Date(this.now()).toISOString(),
+      open: open.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt)),
+      closed: closed.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt)),
+      byStatus: Object.fromEntries(counts) as Record<IncidentStatus, number>,
+      clocks,
+    };
+  }
+}
+
+/** One point per incident: when it opened, and its MTTD / MTTC / MTTR in minutes (null if not reached). */
+export interface ResponseTimes {
+  openedAt: number[];
+  mttd: (number | null)[];
+  mttc: (number | null)[];
+  mttr: (number | null)[];
+}
+
+export function responseTimes(rows: IncidentRow[]): ResponseTimes {
+  const sorted = [...rows].sort((a, b) => a.openedAt.localeCompare(b.openedAt));
+  const minutes = (from: string, to?: string) => (to ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 60_000) : null);
+  return {
+    openedAt: sorted.map((r) => Math.floor(Date.parse(r.openedAt) / 1000)),
+    mttd: sorted.map((r) => minutes(r.firstObservedAt, r.openedAt)),
+    mttc: sorted.map((r) => minutes(r.openedAt, r.containedAt)),
+    mttr: sorted.map((r) => minutes(r.openedAt, r.resolvedAt)),
+  };
+}

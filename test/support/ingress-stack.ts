@@ -1,0 +1,53 @@
+import { createHmac } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createIngressApp, listen, localRawStore, type RunningServer } from '../../ingress';
+import { sourceAuthFrom } from '../../ingress/alerts/auth';
+import { SnapshotReader } from '../../ingress/dashboard/snapshot';
+import { createMetrics, type Metrics } from '../../ingress/metrics';
+import type { Config } from '../../platform/config';
+import { memoryAudit } from './temporal';
+
+/** The secret the test stack's generic source verifies deliveries with. */
+export const GENERIC_SECRET = 'test-generic-hmac-secret-0123456789';
+export const DASHBOARD_TOKEN = 'test-dashboard-token-0123456789abcdef';
+
+/** Settings for a stack whose generic webhook is signed and whose dashboard has a token. */
+export function stackSettings(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    dataDir: join(tmpdir(), `tq-stack-${process.pid}-${Date.now()}`),
+    sources: { generic: { hmacSecret: GENERIC_SECRET } },
+    dashboard: { token: DASHBOARD_TOKEN, cacheSeconds: 0 },
+    ...overrides,
+  };
+}
+
+/** The real ingress (alerts, dashboard, /metrics) over a real socket, as a client of `env`. */
+export async function startIngress(env: TestWorkflowEnvironment, config: Config): Promise<{ server: RunningServer; metrics: Metrics }> {
+  const metrics = createMetrics();
+  const app = createIngressApp({
+    client: env.client,
+    taskQueue: config.temporal.taskQueue,
+    rawStore: localRawStore(join(config.dataDir, 'raw')),
+    maxBodyBytes: config.ingress.maxBodyBytes,
+    sourceAuth: sourceAuthFrom(config),
+    audit: memoryAudit(),
+    metrics,
+    snapshots: new SnapshotReader(env.client, config.dashboard.cacheSeconds * 1000),
+    dashboardToken: config.dashboard.token,
+  });
+  return { server: await listen(app, '127.0.0.1', 0), metrics };
+}
+
+/** POST a generic alert signed the way senders sign it (`X-Tourniquet-Signature: t=…,v1=…`). */
+export async function postSignedAlert(baseUrl: string, alert: Record<string, unknown>, secret = GENERIC_SECRET): Promise<Response> {
+  const body = JSON.stringify(alert);
+  const t = Math.floor(Date.now() / 1000);
+  const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
+  return fetch(`${baseUrl}/alerts/generic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tourniquet-signature': `t=${t},v1=${v1}` },
+    body,
+  });
+}
