@@ -36,14 +36,23 @@ export function slackWebClient(token: string, apiUrl?: string): WebClient {
   return new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
 }
 
+function slackErrorOf(err: unknown): string | undefined {
+  const e = err as { code?: string; data?: { error?: string } };
+  return e.code === ErrorCode.PlatformError ? e.data?.error : undefined;
+}
+
+/** Rethrow a Slack failure classified: final for errors retrying cannot fix, retryable otherwise. */
+function slackFailure(what: string, err: unknown): never {
+  const slackError = slackErrorOf(err);
+  if (slackError && FINAL_SLACK_ERRORS.has(slackError)) throw finalFailure(`slack ${what}: ${slackError}`, 'SlackPlatformError');
+  return classify(err, `slack ${what}`);
+}
+
 async function call<T extends WebAPICallResult>(what: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    const e = err as { code?: string; data?: { error?: string } };
-    const slackError = e.code === ErrorCode.PlatformError ? e.data?.error : undefined;
-    if (slackError && FINAL_SLACK_ERRORS.has(slackError)) throw finalFailure(`slack ${what}: ${slackError}`, 'SlackPlatformError');
-    return classify(err, `slack ${what}`);
+    return slackFailure(what, err);
   }
 }
 
@@ -65,9 +74,14 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
       const { text, blocks } = incidentMessage(state, deps.link);
       const ref = state.slack ?? posted.get(state.id);
       if (ref) {
-        await call('chat.update', () => deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks }));
-        posted.set(state.id, ref);
-        return ref;
+        try {
+          await deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks });
+          posted.set(state.id, ref);
+          return ref;
+        } catch (err) {
+          // Someone deleted the message: post it again rather than fail the incident's announcements.
+          if (slackErrorOf(err) !== 'message_not_found') slackFailure('chat.update', err);
+        }
       }
       const created = await postNew(text, blocks);
       posted.set(state.id, created);

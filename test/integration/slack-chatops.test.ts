@@ -15,6 +15,8 @@ import type { IncidentState } from '../../domain/incident';
 import { createIngressApp, deliverAlert, listen, localRawStore, type RunningServer } from '../../ingress';
 import { APPROVE_ACTION, DENY_ACTION, JUSTIFY_VIEW, uiLinkFor } from '../../ingress/slack/blocks';
 import { startSlackIngress } from '../../ingress/slack';
+import { sourceAuthFrom } from '../../ingress/alerts/auth';
+import { createMetrics } from '../../ingress/metrics';
 import { decide } from '../../cli/commands/approve';
 import { CliError } from '../../cli/context';
 import type { Config } from '../../platform/config';
@@ -91,6 +93,9 @@ beforeAll(async () => {
     taskQueue: config.temporal.taskQueue,
     rawStore: localRawStore(join(config.dataDir, 'raw')),
     maxBodyBytes: config.ingress.maxBodyBytes,
+    sourceAuth: sourceAuthFrom(config),
+    audit: memoryAudit(),
+    metrics: createMetrics(),
   });
   const slack = await startSlackIngress(config, { client: env.client, audit: slackAudit }, pino({ level: 'silent' }));
   ingress = await listen(app, '127.0.0.1', 0, slack.mounts);
@@ -419,5 +424,17 @@ test('after a worker restart the incident message is still edited in place, neve
     'message edited after restart',
   );
   expect(incidentMessages(incidentId)).toHaveLength(1);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('a deleted incident message is posted again and the new one remembered', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'NothingMatchesThis' }));
+  const first = await waitFor(() => stateOf(incidentId), (s) => s.status === 'contained' && s.slack !== undefined, 'message posted');
+  standin.messages.delete(`${first.slack!.channel}/${first.slack!.ts}`);
+  expect((await slash('U1', `ack ${incidentId}`)).status).toBe(200);
+  const after = await waitFor(() => stateOf(incidentId), (s) => s.slack !== undefined && s.slack.ts !== first.slack!.ts, 'reposted');
+  expect(standin.messages.get(`${CHANNEL}/${after.slack!.ts}`)!.blocks).toBeDefined();
+  expect(JSON.stringify(standin.messages.get(`${CHANNEL}/${after.slack!.ts}`)!.blocks)).toContain('<@U1>');
+  expect(incidentMessages(incidentId)).toHaveLength(2);
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
