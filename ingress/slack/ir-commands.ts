@@ -131,12 +131,21 @@ async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): 
   return { text: `Resolved \`${safe(state.id)}\`: ${safe(reason)}` };
 }
 
-/** Open breach-notification clocks, through Temporal visibility. */
+/**
+ * Open breach-notification clocks, through Temporal visibility. The clock keeps its status and next
+ * deadline as search attributes (read by name, so a clock without them still lists).
+ */
 async function clocks(deps: SlackDeps): Promise<Reply> {
   const lines: string[] = [];
   const query = `WorkflowType = 'breachClockWorkflow' AND ExecutionStatus = 'Running'`;
   for await (const wf of deps.client.workflow.list({ query })) {
-    lines.push(`• \`${safe(wf.workflowId)}\` running since ${wf.startTime.toISOString()}`);
+    const attr = (name: string) => (wf.searchAttributes?.[name] as unknown[] | undefined)?.[0];
+    const deadline = attr('TourniquetNextDeadline');
+    const next = deadline instanceof Date ? deadline.toISOString() : deadline ? String(deadline) : undefined;
+    const status = attr('TourniquetClockStatus');
+    lines.push(
+      `• \`${safe(wf.workflowId)}\` ${status ? safe(String(status)) : 'open'}${next ? ` · next deadline ${safe(next)}` : ''} · since ${wf.startTime.toISOString()}`,
+    );
     if (lines.length >= 50) break;
   }
   return { text: lines.length > 0 ? `*Open breach-notification clocks*\n${lines.join('\n')}` : 'No breach-notification clocks are open.' };
