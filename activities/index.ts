@@ -1,11 +1,12 @@
 import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
+import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import type { Notifier } from './notifier';
 import { createNotifyActivities } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNotifyActivities(deps),
     ...createWebhookActivities(deps),
     ...createAwsActivities(deps),
+    ...createClockActivities(deps),
   };
 }
 

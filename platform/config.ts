@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
 
 /**
  * Configuration is read and validated once at start. Sources, later winning:
@@ -142,6 +143,8 @@ export const ConfigSchema = z.object({
   evidence: EvidenceSchema,
   /** The hash-chained audit log (default `<dataDir>/audit.log`). */
   audit: AuditSchema,
+  /** Breach-notification clocks (see platform/clocks-config.ts). */
+  clocks: ClocksSchema,
   /** Approver groups: group name → user ids (Slack user ids, or names used with the CLI). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   log: z
@@ -196,6 +199,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   AWS_REGION: 'aws.region',
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
+  ...CLOCKS_ENV_SETTINGS,
 };
 
 export class ConfigError extends Error {

@@ -32,6 +32,7 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     fetch,
     aws,
     awsSettings: config.aws,
+    clocks: config.clocks,
   };
 }
 

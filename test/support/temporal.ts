@@ -89,6 +89,7 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
     // Nothing listens here: a test that uses AWS passes clients pointed at its moto server.
     aws: createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
     awsSettings: parseConfig({}).aws,
+    clocks: parseConfig({}).clocks,
     ...overrides,
   };
 }

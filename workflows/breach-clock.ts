@@ -1,0 +1,352 @@
+/**
+ * breachClockWorkflow: the HIPAA breach-notification clocks of one incident. It computes every
+ * obligation from the facts with domain/hipaa, sleeps on durable timers until the next reminder
+ * or deadline, reminds and escalates through activities, and closes only when every notice is
+ * recorded as sent or a documented risk assessment concludes that none is required. It outlives
+ * the incident that started it (parent-close policy ABANDON).
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { AuditEvent } from '../activities/audit-sink';
+import {
+  calendarDateOf,
+  daysLeft,
+  dueActions,
+  markDone,
+  obligationsFor,
+  rejectRiskAssessment,
+  rejectStatement,
+  requiresNotification,
+  yearOf,
+  type BreachFacts,
+  type ClockAction,
+  type ClockSettings,
+  type Obligation,
+  type ObligationProgress,
+  type RiskAssessment,
+} from '../domain/hipaa';
+import {
+  clockDiscoveryYearKey,
+  clockNextDeadlineKey,
+  clockQuery,
+  clockStatusKey,
+  recordFactsUpdate,
+  recordLawEnforcementDelayUpdate,
+  recordNoticeSentUpdate,
+  recordRiskAssessmentUpdate,
+  type BreachClockInput,
+  type CarriedClock,
+  type ClockChange,
+  type ClockStatus,
+  type ClockView,
+  type FactsChange,
+  type NoticeRecord,
+  type ObligationView,
+} from './breach-clock-definitions';
+
+const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  // A reminder that cannot be delivered now is still worth delivering later: retry for a day.
+  retry: { initialInterval: '5s', maximumInterval: '10 minutes' },
+  scheduleToCloseTimeout: '1 day',
+});
+
+const DEFAULT_HISTORY_LIMIT = 5_000;
+
+function initialFacts(input: BreachClockInput): BreachFacts {
+  return {
+    discoveredAt: input.discoveredAt,
+    affected: input.facts?.affected ?? null,
+    byState: input.facts?.byState ?? {},
+    insufficientContact: input.facts?.insufficientContact ?? 0,
+    lawEnforcement: [],
+  };
+}
+
+function rejectFacts(change: FactsChange): string | undefined {
+  const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (change.affected !== undefined && change.affected !== null && !count(change.affected)) return 'affected must be a whole number';
+  if (change.insufficientContact !== undefined && !count(change.insufficientContact)) return 'insufficientContact must be a whole number';
+  for (const [state, n] of Object.entries(change.byState ?? {})) {
+    if (!/^[A-Z]{2}$/.test(state)) return `jurisdiction ${state}: use its two-letter code`;
+    if (!count(n)) return `${state}: the count must be a whole number`;
+  }
+  return undefined;
+}
+
+/** Deadlines before → after, for the audit record of a recomputation. */
+function deadlineChanges(before: Obligation[], after: Obligation[]): string {
+  const old = new Map(before.map((o) => [o.id, o.deadline]));
+  const now = new Map(after.map((o) => [o.id, o.deadline]));
+  const lines = [
+    ...after.filter((o) => old.get(o.id) !== o.deadline).map((o) => (old.has(o.id) ? `${o.id} ${old.get(o.id)} → ${o.deadline}` : `+${o.id} ${o.deadline}`)),
+    ...before.filter((o) => !now.has(o.id)).map((o) => `-${o.id}`),
+  ];
+  return lines.length > 0 ? lines.join('; ') : 'deadlines unchanged';
+}
+
+export async function breachClockWorkflow(input: BreachClockInput): Promise<ClockView> {
+  const nowIso = () => new Date().toISOString();
+  const carried = input.carried;
+  const settings: ClockSettings = carried?.settings ?? input.settings ?? (await acts.clockSettings());
+  const facts: BreachFacts = carried?.facts ?? initialFacts(input);
+  const notices: NoticeRecord[] = carried?.notices ?? [];
+  const progress: Record<string, ObligationProgress> = carried?.progress ?? {};
+  const changes: ClockChange[] = carried?.changes ?? [];
+  let riskAssessment: RiskAssessment | undefined = carried?.riskAssessment;
+  let obligations = obligationsFor(facts, settings);
+  const discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
+  let woken = false;
+
+  const outbox: AuditEvent[] = [];
+  function record(what: string, message: string, by: string, details: Record<string, unknown> = {}): void {
+    const at = nowIso();
+    changes.push({ at, by, what, message });
+    outbox.push({ who: by, what, when: at, where: 'worker', why: { incident: input.incidentId }, correlationId: input.id, details: { message, ...details } });
+    woken = true;
+  }
+
+  const sentIds = () => new Set(notices.map((n) => n.obligationId));
+  const notificationRequired = () => requiresNotification(riskAssessment);
+  const open = () => (notificationRequired() ? obligations.filter((o) => !sentIds().has(o.id)) : []);
+  const closed = () => open().length === 0;
+
+  function status(): ClockStatus {
+    if (!notificationRequired()) return 'closed-no-notification';
+    const pending = open();
+    if (pending.length === 0) return 'closed';
+    return pending.some((o) => Date.now() >= o.dueAt) ? 'overdue' : 'open';
+  }
+
+  function view(): ClockView {
+    const now = Date.now();
+    const sent = sentIds();
+    const obligationViews: ObligationView[] = obligations.map((o) => ({
+      ...o,
+      status: sent.has(o.id) ? 'sent' : !notificationRequired() ? 'not-required' : now >= o.dueAt ? 'overdue' : 'pending',
+      daysLeft: daysLeft(o, now),
+    }));
+    const next = open()[0];
+    return {
+      id: input.id,
+      incidentId: input.incidentId,
+      status: status(),
+      discoveryDate,
+      settings,
+      facts,
+      obligations: obligationViews,
+      notices,
+      ...(riskAssessment ? { riskAssessment } : {}),
+      changes,
+      ...(next ? { nextDeadline: new Date(next.dueAt).toISOString() } : {}),
+    };
+  }
+
+  function publish(): void {
+    const next = open()[0];
+    upsertSearchAttributes([
+      { key: clockStatusKey, value: status() },
+      { key: clockNextDeadlineKey, value: next ? new Date(next.dueAt) : null },
+      { key: clockDiscoveryYearKey, value: yearOf(discoveryDate) },
+    ]);
+  }
+
+  function recompute(what: string, message: string, by: string, details: Record<string, unknown> = {}): void {
+    const before = obligations;
+    obligations = obligationsFor(facts, settings);
+    record(what, `${message}: ${deadlineChanges(before, obligations)}`, by, details);
+    publish();
+  }
+
+  // ---- updates: each is validated, audited, and wakes the loop to re-plan its timers ----------
+
+  const mustBeOpen = () => {
+    if (closed()) throw new Error(`the clock is ${status()}`);
+  };
+
+  setHandler(clockQuery, view);
+
+  setHandler(
+    recordFactsUpdate,
+    ({ by, reason, ...change }) => {
+      if (change.affected !== undefined) facts.affected = change.affected;
+      if (change.byState) facts.byState = { ...facts.byState, ...change.byState };
+      if (change.insufficientContact !== undefined) facts.insufficientContact = change.insufficientContact;
+      recompute('clock.facts', `facts recorded (affected ${facts.affected ?? 'unknown'}${reason ? `; ${reason}` : ''})`, by, {
+        affected: facts.affected,
+        byState: facts.byState,
+        insufficientContact: facts.insufficientContact,
+      });
+      return view();
+    },
+    {
+      validator: ({ by, ...change }) => {
+        if (!by) throw new Error('who records the facts is required');
+        mustBeOpen();
+        const why = rejectFacts(change);
+        if (why) throw new Error(why);
+      },
+    },
+  );
+
+  setHandler(
+    recordLawEnforcementDelayUpdate,
+    ({ by, statement }) => {
+      facts.lawEnforcement.push(statement);
+      recompute('clock.law-enforcement-delay', `45 CFR 164.412 ${statement.form} statement of ${statement.statedOn} (${statement.agency})`, by, {
+        form: statement.form,
+        statedOn: statement.statedOn,
+        until: statement.until,
+        official: statement.official,
+        agency: statement.agency,
+        reference: statement.reference,
+      });
+      return view();
+    },
+    {
+      validator: ({ by, statement }) => {
+        if (!by) throw new Error('who records the statement is required');
+        mustBeOpen();
+        const why = statement ? rejectStatement(statement) : 'a statement is required';
+        if (why) throw new Error(why);
+      },
+    },
+  );
+
+  setHandler(
+    recordNoticeSentUpdate,
+    ({ by, obligationId, sentOn, evidence }) => {
+      const ob = obligations.find((o) => o.id === obligationId)!;
+      notices.push({
+        obligationId,
+        kind: ob.kind,
+        notifies: ob.notifies,
+        rule: ob.rule,
+        deadline: ob.deadline,
+        sentOn,
+        evidence,
+        by,
+        recordedAt: nowIso(),
+        late: sentOn > ob.deadline,
+      });
+      record('clock.notice-sent', `${obligationId} sent ${sentOn} (deadline ${ob.deadline}${sentOn > ob.deadline ? ', LATE' : ''})`, by, { obligation: obligationId, evidence });
+      publish();
+      return view();
+    },
+    {
+      validator: ({ by, obligationId, sentOn, evidence }) => {
+        if (!by) throw new Error('who sent the notice is required');
+        if (!evidence?.trim()) throw new Error('164.414(b): a reference to the evidence of the notice is required');
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(sentOn ?? '')) throw new Error('sentOn must be a calendar date (YYYY-MM-DD)');
+        if (sentOn < discoveryDate) throw new Error(`sentOn ${sentOn} is before discovery (${discoveryDate})`);
+        const ob = obligations.find((o) => o.id === obligationId);
+        if (!ob) throw new Error(`no obligation ${obligationId}; open: ${open().map((o) => o.id).join(', ') || 'none'}`);
+        if (sentIds().has(obligationId)) throw new Error(`${obligationId} is already recorded as sent`);
+      },
+    },
+  );
+
+  setHandler(
+    recordRiskAssessmentUpdate,
+    ({ by, assessment }) => {
+      riskAssessment = assessment;
+      const closes = !requiresNotification(assessment);
+      record(
+        'clock.risk-assessment',
+        closes
+          ? '45 CFR 164.402(2): low probability of compromise documented; no notification required (record kept, 164.414(b))'
+          : '45 CFR 164.402(2): notification required',
+        by,
+        { ...assessment },
+      );
+      publish();
+      return view();
+    },
+    {
+      validator: ({ by, assessment }) => {
+        if (!by) throw new Error('who records the assessment is required');
+        mustBeOpen();
+        const why = assessment ? rejectRiskAssessment(assessment) : 'an assessment is required';
+        if (why) throw new Error(why);
+      },
+    },
+  );
+
+  // ---- the audit outbox: handlers stay synchronous; a background loop delivers in order -------
+
+  let flushing = false;
+  const quiet = () => outbox.length === 0 && !flushing;
+  void (async () => {
+    for (;;) {
+      await condition(() => outbox.length > 0);
+      flushing = true;
+      await acts.recordAudit(outbox.splice(0));
+      flushing = false;
+    }
+  })();
+
+  async function perform(action: ClockAction): Promise<void> {
+    const ob = obligations.find((o) => o.id === action.obligationId)!;
+    const notice = {
+      clockId: input.id,
+      incidentId: input.incidentId,
+      obligation: { id: ob.id, kind: ob.kind, notifies: ob.notifies, deadline: ob.deadline, rule: ob.rule },
+      at: new Date(action.at).toISOString(),
+    };
+    if (action.kind === 'remind') await acts.remindClock({ ...notice, days: daysLeft(ob, Date.now()) });
+    else await acts.escalateClock({ ...notice, days: action.daysOverdue + 1 });
+    // The deadline may have moved while the activity ran; the mark belongs to the one acted on.
+    markDone(progress, action, ob, settings.reminderDays, settings.timeZone);
+  }
+
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
+
+  async function carryOn(): Promise<never> {
+    await condition(() => allHandlersFinished() && quiet());
+    const next: CarriedClock = { settings, facts, notices, progress, changes, ...(riskAssessment ? { riskAssessment } : {}) };
+    return continueAsNew<typeof breachClockWorkflow>({ ...input, carried: next });
+  }
+
+  // ---- main: sleep until the next reminder or deadline, or until an update changes the plan ---
+
+  if (!carried) {
+    record('clock.started', `discovered ${discoveryDate}; ${obligations.map((o) => `${o.id} by ${o.deadline}`).join(', ')}`, 'worker', {
+      role: settings.role,
+      timeZone: settings.timeZone,
+    });
+  }
+  publish();
+
+  while (!closed()) {
+    const now = Date.now();
+    const { due, next } = dueActions(open(), progress, settings.reminderDays, settings.timeZone, now);
+    for (const action of due) await perform(action);
+    if (due.length > 0) {
+      publish(); // an escalation turns the clock overdue
+      continue;
+    }
+    if (historyFull()) await carryOn();
+    woken = false;
+    const wake = () => woken || closed();
+    if (next === undefined) await condition(wake);
+    else await condition(wake, Math.max(1, next - now));
+  }
+
+  record(
+    'clock.closed',
+    notificationRequired() ? `every notice recorded as sent (${notices.length})` : 'closed without notification after the risk assessment',
+    'worker',
+  );
+  publish();
+  await condition(() => allHandlersFinished() && quiet());
+  return view();
+}
