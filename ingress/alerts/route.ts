@@ -34,6 +34,9 @@ function remoteAddress(c: Context): string {
   }
 }
 
+/** Senders time out at 10–15 s (Alertmanager, Datadog); answer before they do. */
+const DELIVERY_DEADLINE_MS = 8_000;
+
 /** Only JSON is accepted; `application/json; charset=utf-8` included. */
 function isJson(contentType: string | undefined): boolean {
   return /^application\/json\s*(;|$)/i.test(contentType?.trim() ?? '');
@@ -66,7 +69,10 @@ export function alertRoutes(deps: AlertRouteDeps) {
       const receivedAt = new Date();
       const alerts: Alert[] = found.map((a, i) => normalise(source, a, rawRef, i, receivedAt));
       // Each alert is idempotent on its delivery id, so a partial failure is safe to retry whole.
-      const delivered = await Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert)));
+      // Bounded, so an unreachable Temporal answers 503 before the sender's own timeout gives up.
+      const delivered = await deps.client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
+        Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert))),
+      );
       deps.metrics.alertsAccepted.inc({ source }, alerts.length);
       return c.json({ accepted: alerts.length, incidents: [...new Set(delivered.map((d) => d.incidentId))] }, 202);
     } catch (err) {

@@ -1,0 +1,275 @@
+/**
+ * Alert ingress end to end: real-format payloads posted over a real socket to the ingress, backed
+ * by a Temporal dev server and a worker. Alerts open incidents with the right runbook, retries and
+ * storms collapse, resolved alerts are recorded, and every bad-input class is refused with its
+ * status, audited, and starts nothing.
+ */
+import { request as httpRequest } from 'node:http';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import { createIngressApp, listen, localRawStore, type RunningServer } from '../../ingress';
+import { sourceAuthFrom } from '../../ingress/alerts/auth';
+import { createMetrics, type Metrics } from '../../ingress/metrics';
+import type { Config } from '../../platform/config';
+import { resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { fixture, signatureHeaders } from '../fixtures/alerts';
+import { waitFor } from '../support/runbooks';
+import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const SECRET = { generic: 'generic-secret-000000000000000000', pagerduty: 'pagerduty-secret-0000000000000000', grafana: 'grafana-secret-00000000000000000' };
+const TOKEN = { alertmanager: 'alertmanager-token-00000000000000', datadog: 'datadog-token-0000000000000000000', guardduty: 'guardduty-token-00000000000000000' };
+
+/** One runbook per source, each matching that source's fixture; anything else falls to triage. */
+function sourceRunbooks(): string {
+  const dir = join(tmpdir(), `tq-alert-runbooks-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
+  const rule = (id: string, source: string, kind: string, extra = '') =>
+    writeFileSync(
+      join(dir, `${id}.yaml`),
+      `id: ${id}\ntitle: ${id}\nmatch: [{ sources: [${source}], kinds: ["${kind}"]${extra} }]\nsteps:\n  - { id: tell, type: notify, with: { text: "\${alert.kind}" } }\n`,
+    );
+  rule('phi-export', 'alertmanager', 'ExportVolume*', ', labels: { team: api }');
+  rule('edge-flood', 'grafana', 'EdgeRequestFlood');
+  rule('kms-deletion', 'pagerduty', '*KMS key scheduled*', ', minSeverity: high');
+  rule('kms-decrypt', 'datadog', 'KMS decrypt*');
+  rule('credential-compromise', 'guardduty', 'UnauthorizedAccess:IAMUser/*');
+  rule('leaked-key', 'generic', 'LeakedAccessKey');
+  return dir;
+}
+
+let env: TestWorkflowEnvironment;
+let config: Config;
+let server: RunningServer;
+let metrics: Metrics;
+let stopWorker: () => Promise<void>;
+const audit = memoryAudit();
+
+beforeAll(async () => {
+  const runbooksDir = sourceRunbooks();
+  config = testConfig({
+    runbooksDir,
+    ingress: { maxBodyBytes: 64 * 1024 },
+    sources: {
+      generic: { hmacSecret: SECRET.generic },
+      pagerduty: { hmacSecret: SECRET.pagerduty },
+      grafana: { hmacSecret: SECRET.grafana },
+      alertmanager: { bearerToken: TOKEN.alertmanager },
+      datadog: { bearerToken: TOKEN.datadog },
+      guardduty: { bearerToken: TOKEN.guardduty },
+    },
+  });
+  env = await startDevServer(config);
+  stopWorker = (await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir })))).stop;
+  metrics = createMetrics();
+  const app = createIngressApp({
+    client: env.client,
+    taskQueue: config.temporal.taskQueue,
+    rawStore: localRawStore(join(config.dataDir, 'raw')),
+    maxBodyBytes: config.ingress.maxBodyBytes,
+    sourceAuth: sourceAuthFrom(config),
+    audit,
+    metrics,
+  });
+  server = await listen(app, '127.0.0.1', 0);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await stopWorker?.();
+  await env?.teardown();
+});
+
+type Headers = Record<string, string>;
+
+/** How each source authenticates in this test's configuration. */
+function credentials(source: string, body: string): Headers {
+  switch (source) {
+    case 'generic':
+      return signatureHeaders.generic(SECRET.generic, body);
+    case 'pagerduty':
+      return signatureHeaders.pagerduty([SECRET.pagerduty], body);
+    case 'grafana':
+      return signatureHeaders.grafana(SECRET.grafana, body, Math.floor(Date.now() / 1000));
+    default:
+      return { authorization: `Bearer ${TOKEN[source as keyof typeof TOKEN]}` };
+  }
+}
+
+async function post(source: string, body: string, headers: Headers = credentials(source, body)) {
+  const res = await fetch(`${server.url}/alerts/${source}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+  return { status: res.status, json: (await res.json()) as { accepted?: number; incidents?: string[]; error?: string; message?: string } };
+}
+
+const state = (incidentId: string) => env.client.workflow.getHandle(incidentId).query(stateQuery);
+
+async function allWorkflowIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const wf of env.client.workflow.list()) ids.push(wf.workflowId);
+  return ids.sort();
+}
+
+async function settledRunbook(incidentId: string) {
+  return waitFor(() => state(incidentId), (s) => s.status === 'contained' && s.runbook !== undefined, `${incidentId} contained`);
+}
+
+test.each([
+  ['alertmanager', 'phi-export', 'alertmanager', 3],
+  ['grafana', 'edge-flood', 'grafana', 2],
+  ['pagerduty', 'kms-deletion', 'pagerduty-triggered', 1],
+  ['datadog', 'kms-decrypt', 'datadog', 1],
+  ['guardduty', 'credential-compromise', 'guardduty', 1],
+  ['generic', 'leaked-key', 'generic', 2],
+])('%s: a documented payload opens its incident with runbook %s', async (source, runbook, name, alerts) => {
+  const body = fixture(name);
+  const { status, json } = await post(source, body);
+  expect(status).toBe(202);
+  expect(json.accepted).toBe(alerts);
+  const first = await settledRunbook(json.incidents![0]!);
+  expect(first.runbook!.id).toBe(runbook);
+  // The stored alert carries a reference to the raw payload, never the payload itself.
+  expect(first.alerts[0]!.rawRef).toMatch(new RegExp(`^raw/${source}/[0-9a-f]{64}$`));
+  expect(JSON.stringify(first)).not.toContain('"body"');
+});
+
+test('an alert no runbook matches opens a triage incident', async () => {
+  const body = JSON.stringify({ kind: 'OddPattern', severity: 'low', title: 'something odd', subject: { service: 'billing' } });
+  const { status, json } = await post('generic', body);
+  expect(status).toBe(202);
+  expect((await settledRunbook(json.incidents![0]!)).runbook!.id).toBe('triage');
+});
+
+test('a retried delivery attaches once, and a storm of one kind is one incident', async () => {
+  const alert = (i: number) => ({ id: `storm-${i}`, kind: 'LeakedAccessKey', severity: 'high', title: 'key in a paste', subject: { principal: 'svc-storm', accessKeyId: 'AKIASTORM' } });
+  const once = JSON.stringify(alert(0));
+  const first = await post('generic', once);
+  const retried = await post('generic', once); // sender retry: identical body, fresh signature
+  expect(retried.json.incidents).toEqual(first.json.incidents);
+  const incidentId = first.json.incidents![0]!;
+  await settledRunbook(incidentId);
+
+  const storm = await Promise.all(Array.from({ length: 40 }, (_, i) => post('generic', JSON.stringify(alert(i + 1)))));
+  expect(storm.every((r) => r.status === 202 && r.json.incidents![0] === incidentId)).toBe(true);
+  const s = await waitFor(() => state(incidentId), (x) => x.alertCount >= 41, 'storm attached');
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await state(incidentId)).alertCount).toBe(41);
+  expect(s.runbook!.id).toBe('leaked-key');
+  const runs: string[] = [];
+  for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${incidentId}'` })) runs.push(wf.runId);
+  expect(runs).toHaveLength(1);
+});
+
+test.each([
+  ['pagerduty', 'pagerduty-triggered', 'pagerduty-resolved'],
+  ['datadog', 'datadog', 'datadog-recovered'],
+])('%s: the resolved alert is recorded on the incident the firing one opened', async (source, firing, resolved) => {
+  const opened = await post(source, fixture(firing));
+  const incidentId = opened.json.incidents![0]!;
+  await settledRunbook(incidentId);
+  const closed = await post(source, fixture(resolved));
+  expect(closed.json.incidents).toEqual([incidentId]);
+  const s = await waitFor(() => state(incidentId), (x) => x.resolvedAlerts === 1, 'resolved alert recorded');
+  expect(s.alertCount).toBe(2);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'source resolved' }] });
+});
+
+test('a PagerDuty event that is not an alert is accepted and starts nothing', async () => {
+  const before = await allWorkflowIds();
+  const { status, json } = await post('pagerduty', fixture('pagerduty-ping'));
+  expect(status).toBe(202);
+  expect(json).toEqual({ accepted: 0, incidents: [] });
+  expect(await allWorkflowIds()).toEqual(before);
+});
+
+/** A body streamed without Content-Length, so only the limit enforced while reading can stop it. */
+function postChunked(path: string, chunks: number, headers: Headers): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, server.url);
+    const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers } });
+    req.on('response', (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    const chunk = Buffer.alloc(16 * 1024, 0x20);
+    req.write('{"kind":"x","pad":"');
+    let i = 0;
+    const more = () => {
+      while (i < chunks) {
+        i += 1;
+        if (!req.write(chunk)) return void req.once('drain', more);
+      }
+      req.end('"}');
+    };
+    more();
+  });
+}
+
+test('every bad-input class is refused with its status, audited, and starts nothing', async () => {
+  const before = await allWorkflowIds();
+  const auditedBefore = audit.events.length;
+  const body = fixture('generic');
+  const now = Math.floor(Date.now() / 1000);
+  const big = JSON.stringify({ kind: 'X', severity: 'high', title: 'x'.repeat(70 * 1024) });
+  const cases: [string, () => Promise<number>, number, string][] = [
+    ['unknown source', async () => (await post('nagios', body, {})).status, 404, 'unknown_source'],
+    ['declared too large', async () => (await post('generic', big)).status, 413, 'too_large'],
+    ['streamed too large', () => postChunked('/alerts/generic', 8, credentials('generic', 'irrelevant')), 413, 'too_large'],
+    [
+      'not JSON',
+      async () => (await fetch(`${server.url}/alerts/generic`, { method: 'POST', headers: { 'content-type': 'text/plain', ...credentials('generic', body) }, body })).status,
+      415,
+      'unsupported_media_type',
+    ],
+    ['malformed JSON', async () => (await post('generic', '{"kind": ')).status, 400, 'malformed_json'],
+    ['unknown shape', async () => (await post('alertmanager', JSON.stringify({ hello: 'world' }))).status, 422, 'invalid_payload'],
+    ['a GuardDuty event that is not a finding', async () => (await post('guardduty', fixture('guardduty').replace('GuardDuty Finding', 'GuardDuty Runtime Protection Unhealthy'))).status, 422, 'invalid_payload'],
+    ['unsigned', async () => (await post('generic', body, {})).status, 401, 'unauthorized'],
+    ['signed with another secret', async () => (await post('pagerduty', fixture('pagerduty-triggered'), signatureHeaders.pagerduty(['not-the-secret-0000000000000'], fixture('pagerduty-triggered')))).status, 401, 'unauthorized'],
+    ['signed too long ago', async () => (await post('generic', body, signatureHeaders.generic(SECRET.generic, body, now - 301))).status, 401, 'unauthorized'],
+    ['wrong bearer token', async () => (await post('datadog', fixture('datadog'), { authorization: `Bearer ${TOKEN.guardduty}` })).status, 401, 'unauthorized'],
+  ];
+  for (const [what, send, expected, code] of cases) {
+    expect([what, await send()]).toEqual([what, expected]);
+    expect([what, audit.events.at(-1)?.why.reason]).toEqual([what, code]);
+  }
+  const rejections = audit.events.slice(auditedBefore);
+  expect(rejections).toHaveLength(cases.length);
+  expect(rejections.every((e) => e.what === 'alert.rejected' && e.where === '127.0.0.1' && !JSON.stringify(e).includes('svc-export'))).toBe(true);
+  expect(await allWorkflowIds()).toEqual(before);
+  const rejected = await metrics.registry.getSingleMetricAsString('tourniquet_alerts_rejected_total');
+  expect(rejected).toMatch(/source="generic",reason="unauthorized"} 2/);
+  expect(await metrics.registry.getSingleMetricAsString('tourniquet_alerts_accepted_total')).toMatch(/source="guardduty"} 1/);
+});
+
+test('Temporal unreachable: 503 so the sender retries, never a 4xx', async () => {
+  const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
+  const app = createIngressApp({
+    client: dead,
+    taskQueue: config.temporal.taskQueue,
+    rawStore: localRawStore(join(config.dataDir, 'raw')),
+    maxBodyBytes: config.ingress.maxBodyBytes,
+    sourceAuth: sourceAuthFrom(config),
+    audit,
+    metrics,
+  });
+  const cut = await listen(app, '127.0.0.1', 0);
+  try {
+    const body = fixture('generic');
+    const res = await fetch(`${cut.url}/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...credentials('generic', body) }, body });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: string }).error).toBe('temporal_unavailable');
+  } finally {
+    await cut.close();
+  }
+});
