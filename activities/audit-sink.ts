@@ -1,5 +1,10 @@
 /** One security-relevant event. `when` is UTC with milliseconds. */
 export interface AuditEvent {
+  /**
+   * stable id of the event (workflow events: `<runId>/<n>`): a retried batch appends each id once.
+   * Events without an id are appended every time they are offered.
+   */
+  id?: string;
   /** user id, `alert:<source>`, `worker`, `ingress` */
   who: string;
   /** e.g. `incident.opened`, `approval.granted`, `aws.iam.deactivate-key` */
@@ -15,4 +20,6 @@ export interface AuditEvent {
 
 export interface AuditSink {
   append(event: AuditEvent): Promise<void>;
+  /** several events in order, written and made durable together */
+  appendAll?(events: AuditEvent[]): Promise<void>;
 }

@@ -1,12 +1,13 @@
 import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
+import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import type { Notifier } from './notifier';
 import { createNotifyActivities } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     ...createAwsActivities(deps),
     ...createClockActivities(deps),
+    ...createEvidenceActivities(deps),
   };
 }
 

@@ -17,7 +17,8 @@ export function createNotifyActivities(deps: { notifier: Notifier; audit: AuditS
     },
     /** Appends in order; a retried batch is harmless (the sink drops records it already has). */
     async recordAudit(events: AuditEvent[]): Promise<void> {
-      for (const event of events) await deps.audit.append(event);
+      if (deps.audit.appendAll) await deps.audit.appendAll(events);
+      else for (const event of events) await deps.audit.append(event);
     },
     /** Step type `notify`: post a message (param `text`) to the incident's responders. */
     async notify(input: StepInput): Promise<StepOutcome> {

@@ -30,6 +30,65 @@ const SourceAuthSchema = z
   })
   .prefault({});
 
+/** `id:base64,id:base64` from the environment, or a list of {id, key} from the file. */
+const CodecKeysSchema = z.preprocess(
+  (v) =>
+    typeof v === 'string'
+      ? v.split(',').filter(Boolean).map((pair) => ({ id: pair.slice(0, pair.indexOf(':')), key: pair.slice(pair.indexOf(':') + 1) }))
+      : v,
+  z.array(
+    z.object({
+      id: z.string().regex(/^[\w.-]+$/, 'letters, digits, dot, dash, underscore'),
+      key: z.string().refine((k) => Buffer.from(k, 'base64').length === 32 && Buffer.from(k, 'base64').toString('base64') === k, 'base64 of exactly 32 bytes'),
+    }),
+  ),
+);
+
+const commaList = z.preprocess((v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v), z.array(z.string()));
+
+const CodecSchema = z
+  .object({
+    keys: CodecKeysSchema.default([]),
+    activeKeyId: z.string().optional(),
+    kms: z.object({ keyId: z.string().min(1) }).optional(),
+    /** where the generated key lives when no key is configured; default `<dataDir>/codec-keys.json` */
+    keyFile: z.string().optional(),
+    /** the codec endpoint for the Temporal UI: off unless a bearer token is set */
+    endpointToken: z.string().min(16, 'at least 16 characters').optional(),
+    /** origins (the Temporal UI) allowed to call the codec endpoint from a browser */
+    corsOrigins: commaList.default([]),
+  })
+  .prefault({})
+  .superRefine((codec, ctx) => {
+    if (codec.keys.length === 0) return;
+    const active = codec.activeKeyId ?? (codec.keys.length === 1 ? codec.keys[0]!.id : undefined);
+    if (!active) ctx.addIssue({ code: 'custom', path: ['activeKeyId'], message: 'required when several keys are configured' });
+    else if (!codec.keys.some((k) => k.id === active)) ctx.addIssue({ code: 'custom', path: ['activeKeyId'], message: `no configured key has id ${active}` });
+  });
+
+const EvidenceSchema = z
+  .object({
+    /** local write-once directory; default `<dataDir>/evidence` */
+    dir: z.string().optional(),
+    /** S3 with Object Lock (compliance mode) instead of the local directory */
+    s3: z.object({ bucket: z.string().min(3), prefix: z.string().default(''), retentionDays: z.coerce.number().int().min(1).default(2190) }).optional(),
+    /** look up recent CloudTrail events for the subject principal in each snapshot */
+    cloudTrail: flag.default(false),
+    cloudTrailLookbackHours: z.coerce.number().int().min(1).max(2160).default(24),
+  })
+  .prefault({});
+
+const AuditSchema = z
+  .object({
+    /** default `<dataDir>/audit.log` */
+    path: z.string().optional(),
+    /** extra field names masked wherever they appear in an audit record (on top of the built-in list) */
+    sensitiveFields: commaList.default([]),
+    /** write the chain head to the evidence store every this many records */
+    checkpointEvery: z.coerce.number().int().min(1).default(100),
+  })
+  .prefault({});
+
 export const ConfigSchema = z.object({
   dataDir: z.string().default('.data'),
   runbooksDir: z.string().default('runbooks'),
@@ -196,6 +255,19 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_SLACK_CHANNEL: 'slack.channel',
   TOURNIQUET_SLACK_COMMAND: 'slack.command',
   SLACK_API_URL: 'slack.apiUrl',
+  TOURNIQUET_CODEC_KEYS: 'codec.keys',
+  TOURNIQUET_CODEC_ACTIVE_KEY: 'codec.activeKeyId',
+  TOURNIQUET_CODEC_KMS_KEY_ID: 'codec.kms.keyId',
+  TOURNIQUET_CODEC_KEY_FILE: 'codec.keyFile',
+  TOURNIQUET_CODEC_ENDPOINT_TOKEN: 'codec.endpointToken',
+  TOURNIQUET_CODEC_CORS_ORIGINS: 'codec.corsOrigins',
+  TOURNIQUET_EVIDENCE_DIR: 'evidence.dir',
+  TOURNIQUET_EVIDENCE_S3_BUCKET: 'evidence.s3.bucket',
+  TOURNIQUET_EVIDENCE_S3_PREFIX: 'evidence.s3.prefix',
+  TOURNIQUET_EVIDENCE_RETENTION_DAYS: 'evidence.s3.retentionDays',
+  TOURNIQUET_EVIDENCE_CLOUDTRAIL: 'evidence.cloudTrail',
+  TOURNIQUET_AUDIT_LOG: 'audit.path',
+  TOURNIQUET_AUDIT_SENSITIVE_FIELDS: 'audit.sensitiveFields',
   AWS_REGION: 'aws.region',
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',

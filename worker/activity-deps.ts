@@ -1,9 +1,10 @@
 import { logNotifier, type ActivityDeps } from '../activities';
 import { createAwsClients, createAwsPlanners } from '../activities/aws';
-import { fileAuditSink } from '../activities/file-audit-sink';
+import { auditLogFor } from '../activities/audit';
+import { auditLogPath, evidenceDeps } from '../activities/evidence';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../ingress/slack/blocks';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { AuditSink } from '../activities/audit-sink';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
@@ -13,9 +14,9 @@ const auditSinks = new Map<string, AuditSink>();
 
 /** One audit sink per log file in a process: the worker and the ingress append through the same one. */
 export function auditSinkFor(config: Config): AuditSink {
-  const path = join(resolve(config.dataDir), 'audit.log');
+  const path = auditLogPath(config);
   let sink = auditSinks.get(path);
-  if (!sink) auditSinks.set(path, (sink = fileAuditSink(path)));
+  if (!sink) auditSinks.set(path, (sink = auditLogFor(config)));
   return sink;
 }
 
@@ -33,6 +34,7 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     aws,
     awsSettings: config.aws,
     clocks: config.clocks,
+    evidence: evidenceDeps(config),
   };
 }
 

@@ -85,10 +85,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   const outbox: AuditEvent[] = [];
   let announceWanted = false;
 
+  // Audit ids are `<runId>/<n>`: a retried recordAudit batch is appended once.
+  let recorded = 0;
   function record(kind: string, message: string, actor: string, why: AuditEvent['why'] = {}): void {
     const at = now();
     timeline.push({ at, kind, message, actor });
     outbox.push({
+      id: `${workflowInfo().runId}/${++recorded}`,
       who: actor,
       what: kind,
       when: at,

@@ -45,6 +45,7 @@ export function playbookStep(workflowType: string): StepRunner {
 export const STEP_TYPES: Record<string, StepRunner> = {
   notify: activityStep('notify'),
   webhook: activityStep('callWebhook'),
+  snapshotEvidence: playbookStep('snapshotEvidenceWorkflow'),
 };
 
 export const STEP_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(STEP_TYPES));

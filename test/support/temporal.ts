@@ -11,6 +11,7 @@ import { createWorker } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import type { AuditEvent } from '../../activities/audit-sink';
+import { localEvidenceStore } from '../../activities/evidence';
 import { join } from 'node:path';
 
 let runtimeInstalled = false;
@@ -76,6 +77,11 @@ export function memoryAudit(): { events: AuditEvent[]; append(event: AuditEvent)
   return { events, append: async (event) => void events.push(event) };
 }
 
+/** A fresh local write-once evidence directory (raw payloads are looked up under `dataDir`). */
+export function testEvidence(dataDir = join(require('node:os').tmpdir(), `tq-evidence-${process.pid}-${Date.now()}`)): ActivityDeps['evidence'] {
+  return { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrailLookbackHours: 24 };
+}
+
 export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   const silent = { info: () => undefined, warn: () => undefined };
   return {
@@ -90,6 +96,7 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
     aws: createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
     awsSettings: parseConfig({}).aws,
     clocks: parseConfig({}).clocks,
+    evidence: testEvidence(),
     ...overrides,
   };
 }

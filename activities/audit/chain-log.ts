@@ -1,0 +1,134 @@
+import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { maskText, maskValue, SENSITIVE_FIELDS } from '../../domain/masking';
+import type { AuditEvent, AuditSink } from '../audit-sink';
+import { withFileLock } from './file-lock';
+import { EMPTY_CHAIN, recordLine, sealRecord, type AuditRecord, type ChainHead } from './record';
+
+export interface ChainLogOptions {
+  path: string;
+  /** field names masked on top of domain/masking's list */
+  sensitiveFields?: readonly string[];
+  /** called with the chain head every `checkpointEvery` records (evidence store checkpoints) */
+  onCheckpoint?: (head: ChainHead) => Promise<void>;
+  checkpointEvery?: number;
+  /** a checkpoint that could not be written does not lose the records; it is reported here */
+  onCheckpointError?: (err: unknown) => void;
+}
+
+export interface ChainLog extends AuditSink {
+  appendAll(events: AuditEvent[]): Promise<void>;
+  /** the last record's seq and hash, as this process last saw the file */
+  head(): ChainHead;
+}
+
+/**
+ * The audit log: one JSON record per line, each carrying the hash of the one before it. Appends
+ * take a lock file (one writer across processes), catch up with what other processes wrote, repair
+ * a torn last line a crash left behind, skip event ids already present, then write and fsync.
+ */
+export function chainLog(options: ChainLogOptions): ChainLog {
+  const { path } = options;
+  const sensitive = [...SENSITIVE_FIELDS, ...(options.sensitiveFields ?? [])];
+  const every = options.checkpointEvery ?? 100;
+  let head: ChainHead = EMPTY_CHAIN;
+  /** bytes of the file this process has read and trusts: always ends at a line boundary */
+  let known = 0;
+  const ids = new Set<string>();
+  // In-process writers queue here, so only one of them contends for the file lock.
+  let queue: Promise<unknown> = Promise.resolve();
+  let dirReady: Promise<unknown> | undefined;
+
+  async function catchUp(file: FileHandle): Promise<void> {
+    const { size } = await file.stat();
+    if (size < known) {
+      // Shorter than we knew: someone else repaired or replaced it; read it all again.
+      known = 0;
+      head = EMPTY_CHAIN;
+      ids.clear();
+    }
+    if (size === known) return;
+    const fresh = Buffer.alloc(size - known);
+    await file.read(fresh, 0, fresh.length, known);
+    const lastNewline = fresh.lastIndexOf(0x0a);
+    const complete = lastNewline + 1;
+    for (const line of fresh.subarray(0, complete).toString('utf8').split('\n')) {
+      if (line === '') continue;
+      let record: AuditRecord;
+      try {
+        record = JSON.parse(line) as AuditRecord;
+      } catch {
+        throw new Error(`audit log ${path} holds a record that is not JSON before its end; run \`tourniquet audit verify\``);
+      }
+      head = { seq: record.seq, hash: record.hash };
+      if (record.id) ids.add(record.id);
+    }
+    if (complete < fresh.length) {
+      // A crash mid-write left an unterminated last line. Keep the fragment for inspection, then
+      // cut it off: every record before it is whole and stays.
+      await appendFile(`${path}.torn`, `${new Date().toISOString()} offset ${known + complete}: ${fresh.subarray(complete).toString('base64')}\n`);
+      await file.truncate(known + complete);
+      await file.sync();
+    }
+    known += complete;
+  }
+
+  function masked(event: AuditEvent): AuditEvent {
+    return {
+      ...event,
+      who: maskText(event.who),
+      where: maskText(event.where),
+      why: maskValue(event.why, sensitive),
+      ...(event.details ? { details: maskValue(event.details, sensitive) } : {}),
+    };
+  }
+
+  async function write(events: AuditEvent[]): Promise<ChainHead[]> {
+    dirReady ??= mkdir(dirname(path), { recursive: true });
+    await dirReady;
+    return withFileLock(`${path}.lock`, async () => {
+      const file = await open(path, 'a+', 0o600);
+      try {
+        await catchUp(file);
+        const lines: string[] = [];
+        const checkpoints: ChainHead[] = [];
+        let next = head;
+        const batchIds = new Set<string>();
+        for (const event of events) {
+          if (event.id && (ids.has(event.id) || batchIds.has(event.id))) continue;
+          if (event.id) batchIds.add(event.id);
+          const record = sealRecord(masked(event), next);
+          lines.push(recordLine(record));
+          next = { seq: record.seq, hash: record.hash };
+          if (record.seq % every === 0) checkpoints.push(next);
+        }
+        if (lines.length === 0) return [];
+        const bytes = Buffer.from(lines.join(''), 'utf8');
+        await file.write(bytes, 0, bytes.length, null);
+        await file.sync();
+        known += bytes.length;
+        head = next;
+        for (const id of batchIds) ids.add(id);
+        return checkpoints;
+      } finally {
+        await file.close();
+      }
+    });
+  }
+
+  async function appendAll(events: AuditEvent[]): Promise<void> {
+    const run = queue.then(() => write(events));
+    queue = run.catch(() => undefined);
+    const checkpoints = await run;
+    if (!options.onCheckpoint) return;
+    for (const checkpoint of checkpoints) {
+      await options.onCheckpoint(checkpoint).catch((err) => options.onCheckpointError?.(err));
+    }
+  }
+
+  return {
+    append: (event) => appendAll([event]),
+    appendAll,
+    head: () => head,
+  };
+}

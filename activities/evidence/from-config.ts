@@ -1,0 +1,33 @@
+import { join, resolve } from 'node:path';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { EvidenceActivityDeps } from './activities';
+import type { Config } from '../../platform/config';
+import { localEvidenceStore } from './local-store';
+import { s3EvidenceStore } from './s3-store';
+import type { EvidenceStore } from './store';
+
+/** S3 Object Lock when a bucket is configured, otherwise the local write-once directory. */
+export function evidenceStoreFor(config: Config): EvidenceStore {
+  const { s3 } = config.evidence;
+  if (s3) {
+    const client = new S3Client({ region: config.aws.region, forcePathStyle: !!config.aws.endpoint, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) });
+    return s3EvidenceStore(client, s3);
+  }
+  return localEvidenceStore(resolve(config.evidence.dir ?? join(config.dataDir, 'evidence')));
+}
+
+export function auditLogPath(config: Config): string {
+  return resolve(config.audit.path ?? join(config.dataDir, 'audit.log'));
+}
+
+/** The evidence activities' settings and clients, from configuration. */
+export function evidenceDeps(config: Config): EvidenceActivityDeps['evidence'] {
+  const aws = { region: config.aws.region, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) };
+  return {
+    store: evidenceStoreFor(config),
+    dataDir: resolve(config.dataDir),
+    ...(config.evidence.cloudTrail ? { cloudTrail: new CloudTrailClient({ ...aws, maxAttempts: 1 }) } : {}),
+    cloudTrailLookbackHours: config.evidence.cloudTrailLookbackHours,
+  };
+}
