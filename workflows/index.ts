@@ -1,4 +1,8 @@
 /** Every workflow the worker runs; this module is what the worker bundles. */
 export { incidentWorkflow } from './incident';
 export { breachClockWorkflow } from './breach-clock';
+export { revokeCredentialsWorkflow, keyDeletionWorkflow } from './playbooks/revoke-credentials';
+export { rotateKeyWorkflow } from './playbooks/rotate-key';
+export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
+export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';

@@ -45,6 +45,9 @@ export function playbookStep(workflowType: string): StepRunner {
 export const STEP_TYPES: Record<string, StepRunner> = {
   notify: activityStep('notify'),
   webhook: activityStep('callWebhook'),
+  revokeCredentials: playbookStep('revokeCredentialsWorkflow'),
+  rotateKey: playbookStep('rotateKeyWorkflow'),
+  blockTraffic: playbookStep('blockTrafficWorkflow'),
   snapshotEvidence: playbookStep('snapshotEvidenceWorkflow'),
 };
 

@@ -1,0 +1,30 @@
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import type { AwsActivities } from '../../activities/aws';
+import type { RunbookStep } from '../../domain/runbook';
+
+/**
+ * The playbooks' activities, with the step's own timeout and retry policy when run from a runbook.
+ * Final errors (AccessDenied, validation, not-found) are already non-retryable failures; throttling,
+ * 5xx and WAF lock conflicts are retried here, never by a loop of our own.
+ */
+export function playbookActivities(step?: RunbookStep) {
+  const options: ActivityOptions = {
+    startToCloseTimeout: (step?.timeout ?? '1 minute') as Duration,
+    retry: {
+      initialInterval: (step?.retry.initialInterval ?? '1s') as Duration,
+      maximumInterval: '30s',
+      maximumAttempts: step?.retry.maximumAttempts ?? 10,
+    },
+  };
+  return proxyActivities<AwsActivities>(options);
+}
+
+/** For work that must happen eventually however long AWS misbehaves (lifting a block, deleting keys). */
+export function persistentActivities() {
+  return proxyActivities<AwsActivities>({
+    startToCloseTimeout: '1 minute',
+    // No maximumAttempts: unlimited; only a final (non-retryable) error stops it.
+    retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * blockTraffic: add attacker addresses to a WAFv2 IP set, time-boxed. The playbook adds the entries
+ * and hands the expiry to `blockExpiryWorkflow` (its own workflow, abandoned on close), so the
+ * incident goes on while the block's durable timer runs, and the block is lifted even if the
+ * incident ends first.
+ */
+import { condition, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
+import type { IpSetRef } from '../../activities/aws';
+import type { StepInput, StepOutcome } from '../../activities/step';
+import type { RunbookStep } from '../../domain/runbook';
+import { persistentActivities, playbookActivities } from './activity-options';
+import {
+  blockExpiryWorkflowId,
+  blockStatusQuery,
+  extendBlockUpdate,
+  liftBlockSignal,
+  parseDurationMs,
+  type BlockStatus,
+} from './definitions';
+
+export interface BlockExpiryInput {
+  ipSet: IpSetRef;
+  /** the entries this block added; only these are lifted */
+  cidrs: string[];
+  durationMs: number;
+}
+
+export async function blockTrafficWorkflow(input: StepInput, step?: RunbookStep): Promise<StepOutcome> {
+  const acts = playbookActivities(step);
+  const plan = await acts.prepareBlock(input);
+  const set = `WAF IP set ${plan.ipSet.name}`;
+  if (plan.toAdd.length === 0) {
+    return { summary: `${plan.alreadyPresent.join(', ')} already blocked in ${set}; nothing added` };
+  }
+  await acts.addToIpSet({ ipSet: plan.ipSet, cidrs: plan.toAdd });
+  const expiryId = blockExpiryWorkflowId(input.incidentId, input.stepId);
+  await startChild(blockExpiryWorkflow, {
+    workflowId: expiryId,
+    args: [{ ipSet: plan.ipSet, cidrs: plan.toAdd, durationMs: plan.durationMs }],
+    // The block must be lifted at expiry whatever happens to the incident.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
+  return {
+    summary: `blocked ${plan.toAdd.join(', ')} in ${set} for ${plan.duration}${plan.alreadyPresent.length > 0 ? ` (${plan.alreadyPresent.length} already there)` : ''}`,
+    undo: {
+      type: 'unblockTraffic',
+      params: { ipSet: plan.ipSet, cidrs: plan.toAdd, blockExpiryWorkflowId: expiryId },
+      description: `lift the block of ${plan.toAdd.join(', ')} in ${set} now`,
+    },
+  };
+}
+
+/** Holds a block until it expires (extendable), then lifts exactly the entries it owns. */
+export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<BlockStatus> {
+  let expiresAt = Date.now() + input.durationMs;
+  const extensions: BlockStatus['extensions'] = [];
+  let lifted: BlockStatus['lifted'];
+  const status = (): BlockStatus => ({
+    cidrs: input.cidrs,
+    ipSet: input.ipSet.name,
+    expiresAt: new Date(expiresAt).toISOString(),
+    extensions,
+    ...(lifted ? { lifted } : {}),
+  });
+
+  setHandler(blockStatusQuery, status);
+  setHandler(liftBlockSignal, ({ by, reason }) => void (lifted ??= { at: new Date().toISOString(), by, reason }));
+  setHandler(
+    extendBlockUpdate,
+    (req) => {
+      expiresAt += parseDurationMs(req.extendBy)!;
+      extensions.push({ by: req.by, extendBy: req.extendBy, reason: req.reason });
+      return status();
+    },
+    {
+      validator: (req) => {
+        if (!req.by) throw new Error('extendBlock needs a user');
+        if (!req.reason?.trim()) throw new Error('extendBlock needs a reason');
+        if (parseDurationMs(req.extendBy) === undefined) throw new Error(`${JSON.stringify(req.extendBy)} is not a duration such as 12h`);
+        if (lifted) throw new Error('the block is already lifted');
+      },
+    },
+  );
+
+  // An extension moves the deadline: wait again for whatever time is left.
+  while (!lifted) {
+    const left = expiresAt - Date.now();
+    if (left <= 0) break;
+    const deadline = expiresAt;
+    await condition(() => lifted !== undefined || expiresAt !== deadline, left);
+  }
+  lifted ??= { at: new Date().toISOString(), by: 'expiry', reason: 'the block expired' };
+  await persistentActivities().removeFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs });
+  return status();
+}

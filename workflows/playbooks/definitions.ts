@@ -1,0 +1,78 @@
+/**
+ * The AWS containment playbooks' names, ids and messages, declared once: the incident (through
+ * workflows/steps.ts), the CLI and tests import these, so names and payload types cannot drift.
+ * Imports only @temporalio/workflow.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+
+export const REVOKE_CREDENTIALS_WORKFLOW = 'revokeCredentialsWorkflow';
+export const ROTATE_KEY_WORKFLOW = 'rotateKeyWorkflow';
+export const BLOCK_TRAFFIC_WORKFLOW = 'blockTrafficWorkflow';
+export const BLOCK_EXPIRY_WORKFLOW = 'blockExpiryWorkflow';
+export const KEY_DELETION_WORKFLOW = 'keyDeletionWorkflow';
+export const UNDO_CONTAINMENT_WORKFLOW = 'undoContainmentWorkflow';
+
+function scoped(incidentId: string, stepId: string): string {
+  return `${incidentId.replace(/^incident\//, '')}/${stepId}`;
+}
+
+/** The timer that lifts a block outlives the playbook (and the incident): its own workflow. */
+export function blockExpiryWorkflowId(incidentId: string, stepId: string): string {
+  return `block-expiry/${scoped(incidentId, stepId)}`;
+}
+
+/** Likewise the grace period before deactivated keys are deleted. */
+export function keyDeletionWorkflowId(incidentId: string, stepId: string): string {
+  return `key-deletion/${scoped(incidentId, stepId)}`;
+}
+
+export function undoWorkflowId(incidentId: string, stepId: string): string {
+  return `undo/${scoped(incidentId, stepId)}`;
+}
+
+export interface ExtendBlockRequest {
+  by: string;
+  /** added to the current expiry: `30m`, `12h`, `2d` */
+  extendBy: string;
+  reason: string;
+}
+
+export interface LiftBlockRequest {
+  by: string;
+  reason: string;
+}
+
+export interface BlockStatus {
+  cidrs: string[];
+  ipSet: string;
+  expiresAt: string;
+  extensions: { by: string; extendBy: string; reason: string }[];
+  lifted?: { at: string; by: string; reason: string };
+}
+
+export interface KeyDeletionStatus {
+  principal: string;
+  accessKeyIds: string[];
+  deleteAt: string;
+  cancelled?: { by: string; reason: string };
+  deleted?: string[];
+}
+
+/** A responder keeps a block longer; the validator refuses a lifted block or a bad duration. */
+export const extendBlockUpdate = defineUpdate<BlockStatus, [ExtendBlockRequest]>('extendBlock');
+/** Lift now (the unblock undo, or a responder's decision). */
+export const liftBlockSignal = defineSignal<[LiftBlockRequest]>('liftBlock');
+export const blockStatusQuery = defineQuery<BlockStatus>('blockStatus');
+
+/** Keep the keys: a reactivation (undo) or a responder's decision to retain them. */
+export const cancelKeyDeletionSignal = defineSignal<[{ by: string; reason: string }]>('cancelKeyDeletion');
+export const keyDeletionStatusQuery = defineQuery<KeyDeletionStatus>('keyDeletionStatus');
+
+const DURATION = /^(\d+)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s`, `15m`, `2h`, `7d` → milliseconds; undefined for anything else. */
+export function parseDurationMs(text: string): number | undefined {
+  const match = DURATION.exec(text);
+  return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
+}
