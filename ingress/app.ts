@@ -9,6 +9,8 @@ import type { SnapshotReader } from './dashboard/snapshot';
 import { errorResponse } from './errors';
 import type { Metrics } from './metrics';
 import { metricsRoutes } from './metrics-route';
+import { requestLog } from './request-log';
+import type { Logger } from '../platform/logger';
 import type { RawPayloadStore } from './raw-store';
 
 export interface IngressDeps {
@@ -25,11 +27,14 @@ export interface IngressDeps {
   snapshots?: SnapshotReader;
   /** the dashboard API's bearer token; unset: the API refuses everyone */
   dashboardToken?: string;
+  /** request log lines with correlation ids; unset: no request log */
+  log?: Logger;
 }
 
 /** The ingress as a request → response function: testable in-process and served over HTTP. */
 export function createIngressApp(deps: IngressDeps): Hono {
   const app = new Hono();
+  if (deps.log) app.use('*', requestLog(deps.log));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {
     try {

@@ -73,6 +73,7 @@ async function main(): Promise<void> {
       metrics: createMetrics(),
       snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
       dashboardToken: config.dashboard.token,
+      log,
     });
     const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);
     cleanups.unshift(slack.stop);

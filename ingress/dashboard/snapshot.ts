@@ -54,6 +54,7 @@ export interface ClockRow {
 }
 
 const CLOCK_WORKFLOW = 'breachClockWorkflow';
+const CLOCK_QUERY = 'clock';
 /** How far back closed incidents count for the MTTD/MTTC/MTTR charts. */
 const CHART_WINDOW_DAYS = 30;
 const MAX_CLOSED = 500;
@@ -87,43 +88,42 @@ export function toRow(state: IncidentState): IncidentRow {
 }
 
 /**
- * Breach clocks are read by shape, not by type import: the clock workflow answers a `state` query
- * with its obligations. Anything unreadable shows as a clock without obligations rather than
- * breaking the page.
+ * Breach clocks (workflows/breach-clock.ts) answer the `clock` query with a ClockView. It is read
+ * by shape rather than by type import, so the dashboard keeps working with clocks started by an
+ * older or newer worker: anything unreadable shows as a clock without obligations.
  */
-const ClockStateShape = z
+const ClockViewShape = z
   .object({
     incidentId: z.string().optional(),
-    deadlines: z
+    status: z.string().optional(),
+    obligations: z
       .array(
         z
           .object({
-            obligation: z.string().optional(),
-            name: z.string().optional(),
-            id: z.string().optional(),
-            dueAt: z.string(),
-            sentAt: z.string().optional(),
-            done: z.boolean().optional(),
+            id: z.string(),
+            notifies: z.string().optional(),
+            rule: z.string().optional(),
+            dueAt: z.union([z.number(), z.string()]),
             status: z.string().optional(),
           })
           .loose(),
       )
-      .optional(),
-    obligations: z.array(z.unknown()).optional(),
+      .default([]),
   })
   .loose();
 
-export function clockRow(id: string, state: unknown): ClockRow {
-  const parsed = ClockStateShape.safeParse(state);
+const DONE = new Set(['sent', 'not-required']);
+
+export function clockRow(id: string, view: unknown): ClockRow {
+  const parsed = ClockViewShape.safeParse(view);
   if (!parsed.success) return { id, obligations: [] };
-  const raw = parsed.data.deadlines ?? (z.array(ClockStateShape.shape.deadlines.unwrap().element).safeParse(parsed.data.obligations).data ?? []);
   return {
     id,
     incidentId: parsed.data.incidentId,
-    obligations: raw.map((d) => ({
-      name: d.obligation ?? d.name ?? d.id ?? 'notice',
-      dueAt: d.dueAt,
-      done: Boolean(d.sentAt) || d.done === true || ['sent', 'done', 'not-required', 'waived'].includes(d.status ?? ''),
+    obligations: parsed.data.obligations.map((o) => ({
+      name: o.notifies ? `${o.notifies} (${o.rule ?? o.id})` : o.id,
+      dueAt: new Date(o.dueAt).toISOString(),
+      done: DONE.has(o.status ?? ''),
     })),
   };
 }
@@ -204,7 +204,7 @@ export class SnapshotReader {
     });
     const clocks = await inBatches(clockInfos, async (wf) => {
       try {
-        return clockRow(wf.workflowId, await this.client.workflow.getHandle(wf.workflowId, wf.runId).query<unknown>('state'));
+        return clockRow(wf.workflowId, await this.client.workflow.getHandle(wf.workflowId, wf.runId).query<unknown>(CLOCK_QUERY));
       } catch {
         return { id: wf.workflowId, obligations: [] };
       }
