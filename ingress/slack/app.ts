@@ -35,7 +35,8 @@ export function createSlackApp(settings: SlackSettings, deps: SlackDeps, log: Lo
   const logger = boltLogger(log);
   const clientOptions = settings.apiUrl ? { slackApiUrl: settings.apiUrl } : undefined;
   if (settings.mode === 'socket') {
-    const receiver = new SocketModeReceiver({ appToken: settings.appToken!, logger });
+    // installerOptions.clientOptions is what Bolt hands the Socket Mode client (apps.connections.open).
+    const receiver = new SocketModeReceiver({ appToken: settings.appToken!, logger, installerOptions: { clientOptions } });
     const app = new App({ token: settings.botToken, receiver, logger, clientOptions });
     for (const register of LISTENERS) register(app, deps);
     return { app, start: async () => void (await app.start()), stop: () => app.stop().then(() => undefined) };

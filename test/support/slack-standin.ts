@@ -23,7 +23,7 @@ interface StoredMessage {
  * posted messages so chat.update really edits one, and records every call. It also accepts
  * response_url posts at /response/<id>.
  */
-export async function slackStandin(botToken: string) {
+export async function slackStandin(botToken: string, socketMode: { appToken: string; url: () => string } | undefined = undefined) {
   const calls: SlackCall[] = [];
   const messages = new Map<string, StoredMessage>();
   let clock = 1_700_000_000;
@@ -74,7 +74,17 @@ export async function slackStandin(botToken: string) {
       const method = path.replace(/^\/api\//, '');
       const token = (req.headers.authorization ?? '').replace(/^Bearer /, '') || String(args.token ?? '');
       const handler = methods[method];
-      const result = token !== botToken ? { ok: false, error: 'invalid_auth' } : handler ? handler(args) : { ok: false, error: 'unknown_method' };
+      // Socket Mode asks for its WebSocket URL with the app-level token, everything else uses the bot token.
+      const result =
+        method === 'apps.connections.open'
+          ? socketMode && token === socketMode.appToken
+            ? { ok: true, url: socketMode.url() }
+            : { ok: false, error: 'invalid_auth' }
+          : token !== botToken
+            ? { ok: false, error: 'invalid_auth' }
+            : handler
+              ? handler(args)
+              : { ok: false, error: 'unknown_method' };
       calls.push({ method, args, result });
       answer(result);
     });
