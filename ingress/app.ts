@@ -4,6 +4,7 @@ import type { AuditSink } from '../activities/audit-sink';
 import type { WebhookSource } from '../platform/config';
 import type { SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
+import { codecRoutes, type CodecRouteDeps } from './codec-route';
 import { dashboardRoutes } from './dashboard/routes';
 import type { SnapshotReader } from './dashboard/snapshot';
 import { errorResponse } from './errors';
@@ -29,6 +30,8 @@ export interface IngressDeps {
   dashboardToken?: string;
   /** request log lines with correlation ids; unset: no request log */
   log?: Logger;
+  /** the codec endpoint for the Temporal UI; unset (no token configured): not served */
+  codec?: CodecRouteDeps;
 }
 
 /** The ingress as a request → response function: testable in-process and served over HTTP. */
@@ -45,6 +48,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
     }
   });
   app.route('/', alertRoutes(deps));
+  if (deps.codec) app.route('/', codecRoutes(deps.codec));
   app.route('/', metricsRoutes(deps.metrics, deps.snapshots));
   if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken }));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));

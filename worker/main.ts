@@ -17,6 +17,8 @@ import { connectClient, connectionOptions } from '../platform/temporal';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
+import { codecSetup } from '../platform/data-converter';
+import { configLoadedEvent } from '../activities/audit/config-event';
 
 async function main(): Promise<void> {
   let config;
@@ -36,6 +38,9 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   log.info({ dataDir: resolve(config.dataDir), runbooksDir: resolve(config.runbooksDir), role }, 'configuration loaded');
+  const codec = codecSetup(config);
+  if (codec.keyFile?.created) log.warn({ keyFile: codec.keyFile.path }, 'no codec keys configured: generated a payload encryption key (0600); back it up, or configure codec.keys');
+  await auditSinkFor(config).append(configLoadedEvent(config, role));
 
   const cleanups: (() => Promise<void>)[] = [];
   let address = config.temporal.address;
@@ -74,6 +79,7 @@ async function main(): Promise<void> {
       snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
       dashboardToken: config.dashboard.token,
       log,
+      ...(config.codec.endpointToken ? { codec: { codec: codec.codec, token: config.codec.endpointToken, corsOrigins: config.codec.corsOrigins } } : {}),
     });
     const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);
     cleanups.unshift(slack.stop);

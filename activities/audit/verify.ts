@@ -25,7 +25,10 @@ export function verifyChain(text: string, checkpoints: readonly ChainHead[] = []
   const breaks: ChainBreak[] = [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
-  else if (lines.length > 0) breaks.push({ line: lines.length, problem: 'last line is not terminated (a torn write; the next append repairs it)' });
+  else if (lines.length > 0) {
+    breaks.push({ line: lines.length, problem: 'last line is not terminated (a torn write; the next append repairs it)' });
+    lines.pop();
+  }
   const hashAt = new Map<number, string>();
   let prev: ChainHead = { seq: 0, hash: GENESIS_HASH };
   let records = 0;
