@@ -2,11 +2,13 @@
 import { Command } from 'commander';
 import { ConfigError } from '../platform/config';
 import { cliContext, CliError, type CliContext } from './context';
+import { register as evidence } from './commands/evidence';
+import { register as audit } from './commands/audit';
 import { register as incidents } from './commands/incidents';
 import { register as runbook } from './commands/runbook';
 import { register as approve } from './commands/approve';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;
