@@ -30,6 +30,11 @@ export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): P
     keyUsage: plan.keyUsage,
     incidentId: input.incidentId,
   });
+  if (replacement.keyId === plan.keyId) {
+    // The alias already leads to this step's own replacement (a re-run after success): never
+    // schedule the new key for deletion.
+    return { summary: `KMS key ${plan.keyId} is already this step's replacement key; nothing changed` };
+  }
   await acts.moveAliases({ aliases: plan.aliases, targetKeyId: replacement.keyId });
   const deletion = await acts.scheduleKeyDeletion({ keyId: plan.keyId, pendingWindowDays: plan.pendingWindowDays });
   return {
