@@ -1,0 +1,123 @@
+/**
+ * The AWS playbooks as runbook steps of a real incident (child workflows of incidentWorkflow):
+ * an alert naming a leaked key and attacker addresses is contained in moto, the undos are offered
+ * in the incident state, an unknown principal escalates with a clear message, and every AWS call
+ * the worker made is granted by the `tourniquet iam-policy` policy.
+ */
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateIPSetCommand, GetIPSetCommand } from '@aws-sdk/client-wafv2';
+import type { Escalation, Notifier } from '../../activities';
+import { workerIamPolicy } from '../../activities/aws';
+import { grantedActions } from '../../activities/aws/policy';
+import { deliverAlert } from '../../ingress/incidents';
+import { stateQuery } from '../../workflows/definitions';
+import { anAlert } from '../support/alerts';
+import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
+import { RUNBOOKS_DIR } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const runbooksDir = join(tmpdir(), `tq-aws-runbooks-${process.pid}-${Date.now()}`);
+const escalations: Escalation[] = [];
+const notifier: Notifier = {
+  announce: async () => undefined,
+  requestApproval: async () => undefined,
+  escalate: async (e) => void escalations.push(e),
+  post: async () => undefined,
+};
+let stack: PlaybookStack;
+
+beforeAll(async () => {
+  mkdirSync(runbooksDir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(runbooksDir, 'triage.yaml'));
+  stack = await playbookStack({}, { runbooksDir, notifier });
+  const made = await stack.admin.waf.send(new CreateIPSetCommand({ Name: 'edge', Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: [] }));
+  // The loader reads runbooks when an incident opens, so the file can name the set made just now.
+  writeFileSync(
+    join(runbooksDir, 'leaked-key.yaml'),
+    `id: leaked-key
+title: Leaked key used from attacker addresses
+escalationGroup: security-leads
+match: [{ kinds: ["LeakedKey*"] }]
+steps:
+  - id: revoke-key
+    type: revokeCredentials
+    with:
+      principal: "\${alert.subject.principal}"
+      accessKeyIds: ["\${alert.subject.accessKeyId}"]
+      deleteAfter: 7d
+    retry: { maximumAttempts: 3, initialInterval: 200ms }
+  - parallel:
+      - id: block-sources
+        type: blockTraffic
+        with:
+          cidrs: "\${alert.subject.ips}"
+          duration: 24h
+          ipSet: { name: edge, id: "${made.Summary!.Id}", scope: REGIONAL }
+      - id: rotate-key
+        type: rotateKey
+        with: { keyId: "\${alert.subject.kmsKeyId}", pendingWindowDays: 7 }
+`,
+  );
+});
+afterAll(async () => stack?.teardown());
+
+test('an alert is contained by the three playbooks as child workflows; undos are offered, not run', async () => {
+  await stack.admin.iam.send(new CreateUserCommand({ UserName: 'svc-billing' }));
+  const leaked = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-billing' }))).AccessKey!.AccessKeyId!;
+  const spare = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-billing' }))).AccessKey!.AccessKeyId!;
+  const key = await stack.admin.kms.send(new CreateKeyCommand({}));
+  await stack.admin.kms.send(new CreateAliasCommand({ AliasName: 'alias/billing', TargetKeyId: key.KeyMetadata!.KeyId! }));
+
+  const alert = anAlert({
+    kind: 'LeakedKeyUsed',
+    subject: { principal: 'svc-billing', accessKeyId: leaked, ips: ['203.0.113.10', '198.51.100.0/24'], kmsKeyId: 'alias/billing' },
+  });
+  const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, alert);
+  const handle = stack.env.client.workflow.getHandle(incidentId);
+  const state = await eventually(() => handle.query(stateQuery), (s) => s.status === 'contained' || s.escalated, 'contained', 60_000);
+  expect(state.escalated).toBe(false);
+  expect(state.steps.map((s) => [s.id, s.status])).toEqual([
+    ['revoke-key', 'succeeded'],
+    ['block-sources', 'succeeded'],
+    ['rotate-key', 'succeeded'],
+  ]);
+  expect(state.steps.find((s) => s.id === 'revoke-key')!.undo).toMatchObject({ type: 'reactivateAccessKeys', params: { accessKeyIds: [leaked] } });
+  expect(state.steps.find((s) => s.id === 'block-sources')!.undo).toMatchObject({ type: 'unblockTraffic' });
+
+  const keys = await stack.admin.iam.send(new ListAccessKeysCommand({ UserName: 'svc-billing' }));
+  expect(Object.fromEntries(keys.AccessKeyMetadata!.map((k) => [k.AccessKeyId, k.Status]))).toEqual({ [leaked]: 'Inactive', [spare]: 'Active' });
+  const ipSet = state.steps.find((s) => s.id === 'block-sources')!.undo!.params.ipSet as { name: string; id: string };
+  const set = await stack.admin.waf.send(new GetIPSetCommand({ Name: ipSet.name, Id: ipSet.id, Scope: 'REGIONAL' }));
+  expect(set.IPSet!.Addresses!.sort()).toEqual(['198.51.100.0/24', '203.0.113.10/32']);
+  expect(state.steps.find((s) => s.id === 'rotate-key')!.summary).toContain('on demand');
+
+  // The playbooks ran as the incident's children, under their deterministic ids.
+  const fp = incidentId.replace(/^incident\//, '');
+  const children: string[] = [];
+  for await (const wf of stack.env.client.workflow.list({ query: `WorkflowId STARTS_WITH 'playbook/${fp}/'` })) children.push(wf.workflowId);
+  expect(children.sort()).toEqual([`playbook/${fp}/block-sources`, `playbook/${fp}/revoke-key`, `playbook/${fp}/rotate-key`]);
+});
+
+test('an unknown principal escalates with a clear message and the runbook stops there', async () => {
+  const alert = anAlert({ kind: 'LeakedKeyUsed', subject: { principal: 'ghost-user', accessKeyId: 'AKIAGHOSTGHOSTGHOST1', ips: ['203.0.113.99'], kmsKeyId: 'alias/none' } });
+  const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, alert);
+  const handle = stack.env.client.workflow.getHandle(incidentId);
+  const state = await eventually(() => handle.query(stateQuery), (s) => s.escalated, 'escalated', 60_000);
+  expect(state.steps).toEqual([expect.objectContaining({ id: 'revoke-key', status: 'failed', error: 'IAM user ghost-user does not exist; nothing was changed' })]);
+  const told = await eventually(async () => escalations.filter((e) => e.incidentId === incidentId), (e) => e.length > 0, 'escalation sent');
+  expect(told).toEqual([
+    expect.objectContaining({ stepId: 'revoke-key', group: 'security-leads', message: expect.stringContaining('IAM user ghost-user does not exist') }),
+  ]);
+});
+
+test('every AWS call the worker made is granted by the least-privilege worker policy', () => {
+  const granted = grantedActions(workerIamPolicy(stack.config.aws));
+  const made = [...new Set(stack.calls)];
+  expect(made.length).toBeGreaterThan(8);
+  expect(made.filter((action) => !granted.has(action))).toEqual([]);
+});
