@@ -1,7 +1,7 @@
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json';
 import { incidentPrefix, manifestHash, manifestKey, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
-import type { EvidenceStore } from './store';
+import { checkKey, type EvidenceStore } from './store';
 
 export type Integrity = 'intact' | 'altered' | 'missing';
 
@@ -32,7 +32,7 @@ export type ManifestAnchors = ReadonlyMap<string, string>;
 /**
  * Recomputes every artifact's SHA-256, every manifest's Merkle root and canonical form, and every
  * link between manifests; a manifest hash recorded in the audit log must match the stored bytes.
- * Anything changed is `altered`, anything absent is `missing`; `missing` outranks `altered`.
+ * Anything changed is `altered`, anything absent is `missing`; `altered` outranks `missing`.
  */
 export async function verifyIncidentEvidence(store: EvidenceStore, incidentId: string, anchors: ManifestAnchors = new Map()): Promise<EvidenceCheck> {
   const prefix = incidentPrefix(incidentId);
@@ -71,9 +71,12 @@ export async function verifyIncidentEvidence(store: EvidenceStore, incidentId: s
     const anchored = anchors.get(snapshotId);
     if (anchored && anchored !== hash) check.problems.push('manifest hash differs from the one recorded in the audit log');
     if (check.problems.length > 0) check.manifest = 'altered';
+    const folder = `${prefix}${snapshotId}/artifacts/`;
     for (const entry of manifest.artifacts ?? []) {
-      const body = await store.get(entry.key);
-      const status: Integrity = !body ? 'missing' : sha256Hex(body) !== entry.sha256 || body.length !== entry.size ? 'altered' : 'intact';
+      // A key outside the snapshot's own folder (or not a key at all) can only come from an edit.
+      const body = validKey(entry.key) && entry.key.startsWith(folder) ? await store.get(entry.key) : null;
+      const status: Integrity =
+        body === null ? 'altered' : !body ? 'missing' : sha256Hex(body) !== entry.sha256 || body.length !== entry.size ? 'altered' : 'intact';
       check.artifacts.push({ name: entry.name, key: entry.key, status });
     }
   }
@@ -95,6 +98,15 @@ export async function verifyIncidentEvidence(store: EvidenceStore, incidentId: s
   }
 
   const all = snapshots.flatMap((s) => [s.manifest, ...s.artifacts.map((a) => a.status)]);
-  const status: Integrity = snapshots.length === 0 || all.includes('missing') ? 'missing' : all.includes('altered') ? 'altered' : 'intact';
+  // Altered outranks missing: an edited manifest may point at artifacts that were never there.
+  const status: Integrity = all.includes('altered') ? 'altered' : snapshots.length === 0 || all.includes('missing') ? 'missing' : 'intact';
   return { incidentId, status, snapshots };
+}
+
+function validKey(key: unknown): key is string {
+  try {
+    return typeof key === 'string' && checkKey(key) === key;
+  } catch {
+    return false;
+  }
 }
