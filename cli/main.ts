@@ -7,8 +7,10 @@ import { register as audit } from './commands/audit';
 import { register as incidents } from './commands/incidents';
 import { register as runbook } from './commands/runbook';
 import { register as approve } from './commands/approve';
+import { register as iamPolicy } from './commands/iam-policy';
+import { register as undo } from './commands/undo';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;
