@@ -1,0 +1,191 @@
+/**
+ * On a real Temporal dev server with AWS emulated by moto: a PHI-bearing alert opens an incident
+ * whose runbook snapshots evidence (raw payload, state, timeline, approvals, IAM, KMS, WAF); the
+ * evidence verifies intact; the audit log chains; and what Temporal stores — read back through
+ * the raw WorkflowService API, without the codec — holds no plaintext of the planted PHI marker,
+ * while the codec endpoint decodes it for a caller with the token.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateIPSetCommand } from '@aws-sdk/client-wafv2';
+import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { chainLog, verifyAuditLog } from '../../activities/audit';
+import { createAwsClients } from '../../activities/aws';
+import { localEvidenceStore, manifestAnchors, verifyIncidentEvidence } from '../../activities/evidence';
+import { createActivities } from '../../activities';
+import { codecRoutes } from '../../ingress/codec-route';
+import { deliverAlert } from '../../ingress/incidents';
+import { localRawStore } from '../../ingress/raw-store';
+import { parseConfig, type Config } from '../../platform/config';
+import { payloadCodec } from '../../platform/data-converter';
+import { stateQuery } from '../../workflows/definitions';
+import { anAlert } from '../support/alerts';
+import { startMoto, type Moto } from '../support/moto';
+import { waitFor } from '../support/runbooks';
+import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const MARKER = `PHIMARKER${randomBytes(6).toString('hex')}`;
+const TOKEN = 'codec-endpoint-token-0123456789';
+let env: TestWorkflowEnvironment;
+let moto: Moto;
+let config: Config;
+let stopWorker: () => Promise<void>;
+let dataDir: string;
+let accessKeyId: string;
+let kmsKeyId: string;
+const auditPath = () => join(dataDir, 'audit.log');
+
+function runbooks(): string {
+  const dir = join(tmpdir(), `tq-evidence-runbooks-${process.pid}-${Date.now()}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
+  writeFileSync(
+    join(dir, 'phi-export.yaml'),
+    `id: phi-export
+title: Abnormal PHI export
+match: [{ kinds: ["PhiExport"] }]
+steps:
+  - id: evidence-before
+    type: snapshotEvidence
+    with: { label: before }
+`,
+  );
+  return dir;
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  const aws = createAwsClients({ region: moto.region, endpoint: moto.endpoint });
+  await aws.iam.send(new CreateUserCommand({ UserName: 'svc-export' }));
+  accessKeyId = (await aws.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-export' }))).AccessKey!.AccessKeyId!;
+  await aws.iam.send(
+    new PutUserPolicyCommand({ UserName: 'svc-export', PolicyName: 'export', PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: '*' }] }) }),
+  );
+  kmsKeyId = (await aws.kms.send(new CreateKeyCommand({ Description: 'phi bucket key' }))).KeyMetadata!.KeyId!;
+  const ipSet = (await aws.waf.send(new CreateIPSetCommand({ Name: 'blocked', Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: ['203.0.113.7/32'] }))).Summary!;
+
+  dataDir = join(tmpdir(), `tq-evidence-wf-${process.pid}-${Date.now()}`);
+  const runbooksDir = runbooks();
+  // Two configured keys, the second active: a rotated deployment.
+  const keys = `old:${randomBytes(32).toString('base64')},new:${randomBytes(32).toString('base64')}`;
+  config = testConfig({ dataDir, runbooksDir, codec: { keys, activeKeyId: 'new' } });
+  env = await startDevServer(config);
+  const activities = createActivities(
+    testActivityDeps({
+      runbooksDir,
+      aws,
+      awsSettings: { ...parseConfig({}).aws, wafIpSet: { name: ipSet.Name!, id: ipSet.Id!, scope: 'REGIONAL' } },
+      evidence: { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrailLookbackHours: 24 },
+      audit: chainLog({ path: auditPath() }),
+    }),
+  );
+  stopWorker = (await startWorker(env, config, activities)).stop;
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+  await moto?.stop();
+});
+
+/** Every byte Temporal holds for a workflow, as its API returns them to a caller without the codec. */
+async function storedHistory(workflowId: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await env.connection.workflowService.getWorkflowExecutionHistory({ namespace: env.namespace ?? 'default', execution: { workflowId }, nextPageToken });
+    chunks.push(Buffer.from(temporal.api.workflowservice.v1.GetWorkflowExecutionHistoryResponse.encode(page).finish()));
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return Buffer.concat(chunks);
+}
+
+test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores only ciphertext', async () => {
+  const body = Buffer.from(JSON.stringify({ kind: 'PhiExport', patient: { name: MARKER, mrn: 'MRN 998877' }, rows: 1200 }));
+  const rawRef = await localRawStore(join(dataDir, 'raw')).put('generic', body);
+  const alert = anAlert({
+    kind: 'PhiExport',
+    title: `export of ${MARKER}`,
+    labels: { patient: MARKER },
+    subject: { principal: 'svc-export', accessKeyId, kmsKeyId },
+    rawRef,
+  });
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, alert);
+  const handle = env.client.workflow.getHandle(incidentId);
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained' || s.escalated);
+  expect(state.steps).toEqual([expect.objectContaining({ id: 'evidence-before', status: 'succeeded', summary: expect.stringMatching(/^evidence \(before\): \d+ artifacts/) })]);
+  expect(state.alerts[0]!.labels.patient).toBe(MARKER); // the client, with the codec, reads it back
+
+  // Evidence: every artifact present, hashed, and intact; anchored in the audit log.
+  const store = localEvidenceStore(join(dataDir, 'evidence'));
+  const anchors = await manifestAnchors(auditPath(), incidentId);
+  expect(anchors.size).toBe(1);
+  const check = await verifyIncidentEvidence(store, incidentId, anchors);
+  expect(check.status).toBe('intact');
+  const names = check.snapshots[0]!.artifacts.map((a) => a.name);
+  expect(names).toEqual(
+    expect.arrayContaining(['incident-state', 'incident-timeline', 'approvals', `raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`, 'aws-iam-user-svc-export', `aws-kms-key-${kmsKeyId}`, 'aws-waf-ipset-blocked']),
+  );
+  const artifact = async (name: string) => Buffer.from((await store.get(check.snapshots[0]!.artifacts.find((a) => a.name === name)!.key))!).toString();
+  expect(JSON.parse(await artifact('aws-iam-user-svc-export'))).toMatchObject({ exists: true, accessKeys: [expect.objectContaining({ AccessKeyId: accessKeyId, Status: 'Active' })], inlinePolicies: [expect.objectContaining({ name: 'export' })] });
+  expect(JSON.parse(await artifact(`aws-kms-key-${kmsKeyId}`))).toMatchObject({ exists: true, metadata: expect.objectContaining({ KeyId: kmsKeyId }), policy: expect.any(String) });
+  expect(JSON.parse(await artifact('aws-waf-ipset-blocked')).ipSet.Addresses).toEqual(['203.0.113.7/32']);
+  expect(Buffer.from(await artifact(`raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`)).equals(body)).toBe(true);
+  const manifest = JSON.parse(Buffer.from((await store.get(check.snapshots[0]!.manifestKey))!).toString());
+  expect(manifest.custody).toMatchObject({ why: { incident: incidentId, step: 'evidence-before', label: 'before' }, workflow: { id: expect.stringMatching(/^playbook\//) } });
+
+  // The audit log: one unbroken chain, and no PHI in it.
+  expect(await verifyAuditLog(auditPath())).toMatchObject({ intact: true });
+  const auditText = readFileSync(auditPath(), 'utf8');
+  expect(auditText).toContain('evidence.snapshot');
+  expect(auditText).not.toContain(MARKER);
+
+  await handle.executeUpdate('resolve', { args: [{ by: 'U1', reason: `closed; ${MARKER} notified` }] });
+  await handle.result();
+
+  // What the server stores: the incident and the playbook's histories, read without the codec.
+  const child = manifest.custody.workflow.id as string;
+  for (const workflowId of [incidentId, child]) {
+    const stored = await storedHistory(workflowId);
+    expect(stored.length).toBeGreaterThan(1000);
+    expect(stored.includes(Buffer.from(MARKER))).toBe(false);
+    expect(stored.includes(Buffer.from('binary/encrypted'))).toBe(true);
+    expect(stored.includes(Buffer.from('svc-export'))).toBe(false); // not even non-PHI payload text
+  }
+
+  // The codec endpoint decodes the stored payload of the first signal for a caller with the token.
+  const page = await env.connection.workflowService.getWorkflowExecutionHistory({ namespace: env.namespace ?? 'default', execution: { workflowId: incidentId } });
+  const signalled = page.history!.events!.find((e) => e.workflowExecutionSignaledEventAttributes)!.workflowExecutionSignaledEventAttributes!.input!.payloads![0]!;
+  const asJson = {
+    metadata: Object.fromEntries(Object.entries(signalled.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+    data: Buffer.from(signalled.data!).toString('base64'),
+  };
+  expect(Buffer.from(asJson.metadata['encryption-key-id']!, 'base64').toString()).toBe('new');
+  const app = codecRoutes({ codec: payloadCodec(config), token: TOKEN, corsOrigins: ['http://localhost:8233'] });
+  const post = (headers: Record<string, string>) =>
+    app.request('/codec/decode', { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ payloads: [asJson] }) });
+  expect((await post({})).status).toBe(401);
+  expect((await post({ authorization: 'Bearer wrong-token-0123456789abcd' })).status).toBe(401);
+  const decoded = await post({ authorization: `Bearer ${TOKEN}`, origin: 'http://localhost:8233', 'x-namespace': 'default' });
+  expect(decoded.status).toBe(200);
+  expect(decoded.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
+  const out = (await decoded.json()) as { payloads: { data: string }[] };
+  expect(Buffer.from(out.payloads[0]!.data, 'base64').toString()).toContain(MARKER);
+  // A codec without the active key fails loudly rather than passing ciphertext along.
+  const stale = codecRoutes({ codec: payloadCodec(parseConfig({ dataDir, codec: { keys: `old:${randomBytes(32).toString('base64')}` } })), token: TOKEN, corsOrigins: [] });
+  const refused = await stale.request('/codec/decode', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: [asJson] }) });
+  expect(refused.status).toBe(422);
+  expect(await refused.text()).toMatch(/key new, which is not configured/);
+  // CORS preflight: answered for the UI origin only
+  const preflight = await app.request('/codec/decode', { method: 'OPTIONS', headers: { origin: 'http://localhost:8233' } });
+  expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/);
+  const foreign = await app.request('/codec/decode', { method: 'OPTIONS', headers: { origin: 'http://evil.example' } });
+  expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
+});
