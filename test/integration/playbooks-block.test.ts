@@ -6,7 +6,8 @@
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
-import type { IpSetRef } from '../../activities/aws';
+import { createAwsPlanners, type IpSetRef } from '../../activities/aws';
+import { sealPlan } from '../../activities/plan';
 import { blockExpiryWorkflowId, blockStatusQuery, extendBlockUpdate, undoWorkflowId } from '../../workflows/playbooks/definitions';
 import { blockExpiryWorkflow, blockTrafficWorkflow } from '../../workflows/playbooks/block-traffic';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
@@ -70,6 +71,13 @@ function expiryResult(input: ReturnType<typeof stepInput>) {
 test('blocks the addresses next to existing entries, then lifts only its own at expiry', async () => {
   const ipSet = await newIpSet('edge-expiry');
   const input = stepInput('block', { cidrs: ['203.0.113.5', '192.0.2.0/24', '203.0.113.5/32'], duration: '2s', ipSet });
+  // The dry-run plan reads the set; planning twice gives the same hash (an approval stays valid).
+  const planner = createAwsPlanners({ aws: stack.admin, awsSettings: stack.config.aws }).blockTraffic!;
+  const planInput = { type: 'blockTraffic', ...input };
+  const plan = sealPlan(planInput, await planner(planInput));
+  expect(plan.lines).toEqual(['add 203.0.113.5/32, 192.0.2.0/24 to WAF IP set edge-expiry (REGIONAL)', 'lift the block after 2s unless a responder extends it']);
+  expect(sealPlan(planInput, await planner(planInput)).hash).toBe(plan.hash);
+
   const outcome = await run(input);
   expect(outcome.summary).toContain('blocked 203.0.113.5/32, 192.0.2.0/24');
   expect(outcome.undo).toMatchObject({ type: 'unblockTraffic', params: { cidrs: ['203.0.113.5/32', '192.0.2.0/24'] } });
