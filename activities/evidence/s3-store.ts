@@ -32,6 +32,7 @@ export function s3EvidenceStore(s3: S3Client, settings: S3EvidenceSettings, now:
           Bucket: settings.bucket,
           Key: objectKey(key),
           Body: body,
+          ChecksumAlgorithm: 'SHA256',
           ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
           ObjectLockMode: 'COMPLIANCE',
           ObjectLockRetainUntilDate: new Date(now().getTime() + settings.retentionDays * 86_400_000),

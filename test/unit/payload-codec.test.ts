@@ -70,7 +70,7 @@ test('misconfigured keys are refused at construction', () => {
 test('envelope encryption: data keys from a key service, unwrapped once per process', async () => {
   const master = randomBytes(32);
   let unwraps = 0;
-  // XOR wrapping stands in for KMS here; test/integration/codec-kms.test.ts uses KMS itself.
+  // XOR wrapping stands in for KMS here; test/integration/evidence-s3-kms.test.ts uses KMS itself (moto).
   const service: DataKeyService = {
     async generate() {
       const plaintext = randomBytes(32);
