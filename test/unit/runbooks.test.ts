@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { BlockParams, RevokeParams, RotateParams } from '../../activities/aws/params';
 import type { Alert } from '../../domain/alert';
 import { resolveParams, stepsOf } from '../../domain/runbook';
 import { describeDryRun, dryRun, loadRunbooks, parseRunbook, RunbookError, selectRunbook, type RunbookProblem } from '../../runbooks';
@@ -19,33 +20,20 @@ import { RUNBOOKS_DIR } from '../support/temporal';
 const ROOT = join(__dirname, '..', '..');
 
 /** The step types and their parameter contracts, as the playbooks accept them. */
-const cidr = z.string().regex(/^[0-9a-f:.]+(\/\d{1,3})?$/i);
 const CONTRACTS: Record<string, z.ZodType> = {
   notify: z.object({ text: z.string().min(1) }).strict(),
   webhook: z.object({ url: z.string().url(), payload: z.unknown().optional() }).strict(),
-  revokeCredentials: z
-    .object({
-      principal: z.string().min(1),
-      accessKeyIds: z.array(z.string().min(1)).optional(),
-      deleteAfter: z.string().optional(),
-      keep: z.unknown().optional(),
-      revokeSessions: z.boolean().optional(),
-      removeLoginProfile: z.boolean().optional(),
-      quarantine: z.boolean().optional(),
-      oauth: z.object({ app: z.string(), tokens: z.unknown() }).optional(),
-    })
-    .strict(),
-  rotateKey: z.object({ keyId: z.string().min(1), pendingWindowDays: z.number().int().min(7).max(30).optional() }).strict(),
-  blockTraffic: z
-    .object({ cidrs: z.array(cidr).min(1), duration: z.string().optional(), ipSet: z.string().optional(), allowPrivate: z.boolean().optional() })
-    .strict(),
+  // The AWS playbooks' own parameter schemas: what they will accept at run time.
+  revokeCredentials: RevokeParams.strict(),
+  rotateKey: RotateParams.strict(),
+  blockTraffic: BlockParams.strict(),
   snapshotEvidence: z.object({ label: z.string().optional() }).strict(),
 };
 const ALL_STEP_TYPES: ReadonlySet<string> = new Set(Object.keys(CONTRACTS));
 /** Steps that change AWS: a person approves them first. */
 const RISKY = new Set(['revokeCredentials', 'rotateKey', 'blockTraffic']);
 
-const subject = { principal: 'svc-export', accessKeyId: 'AKIAEXAMPLE', kmsKeyId: 'key-1234', ips: ['198.51.100.7', '203.0.113.0/24'] };
+const subject = { principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', kmsKeyId: 'key-1234', ips: ['198.51.100.7', '203.0.113.0/24'] };
 /** The alerts each shipped runbook is written for. */
 const SCENARIOS: [string, Partial<Alert>][] = [
   ['credential-compromise', { source: 'guardduty', kind: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom' }],

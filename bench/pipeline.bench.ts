@@ -1,0 +1,177 @@
+/**
+ * The alert pipeline on one machine, side by side in one run (bounded well under 90 s):
+ *  1. the ceiling: signalWithStart calls/s a bare Temporal client gets from the dev server;
+ *  2. the ingress end to end (signed webhook → incident workflow started) as a ratio of it;
+ *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
+ *     calls a local HTTP endpoint, which records when it is reached;
+ *  4. open incidents one worker holds at once, with the memory they cost.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActivities } from '../activities';
+import { stateQuery } from '../workflows/definitions';
+import { postSignedAlert, stackSettings, startIngress } from '../test/support/ingress-stack';
+import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
+
+const RATE_CALLS = 300;
+const CONCURRENCY = 32;
+const LATENCY_ALERTS = 60;
+const LATENCY_CONCURRENCY = 4;
+const OPEN_INCIDENTS = 300;
+const PHASE_BUDGET_MS = 12_000;
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+/** Run `work(i)` for i < n with `concurrency` in flight; stops starting new work after the budget. */
+async function pool(n: number, concurrency: number, work: (i: number) => Promise<void>): Promise<{ done: number; ms: number }> {
+  const started = performance.now();
+  let next = 0;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n && performance.now() - started < PHASE_BUDGET_MS) {
+        await work(next++);
+        done += 1;
+      }
+    }),
+  );
+  return { done, ms: performance.now() - started };
+}
+
+/** A containment target: remembers when each principal's call arrived. */
+async function containmentTarget() {
+  const arrivals = new Map<string, number>();
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const at = performance.now();
+      const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as { payload?: { principal?: string } };
+      if (body.payload?.principal && !arrivals.has(body.payload.principal)) arrivals.set(body.payload.principal, at);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, arrivals, close: () => new Promise<void>((done) => server.close(() => done())) };
+}
+
+function benchRunbooks(targetUrl: string): string {
+  const dir = join(tmpdir(), `tq-bench-pipeline-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
+  writeFileSync(
+    join(dir, 'contain-fast.yaml'),
+    `id: contain-fast
+title: First containment action without approval
+match: [{ kinds: ["BenchContain"] }]
+steps:
+  - id: first-action
+    type: webhook
+    with: { url: "${targetUrl}/contain", payload: { principal: "\${alert.subject.principal}" } }
+`,
+  );
+  writeFileSync(
+    join(dir, 'held-open.yaml'),
+    `id: held-open
+title: Waits for an approval that does not come
+match: [{ kinds: ["BenchHold*"] }]
+steps:
+  - id: gated
+    type: webhook
+    with: { url: "${targetUrl}/never" }
+    approval: { group: responders, timeout: 1h, finalTimeout: 1h }
+`,
+  );
+  return dir;
+}
+
+export default async function pipeline(): Promise<void> {
+  const target = await containmentTarget();
+  const runbooksDir = benchRunbooks(target.url);
+  const config = testConfig(stackSettings({ runbooksDir }));
+  const env = await startDevServer(config);
+  const run = Date.now().toString(36);
+  try {
+    // 1. The ceiling: no worker polls this queue, so only the server's acceptance is measured.
+    const raw = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
+      const workflowId = `incident/bench-raw-${run}-${i}`;
+      await env.client.workflow.signalWithStart('incidentWorkflow', {
+        workflowId,
+        taskQueue: 'bench-ceiling',
+        args: [{ id: workflowId, requester: 'bench' }],
+        signal: 'alert',
+        signalArgs: [{ deliveryId: `d${i}` }],
+      });
+    });
+    const rawRate = (raw.done / raw.ms) * 1000;
+
+    const memoryBefore = process.memoryUsage();
+    const activities = createActivities(testActivityDeps({ runbooksDir }));
+    const { stop } = await startWorker(env, config, activities);
+    const { server } = await startIngress(env, config);
+    try {
+      // 3 (run first, before the flood leaves the worker a backlog). Alert → first containment action, with nothing waiting on a person.
+      const latencies: number[] = [];
+      await pool(LATENCY_ALERTS, LATENCY_CONCURRENCY, async (i) => {
+        const principal = `lat-${run}-${i}`;
+        const sent = performance.now();
+        const res = await postSignedAlert(server.url, { kind: 'BenchContain', title: 'bench', severity: 'high', subject: { principal } });
+        if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
+        for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+        const at = target.arrivals.get(principal);
+        if (at !== undefined) latencies.push(at - sent);
+      });
+      latencies.sort((a, b) => a - b);
+
+      // 2. The ingress end to end: signed webhook → parsed, stored, signalWithStart → 202.
+      const ingress = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
+        const res = await postSignedAlert(server.url, { kind: `BenchUnmatched${i}`, title: 'bench', severity: 'low', subject: { principal: `p-${run}-${i}` } });
+        if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
+      });
+      const ingressRate = (ingress.done / ingress.ms) * 1000;
+
+      // 4. Incidents held open (waiting for approval) by this one worker, and what they cost.
+      const opened: string[] = [];
+      await pool(OPEN_INCIDENTS, CONCURRENCY, async (i) => {
+        const res = await postSignedAlert(server.url, { kind: `BenchHold${i}`, title: 'held', severity: 'medium', subject: { principal: `h-${run}-${i}` } });
+        opened.push(((await res.json()) as { incidents: string[] }).incidents[0]!);
+      });
+      const sampleIds = opened.filter((_, i) => i % Math.max(1, Math.floor(opened.length / 20)) === 0);
+      const waitUntil = performance.now() + PHASE_BUDGET_MS;
+      let waiting = 0;
+      while (performance.now() < waitUntil) {
+        // A busy worker may not answer a query in time: that sample counts as not waiting yet.
+        const states = await Promise.all(sampleIds.map((id) => env.client.workflow.getHandle(id).query(stateQuery).catch(() => undefined)));
+        waiting = states.filter((s) => s?.steps[0]?.status === 'awaiting-approval').length;
+        if (waiting === sampleIds.length) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      global.gc?.();
+      const memoryAfter = process.memoryUsage();
+      let openNow = 0;
+      for await (const _ of env.client.workflow.list({ query: "WorkflowType = 'incidentWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = 'tourniquet'" })) openNow += 1;
+
+      console.log(`signalWithStart ceiling (bare client)     ${rawRate.toFixed(0)} starts/s  (${raw.done} calls, ${CONCURRENCY} in flight)`);
+      console.log(`ingress end to end (signed webhook → 202)  ${ingressRate.toFixed(0)} alerts/s  = ${((ingressRate / rawRate) * 100).toFixed(0)}% of the ceiling`);
+      const ms = (p: number) => (latencies.length > 0 ? `${percentile(latencies, p).toFixed(0)} ms` : 'n/a');
+      console.log(
+        `alert → first containment action          p50 ${ms(50)}  p99 ${ms(99)}  (${latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight)`,
+      );
+      console.log(
+        `open incidents on one worker               ${openNow} open (${waiting}/${sampleIds.length} sampled waiting on approval); process RSS ${mb(memoryAfter.rss)} MB (+${mb(memoryAfter.rss - memoryBefore.rss)} MB since the worker started), heap ${mb(memoryAfter.heapUsed)} MB`,
+      );
+      console.log('breach clocks per worker                   not measured here (see README "Performance")');
+    } finally {
+      await server.close();
+      await stop();
+    }
+  } finally {
+    await env.teardown();
+    await target.close();
+  }
+}
