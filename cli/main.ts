@@ -7,10 +7,11 @@ import { register as audit } from './commands/audit';
 import { register as incidents } from './commands/incidents';
 import { register as runbook } from './commands/runbook';
 import { register as approve } from './commands/approve';
+import { register as clocks } from './commands/clocks';
 import { register as iamPolicy } from './commands/iam-policy';
 import { register as undo } from './commands/undo';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, clocks];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;

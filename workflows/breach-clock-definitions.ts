@@ -84,6 +84,7 @@ export type ClockStatus = 'open' | 'overdue' | 'closed' | 'closed-no-notificatio
 
 export interface ObligationView extends Obligation {
   status: ObligationStatus;
+  /** as of `asOf`; a caller with a clock of its own recomputes from `dueAt` */
   daysLeft: number;
 }
 
@@ -108,6 +109,8 @@ export interface ClockView {
   changes: ClockChange[];
   /** the soonest deadline still open, ISO instant */
   nextDeadline?: string;
+  /** workflow time of the view: a query answers as of the clock's last step, not the caller's now */
+  asOf: string;
 }
 
 export interface CarriedClock {

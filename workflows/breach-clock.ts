@@ -147,6 +147,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
       ...(riskAssessment ? { riskAssessment } : {}),
       changes,
       ...(next ? { nextDeadline: new Date(next.dueAt).toISOString() } : {}),
+      asOf: new Date(now).toISOString(),
     };
   }
 

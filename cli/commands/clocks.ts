@@ -1,0 +1,171 @@
+/**
+ * `tourniquet clocks`: open breach-notification clocks (soonest deadline first, overdue flagged),
+ * `clocks preview` (obligations from facts alone, nothing started), `clocks show <id>`, and
+ * `clocks report --year` (the HHS log of breaches under 500, 45 CFR 164.408(c)).
+ */
+import type { Command } from 'commander';
+import { daysLeft, obligationsFor, type BreachFacts, type ClockSettings, type EntityRole, type Obligation } from '../../domain/hipaa';
+import { ENTITY_ROLES } from '../../domain/hipaa';
+import { clocksOfYear, listOpenClocks } from '../../ingress/clocks-query';
+import { breachClockId, clockQuery, type ClockView } from '../../workflows/breach-clock-definitions';
+import { type CliContext, CliError } from '../context';
+
+export interface PreviewOptions {
+  discovered: string;
+  role: string;
+  affected?: string;
+  state: string[];
+  insufficientContact?: string;
+  timeZone?: string;
+  baDays?: string;
+}
+
+function count(value: string, what: string): number {
+  if (!/^\d+$/.test(value)) throw new CliError(`${what}: expected a whole number, got ${value}`, 2);
+  return Number(value);
+}
+
+/** `--state CA=501` → { CA: 501 }; a State named twice is added up. */
+export function parseStates(pairs: string[]): Record<string, number> {
+  const byState: Record<string, number> = {};
+  for (const pair of pairs) {
+    const m = /^([A-Za-z]{2})=(\d+)$/.exec(pair.trim());
+    if (!m) throw new CliError(`--state ${pair}: expected XX=N (a two-letter code and a count)`, 2);
+    const code = m[1]!.toUpperCase();
+    byState[code] = (byState[code] ?? 0) + Number(m[2]);
+  }
+  return byState;
+}
+
+/** The obligations that follow from the facts given on the command line; nothing is started. */
+export function preview(opts: PreviewOptions, configured: ClockSettings): Obligation[] {
+  if (!ENTITY_ROLES.includes(opts.role as EntityRole)) throw new CliError(`--role: one of ${ENTITY_ROLES.join(', ')}`, 2);
+  const settings: ClockSettings = {
+    ...configured,
+    role: opts.role as EntityRole,
+    ...(opts.timeZone ? { timeZone: opts.timeZone } : {}),
+    ...(opts.baDays ? { baAgreementDays: count(opts.baDays, '--ba-days') } : {}),
+  };
+  const facts: BreachFacts = {
+    discoveredAt: opts.discovered,
+    affected: opts.affected === undefined ? null : count(opts.affected, '--affected'),
+    byState: parseStates(opts.state),
+    insufficientContact: opts.insufficientContact === undefined ? 0 : count(opts.insufficientContact, '--insufficient-contact'),
+    lawEnforcement: [],
+  };
+  try {
+    return obligationsFor(facts, settings);
+  } catch (err) {
+    if (err instanceof RangeError) throw new CliError(`--discovered: ${err.message}`, 2);
+    throw err;
+  }
+}
+
+/** `--json`: one object per obligation: its kind, who is notified, the deadline (ISO date), the rule. */
+export function previewJson(obligations: Obligation[]) {
+  return obligations.map((o) => ({ id: o.id, kind: o.kind, notifies: o.notifies, deadline: o.deadline, rule: o.rule, ...(o.note ? { note: o.note } : {}) }));
+}
+
+function describeObligations(obligations: { id: string; deadline: string; rule: string; notifies: string; status?: string; daysLeft?: number; note?: string }[]): string {
+  return obligations
+    .map((o) => {
+      const state = o.status ? `  ${o.status}${o.daysLeft !== undefined && o.status !== 'sent' && o.status !== 'not-required' ? ` (${o.daysLeft} days left)` : ''}` : '';
+      return `  ${o.deadline}  ${o.id.padEnd(22)} ${o.rule.padEnd(26)} ${o.notifies}${state}${o.note ? `\n${' '.repeat(14)}${o.note}` : ''}`;
+    })
+    .join('\n');
+}
+
+/** The HHS log rows of a year: breaches under 500 (164.408(c)), with what was submitted. */
+export function smallBreachLog(views: ClockView[]) {
+  return views
+    .filter((v) => v.obligations.some((o) => o.kind === 'hhs-annual-log'))
+    .map((v) => {
+      const hhs = v.obligations.find((o) => o.id === 'hhs')!;
+      const submitted = v.notices.find((n) => n.obligationId === 'hhs');
+      const individuals = v.notices.find((n) => n.obligationId === 'individuals');
+      return {
+        clock: v.id,
+        incident: v.incidentId,
+        discovered: v.discoveryDate,
+        affected: v.facts.affected,
+        states: Object.keys(v.facts.byState).filter((s) => (v.facts.byState[s] ?? 0) > 0),
+        individualsNotified: individuals ? individuals.sentOn : null,
+        dueToHhs: hhs.deadline,
+        submittedToHhs: submitted ? { sentOn: submitted.sentOn, evidence: submitted.evidence } : null,
+        clockStatus: v.status,
+        riskAssessment: v.riskAssessment?.conclusion ?? null,
+      };
+    });
+}
+
+export function register(program: Command, ctx: () => CliContext): void {
+  const clocks = program.command('clocks').description('breach-notification clocks (HIPAA, 45 CFR 164.400–414)');
+  clocks
+    .command('list', { isDefault: true })
+    .description('open clocks, soonest deadline first, overdue flagged')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { json?: boolean }) => {
+      const rows = await listOpenClocks(await ctx().client());
+      if (opts.json) return console.log(JSON.stringify(rows, null, 2));
+      if (rows.length === 0) return console.log('no open clocks');
+      for (const r of rows) {
+        console.log(`${r.overdue ? 'OVERDUE ' : '        '}${(r.nextDeadline ?? '-').padEnd(26)} ${r.status.padEnd(10)} ${r.id}`);
+      }
+    });
+
+  clocks
+    .command('preview')
+    .description('the obligations and deadlines that follow from the facts; starts nothing')
+    .requiredOption('--discovered <date>', 'ISO date or date-time of discovery')
+    .requiredOption('--role <role>', 'covered-entity | business-associate')
+    .option('--affected <n>', 'individuals affected')
+    .option('--state <XX=N>', 'residents affected in a State or jurisdiction (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--insufficient-contact <n>', 'individuals whose contact information is insufficient')
+    .option('--time-zone <tz>', 'time zone of the calendar days (default: configuration)')
+    .option('--ba-days <n>', 'business associate agreement deadline in days')
+    .option('--json', 'one object per obligation')
+    .action((opts: PreviewOptions & { json?: boolean }) => {
+      const obligations = preview(opts, ctx().config.clocks);
+      if (opts.json) return console.log(JSON.stringify(previewJson(obligations), null, 2));
+      console.log(`discovered ${opts.discovered} (${opts.role})`);
+      console.log(describeObligations(obligations));
+    });
+
+  clocks
+    .command('show <id>')
+    .description('one clock: obligations, status, days left, notices, changes')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, opts: { json?: boolean }) => {
+      const client = await ctx().client();
+      const clockId = id.startsWith('breach-clock/') ? id : breachClockId(id);
+      let view: ClockView;
+      try {
+        view = await client.workflow.getHandle(clockId).query(clockQuery);
+      } catch (err) {
+        throw new CliError(`no clock ${clockId}: ${(err as Error).message}`, 3);
+      }
+      if (opts.json) return console.log(JSON.stringify(view, null, 2));
+      const now = Date.now();
+      view.obligations = view.obligations.map((o) => ({ ...o, daysLeft: daysLeft(o, now) }));
+      console.log(`${view.id}  ${view.status}  discovered ${view.discoveryDate}  (${view.settings.role}, ${view.settings.timeZone})`);
+      console.log(describeObligations(view.obligations));
+      for (const c of view.changes) console.log(`    ${c.at}  ${c.what.padEnd(28)} ${c.by.padEnd(12)} ${c.message}`);
+    });
+
+  clocks
+    .command('report')
+    .description('the annual log of breaches under 500 for the Secretary (45 CFR 164.408(c))')
+    .requiredOption('--year <year>', 'calendar year of discovery')
+    .option('--json', 'machine-readable output')
+    .action(async (opts: { year: string; json?: boolean }) => {
+      const year = count(opts.year, '--year');
+      const rows = smallBreachLog(await clocksOfYear(await ctx().client(), year));
+      if (opts.json) return console.log(JSON.stringify({ year, breaches: rows }, null, 2));
+      console.log(`Breaches under 500 individuals discovered in ${year} (due to HHS within 60 days after the end of the year):`);
+      if (rows.length === 0) return console.log('  none');
+      for (const r of rows) {
+        const sent = r.submittedToHhs ? `submitted ${r.submittedToHhs.sentOn} (${r.submittedToHhs.evidence})` : 'NOT SUBMITTED';
+        console.log(`  ${r.discovered}  ${String(r.affected ?? '?').padStart(4)} affected  ${r.states.join(',').padEnd(10)} due ${r.dueToHhs}  ${sent}  ${r.clock}`);
+      }
+    });
+}
