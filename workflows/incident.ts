@@ -40,6 +40,7 @@ import {
   type IncidentInput,
 } from './definitions';
 import { duration, STEP_TYPES } from './steps';
+import { startBreachClock } from './breach-clock-start';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -411,6 +412,10 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       { key: incidentRunbookKey, value: pinned.runbook.id },
     ]);
     record('incident.opened', `runbook ${pinned.runbook.id} (${pinned.contentHash.slice(0, 12)})`, input.requester);
+    if (pinned.runbook.phi) {
+      const started = await startBreachClock(state.id, state.openedAt);
+      if (started) record('breach-clock.started', started, 'worker');
+    }
   }
 
   if (!isTerminal(state.status) && state.status !== 'contained') {
