@@ -96,6 +96,10 @@ function deadlineChanges(before: Obligation[], after: Obligation[]): string {
 export async function breachClockWorkflow(input: BreachClockInput): Promise<ClockView> {
   const nowIso = () => new Date().toISOString();
   const carried = input.carried;
+  // Until the settings are read (one activity), say so rather than leave the query unknown.
+  setHandler(clockQuery, () => {
+    throw new Error('the clock is starting: reading its settings');
+  });
   const settings: ClockSettings = carried?.settings ?? input.settings ?? (await acts.clockSettings());
   const facts: BreachFacts = carried?.facts ?? initialFacts(input);
   const notices: NoticeRecord[] = carried?.notices ?? [];
