@@ -74,7 +74,7 @@ export function alertRoutes(deps: AlertRouteDeps) {
         Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert))),
       );
       deps.metrics.alertsAccepted.inc({ source }, alerts.length);
-      return c.json({ accepted: alerts.length, incidents: [...new Set(delivered.map((d) => d.incidentId))] }, 202);
+      return c.json({ accepted: alerts.length, incidents: [...new Set(delivered.filter((d) => d.attached).map((d) => d.incidentId))] }, 202);
     } catch (err) {
       if (err instanceof HttpError) {
         if (err.status < 500) await recordRejection(deps, { source, remoteAddress: remoteAddress(c), correlationId }, err);

@@ -183,6 +183,15 @@ test.each([
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'source resolved' }] });
 });
 
+test('a resolved alert with no running incident is accepted and opens nothing', async () => {
+  const before = await allWorkflowIds();
+  const body = JSON.stringify({ id: 'late-ok', kind: 'LeakedAccessKey', severity: 'high', status: 'resolved', title: 'all clear', subject: { principal: 'svc-never-fired' } });
+  const { status, json } = await post('generic', body);
+  expect(status).toBe(202);
+  expect(json).toEqual({ accepted: 1, incidents: [] });
+  expect(await allWorkflowIds()).toEqual(before);
+});
+
 test('a PagerDuty event that is not an alert is accepted and starts nothing', async () => {
   const before = await allWorkflowIds();
   const { status, json } = await post('pagerduty', fixture('pagerduty-ping'));
