@@ -9,8 +9,7 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
-import { createIngressApp, listen, localRawStore } from '../ingress';
-import { sourceAuthFrom } from '../ingress/alerts/auth';
+import { createIngressApp, ingressDepsFrom, listen } from '../ingress';
 import { createMetrics } from '../ingress/metrics';
 import { stateQuery } from '../workflows/definitions';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
@@ -51,15 +50,7 @@ export default async function alertStorm(): Promise<void> {
   const env = await startDevServer(config);
   const worker = await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir })));
   const server = await listen(
-    createIngressApp({
-      client: env.client,
-      taskQueue: config.temporal.taskQueue,
-      rawStore: localRawStore(join(config.dataDir, 'raw')),
-      maxBodyBytes: config.ingress.maxBodyBytes,
-      sourceAuth: sourceAuthFrom(config),
-      audit: memoryAudit(),
-      metrics: createMetrics(),
-    }),
+    createIngressApp(ingressDepsFrom(config, env.client, { audit: memoryAudit(), metrics: createMetrics() })),
     '127.0.0.1',
     0,
   );

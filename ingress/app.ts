@@ -2,17 +2,19 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { AuditSink } from '../activities/audit-sink';
 import type { WebhookSource } from '../platform/config';
-import type { SourceAuth } from './alerts/auth';
+import { join, resolve } from 'node:path';
+import { sourceAuthFrom, type SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
 import { codecRoutes, type CodecRouteDeps } from './codec-route';
 import { dashboardRoutes } from './dashboard/routes';
-import type { SnapshotReader } from './dashboard/snapshot';
+import { SnapshotReader } from './dashboard/snapshot';
 import { errorResponse } from './errors';
 import type { Metrics } from './metrics';
 import { metricsRoutes } from './metrics-route';
 import { requestLog } from './request-log';
 import type { Logger } from '../platform/logger';
-import type { RawPayloadStore } from './raw-store';
+import { localRawStore, type RawPayloadStore } from './raw-store';
+import type { Config } from '../platform/config';
 
 export interface IngressDeps {
   client: Client;
@@ -32,6 +34,28 @@ export interface IngressDeps {
   log?: Logger;
   /** the codec endpoint for the Temporal UI; unset (no token configured): not served */
   codec?: CodecRouteDeps;
+}
+
+/**
+ * The ingress's dependencies as configuration says: raw payloads under the data directory, source
+ * authentication, the dashboard's cached reader and token. Callers add the audit sink, metrics
+ * and whatever else they run with (log, codec endpoint).
+ */
+export function ingressDepsFrom(
+  config: Config,
+  client: Client,
+  extra: Pick<IngressDeps, 'audit' | 'metrics'> & Partial<IngressDeps>,
+): IngressDeps {
+  return {
+    client,
+    taskQueue: config.temporal.taskQueue,
+    rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
+    maxBodyBytes: config.ingress.maxBodyBytes,
+    sourceAuth: sourceAuthFrom(config),
+    snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
+    dashboardToken: config.dashboard.token,
+    ...extra,
+  };
 }
 
 /** The ingress as a request → response function: testable in-process and served over HTTP. */

@@ -6,11 +6,9 @@
 import { resolve, join } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createIngressApp, listen, localRawStore } from '../ingress';
+import { createIngressApp, ingressDepsFrom, listen } from '../ingress';
 import { startSlackIngress } from '../ingress/slack';
-import { sourceAuthFrom } from '../ingress/alerts/auth';
 import { createMetrics } from '../ingress/metrics';
-import { SnapshotReader } from '../ingress/dashboard/snapshot';
 import { ConfigError, loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
@@ -68,19 +66,14 @@ async function main(): Promise<void> {
 
   if (role !== 'worker') {
     const client = await connectClient(config, address);
-    const app = createIngressApp({
-      client,
-      taskQueue: config.temporal.taskQueue,
-      rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
-      maxBodyBytes: config.ingress.maxBodyBytes,
-      sourceAuth: sourceAuthFrom(config),
-      audit: auditSinkFor(config),
-      metrics: createMetrics(),
-      snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
-      dashboardToken: config.dashboard.token,
-      log,
-      ...(config.codec.endpointToken ? { codec: { codec: codec.codec, token: config.codec.endpointToken, corsOrigins: config.codec.corsOrigins } } : {}),
-    });
+    const app = createIngressApp(
+      ingressDepsFrom(config, client, {
+        audit: auditSinkFor(config),
+        metrics: createMetrics(),
+        log,
+        ...(config.codec.endpointToken ? { codec: { codec: codec.codec, token: config.codec.endpointToken, corsOrigins: config.codec.corsOrigins } } : {}),
+      }),
+    );
     const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);
     cleanups.unshift(slack.stop);
     const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts);

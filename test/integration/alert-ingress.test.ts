@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { createIngressApp, listen, localRawStore, type RunningServer } from '../../ingress';
-import { sourceAuthFrom } from '../../ingress/alerts/auth';
+import { createIngressApp, ingressDepsFrom, listen, type RunningServer } from '../../ingress';
 import { createMetrics, type Metrics } from '../../ingress/metrics';
 import type { Config } from '../../platform/config';
 import { resolveUpdate, stateQuery } from '../../workflows/definitions';
@@ -68,15 +67,7 @@ beforeAll(async () => {
   env = await startDevServer(config);
   stopWorker = (await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir })))).stop;
   metrics = createMetrics();
-  const app = createIngressApp({
-    client: env.client,
-    taskQueue: config.temporal.taskQueue,
-    rawStore: localRawStore(join(config.dataDir, 'raw')),
-    maxBodyBytes: config.ingress.maxBodyBytes,
-    sourceAuth: sourceAuthFrom(config),
-    audit,
-    metrics,
-  });
+  const app = createIngressApp(ingressDepsFrom(config, env.client, { audit, metrics }));
   server = await listen(app, '127.0.0.1', 0);
 });
 
@@ -263,15 +254,7 @@ test('every bad-input class is refused with its status, audited, and starts noth
 
 test('Temporal unreachable: 503 so the sender retries, never a 4xx', async () => {
   const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
-  const app = createIngressApp({
-    client: dead,
-    taskQueue: config.temporal.taskQueue,
-    rawStore: localRawStore(join(config.dataDir, 'raw')),
-    maxBodyBytes: config.ingress.maxBodyBytes,
-    sourceAuth: sourceAuthFrom(config),
-    audit,
-    metrics,
-  });
+  const app = createIngressApp(ingressDepsFrom(config, dead, { audit, metrics }));
   const cut = await listen(app, '127.0.0.1', 0);
   try {
     const body = fixture('generic');

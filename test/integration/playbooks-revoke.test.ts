@@ -20,7 +20,7 @@ import { keyDeletionWorkflow, revokeCredentialsWorkflow } from '../../workflows/
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
 import { createAwsPlanners } from '../../activities/aws';
 import { httpTarget } from '../support/http-target';
-import { eventually, playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
+import { playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 
 jest.setTimeout(120_000);
 

@@ -12,10 +12,9 @@ import { createActivities } from '../../activities';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import type { Alert } from '../../domain/alert';
 import type { IncidentState } from '../../domain/incident';
-import { createIngressApp, deliverAlert, listen, localRawStore, type RunningServer } from '../../ingress';
+import { createIngressApp, deliverAlert, ingressDepsFrom, listen, type RunningServer } from '../../ingress';
 import { APPROVE_ACTION, DENY_ACTION, JUSTIFY_VIEW, uiLinkFor } from '../../ingress/slack/blocks';
 import { startSlackIngress } from '../../ingress/slack';
-import { sourceAuthFrom } from '../../ingress/alerts/auth';
 import { createMetrics } from '../../ingress/metrics';
 import { decide } from '../../cli/commands/approve';
 import { CliError } from '../../cli/context';
@@ -88,15 +87,7 @@ beforeAll(async () => {
   });
   const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit }));
   stopWorker = (await startWorker(env, config, activities)).stop;
-  const app = createIngressApp({
-    client: env.client,
-    taskQueue: config.temporal.taskQueue,
-    rawStore: localRawStore(join(config.dataDir, 'raw')),
-    maxBodyBytes: config.ingress.maxBodyBytes,
-    sourceAuth: sourceAuthFrom(config),
-    audit: memoryAudit(),
-    metrics: createMetrics(),
-  });
+  const app = createIngressApp(ingressDepsFrom(config, env.client, { audit: memoryAudit(), metrics: createMetrics() }));
   const slack = await startSlackIngress(config, { client: env.client, audit: slackAudit }, pino({ level: 'silent' }));
   ingress = await listen(app, '127.0.0.1', 0, slack.mounts);
 });

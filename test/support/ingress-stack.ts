@@ -2,9 +2,7 @@ import { createHmac } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createIngressApp, listen, localRawStore, type RunningServer } from '../../ingress';
-import { sourceAuthFrom } from '../../ingress/alerts/auth';
-import { SnapshotReader } from '../../ingress/dashboard/snapshot';
+import { createIngressApp, ingressDepsFrom, listen, type RunningServer } from '../../ingress';
 import { createMetrics, type Metrics } from '../../ingress/metrics';
 import type { Config } from '../../platform/config';
 import { memoryAudit } from './temporal';
@@ -26,17 +24,7 @@ export function stackSettings(overrides: Record<string, unknown> = {}): Record<s
 /** The real ingress (alerts, dashboard, /metrics) over a real socket, as a client of `env`. */
 export async function startIngress(env: TestWorkflowEnvironment, config: Config): Promise<{ server: RunningServer; metrics: Metrics }> {
   const metrics = createMetrics();
-  const app = createIngressApp({
-    client: env.client,
-    taskQueue: config.temporal.taskQueue,
-    rawStore: localRawStore(join(config.dataDir, 'raw')),
-    maxBodyBytes: config.ingress.maxBodyBytes,
-    sourceAuth: sourceAuthFrom(config),
-    audit: memoryAudit(),
-    metrics,
-    snapshots: new SnapshotReader(env.client, config.dashboard.cacheSeconds * 1000),
-    dashboardToken: config.dashboard.token,
-  });
+  const app = createIngressApp(ingressDepsFrom(config, env.client, { audit: memoryAudit(), metrics }));
   return { server: await listen(app, '127.0.0.1', 0), metrics };
 }
 

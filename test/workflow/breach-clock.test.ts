@@ -26,7 +26,6 @@ import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, te
 
 jest.setTimeout(120_000);
 
-const DAY = 86_400_000;
 let env: TestWorkflowEnvironment;
 let config: Config;
 let stopWorker: () => Promise<void>;
