@@ -24,6 +24,17 @@ function subject(n: ClockNotice): string {
 }
 
 export function createClockActivities(deps: ClockActivityDeps) {
+  const auditNotice = (what: string, n: ClockNotice, days: Record<string, number>) =>
+    deps.audit.append({
+      who: 'worker',
+      what,
+      when: n.at,
+      where: 'worker',
+      why: { incident: n.incidentId, reason: n.obligation.rule },
+      correlationId: n.clockId,
+      details: { obligation: n.obligation.id, deadline: n.obligation.deadline, ...days },
+    });
+
   return {
     /** The configured clock settings, read once by each clock when it starts and then kept. */
     async clockSettings(): Promise<ClockSettings> {
@@ -35,15 +46,7 @@ export function createClockActivities(deps: ClockActivityDeps) {
     async remindClock(n: ClockNotice): Promise<void> {
       const when = n.days === 0 ? 'due today' : `${n.days} day${n.days === 1 ? '' : 's'} left`;
       await deps.notifier.post(n.incidentId, `Breach clock ${n.clockId}: ${subject(n)}: ${when}.`);
-      await deps.audit.append({
-        who: 'worker',
-        what: 'clock.reminder',
-        when: n.at,
-        where: 'worker',
-        why: { incident: n.incidentId, reason: n.obligation.rule },
-        correlationId: n.clockId,
-        details: { obligation: n.obligation.id, deadline: n.obligation.deadline, daysLeft: n.days },
-      });
+      await auditNotice('clock.reminder', n, { daysLeft: n.days });
     },
 
     /** Past a deadline: escalate, every day until the notice is recorded. */
@@ -53,15 +56,7 @@ export function createClockActivities(deps: ClockActivityDeps) {
         group: deps.clocks.escalationGroup,
         message: `Breach clock ${n.clockId}: OVERDUE by ${n.days} day${n.days === 1 ? '' : 's'}: ${subject(n)}. Record the notice when sent.`,
       });
-      await deps.audit.append({
-        who: 'worker',
-        what: 'clock.overdue',
-        when: n.at,
-        where: 'worker',
-        why: { incident: n.incidentId, reason: n.obligation.rule },
-        correlationId: n.clockId,
-        details: { obligation: n.obligation.id, deadline: n.obligation.deadline, daysOverdue: n.days },
-      });
+      await auditNotice('clock.overdue', n, { daysOverdue: n.days });
     },
   };
 }

@@ -1,15 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { Alert, AlertSource, AlertSubject } from '../../domain/alert';
-import type { Severity } from '../../domain/severity';
+import type { Alert, AlertSource } from '../../domain/alert';
 
 /** What every source mapping produces; the shared part (ids, fingerprint) is added here. */
-export interface SourceAlert {
-  kind: string;
-  severity: Severity;
-  status: 'firing' | 'resolved';
-  title: string;
-  subject: AlertSubject;
-  labels: Record<string, string>;
+export interface SourceAlert extends Pick<Alert, 'kind' | 'severity' | 'status' | 'title' | 'subject' | 'labels'> {
+  /** when the source saw it, if it says; otherwise the time of receipt */
   observedAt?: string;
   /** the source's own grouping key, if it has one */
   sourceFingerprint?: string;

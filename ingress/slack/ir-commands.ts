@@ -3,6 +3,7 @@
  * visibility listing) and returns the reply for the person who typed it. Replies mask PHI.
  */
 import { createHash } from 'node:crypto';
+import { listOpenClocks } from '../clocks-query';
 import type { Alert } from '../../domain/alert';
 import type { IncidentState } from '../../domain/incident';
 import { SEVERITIES, type Severity } from '../../domain/severity';
@@ -131,22 +132,11 @@ async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): 
   return { text: `Resolved \`${safe(state.id)}\`: ${safe(reason)}` };
 }
 
-/**
- * Open breach-notification clocks, through Temporal visibility. The clock keeps its status and next
- * deadline as search attributes (read by name, so a clock without them still lists).
- */
+/** Open breach-notification clocks, soonest deadline first (the same listing as `tourniquet clocks`). */
 async function clocks(deps: SlackDeps): Promise<Reply> {
-  const lines: string[] = [];
-  const query = `WorkflowType = 'breachClockWorkflow' AND ExecutionStatus = 'Running'`;
-  for await (const wf of deps.client.workflow.list({ query })) {
-    const attr = (name: string) => (wf.searchAttributes?.[name] as unknown[] | undefined)?.[0];
-    const deadline = attr('TourniquetNextDeadline');
-    const next = deadline instanceof Date ? deadline.toISOString() : deadline ? String(deadline) : undefined;
-    const status = attr('TourniquetClockStatus');
-    lines.push(
-      `• \`${safe(wf.workflowId)}\` ${status ? safe(String(status)) : 'open'}${next ? ` · next deadline ${safe(next)}` : ''} · since ${wf.startTime.toISOString()}`,
-    );
-    if (lines.length >= 50) break;
-  }
+  const lines = (await listOpenClocks(deps.client)).slice(0, 50).map(
+    (c) =>
+      `• \`${safe(c.id)}\` ${c.overdue ? '*OVERDUE*' : safe(c.status)}${c.nextDeadline ? ` · next deadline ${safe(c.nextDeadline)}` : ''}`,
+  );
   return { text: lines.length > 0 ? `*Open breach-notification clocks*\n${lines.join('\n')}` : 'No breach-notification clocks are open.' };
 }
