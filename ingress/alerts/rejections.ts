@@ -1,6 +1,7 @@
 import type { AuditSink } from '../../activities/audit-sink';
 import type { Metrics } from '../metrics';
 import type { HttpError } from '../errors';
+import type { Alert } from '../../domain/alert';
 
 export interface RejectionContext {
   source: string;
@@ -26,5 +27,30 @@ export async function recordRejection(
     why: { reason: err.code },
     correlationId: ctx.correlationId,
     details: { status: err.status, message: err.message },
+  });
+}
+
+/**
+ * An accepted delivery is audited too: which alerts (kind, severity, delivery id, raw payload
+ * reference — never the payload) went to which incidents.
+ */
+export async function recordAcceptance(
+  deps: { audit: AuditSink; metrics: Metrics },
+  ctx: RejectionContext,
+  alerts: Alert[],
+  incidents: string[],
+): Promise<void> {
+  deps.metrics.alertsAccepted.inc({ source: ctx.source }, alerts.length);
+  await deps.audit.append({
+    who: `alert:${ctx.source}`,
+    what: 'alert.accepted',
+    when: new Date().toISOString(),
+    where: ctx.remoteAddress,
+    why: { incident: incidents[0] },
+    correlationId: ctx.correlationId,
+    details: {
+      incidents,
+      alerts: alerts.map((a) => ({ kind: a.kind, severity: a.severity, status: a.status, deliveryId: a.deliveryId, rawRef: a.rawRef })),
+    },
   });
 }

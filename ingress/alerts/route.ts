@@ -12,7 +12,7 @@ import { authenticate, type SourceAuth } from './auth';
 import { readBodyWithin } from './body';
 import { normalise } from './normalise';
 import { parseDelivery } from './parse-delivery';
-import { recordRejection } from './rejections';
+import { recordAcceptance, recordRejection } from './rejections';
 import { ALERT_SOURCES, isWebhookSource } from './sources';
 import type { WebhookSource } from '../../platform/config';
 
@@ -73,8 +73,9 @@ export function alertRoutes(deps: AlertRouteDeps) {
       const delivered = await deps.client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
         Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert))),
       );
-      deps.metrics.alertsAccepted.inc({ source }, alerts.length);
-      return c.json({ accepted: alerts.length, incidents: [...new Set(delivered.filter((d) => d.attached).map((d) => d.incidentId))] }, 202);
+      const incidents = [...new Set(delivered.filter((d) => d.attached).map((d) => d.incidentId))];
+      await recordAcceptance(deps, { source, remoteAddress: remoteAddress(c), correlationId }, alerts, incidents);
+      return c.json({ accepted: alerts.length, incidents }, 202);
     } catch (err) {
       if (err instanceof HttpError) {
         if (err.status < 500) await recordRejection(deps, { source, remoteAddress: remoteAddress(c), correlationId }, err);

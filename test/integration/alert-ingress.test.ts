@@ -147,6 +147,9 @@ test('a retried delivery attaches once, and a storm of one kind is one incident'
   const retried = await post('generic', once); // sender retry: identical body, fresh signature
   expect(retried.json.incidents).toEqual(first.json.incidents);
   const incidentId = first.json.incidents![0]!;
+  const accepted = audit.events.filter((e) => e.what === 'alert.accepted' && e.why.incident === incidentId);
+  expect(accepted).toHaveLength(2); // each delivery is audited, the retry too, though it attaches once
+  expect(JSON.stringify(accepted[0]!.details)).toContain('raw/generic/');
   await settledRunbook(incidentId);
 
   const storm = await Promise.all(Array.from({ length: 40 }, (_, i) => post('generic', JSON.stringify(alert(i + 1)))));
