@@ -413,6 +413,9 @@ test('after a worker restart the incident message is still edited in place, neve
     async () => standin.messages.get(`${CHANNEL}/${ts}`)!,
     (m) => JSON.stringify(m.blocks).includes('approved by <@U2>') && m.text.includes('contained'),
     'message edited after restart',
+    // The first task after a worker restart waits out the old worker's sticky queue (10 s by
+    // default) before the server hands it to the new worker; under load it takes longer.
+    90_000,
   );
   expect(incidentMessages(incidentId)).toHaveLength(1);
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });

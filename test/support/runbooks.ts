@@ -53,11 +53,13 @@ steps:
   return dir;
 }
 
-export async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, what = 'condition'): Promise<T> {
-  for (let i = 0; i < 300; i++) {
+/** Poll until `ok`; fails after `timeoutMs` (30 s unless a test waits on something slower). */
+export async function waitFor<T>(fn: () => Promise<T>, ok: (value: T) => boolean, what = 'condition', timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
     const value = await fn();
     if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not reached within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`${what} not reached`);
 }
