@@ -32,11 +32,18 @@ export function testConfig(overrides: Record<string, unknown> = {}): Config {
   return parseConfig({ dataDir: join(require('node:os').tmpdir(), `tq-${process.pid}-${Date.now()}`), ...overrides });
 }
 
-/** A real Temporal CLI dev server (in-memory SQLite), one per test file. */
-export async function startDevServer(config: Config = testConfig()): Promise<TestWorkflowEnvironment> {
+/**
+ * A real Temporal CLI dev server, one per test file: in-memory SQLite, or a file (and a fixed port)
+ * when a test restarts the server.
+ */
+export async function startDevServer(
+  config: Config = testConfig(),
+  persistence: { dbFilename: string; port: number } | Record<string, never> = {},
+): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
+      ...persistence,
       executable: devServerExecutable(),
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
       extraArgs: DEV_SERVER_SQLITE_ARGS,
