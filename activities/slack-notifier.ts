@@ -1,5 +1,6 @@
 /**
- * The Slack Notifier: one message per incident, posted once and then edited in place; approval
+ * The Slack Notifier: one message per incident (in the configured channel, or in a channel of the
+ * incident's own when `incidentChannels` is set), posted once and then edited in place; approval
  * requests with Approve / Deny buttons showing the exact plan; escalations mentioning the group.
  * Every text goes through the builders in ingress/slack/blocks.ts, which mask PHI.
  */
@@ -15,6 +16,13 @@ export interface SlackNotifierDeps {
   channel: string;
   approverGroups: Record<string, string[]>;
   link: UiLink;
+  /** a channel of its own per incident; `channel` then only links to it */
+  incidentChannels?: boolean;
+}
+
+/** Slack channel names: lowercase letters, digits, `-` and `_`, at most 80 characters. */
+export function incidentChannelName(incidentId: string): string {
+  return `ir-${incidentId.replace(/^incident\//, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 40)}`;
 }
 
 /** Slack errors retrying cannot fix: bad token, missing scope, unknown channel, bad blocks. */
@@ -61,12 +69,44 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
   const posted = new Map<string, ChatMessageRef>();
   const members = (group?: string) => (group ? (deps.approverGroups[group] ?? []) : []);
 
-  async function postNew(text: string, blocks: ReturnType<typeof incidentMessage>['blocks'], threadOf?: string) {
-    const thread = threadOf ? posted.get(threadOf) : undefined;
+  // Incident channels this process knows: incident id → channel id.
+  const incidentChannels = new Map<string, string>();
+
+  /** The incident's own channel: created once; after a restart, found again by its name. */
+  async function incidentChannel(incidentId: string): Promise<string> {
+    const known = incidentChannels.get(incidentId);
+    if (known) return known;
+    const name = incidentChannelName(incidentId);
+    let id: string | undefined;
+    try {
+      id = (await deps.client.conversations.create({ name })).channel?.id;
+      if (id) {
+        const link = `Incident \`${safe(incidentId)}\` has its own channel: <#${id}>`;
+        await call('chat.postMessage', () => deps.client.chat.postMessage({ channel: deps.channel, text: link, unfurl_links: false }));
+      }
+    } catch (err) {
+      if (slackErrorOf(err) !== 'name_taken') slackFailure('conversations.create', err);
+      for await (const page of deps.client.paginate('conversations.list', { exclude_archived: true, limit: 200 })) {
+        const found = (page as { channels?: { id?: string; name?: string }[] }).channels?.find((c) => c.name === name);
+        if (found?.id) {
+          id = found.id;
+          break;
+        }
+      }
+    }
+    if (!id) throw finalFailure(`slack: channel ${name} could not be created or found`, 'SlackPlatformError');
+    incidentChannels.set(incidentId, id);
+    return id;
+  }
+
+  const channelOf = (incidentId: string) => (deps.incidentChannels ? incidentChannel(incidentId) : Promise.resolve(deps.channel));
+
+  async function postNew(channel: string, text: string, blocks: ReturnType<typeof incidentMessage>['blocks'], threadOf?: string) {
+    const thread = threadOf && !deps.incidentChannels ? posted.get(threadOf) : undefined;
     const res = await call('chat.postMessage', () =>
-      deps.client.chat.postMessage({ channel: deps.channel, text, blocks, thread_ts: thread?.ts, unfurl_links: false }),
+      deps.client.chat.postMessage({ channel, text, blocks, thread_ts: thread?.ts, unfurl_links: false }),
     );
-    return { channel: res.channel ?? deps.channel, ts: res.ts ?? '' };
+    return { channel: res.channel ?? channel, ts: res.ts ?? '' };
   }
 
   return {
@@ -83,7 +123,7 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
           if (slackErrorOf(err) !== 'message_not_found') slackFailure('chat.update', err);
         }
       }
-      const created = await postNew(text, blocks);
+      const created = await postNew(await channelOf(state.id), text, blocks);
       posted.set(state.id, created);
       return created;
     },
@@ -91,17 +131,17 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
     async requestApproval(ask) {
       // Top level, not in a thread: an approval must be seen.
       const { text, blocks } = approvalMessage({ ...ask, members: members(ask.group) });
-      await postNew(text, blocks);
+      await postNew(await channelOf(ask.incidentId), text, blocks);
     },
 
     async escalate(escalation) {
       const { text, blocks } = escalationMessage(escalation.message, escalation.group, members(escalation.group), escalation.incidentId);
-      await postNew(text, blocks);
+      await postNew(await channelOf(escalation.incidentId), text, blocks);
     },
 
     async post(incidentId, text) {
       const masked = safe(text);
-      await postNew(masked, [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }], incidentId);
+      await postNew(await channelOf(incidentId), masked, [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }], incidentId);
     },
   };
 }

@@ -133,6 +133,8 @@ export const ConfigSchema = z.object({
       appToken: z.string().min(1).optional(),
       /** channel id where incident messages, approvals and escalations are posted */
       channel: z.string().min(1).optional(),
+      /** a channel of its own per incident (`ir-<id>`); `channel` then gets one line linking to it */
+      incidentChannels: flag.default(false),
       command: z.string().regex(/^\/[a-z0-9_-]+$/, 'a slash command such as /ir').default('/ir'),
       /** Web API base URL; only changed to point at a local stand-in */
       apiUrl: z.string().url().optional(),
@@ -253,6 +255,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   SLACK_APP_TOKEN: 'slack.appToken',
   TOURNIQUET_SLACK_MODE: 'slack.mode',
   TOURNIQUET_SLACK_CHANNEL: 'slack.channel',
+  TOURNIQUET_SLACK_INCIDENT_CHANNELS: 'slack.incidentChannels',
   TOURNIQUET_SLACK_COMMAND: 'slack.command',
   SLACK_API_URL: 'slack.apiUrl',
   TOURNIQUET_CODEC_KEYS: 'codec.keys',

@@ -40,11 +40,12 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
 
 /** Slack when a bot token is configured; otherwise the log (approvals then come from the CLI). */
 function notifierFor(config: Config, log: Logger) {
-  const { botToken, channel, apiUrl } = config.slack;
+  const { botToken, channel, apiUrl, incidentChannels } = config.slack;
   if (!botToken || !channel) return logNotifier(log);
   return slackNotifier({
     client: slackWebClient(botToken, apiUrl),
     channel,
+    incidentChannels,
     approverGroups: config.approverGroups,
     link: uiLinkFor(config.temporal),
   });

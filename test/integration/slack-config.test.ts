@@ -1,9 +1,10 @@
 /** Slack settings are validated at start: a half-configured Slack stops the process with the setting's name. */
 import { ConfigError, loadConfig, parseConfig } from '../../platform/config';
+import { tmpdir } from 'node:os';
 
 test('without a bot token Slack is simply off', () => {
   const config = parseConfig({});
-  expect(config.slack).toEqual({ mode: 'http', command: '/ir' });
+  expect(config.slack).toEqual({ mode: 'http', command: '/ir', incidentChannels: false });
 });
 
 test('http mode needs the signing secret and a channel; errors name the setting and its variable', () => {
@@ -26,4 +27,11 @@ test('socket mode needs the app token instead of the signing secret', () => {
 test('the command name must look like a slash command', () => {
   expect(() => parseConfig({ slack: { command: 'ir' } })).toThrow(/slack\.command.*slash command/);
   expect(parseConfig({ slack: { command: '/incident' } }).slack.command).toBe('/incident');
+});
+
+test('incident channels are switched on by a flag, and only by true or false', () => {
+  expect(loadConfig({ TOURNIQUET_SLACK_INCIDENT_CHANNELS: 'true' }, tmpdir()).slack.incidentChannels).toBe(true);
+  expect(() => loadConfig({ TOURNIQUET_SLACK_INCIDENT_CHANNELS: 'yes please' }, tmpdir())).toThrow(
+    /slack\.incidentChannels \(TOURNIQUET_SLACK_INCIDENT_CHANNELS\)/,
+  );
 });

@@ -28,6 +28,7 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
   const messages = new Map<string, StoredMessage>();
   let clock = 1_700_000_000;
   let views = 0;
+  const channels = new Map<string, string>(); // name → id
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     'auth.test': () => ({ ok: true, url: 'https://standin.slack.test/', team: 'Test', user: 'tourniquet', team_id: 'T0001', user_id: 'UBOT', bot_id: 'B0001' }),
@@ -49,6 +50,19 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
       return { ok: true, channel: found.channel, ts: found.ts, text: found.text };
     },
     'chat.postEphemeral': (args) => (args.channel && args.user ? { ok: true, message_ts: `${clock}.000200` } : { ok: false, error: 'channel_not_found' }),
+    'conversations.create': (args) => {
+      const name = String(args.name ?? '');
+      if (!/^[a-z0-9_-]{1,80}$/.test(name)) return { ok: false, error: 'invalid_name_specials' };
+      if (channels.has(name)) return { ok: false, error: 'name_taken' };
+      const id = `C${String(channels.size + 1).padStart(8, '0')}`;
+      channels.set(name, id);
+      return { ok: true, channel: { id, name, is_channel: true } };
+    },
+    'conversations.list': () => ({
+      ok: true,
+      channels: [...channels].map(([name, id]) => ({ id, name, is_channel: true, is_archived: false })),
+      response_metadata: { next_cursor: '' },
+    }),
     'views.open': (args) => {
       if (!args.trigger_id) return { ok: false, error: 'invalid_trigger_id' };
       views += 1;
@@ -100,6 +114,7 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
     responseUrl: (id: string) => `${url}/response/${id}`,
     calls,
     messages,
+    channels,
     callsOf: (method: string) => calls.filter((c) => c.method === method),
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
