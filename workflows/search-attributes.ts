@@ -1,5 +1,6 @@
 /** Every custom search attribute Tourniquet uses; the embedded server registers them at start. */
 import { INCIDENT_SEARCH_ATTRIBUTE_KEYS } from './definitions';
 import { CLOCK_SEARCH_ATTRIBUTE_KEYS } from './breach-clock-definitions';
+import { blockedCidrsKey } from './playbooks/definitions';
 
-export const SEARCH_ATTRIBUTE_KEYS = [...INCIDENT_SEARCH_ATTRIBUTE_KEYS, ...CLOCK_SEARCH_ATTRIBUTE_KEYS];
+export const SEARCH_ATTRIBUTE_KEYS = [...INCIDENT_SEARCH_ATTRIBUTE_KEYS, ...CLOCK_SEARCH_ATTRIBUTE_KEYS, blockedCidrsKey];

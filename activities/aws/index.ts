@@ -4,6 +4,7 @@ import { createKmsActivities } from './kms';
 import { createOAuthActivities } from './oauth';
 import { createPrepareActivities } from './prepare';
 import { createWafActivities } from './waf';
+import { createBlockOwnerActivities } from './block-owners';
 
 export interface AwsActivityDeps {
   aws: AwsClients;
@@ -18,6 +19,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createIamActivities(deps.aws.iam),
     ...createKmsActivities(deps.aws.kms),
     ...createWafActivities(deps.aws.waf),
+    ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
   };
 }

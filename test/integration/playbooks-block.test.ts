@@ -2,7 +2,8 @@
  * blockTraffic against moto's WAFv2 through a real Temporal dev server: addresses are added with
  * the IP set's lock token, other entries survive (even a concurrent change), blocks lift at expiry
  * or on undo, extensions move the expiry, bad input is refused, and a worker restart mid-block
- * ends in the same state with no repeated writes.
+ * ends in the same state with no repeated writes. An address two incidents block stays blocked
+ * until the last of them lets go.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
@@ -154,4 +155,70 @@ test('a worker stopped while the block waits: a new worker lifts it, each write 
   expect(await addresses(ipSet)).toEqual([THEIRS]);
   expect(stack.calls.filter((c) => c === 'wafv2:UpdateIPSet').length - writesBefore).toBe(2); // one add, one lift
   await eventually(async () => addresses(ipSet), (a) => a.length === 1, 'set stays lifted', 1_000);
+});
+
+test('two incidents block the same address: it stays until the last block ends; manual entries never go', async () => {
+  const ipSet = await newIpSet('edge-shared');
+  const shared = '203.0.113.60/32';
+  const a = stepInput('block', { cidrs: ['203.0.113.60'], duration: '2s', ipSet }, `incident/shared-a-${Date.now().toString(36)}`);
+  const b = stepInput('block', { cidrs: ['203.0.113.60', '198.51.100.7'], duration: '1h', ipSet }, `incident/shared-b-${Date.now().toString(36)}`);
+  await run(a);
+  // Visibility lists A's block a moment after it starts; B must see it to share the entry.
+  await eventually(
+    async () => stack.env.client.workflow.count(`WorkflowId = '${blockExpiryWorkflowId(a.incidentId, a.stepId)}' AND TourniquetBlockedCidrs = '${ipSet.id}|${shared}'`),
+    (n) => n.count === 1,
+    'block A visible',
+  );
+  const outcomeB = await run(b);
+  // B holds the shared address too, but not the entry somebody added by hand.
+  expect(outcomeB.summary).toContain(`${shared} also held by another incident's block`);
+  expect(outcomeB.undo?.params.cidrs).toEqual([shared]);
+
+  // A expires: B still needs the address, so it stays.
+  expect((await expiryResult(a)).lifted?.by).toBe('expiry');
+  expect(await addresses(ipSet)).toEqual([THEIRS, shared].sort());
+
+  // B is undone: the last holder lets go, the manual entry stays.
+  const summary = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: undoWorkflowId(b.incidentId, b.stepId),
+    args: [{ undo: outcomeB.undo!, by: 'U1', reason: 'attack over' }],
+  });
+  // The lifted expiry workflow and the undo both release it: whichever runs first removes it.
+  expect(summary).toContain(`unblocked ${shared}`);
+  expect(summary).not.toContain('kept');
+  expect(await addresses(ipSet)).toEqual([THEIRS]);
+});
+
+test('an undo while another incident still blocks the address keeps it in place', async () => {
+  const ipSet = await newIpSet('edge-shared-undo', []);
+  const shared = '203.0.113.61/32';
+  const a = stepInput('block', { cidrs: [shared], duration: '1h', ipSet }, `incident/undo-a-${Date.now().toString(36)}`);
+  const b = stepInput('block', { cidrs: [shared], duration: '1h', ipSet }, `incident/undo-b-${Date.now().toString(36)}`);
+  const outcomeA = await run(a);
+  await eventually(
+    async () => stack.env.client.workflow.count(`TourniquetBlockedCidrs = '${ipSet.id}|${shared}'`),
+    (n) => n.count === 1,
+    'block A visible',
+  );
+  const outcomeB = await run(b);
+  await eventually(
+    async () => stack.env.client.workflow.count(`TourniquetBlockedCidrs = '${ipSet.id}|${shared}'`),
+    (n) => n.count === 2,
+    'both blocks visible',
+  );
+  const undoA = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: undoWorkflowId(a.incidentId, a.stepId),
+    args: [{ undo: outcomeA.undo!, by: 'U1', reason: 'wrong incident' }],
+  });
+  expect(undoA).toContain(`${shared} kept: another incident's block holds them`);
+  expect(await addresses(ipSet)).toEqual([shared]);
+
+  await stack.env.client.workflow.execute(undoContainmentWorkflow, {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: undoWorkflowId(b.incidentId, b.stepId),
+    args: [{ undo: outcomeB.undo!, by: 'U1', reason: 'attack over' }],
+  });
+  expect(await addresses(ipSet)).toEqual([]);
 });

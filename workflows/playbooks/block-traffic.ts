@@ -4,13 +4,15 @@
  * incident goes on while the block's durable timer runs, and the block is lifted even if the
  * incident ends first.
  */
-import { condition, ParentClosePolicy, setHandler, startChild } from '@temporalio/workflow';
+import { condition, ParentClosePolicy, patched, setHandler, startChild, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { IpSetRef } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
 import { persistentActivities, playbookActivities } from './activity-options';
 import {
+  blockedCidrsKey,
   blockExpiryWorkflowId,
+  blockTag,
   blockStatusQuery,
   extendBlockUpdate,
   liftBlockSignal,
@@ -29,23 +31,33 @@ export async function blockTrafficWorkflow(input: StepInput, step?: RunbookStep)
   const acts = playbookActivities(step);
   const plan = await acts.prepareBlock(input);
   const set = `WAF IP set ${plan.ipSet.name}`;
-  if (plan.toAdd.length === 0) {
+  // Entries another incident's running block holds are held by this block too, so the first
+  // expiry does not lift what the other incident still needs. Entries nobody holds (put there by
+  // hand) are never claimed, so never lifted.
+  const shared =
+    patched('shared-blocks') && plan.alreadyPresent.length > 0
+      ? await acts.heldByOtherBlocks({ ipSet: plan.ipSet, cidrs: plan.alreadyPresent })
+      : [];
+  const owned = [...plan.toAdd, ...shared];
+  if (owned.length === 0) {
     return { summary: `${plan.alreadyPresent.join(', ')} already blocked in ${set}; nothing added` };
   }
-  await acts.addToIpSet({ ipSet: plan.ipSet, cidrs: plan.toAdd });
+  if (plan.toAdd.length > 0) await acts.addToIpSet({ ipSet: plan.ipSet, cidrs: plan.toAdd });
   const expiryId = blockExpiryWorkflowId(input.incidentId, input.stepId);
   await startChild(blockExpiryWorkflow, {
     workflowId: expiryId,
-    args: [{ ipSet: plan.ipSet, cidrs: plan.toAdd, durationMs: plan.durationMs }],
+    args: [{ ipSet: plan.ipSet, cidrs: owned, durationMs: plan.durationMs }],
+    typedSearchAttributes: [{ key: blockedCidrsKey, value: owned.map((cidr) => blockTag(plan.ipSet.id, cidr)) }],
     // The block must be lifted at expiry whatever happens to the incident.
     parentClosePolicy: ParentClosePolicy.ABANDON,
   });
+  const sharedNote = shared.length > 0 ? `; ${shared.join(', ')} also held by another incident's block` : '';
   return {
-    summary: `blocked ${plan.toAdd.join(', ')} in ${set} for ${plan.duration}${plan.alreadyPresent.length > 0 ? ` (${plan.alreadyPresent.length} already there)` : ''}`,
+    summary: `blocked ${owned.join(', ')} in ${set} for ${plan.duration}${plan.alreadyPresent.length > 0 ? ` (${plan.alreadyPresent.length} already there)` : ''}${sharedNote}`,
     undo: {
       type: 'unblockTraffic',
-      params: { ipSet: plan.ipSet, cidrs: plan.toAdd, blockExpiryWorkflowId: expiryId },
-      description: `lift the block of ${plan.toAdd.join(', ')} in ${set} now`,
+      params: { ipSet: plan.ipSet, cidrs: owned, blockExpiryWorkflowId: expiryId },
+      description: `lift the block of ${owned.join(', ')} in ${set} now`,
     },
   };
 }
@@ -90,6 +102,12 @@ export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<Bloc
     await condition(() => lifted !== undefined || expiresAt !== deadline, left);
   }
   lifted ??= { at: new Date().toISOString(), by: 'expiry', reason: 'the block expired' };
-  await persistentActivities().removeFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs });
+  if (patched('shared-blocks')) {
+    // Drop the claim first: two blocks expiring together then both see the entry as free.
+    upsertSearchAttributes([{ key: blockedCidrsKey, value: [] }]);
+    await persistentActivities().releaseFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs, owner: workflowInfo().workflowId });
+  } else {
+    await persistentActivities().removeFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs });
+  }
   return status();
 }

@@ -1,9 +1,10 @@
 /**
  * The AWS containment playbooks' names, ids and messages, declared once: the incident (through
  * workflows/steps.ts), the CLI and tests import these, so names and payload types cannot drift.
- * Imports only @temporalio/workflow.
+ * Imports only the Temporal workflow and common packages.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
 export const REVOKE_CREDENTIALS_WORKFLOW = 'revokeCredentialsWorkflow';
 export const ROTATE_KEY_WORKFLOW = 'rotateKeyWorkflow';
@@ -75,4 +76,14 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_0
 export function parseDurationMs(text: string): number | undefined {
   const match = DURATION.exec(text);
   return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
+}
+
+/**
+ * What a running block holds, as `<ip set id>|<cidr>` tags: when two incidents block the same
+ * address, the first to expire sees the other still holds it and leaves it in place.
+ */
+export const blockedCidrsKey = defineSearchAttributeKey('TourniquetBlockedCidrs', SearchAttributeType.KEYWORD_LIST);
+
+export function blockTag(ipSetId: string, cidr: string): string {
+  return `${ipSetId}|${cidr}`;
 }

@@ -3,7 +3,7 @@
  * Never started automatically: the incident only offers it. Each undo is idempotent, so running it
  * twice is harmless.
  */
-import { ApplicationFailure, getExternalWorkflowHandle, log } from '@temporalio/workflow';
+import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
 import type { IpSetRef } from '../../activities/aws';
 import type { Undo } from '../../domain/incident';
 import { persistentActivities } from './activity-options';
@@ -31,6 +31,12 @@ const UNDOS: Record<string, UndoRunner> = {
     const ipSet = params.ipSet as IpSetRef;
     const cidrs = params.cidrs as string[];
     await signalIfRunning(params.blockExpiryWorkflowId as string, (h) => h.signal(liftBlockSignal, { by: req.by, reason: req.reason }));
+    if (patched('shared-blocks')) {
+      const owner = params.blockExpiryWorkflowId as string;
+      const { removed, absent, keptForOthers } = await persistentActivities().releaseFromIpSet({ ipSet, cidrs, owner });
+      const kept = keptForOthers.length > 0 ? `; ${keptForOthers.join(', ')} kept: another incident's block holds them` : '';
+      return `unblocked ${cidrs.join(', ')} in WAF IP set ${ipSet.name} (${removed.length} removed now, ${absent.length} already gone${kept})`;
+    }
     const { removed, absent } = await persistentActivities().removeFromIpSet({ ipSet, cidrs });
     return `unblocked ${cidrs.join(', ')} in WAF IP set ${ipSet.name} (${removed.length} removed now, ${absent.length} already gone)`;
   },
