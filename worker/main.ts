@@ -13,7 +13,7 @@ import { ConfigError, loadConfig } from '../platform/config';
 import { createLogger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
 import { activityDeps, auditSinkFor } from './activity-deps';
-import { startEmbeddedTemporal } from './embedded-temporal';
+import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
 import { codecSetup } from '../platform/data-converter';
 import { configLoadedEvent } from '../activities/audit/config-event';
@@ -51,6 +51,9 @@ async function main(): Promise<void> {
     log.info({ address, ui: uiUrl, db: join(resolve(config.dataDir), 'temporal.sqlite') }, `Temporal dev server up; UI at ${uiUrl}`);
   }
 
+  // The embedded UI calls the codec endpoint from its own origin.
+  const corsOrigins = [...config.codec.corsOrigins, ...(config.temporal.address ? [] : embeddedUiOrigins(config))];
+
   let workerRun: Promise<void> | undefined;
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect(connectionOptions(config, address));
@@ -71,7 +74,7 @@ async function main(): Promise<void> {
         audit: auditSinkFor(config),
         metrics: createMetrics(),
         log,
-        ...(config.codec.endpointToken ? { codec: { codec: codec.codec, token: config.codec.endpointToken, corsOrigins: config.codec.corsOrigins } } : {}),
+        ...(config.codec.endpointToken ? { codec: { codec: codec.codec, token: config.codec.endpointToken, corsOrigins } } : {}),
       }),
     );
     const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);

@@ -1,7 +1,8 @@
 /**
  * The whole product as `npm start` runs it: embedded Temporal dev server (SQLite under the data
  * directory, UI on), worker and ingress in one process. An alert sent to it shows up in
- * `tourniquet incidents list` and in the Temporal UI, and survives a restart.
+ * `tourniquet incidents list` and in the Temporal UI (which decodes payloads through the ingress's
+ * codec endpoint), and survives a restart.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -25,6 +26,7 @@ async function freePort(): Promise<number> {
 let env: NodeJS.ProcessEnv;
 let ingressUrl: string;
 let uiPort: number;
+const CODEC_TOKEN = 'ui-codec-token-0123456789';
 
 async function start(): Promise<{ child: ChildProcess; logs: () => string }> {
   const child = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -59,6 +61,7 @@ beforeAll(async () => {
     TOURNIQUET_TEMPORAL_PORT: String(temporalPort),
     TOURNIQUET_TEMPORAL_UI_PORT: String(uiPort),
     TOURNIQUET_LOG_LEVEL: 'info',
+    TOURNIQUET_CODEC_ENDPOINT_TOKEN: CODEC_TOKEN,
   };
   delete env.TEMPORAL_ADDRESS;
   ingressUrl = `http://127.0.0.1:${port}`;
@@ -92,6 +95,27 @@ test('an alert sent to npm start shows in the CLI and the Temporal UI, and survi
   const ui = await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows/${encodeURIComponent(incidents[0]!)}`);
   expect(ui.status).toBe(200);
   expect(await ui.text()).toContain('incidentWorkflow');
+
+  // The UI is pointed at the ingress's codec endpoint; a browser signed in there decodes what the
+  // UI shows (the stored payloads are ciphertext).
+  const settings = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/settings`)).json()) as { Codec: { Endpoint: string } };
+  expect(settings.Codec.Endpoint).toBe(`${ingressUrl}/codec`);
+  const history = (await (await fetch(`http://127.0.0.1:${uiPort}/api/v1/namespaces/default/workflows/${encodeURIComponent(incidents[0]!)}/history`)).json()) as {
+    history: { events: { workflowExecutionSignaledEventAttributes?: { input: { payloads: unknown[] } } }[] };
+  };
+  const signalled = history.history.events.find((e) => e.workflowExecutionSignaledEventAttributes)!.workflowExecutionSignaledEventAttributes!.input.payloads;
+  expect(JSON.stringify(signalled)).not.toContain('svc-a');
+  const login = await fetch(`${ingressUrl}/codec/login`, { method: 'POST', body: new URLSearchParams({ token: CODEC_TOKEN }) });
+  const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  const decoded = await fetch(`${ingressUrl}/codec/decode`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', cookie, origin: `http://127.0.0.1:${uiPort}` },
+    body: JSON.stringify({ payloads: signalled }),
+  });
+  expect(decoded.status).toBe(200);
+  expect(decoded.headers.get('access-control-allow-origin')).toBe(`http://127.0.0.1:${uiPort}`);
+  const plain = ((await decoded.json()) as { payloads: { data: string }[] }).payloads.map((p) => Buffer.from(p.data, 'base64').toString());
+  expect(plain.join('')).toContain('svc-a');
 
   expect(await stop(running.child)).toBe(0);
 

@@ -3,7 +3,8 @@
  * whose runbook snapshots evidence (raw payload, state, timeline, approvals, IAM, KMS, WAF); the
  * evidence verifies intact; the audit log chains; and what Temporal stores — read back through
  * the raw WorkflowService API, without the codec — holds no plaintext of the planted PHI marker,
- * while the codec endpoint decodes it for a caller with the token.
+ * while the codec endpoint decodes it for a caller with the token (or the session cookie a browser
+ * gets by signing in with it).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
@@ -183,6 +184,26 @@ test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores onl
   const refused = await stale.request('/codec/decode', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ payloads: [asJson] }) });
   expect(refused.status).toBe(422);
   expect(await refused.text()).toMatch(/key new, which is not configured/);
+  // A browser signs in once with the token and gets a session cookie, which the UI sends instead.
+  expect((await app.request('/codec/login')).status).toBe(200);
+  const login = (token: string) =>
+    app.request('/codec/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }).toString() });
+  const refusedLogin = await login('wrong-token-0123456789abcd');
+  expect(refusedLogin.status).toBe(401);
+  expect(refusedLogin.headers.get('set-cookie')).toBeNull();
+  const signedIn = await login(TOKEN);
+  expect(signedIn.status).toBe(200);
+  const cookie = signedIn.headers.get('set-cookie')!.split(';')[0]!;
+  expect(signedIn.headers.get('set-cookie')).toMatch(/HttpOnly/);
+  expect(cookie).not.toContain(TOKEN);
+  const viaCookie = await post({ cookie, origin: 'http://localhost:8233' });
+  expect(viaCookie.status).toBe(200);
+  expect(Buffer.from(((await viaCookie.json()) as { payloads: { data: string }[] }).payloads[0]!.data, 'base64').toString()).toContain(MARKER);
+  // A cookie with its expiry moved, or signed under another token, is refused.
+  const [expiry, mac] = cookie.split('=')[1]!.split('.');
+  expect((await post({ cookie: `tourniquet_codec=${Number(expiry) + 1}.${mac}` })).status).toBe(401);
+  const otherApp = codecRoutes({ codec: payloadCodec(config), token: 'another-token-0123456789', corsOrigins: [] });
+  expect((await otherApp.request('/codec/decode', { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ payloads: [asJson] }) })).status).toBe(401);
   // CORS preflight: answered for the UI origin only
   const preflight = await app.request('/codec/decode', { method: 'OPTIONS', headers: { origin: 'http://localhost:8233' } });
   expect(preflight.headers.get('access-control-allow-headers')).toMatch(/X-Namespace/);
