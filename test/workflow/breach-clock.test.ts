@@ -2,7 +2,8 @@
  * Breach-notification clocks on Temporal's time-skipping test server: 60 days pass in seconds.
  * Reminders fire on the configured days before the deadline, a missed deadline escalates every
  * day until the notice is recorded, updates recompute the deadlines, a documented low-risk
- * assessment closes the clock, and a clock survives a worker restart with nothing lost.
+ * assessment closes the clock, and a clock survives a worker restart, and continue-as-new, with
+ * nothing lost.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
@@ -229,4 +230,34 @@ test('a discovery dated in the past: one catch-up message, not a burst of stale 
   await env.sleep('1 day');
   expect(escalations.filter((e) => e.incidentId === past.incidentId)).toHaveLength(2);
   for (const c of [near, past]) await c.handle.terminate('test done');
+});
+
+test('a long-lived clock continues as new with its deadline, reminders and notices intact', async () => {
+  // A tiny history limit makes the clock continue as new every few reminders.
+  const { handle, t0, incidentId } = await startClock('long-lived', { role: 'business-associate' }, { historyLimit: 40 });
+  const statedOn = utcDate(t0);
+  const delayed = await handle.executeUpdate(recordLawEnforcementDelayUpdate, {
+    args: [{ by: 'U-legal', statement: { form: 'written', statedOn, until: addCalendarDays(statedOn, 20), official: 'SA Doe', agency: 'FBI', reference: 'legal/le-letter.pdf' } }],
+  });
+  const deadline = delayed.obligations[0]!.deadline;
+  expect(deadline).not.toBe(addCalendarDays(statedOn, 60)); // the delay moved it
+
+  const endOfDeadlineDay = Date.parse(`${deadline}T00:00:00Z`) + 24 * 3_600_000;
+  await advanceTo(endOfDeadlineDay - 3 * 3_600_000);
+  const described = await handle.describe();
+  expect(described.runId).not.toBe(handle.firstExecutionRunId);
+
+  // Each reminder once, counted from the delayed deadline: nothing repeated or lost across runs.
+  const at9 = (n: number) => `${addCalendarDays(deadline, -n)}T09:00:00.000Z`;
+  expect(remindersOf(incidentId)).toEqual([30, 14, 7, 3, 1].map((n) => [at9(n), 'covered-entity', n]));
+  const view = await handle.query(clockQuery);
+  expect(view.obligations[0]).toMatchObject({ deadline, status: 'pending' });
+  expect(view.facts).toEqual(delayed.facts); // the law-enforcement statement came along
+  expect(view.changes).toEqual(delayed.changes);
+
+  await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'covered-entity', sentOn: deadline, evidence: 'evidence/ba-letter.pdf' }] });
+  const final = await env.client.workflow.getHandle<typeof breachClockWorkflow>(handle.workflowId).result();
+  expect(final.status).toBe('closed');
+  expect(final.notices).toEqual([expect.objectContaining({ obligationId: 'covered-entity', sentOn: deadline, late: false })]);
+  expect(escalations.filter((e) => e.incidentId === incidentId)).toEqual([]);
 });
