@@ -24,8 +24,11 @@ function subject(n: ClockNotice): string {
 }
 
 export function createClockActivities(deps: ClockActivityDeps) {
+  // Audited first, under an id fixed by the notice: a retry after a failed post writes no second
+  // record, and a post that fails is retried rather than recorded as sent.
   const auditNotice = (what: string, n: ClockNotice, days: Record<string, number>) =>
     deps.audit.append({
+      id: `${n.clockId}/${what}/${n.obligation.id}/${n.at}`,
       who: 'worker',
       what,
       when: n.at,
@@ -45,18 +48,18 @@ export function createClockActivities(deps: ClockActivityDeps) {
     /** A reminder before a deadline: to the incident's channel and to the audit log. */
     async remindClock(n: ClockNotice): Promise<void> {
       const when = n.days === 0 ? 'due today' : `${n.days} day${n.days === 1 ? '' : 's'} left`;
-      await deps.notifier.post(n.incidentId, `Breach clock ${n.clockId}: ${subject(n)}: ${when}.`);
       await auditNotice('clock.reminder', n, { daysLeft: n.days });
+      await deps.notifier.post(n.incidentId, `Breach clock ${n.clockId}: ${subject(n)}: ${when}.`);
     },
 
     /** Past a deadline: escalate, every day until the notice is recorded. */
     async escalateClock(n: ClockNotice): Promise<void> {
+      await auditNotice('clock.overdue', n, { daysOverdue: n.days });
       await deps.notifier.escalate({
         incidentId: n.incidentId,
         group: deps.clocks.escalationGroup,
         message: `Breach clock ${n.clockId}: OVERDUE by ${n.days} day${n.days === 1 ? '' : 's'}: ${subject(n)}. Record the notice when sent.`,
       });
-      await auditNotice('clock.overdue', n, { daysOverdue: n.days });
     },
   };
 }
