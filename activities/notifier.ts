@@ -22,6 +22,14 @@ export interface Escalation {
   message: string;
 }
 
+export interface AnnounceOptions {
+  /**
+   * A retry of the announcing activity: an earlier attempt may have posted the message and then
+   * died before the workflow learnt its ref, so look for it before posting another.
+   */
+  retried?: boolean;
+}
+
 /**
  * Where Tourniquet talks to people. Slack implements it; without Slack the log does, so
  * Tourniquet still runs (approvals then come from the CLI).
@@ -31,7 +39,7 @@ export interface Notifier {
    * Post the incident's message, or update it in place when `state.slack` names it. Returns the
    * message's ref when there is one, for the workflow to remember across worker restarts.
    */
-  announce(state: IncidentState): Promise<ChatMessageRef | undefined>;
+  announce(state: IncidentState, opts?: AnnounceOptions): Promise<ChatMessageRef | undefined>;
   requestApproval(ask: ApprovalAsk): Promise<void>;
   escalate(escalation: Escalation): Promise<void>;
   /** a free-form message from a `notify` step */

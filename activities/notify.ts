@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { ChatMessageRef, IncidentState } from '../domain/incident';
 import type { AuditEvent, AuditSink } from './audit-sink';
 import type { ApprovalAsk, Escalation, Notifier } from './notifier';
@@ -7,7 +8,7 @@ export function createNotifyActivities(deps: { notifier: Notifier; audit: AuditS
   return {
     /** Returns the message ref (if the notifier posts one) for the workflow to keep. */
     async announceIncident(state: IncidentState): Promise<ChatMessageRef | undefined> {
-      return deps.notifier.announce(state);
+      return deps.notifier.announce(state, { retried: Context.current().info.attempt > 1 });
     },
     async requestApproval(ask: ApprovalAsk): Promise<void> {
       await deps.notifier.requestApproval(ask);

@@ -20,6 +20,9 @@ export interface SlackNotifierDeps {
   incidentChannels?: boolean;
 }
 
+/** Message metadata event type of an incident's own message. */
+const INCIDENT_MESSAGE_EVENT = 'tourniquet_incident';
+
 /** Slack channel names: lowercase letters, digits, `-` and `_`, at most 80 characters. */
 export function incidentChannelName(incidentId: string): string {
   return `ir-${incidentId.replace(/^incident\//, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 40)}`;
@@ -101,18 +104,42 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
 
   const channelOf = (incidentId: string) => (deps.incidentChannels ? incidentChannel(incidentId) : Promise.resolve(deps.channel));
 
-  async function postNew(channel: string, text: string, blocks: ReturnType<typeof incidentMessage>['blocks'], threadOf?: string) {
-    const thread = threadOf && !deps.incidentChannels ? posted.get(threadOf) : undefined;
+  async function postNew(
+    channel: string,
+    text: string,
+    blocks: ReturnType<typeof incidentMessage>['blocks'],
+    opts: { threadOf?: string; incidentMessageOf?: string } = {},
+  ) {
+    const thread = opts.threadOf && !deps.incidentChannels ? posted.get(opts.threadOf) : undefined;
+    // The incident's own message carries its id as message metadata, so a retry can find it.
+    const metadata = opts.incidentMessageOf ? { event_type: INCIDENT_MESSAGE_EVENT, event_payload: { incident_id: opts.incidentMessageOf } } : undefined;
     const res = await call('chat.postMessage', () =>
-      deps.client.chat.postMessage({ channel, text, blocks, thread_ts: thread?.ts, unfurl_links: false }),
+      deps.client.chat.postMessage({ channel, text, blocks, thread_ts: thread?.ts, unfurl_links: false, ...(metadata ? { metadata } : {}) }),
     );
     return { channel: res.channel ?? channel, ts: res.ts ?? '' };
   }
 
+  /**
+   * The incident's message, if an earlier attempt posted it: among the channel's recent messages,
+   * the one whose metadata names the incident. Needs the `channels:history` scope; without it (or
+   * on any error) nothing is found and the caller posts.
+   */
+  async function findPosted(channel: string, incidentId: string): Promise<ChatMessageRef | undefined> {
+    try {
+      const res = await deps.client.conversations.history({ channel, include_all_metadata: true, limit: 100 });
+      const found = res.messages?.find(
+        (m) => m.metadata?.event_type === INCIDENT_MESSAGE_EVENT && (m.metadata.event_payload as { incident_id?: string } | undefined)?.incident_id === incidentId,
+      );
+      return found?.ts ? { channel, ts: found.ts } : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
-    async announce(state) {
+    async announce(state, opts = {}) {
       const { text, blocks } = incidentMessage(state, deps.link);
-      const ref = state.slack ?? posted.get(state.id);
+      const ref = state.slack ?? posted.get(state.id) ?? (opts.retried ? await findPosted(await channelOf(state.id), state.id) : undefined);
       if (ref) {
         try {
           await deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text, blocks });
@@ -123,7 +150,7 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
           if (slackErrorOf(err) !== 'message_not_found') slackFailure('chat.update', err);
         }
       }
-      const created = await postNew(await channelOf(state.id), text, blocks);
+      const created = await postNew(await channelOf(state.id), text, blocks, { incidentMessageOf: state.id });
       posted.set(state.id, created);
       return created;
     },
@@ -141,7 +168,7 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
 
     async post(incidentId, text) {
       const masked = safe(text);
-      await postNew(await channelOf(incidentId), masked, [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }], incidentId);
+      await postNew(await channelOf(incidentId), masked, [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }], { threadOf: incidentId });
     },
   };
 }

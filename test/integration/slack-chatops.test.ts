@@ -6,9 +6,10 @@
 import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import pino from 'pino';
 import { createActivities } from '../../activities';
+import { createNotifyActivities } from '../../activities/notify';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import type { Alert } from '../../domain/alert';
 import type { IncidentState } from '../../domain/incident';
@@ -418,6 +419,29 @@ test('after a worker restart the incident message is still edited in place, neve
     90_000,
   );
   expect(incidentMessages(incidentId)).toHaveLength(1);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('a retried first announce finds the message an earlier attempt posted, instead of posting again', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'NothingMatchesThis' }));
+  const state = await waitFor(() => stateOf(incidentId), (s) => s.status === 'contained' && s.slack !== undefined, 'message posted');
+  expect(incidentMessages(incidentId)).toHaveLength(1);
+  // As if the first attempt posted and its worker died before the workflow learnt the ref: a new
+  // worker process (fresh notifier) retries with a state that names no message.
+  const fresh = () =>
+    createNotifyActivities({
+      notifier: slackNotifier({ client: slackWebClient(BOT_TOKEN, standin.apiUrl), channel: CHANNEL, approverGroups: APPROVER_GROUPS, link: uiLinkFor(config.temporal) }),
+      audit: memoryAudit(),
+    });
+  const unannounced = { ...state, slack: undefined };
+  const retried = await new MockActivityEnvironment({ attempt: 2 }).run(fresh().announceIncident, unannounced);
+  expect(retried).toEqual(state.slack);
+  expect(incidentMessages(incidentId)).toHaveLength(1);
+  expect(standin.callsOf('chat.update').at(-1)!.args).toMatchObject({ channel: state.slack!.channel, ts: state.slack!.ts });
+  // A first attempt does not look: it posts.
+  const first = await new MockActivityEnvironment({ attempt: 1 }).run(fresh().announceIncident, unannounced);
+  expect((first as { ts?: string } | undefined)?.ts).not.toBe(state.slack!.ts);
+  expect(incidentMessages(incidentId)).toHaveLength(2);
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
 

@@ -15,6 +15,7 @@ interface StoredMessage {
   ts: string;
   text: string;
   blocks: unknown;
+  metadata?: unknown;
 }
 
 /**
@@ -37,7 +38,7 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
       if (!channel) return { ok: false, error: 'channel_not_found' };
       clock += 1;
       const ts = `${clock}.000100`;
-      const message = { channel, ts, text: String(args.text ?? ''), blocks: args.blocks };
+      const message = { channel, ts, text: String(args.text ?? ''), blocks: args.blocks, ...(args.metadata ? { metadata: args.metadata } : {}) };
       messages.set(`${channel}/${ts}`, message);
       return { ok: true, channel, ts, message: { type: 'message', text: message.text, ts } };
     },
@@ -58,6 +59,16 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
       channels.set(name, id);
       return { ok: true, channel: { id, name, is_channel: true } };
     },
+    // Newest first, metadata only when asked for, as Slack does.
+    'conversations.history': (args) => ({
+      ok: true,
+      messages: [...messages.values()]
+        .filter((m) => m.channel === args.channel)
+        .reverse()
+        .slice(0, Number(args.limit ?? 100))
+        .map(({ ts, text, metadata }) => ({ type: 'message', ts, text, ...(args.include_all_metadata && metadata ? { metadata } : {}) })),
+      has_more: false,
+    }),
     'conversations.list': () => ({
       ok: true,
       channels: [...channels].map(([name, id]) => ({ id, name, is_channel: true, is_archived: false })),
