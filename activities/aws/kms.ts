@@ -6,13 +6,15 @@ import {
   GetKeyRotationStatusCommand,
   ListAliasesCommand,
   ListKeyRotationsCommand,
+  ListKeysCommand,
+  ListResourceTagsCommand,
   RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
   UpdateAliasCommand,
   type KeyMetadata,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { classify, finalFailure } from '../errors';
 import { call, errorName, readOptional } from './calls';
 
@@ -62,6 +64,25 @@ export async function onDemandRotationCount(kms: KMSClient, keyId: string): Prom
 }
 
 /** The alias that marks a step's replacement key, so a retried step finds the key it made. */
+const MARKER_TAG = 'TourniquetMarker';
+
+/** A live key tagged with this marker alias name: one an interrupted attempt created. */
+async function keyTaggedWith(kms: KMSClient, marker: string): Promise<string | undefined> {
+  let page: string | undefined;
+  do {
+    const keys = await call('kms ListKeys', () => kms.send(new ListKeysCommand({ Marker: page })));
+    for (const { KeyId } of keys.Keys ?? []) {
+      // Keys we may not read (AWS managed, other owners) are not ours: skip them.
+      const tags = await kms.send(new ListResourceTagsCommand({ KeyId })).catch(() => undefined);
+      if (!tags?.Tags?.some((t) => t.TagKey === MARKER_TAG && t.TagValue === marker.slice(0, 256))) continue;
+      const key = await describeKey(kms, KeyId!);
+      if (key.KeyState === 'Enabled') return KeyId;
+    }
+    page = keys.Truncated ? keys.NextMarker : undefined;
+  } while (page);
+  return undefined;
+}
+
 export function replacementMarkerAlias(incidentId: string, stepId: string): string {
   return `alias/tourniquet/replacement-${createHash('sha256').update(`${incidentId}/${stepId}`).digest('hex').slice(0, 20)}`;
 }
@@ -95,7 +116,11 @@ export function createKmsActivities(kms: KMSClient) {
       throw ApplicationFailure.retryable(`rotation of KMS key ${input.keyId} not yet visible in ListKeyRotations`, 'RotationPending');
     },
 
-    /** Create the replacement key once per step: the marker alias finds it again on a retry. */
+    /**
+     * Create the replacement key once per step: the marker alias finds it again on a retry. A
+     * retry that finds no marker looks for a key an interrupted attempt created but did not
+     * mark (tagged with the marker), and marks that one rather than creating another.
+     */
     async createReplacementKey(input: {
       oldKeyId: string;
       marker: string;
@@ -105,6 +130,11 @@ export function createKmsActivities(kms: KMSClient) {
     }): Promise<{ keyId: string; created: boolean }> {
       const existing = await readOptional(`kms DescribeKey ${input.marker}`, () => kms.send(new DescribeKeyCommand({ KeyId: input.marker })));
       if (existing?.KeyMetadata?.KeyId) return { keyId: existing.KeyMetadata.KeyId, created: false };
+      const unmarked = Context.current().info.attempt > 1 ? await keyTaggedWith(kms, input.marker) : undefined;
+      if (unmarked) {
+        await call(`kms CreateAlias ${input.marker}`, () => kms.send(new CreateAliasCommand({ AliasName: input.marker, TargetKeyId: unmarked })));
+        return { keyId: unmarked, created: true };
+      }
       const made = await call('kms CreateKey', () =>
         kms.send(
           new CreateKeyCommand({
@@ -114,6 +144,7 @@ export function createKmsActivities(kms: KMSClient) {
             Tags: [
               { TagKey: 'TourniquetReplaces', TagValue: input.oldKeyId },
               { TagKey: 'TourniquetIncident', TagValue: input.incidentId.slice(0, 256) },
+              { TagKey: MARKER_TAG, TagValue: input.marker.slice(0, 256) },
             ],
           }),
         ),

@@ -30,8 +30,9 @@ export const WORKER_ACTIONS = {
     'kms:ScheduleKeyDeletion',
     'kms:CreateAlias',
     'kms:UpdateAlias',
+    'kms:ListResourceTags',
   ],
-  kmsAccount: ['kms:CreateKey', 'kms:ListAliases', 'kms:TagResource'],
+  kmsAccount: ['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys', 'kms:TagResource'],
   waf: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'],
 } as const;
 
@@ -59,7 +60,7 @@ export function workerIamPolicy(settings: AwsSettings, account = '*'): { Version
         Action: [...WORKER_ACTIONS.kmsKey],
         Resource: [`arn:aws:kms:${region}:${account}:key/*`, `arn:aws:kms:${region}:${account}:alias/*`],
       },
-      // CreateKey and ListAliases take no resource; TagResource is only needed while creating.
+      // CreateKey, ListAliases and ListKeys take no resource; TagResource is only needed while creating.
       { Sid: 'CreateReplacementKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.kmsAccount], Resource: '*' },
       { Sid: 'EditBlockList', Effect: 'Allow', Action: [...WORKER_ACTIONS.waf], Resource: ipSetArn },
     ],

@@ -1,12 +1,15 @@
 /**
  * rotateKey against moto's KMS through a real Temporal dev server: on-demand rotation where the key
  * allows it (read back, counted against the limit, never spent twice), otherwise a replacement key
- * takes the alias and the old key is scheduled for deletion after the pending window, never at once.
+ * takes the alias and the old key is scheduled for deletion after the pending window, never at once;
+ * a replacement key whose creation answer was lost is found again, not created twice.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, ListKeyRotationsCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, KMSClient, ListKeyRotationsCommand, ListKeysCommand } from '@aws-sdk/client-kms';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { rotateKeyWorkflow } from '../../workflows/playbooks/rotate-key';
 import { createAwsPlanners } from '../../activities/aws';
+import { createKmsActivities, replacementMarkerAlias } from '../../activities/aws/kms';
 import { playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 
 jest.setTimeout(120_000);
@@ -94,4 +97,35 @@ test('a pending window under 7 days, or a key that does not exist, fails non-ret
     nonRetryable: true,
     message: 'KMS key alias/never-made does not exist; nothing was changed',
   });
+});
+
+test('KMS created the key but its answer was lost: the retry marks that key instead of creating another', async () => {
+  // A client whose first CreateKey reaches KMS (the key exists) but whose answer never arrives.
+  const kms = new KMSClient({ region: stack.moto.region, endpoint: stack.moto.endpoint });
+  let lose = true;
+  kms.middlewareStack.add(
+    (next, context) => async (args) => {
+      const out = await next(args);
+      if (lose && context.commandName === 'CreateKeyCommand') {
+        lose = false;
+        throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      }
+      return out;
+    },
+    { step: 'initialize', name: 'lostAnswer' },
+  );
+  const oldKeyId = await keyWithAlias('alias/lost-answer', 'RSA_2048');
+  const input = { oldKeyId, marker: replacementMarkerAlias('incident/lost-answer', 'rotate'), keySpec: 'RSA_2048', keyUsage: 'SIGN_VERIFY', incidentId: 'incident/lost-answer' };
+  const { createReplacementKey } = createKmsActivities(kms);
+  const keyCount = async () => (await stack.admin.kms.send(new ListKeysCommand({ Limit: 1000 }))).Keys!.length;
+  const before = await keyCount();
+
+  await expect(new MockActivityEnvironment({ attempt: 1 }).run(createReplacementKey, input)).rejects.toThrow(/socket hang up/);
+  expect(await keyCount()).toBe(before + 1); // created, unmarked
+  const retried = (await new MockActivityEnvironment({ attempt: 2 }).run(createReplacementKey, input)) as { keyId: string; created: boolean };
+  expect(await keyCount()).toBe(before + 1);
+  expect(retried.created).toBe(true);
+  expect((await describe(input.marker)).KeyId).toBe(retried.keyId);
+  // Once marked, later attempts find it by the marker alone.
+  expect(await new MockActivityEnvironment({ attempt: 3 }).run(createReplacementKey, input)).toEqual({ keyId: retried.keyId, created: false });
 });
