@@ -30,6 +30,8 @@ export interface IngressDeps {
   snapshots?: SnapshotReader;
   /** the dashboard API's bearer token; unset: the API refuses everyone */
   dashboardToken?: string;
+  /** the scrape token /metrics requires; unset: /metrics is open (keep it on a private network) */
+  metricsToken?: string;
   /** request log lines with correlation ids; unset: no request log */
   log?: Logger;
   /** the codec endpoint for the Temporal UI; unset (no token configured): not served */
@@ -54,6 +56,7 @@ export function ingressDepsFrom(
     sourceAuth: sourceAuthFrom(config),
     snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
     dashboardToken: config.dashboard.token,
+    metricsToken: config.metrics.token,
     ...extra,
   };
 }
@@ -73,7 +76,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
   });
   app.route('/', alertRoutes(deps));
   if (deps.codec) app.route('/', codecRoutes(deps.codec));
-  app.route('/', metricsRoutes(deps.metrics, deps.snapshots));
+  app.route('/', metricsRoutes(deps.metrics, deps.snapshots, deps.metricsToken));
   if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken }));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorResponse);

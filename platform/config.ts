@@ -187,6 +187,12 @@ export const ConfigSchema = z.object({
    * The read-only dashboard and its JSON API. Without a token the API answers 401 to everyone:
    * incident titles and timelines are not for anonymous eyes.
    */
+  metrics: z
+    .object({
+      /** bearer token a Prometheus scrape must present (`authorization: { credentials }`) */
+      token: z.string().min(16, 'at least 16 characters').optional(),
+    })
+    .prefault({}),
   dashboard: z
     .object({
       token: z.string().min(16, 'at least 16 characters').optional(),
@@ -248,6 +254,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_MAX_BODY_BYTES: 'ingress.maxBodyBytes',
   TOURNIQUET_LOG_LEVEL: 'log.level',
   TOURNIQUET_DASHBOARD_TOKEN: 'dashboard.token',
+  TOURNIQUET_METRICS_TOKEN: 'metrics.token',
   TOURNIQUET_DASHBOARD_CACHE_SECONDS: 'dashboard.cacheSeconds',
   ...SOURCE_ENV_SETTINGS,
   SLACK_BOT_TOKEN: 'slack.botToken',

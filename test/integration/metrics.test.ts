@@ -1,11 +1,12 @@
 /**
  * /metrics on a running stack: alert webhooks accepted and rejected by source and reason, and the
  * figures read from Temporal at scrape time — incidents by status, approvals pending, playbook step
- * durations — then breach-clock deadlines from a clock's view.
+ * durations — then breach-clock deadlines from a clock's view; with a scrape token, only for a
+ * scraper presenting it.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import type { RunningServer } from '../../ingress';
+import { createIngressApp, ingressDepsFrom, type RunningServer } from '../../ingress';
 import { clockRow, type Snapshot } from '../../ingress/dashboard/snapshot';
 import { createMetrics } from '../../ingress/metrics';
 import { metricsCollector } from '../../ingress/metrics-collector';
@@ -14,7 +15,7 @@ import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { httpTarget } from '../support/http-target';
 import { postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
-import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -134,4 +135,19 @@ test('breach-clock deadlines: seconds left per open obligation, overdue ones cou
   expect(text).not.toContain('the Secretary'); // sent: no longer a deadline
   expect(sample(text, 'tourniquet_breach_clock_obligations_overdue')).toBe(1);
   expect(snapshot.clocks[1]).toEqual({ id: 'breach-clock/unreadable', obligations: [] });
+});
+
+test('with a scrape token configured, /metrics answers only a scraper presenting it', async () => {
+  const token = 'scrape-token-0123456789';
+  const guarded = createIngressApp(ingressDepsFrom(testConfig({ ...stackSettings({}), metrics: { token } }), env.client, { audit: memoryAudit(), metrics: createMetrics() }));
+  const none = await guarded.request('/metrics');
+  expect(none.status).toBe(401);
+  expect(none.headers.get('www-authenticate')).toBe('Bearer realm="tourniquet-metrics"');
+  expect(await none.text()).not.toContain('tourniquet_');
+  expect((await guarded.request('/metrics', { headers: { authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+  const scraped = await guarded.request('/metrics', { headers: { authorization: `Bearer ${token}` } });
+  expect(scraped.status).toBe(200);
+  expect(await scraped.text()).toContain('tourniquet_metrics_temporal_up 1');
+  // The open endpoint of the stack without a token still answers (the default).
+  expect(await scrape()).toContain('tourniquet_metrics_temporal_up');
 });
