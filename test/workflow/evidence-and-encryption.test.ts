@@ -27,6 +27,7 @@ import { payloadCodec } from '../../platform/data-converter';
 import { stateQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { startMoto, type Moto } from '../support/moto';
+import { cloudTrailEndpoint } from '../support/cloudtrail-endpoint';
 import { waitFor } from '../support/runbooks';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
@@ -36,6 +37,7 @@ const MARKER = `PHIMARKER${randomBytes(6).toString('hex')}`;
 const TOKEN = 'codec-endpoint-token-0123456789';
 let env: TestWorkflowEnvironment;
 let moto: Moto;
+let cloudTrail: Awaited<ReturnType<typeof cloudTrailEndpoint>>;
 let config: Config;
 let stopWorker: () => Promise<void>;
 let dataDir: string;
@@ -63,6 +65,7 @@ steps:
 
 beforeAll(async () => {
   moto = await startMoto();
+  cloudTrail = await cloudTrailEndpoint([3]);
   const aws = createAwsClients({ region: moto.region, endpoint: moto.endpoint });
   await aws.iam.send(new CreateUserCommand({ UserName: 'svc-export' }));
   accessKeyId = (await aws.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-export' }))).AccessKey!.AccessKeyId!;
@@ -83,7 +86,7 @@ beforeAll(async () => {
       runbooksDir,
       aws,
       awsSettings: { ...parseConfig({}).aws, wafIpSet: { name: ipSet.Name!, id: ipSet.Id!, scope: 'REGIONAL' } },
-      evidence: { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrailLookbackHours: 24 },
+      evidence: { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrail: cloudTrail.client, cloudTrailLookbackHours: 24 },
       audit: chainLog({ path: auditPath() }),
     }),
   );
@@ -94,6 +97,7 @@ afterAll(async () => {
   await stopWorker?.();
   await env?.teardown();
   await moto?.stop();
+  await cloudTrail?.close();
 });
 
 /** Every byte Temporal holds for a workflow, as its API returns them to a caller without the codec. */
@@ -132,9 +136,12 @@ test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores onl
   expect(check.status).toBe('intact');
   const names = check.snapshots[0]!.artifacts.map((a) => a.name);
   expect(names).toEqual(
-    expect.arrayContaining(['incident-state', 'incident-timeline', 'approvals', `raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`, 'aws-iam-user-svc-export', `aws-kms-key-${kmsKeyId}`, 'aws-waf-ipset-blocked']),
+    expect.arrayContaining(['incident-state', 'incident-timeline', 'approvals', `raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`, 'aws-iam-user-svc-export', 'aws-cloudtrail-svc-export', `aws-kms-key-${kmsKeyId}`, 'aws-waf-ipset-blocked']),
   );
   const artifact = async (name: string) => Buffer.from((await store.get(check.snapshots[0]!.artifacts.find((a) => a.name === name)!.key))!).toString();
+  const trail = JSON.parse(await artifact('aws-cloudtrail-svc-export')) as { userName: string; events: unknown[] };
+  expect(trail).toMatchObject({ userName: 'svc-export', events: [expect.anything(), expect.anything(), expect.anything()] });
+  expect(cloudTrail.received[0]!.body.LookupAttributes).toEqual([{ AttributeKey: 'Username', AttributeValue: 'svc-export' }]);
   expect(JSON.parse(await artifact('aws-iam-user-svc-export'))).toMatchObject({ exists: true, accessKeys: [expect.objectContaining({ AccessKeyId: accessKeyId, Status: 'Active' })], inlinePolicies: [expect.objectContaining({ name: 'export' })] });
   expect(JSON.parse(await artifact(`aws-kms-key-${kmsKeyId}`))).toMatchObject({ exists: true, metadata: expect.objectContaining({ KeyId: kmsKeyId }), policy: expect.any(String) });
   expect(JSON.parse(await artifact('aws-waf-ipset-blocked')).ipSet.Addresses).toEqual(['203.0.113.7/32']);
