@@ -4,14 +4,16 @@
  * ingress runs one role only, for scaling them apart.
  */
 import { resolve, join } from 'node:path';
+import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createIngressApp, ingressDepsFrom, listen } from '../ingress';
 import { startSlackIngress } from '../ingress/slack';
 import { createMetrics } from '../ingress/metrics';
-import { ConfigError, loadConfig } from '../platform/config';
-import { createLogger } from '../platform/logger';
+import { ConfigError, loadConfig, type Config } from '../platform/config';
+import { createLogger, type Logger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
+import { missingSearchAttributes } from '../platform/search-attributes';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
     uiUrl ??= embedded.uiUrl;
     log.info({ address, ui: uiUrl, db: join(resolve(config.dataDir), 'temporal.sqlite') }, `Temporal dev server up; UI at ${uiUrl}`);
   }
+
+  if (config.temporal.address) await requireSearchAttributes(config, address, log);
 
   // The embedded UI calls the codec endpoint from its own origin.
   const corsOrigins = [...config.codec.corsOrigins, ...(config.temporal.address ? [] : embeddedUiOrigins(config))];
@@ -95,6 +99,23 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
   if (workerRun) await workerRun.catch((err) => log.fatal({ err }, 'worker stopped'));
+}
+
+/** An existing cluster must know Tourniquet's search attributes; say how to create any missing. */
+async function requireSearchAttributes(config: Config, address: string, log: Logger): Promise<void> {
+  const connection = await Connection.connect(connectionOptions(config, address));
+  try {
+    const missing = await missingSearchAttributes(connection, config.temporal.namespace);
+    if (missing.length > 0) {
+      console.error(`namespace ${config.temporal.namespace} lacks search attributes Tourniquet needs; create them, then start again:\n  ${missing.join('\n  ')}`);
+      process.exit(2);
+    }
+  } catch (err) {
+    // Some deployments do not let this identity list them (Temporal Cloud manages them elsewhere).
+    log.warn({ err }, 'could not list the namespace\'s search attributes; make sure the README\'s list exists');
+  } finally {
+    await connection.close();
+  }
 }
 
 main().catch((err) => {

@@ -2,7 +2,8 @@
  * The whole product as `npm start` runs it: embedded Temporal dev server (SQLite under the data
  * directory, UI on), worker and ingress in one process. An alert sent to it shows up in
  * `tourniquet incidents list` and in the Temporal UI (which decodes payloads through the ingress's
- * codec endpoint), and survives a restart.
+ * codec endpoint), and survives a restart. Against an existing cluster it checks the namespace's
+ * search attributes first.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -10,6 +11,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { msToTs } from '@temporalio/common/lib/time';
+import { missingSearchAttributes } from '../../platform/search-attributes';
+import { waitFor } from '../support/runbooks';
+import { startDevServer, testConfig } from '../support/temporal';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -28,8 +33,8 @@ let ingressUrl: string;
 let uiPort: number;
 const CODEC_TOKEN = 'ui-codec-token-0123456789';
 
-async function start(): Promise<{ child: ChildProcess; logs: () => string }> {
-  const child = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+async function start(withEnv: NodeJS.ProcessEnv = env): Promise<{ child: ChildProcess; logs: () => string }> {
+  const child = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env: withEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
@@ -138,3 +143,33 @@ test('a bad setting stops the process with a message naming it', async () => {
   expect(code).toBe(2);
   expect(err).toContain('ingress.port (TOURNIQUET_PORT)');
 }, 60_000);
+
+test('against an existing cluster: a namespace lacking the search attributes stops the process with the commands to create them', async () => {
+  const cluster = await startDevServer(testConfig());
+  try {
+    await cluster.connection.workflowService.registerNamespace({ namespace: 'bare', workflowExecutionRetentionPeriod: msToTs('1 day') });
+    const missing = await waitFor(
+      () => missingSearchAttributes(cluster.connection, 'bare').catch(() => undefined),
+      (m) => m !== undefined,
+      'namespace bare usable',
+    );
+    expect(missing).toContain('temporal operator search-attribute create --namespace bare --name TourniquetBlockedCidrs --type KeywordList');
+    expect(missing).toContain('temporal operator search-attribute create --namespace bare --name TourniquetNextDeadline --type Datetime');
+    expect(await missingSearchAttributes(cluster.connection, 'default')).toEqual([]);
+
+    const existing = { ...env, TEMPORAL_ADDRESS: cluster.address, TOURNIQUET_PORT: String(await freePort()) };
+    const child = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env: { ...existing, TEMPORAL_NAMESPACE: 'bare' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    expect(await new Promise<number | null>((r) => child.once('exit', r))).toBe(2);
+    expect(err).toContain('namespace bare lacks search attributes');
+    expect(err).toContain('--name TourniquetStatus --type Keyword');
+
+    // The namespace that has them: the worker and ingress come up against the cluster.
+    const running = await start({ ...existing, TEMPORAL_NAMESPACE: 'default' });
+    expect(running.logs()).not.toContain('Temporal dev server up');
+    expect(await stop(running.child)).toBe(0);
+  } finally {
+    await cluster.teardown();
+  }
+}, 120_000);

@@ -1,11 +1,10 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { SearchAttributeType } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createActivities, logNotifier, type ActivityDeps, type Activities } from '../../activities';
 import { createAwsClients } from '../../activities/aws';
 import { parseConfig, type Config } from '../../platform/config';
 import { createDataConverter } from '../../platform/data-converter';
+import { searchAttributeTypes } from '../../platform/search-attributes';
 import { DEV_SERVER_SQLITE_ARGS, devServerExecutable, timeSkippingServerExecutable } from '../../worker/temporal-cli';
 import { createWorker } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
@@ -63,20 +62,11 @@ export async function startTimeSkippingServer(config: Config = testConfig()): Pr
   // The test server knows no custom search attributes until told (the dev server gets them as flags).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(SEARCH_ATTRIBUTE_KEYS.map((key) => [key.name, INDEXED_VALUE_TYPE[key.type]!])),
+    searchAttributes: searchAttributeTypes(),
   });
   return env;
 }
 
-const INDEXED_VALUE_TYPE: Record<string, temporal.api.enums.v1.IndexedValueType> = {
-  [SearchAttributeType.TEXT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT,
-  [SearchAttributeType.KEYWORD]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-  [SearchAttributeType.INT]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
-  [SearchAttributeType.DOUBLE]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-  [SearchAttributeType.BOOL]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-  [SearchAttributeType.DATETIME]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-  [SearchAttributeType.KEYWORD_LIST]: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-};
 
 /** In-memory audit sink: tests read what the workflows appended. */
 export function memoryAudit(): { events: AuditEvent[]; append(event: AuditEvent): Promise<void> } {
