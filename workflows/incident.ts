@@ -47,6 +47,12 @@ const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
+/** The audit log must not lose a record: a full disk or a held lock is waited out, not given up on. */
+const auditActs = proxyActivities<Pick<Activities, 'recordAudit'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
+});
+
 /** Alerts kept in full; the rest are counted (a storm must not bloat state or history). */
 const ALERTS_KEPT = 20;
 const DELIVERIES_REMEMBERED = 5_000;
@@ -233,6 +239,20 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       .find((s) => s.id === stepId);
   }
 
+  /**
+   * Telling people is best effort: a Slack that refuses for good (bot not in the channel, a revoked
+   * token) is recorded on the timeline and in the audit log, and the incident goes on.
+   */
+  async function tell<T>(what: string, send: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await send();
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      record('notify.failed', `could not send ${what}: ${failureMessage(err)}`, 'worker');
+      return undefined;
+    }
+  }
+
   // ---- background loops -----------------------------------------------------------------------
 
   let flushing = false;
@@ -244,9 +264,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       const batch = outbox.splice(0);
       const announce = announceWanted;
       announceWanted = false;
-      if (batch.length > 0) await acts.recordAudit(batch);
+      if (batch.length > 0) await auditActs.recordAudit(batch);
       if (announce && state.alertCount > 0) {
-        const ref = await acts.announceIncident(state);
+        const ref = await tell('the incident message', () => acts.announceIncident(state));
         if (ref) state.slack = ref;
       }
       flushing = false;
@@ -270,12 +290,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (await condition(decided, duration(policy.timeout))) return outcomeOrDenied(policy, st);
     escalatedSteps.add(step.id);
     record('approval.escalated', `no decision on ${step.id} within ${policy.timeout}`, 'worker', { step: step.id });
-    await acts.escalate({
-      incidentId: state.id,
-      stepId: step.id,
-      group: policy.escalateTo,
-      message: `approval for ${step.id} timed out after ${policy.timeout}`,
-    });
+    await tell('the approval escalation', () =>
+      acts.escalate({
+        incidentId: state.id,
+        stepId: step.id,
+        group: policy.escalateTo,
+        message: `approval for ${step.id} timed out after ${policy.timeout}`,
+      }),
+    );
     if (await condition(decided, duration(policy.finalTimeout))) return outcomeOrDenied(policy, st);
     const proceed = policy.onTimeout === 'proceed' && pinned!.runbook.autoContainment && state.severity === 'critical';
     record(
@@ -310,18 +332,21 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       escalatedSteps.delete(step.id);
       st.status = 'awaiting-approval';
       record('approval.requested', `${step.id} needs ${step.approval!.approvers} approval(s) from ${step.approval!.group}`, 'worker', { step: step.id });
-      await acts.requestApproval({
-        incidentId: state.id,
-        incidentTitle: state.title,
-        stepId: step.id,
-        stepType: step.type,
-        plan: plan.lines,
-        planHash: plan.hash,
-        group: step.approval!.group,
-        approvers: step.approval!.approvers,
-        requester: state.requester,
-        escalation: step.approval!.escalateTo,
-      });
+      // Unsent, the approval can still be given from the CLI; the timeout escalates as usual.
+      await tell('the approval request', () =>
+        acts.requestApproval({
+          incidentId: state.id,
+          incidentTitle: state.title,
+          stepId: step.id,
+          stepType: step.type,
+          plan: plan.lines,
+          planHash: plan.hash,
+          group: step.approval!.group,
+          approvers: step.approval!.approvers,
+          requester: state.requester,
+          escalation: step.approval!.escalateTo,
+        }),
+      );
       if ((await awaitDecision(step, st)) === 'denied') return false;
       // loop: re-plan; if it still hashes the same, the approval stands
     }
@@ -379,12 +404,14 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     const undos = state.steps.filter((s) => s.undo).reverse();
     const offer = undos.length > 0 ? ` Undo available (newest first): ${undos.map((s) => `${s.id}: ${s.undo!.description}`).join('; ')}` : '';
     record('step.failed', `${step.id} failed: ${st.error}`, 'worker', { step: step.id });
-    await acts.escalate({
-      incidentId: state.id,
-      stepId: step.id,
-      group: pinned?.runbook.escalationGroup,
-      message: `step ${step.id} (${step.type}) failed: ${st.error}.${offer}`,
-    });
+    await tell('the failure escalation', () =>
+      acts.escalate({
+        incidentId: state.id,
+        stepId: step.id,
+        group: pinned?.runbook.escalationGroup,
+        message: `step ${step.id} (${step.type}) failed: ${st.error}.${offer}`,
+      }),
+    );
   }
 
   async function runRunbook(runbook: PinnedRunbook['runbook']): Promise<boolean> {

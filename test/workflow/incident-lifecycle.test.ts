@@ -4,6 +4,7 @@
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import { deliverAlert } from '../../ingress/incidents';
 import type { Config } from '../../platform/config';
@@ -22,10 +23,16 @@ let target: Awaited<ReturnType<typeof httpTarget>>;
 const escalations: Escalation[] = [];
 const audit = memoryAudit();
 
+/** Slack refusing for good (the bot is not in the channel) for incidents titled so. */
+const REFUSED = 'slack refuses';
+const refuse = (title: string) => {
+  if (title.includes(REFUSED)) throw ApplicationFailure.nonRetryable('slack chat.postMessage: not_in_channel', 'SlackPlatformError');
+};
+
 function recordingNotifier(): Notifier {
   return {
-    announce: async () => undefined,
-    requestApproval: async () => undefined,
+    announce: async (state) => void refuse(state.title),
+    requestApproval: async (ask) => void refuse(ask.incidentTitle),
     escalate: async (e) => void escalations.push(e),
     post: async () => undefined,
   };
@@ -159,4 +166,21 @@ test('a long-lived incident continues as new and keeps everything it knew', asyn
   await new Promise((r) => setTimeout(r, 500));
   expect((await handle.query(stateQuery)).alertCount).toBe(41);
   await env.client.workflow.getHandle(workflowId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('a Slack that refuses for good is recorded on the timeline; the incident goes on and can be approved', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedRefused', title: `${REFUSED} here` }), 'U3');
+  const handle = env.client.workflow.getHandle(incidentId);
+  const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'awaiting-approval');
+  const timeline = await waitFor(() => handle.query(timelineQuery), (t) => t.filter((e) => e.kind === 'notify.failed').length >= 2, 'both refusals recorded');
+  expect(timeline.filter((e) => e.kind === 'notify.failed').map((e) => e.message)).toEqual(
+    expect.arrayContaining([expect.stringMatching(/incident message: .*not_in_channel/), expect.stringMatching(/approval request: .*not_in_channel/)]),
+  );
+  // Approved another way (the CLI uses the same update), the step runs and the incident is contained.
+  for (const by of ['U1', 'U2']) {
+    await handle.executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'contain it', planHash: waiting.steps[0]!.planHash! }] });
+  }
+  await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained');
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  expect((await handle.query(stateQuery)).status).toBe('resolved');
 });
