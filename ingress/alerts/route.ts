@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import type { AuditSink } from '../../activities/audit-sink';
 import type { Alert } from '../../domain/alert';
+import { correlationIdFrom } from '../../platform/logger';
 import { HttpError } from '../errors';
 import { deliverAlert } from '../incidents';
 import type { Metrics } from '../metrics';
@@ -48,14 +48,17 @@ function isJson(contentType: string | undefined): boolean {
  * Nothing reaches Temporal unless every check passed.
  */
 export function alertRoutes(deps: AlertRouteDeps) {
-  const app = new Hono();
+  const app = new Hono<{ Variables: { correlationId?: string } }>();
   app.post('/alerts/:source', async (c) => {
     const started = performance.now();
-    const source = c.req.param('source');
-    const correlationId = randomUUID();
+    // Label metrics with known sources only: a made-up path must not add series.
+    const path = c.req.param('source');
+    const source = isWebhookSource(path) ? path : 'unknown';
+    // The request log's id when there is one, so audit records and log lines share it.
+    const correlationId = c.get('correlationId') ?? correlationIdFrom(c.req.header('x-request-id'));
     c.header('x-request-id', correlationId);
     try {
-      if (!isWebhookSource(source)) throw new HttpError(404, `unknown alert source "${source}"`, 'unknown_source');
+      if (!isWebhookSource(source)) throw new HttpError(404, `unknown alert source "${path.slice(0, 64)}"`, 'unknown_source');
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > deps.maxBodyBytes) throw new HttpError(413, `body exceeds ${deps.maxBodyBytes} bytes`, 'too_large');
       if (!isJson(c.req.header('content-type'))) {

@@ -249,9 +249,15 @@ test('every bad-input class is refused with its status, audited, and starts noth
   const rejections = audit.events.slice(auditedBefore);
   expect(rejections).toHaveLength(cases.length);
   expect(rejections.every((e) => e.what === 'alert.rejected' && e.where === '127.0.0.1' && !JSON.stringify(e).includes('svc-export'))).toBe(true);
+  // The sender's request id ties its retry logs to the audit record.
+  const traced = await fetch(`${server.url}/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-request-id': 'sender-req-42' }, body });
+  expect(traced.status).toBe(401);
+  expect(traced.headers.get('x-request-id')).toBe('sender-req-42');
+  expect(audit.events.at(-1)).toMatchObject({ what: 'alert.rejected', correlationId: 'sender-req-42' });
   expect(await allWorkflowIds()).toEqual(before);
   const rejected = await metrics.registry.getSingleMetricAsString('tourniquet_alerts_rejected_total');
-  expect(rejected).toMatch(/source="generic",reason="unauthorized"} 2/);
+  // two of the cases above and the traced one
+  expect(rejected).toMatch(/source="generic",reason="unauthorized"} 3/);
   expect(await metrics.registry.getSingleMetricAsString('tourniquet_alerts_accepted_total')).toMatch(/source="guardduty"} 1/);
 });
 

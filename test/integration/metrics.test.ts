@@ -69,6 +69,15 @@ test('webhook deliveries are counted by source, and refusals by reason', async (
   const rejected = text.split('\n').filter((l) => l.startsWith('tourniquet_alerts_rejected_total{'));
   expect(rejected).toHaveLength(2);
   expect(rejected.every((l) => l.includes('source="generic"') && l.endsWith(' 1'))).toBe(true);
+
+  // Made-up sources are one series, "unknown", however many paths are tried.
+  for (const path of ['made-up-1', 'made-up-2', 'made-up-3']) {
+    const res = await fetch(`${server.url}/alerts/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(404);
+  }
+  const after = await scrape();
+  expect(after).not.toContain('made-up');
+  expect(sample(after, 'tourniquet_alerts_rejected_total', { source: 'unknown', reason: 'unknown_source' })).toBe(3);
 });
 
 test('incidents by status, approvals pending and step durations come from Temporal on scrape', async () => {
