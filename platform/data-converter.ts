@@ -8,9 +8,10 @@ import { kmsClientFor, kmsDataKeys } from './kms-data-keys';
 /**
  * The data converter every Temporal connection of Tourniquet uses (worker, ingress, CLI), so
  * all of them read and write payloads alike: JSON, then AES-256-GCM (see platform/codec.ts).
+ * Failure messages and stack traces can quote an alert, so they are encrypted too.
  */
 export function createDataConverter(config: Config): DataConverter {
-  return { payloadCodecs: [payloadCodec(config)] };
+  return { payloadCodecs: [payloadCodec(config)], failureConverterPath: require.resolve('./failure-converter') };
 }
 
 /** Where the key generated for a keyless single-machine setup lives. */

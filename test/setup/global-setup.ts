@@ -11,7 +11,11 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 export default async function globalSetup(): Promise<void> {
   const root = join(__dirname, '..', '..');
   execFileSync('bash', [join(root, 'scripts', 'ensure-test-deps')], { stdio: 'inherit' });
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve(join(root, 'workflows')), logger: quietLogger });
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: require.resolve(join(root, 'workflows')),
+    failureConverterPath: require.resolve(join(root, 'platform', 'failure-converter')),
+    logger: quietLogger,
+  });
   const dir = join(tmpdir(), `tourniquet-test-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   const codePath = join(dir, 'workflow-bundle.js');

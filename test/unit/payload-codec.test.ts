@@ -6,10 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { decodeOptionalFailureToOptionalError, encodeErrorToFailure, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
+import { temporal } from '@temporalio/proto';
 import { CodecError, encryptionCodec, KEY_ID_METADATA, type DataKeyService } from '../../platform/codec';
 import { localKeyFile } from '../../platform/codec-keyfile';
-import { codecSetup } from '../../platform/data-converter';
+import { codecSetup, createDataConverter } from '../../platform/data-converter';
 import { parseConfig } from '../../platform/config';
 
 const MARKER = 'PHI-MARKER-Jane-Roe-1962';
@@ -100,4 +102,16 @@ test('without configured keys a 0600 key file is generated once and reused', asy
   const [sealed] = await first.codec.encode([payload('shared')]);
   expect(value((await second.codec.decode([sealed!]))[0]!)).toBe('shared');
   expect(localKeyFile(first.keyFile!.path).keys).toHaveLength(1);
+});
+
+test('failure messages and stack traces are encrypted like payloads, and read back with the codec', async () => {
+  const MARKER = 'PHI-FAILURE-MARKER-Jane-Roe';
+  const config = parseConfig({ codec: { keys: `k1:${randomBytes(32).toString('base64')}` } });
+  const converter = loadDataConverter(createDataConverter(config));
+  const failure = await encodeErrorToFailure(converter, ApplicationFailure.nonRetryable(`export of ${MARKER} refused`, 'AccessDenied'));
+  const stored = Buffer.from(temporal.api.failure.v1.Failure.encode(failure).finish());
+  expect(stored.includes(Buffer.from(MARKER))).toBe(false);
+  expect(stored.includes(Buffer.from('binary/encrypted'))).toBe(true);
+  const read = await decodeOptionalFailureToOptionalError(converter, failure);
+  expect(read?.message).toBe(`export of ${MARKER} refused`);
 });
