@@ -19,6 +19,7 @@ import type { AuditEvent } from '../activities/audit-sink';
 import {
   calendarDateOf,
   daysLeft,
+  isCalendarDate,
   dueActions,
   markDone,
   obligationsFor,
@@ -250,7 +251,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
       validator: ({ by, obligationId, sentOn, evidence }) => {
         if (!by) throw new Error('who sent the notice is required');
         if (!evidence?.trim()) throw new Error('164.414(b): a reference to the evidence of the notice is required');
-        if (!/^\d{4}-\d{2}-\d{2}$/.test(sentOn ?? '')) throw new Error('sentOn must be a calendar date (YYYY-MM-DD)');
+        if (!isCalendarDate(sentOn)) throw new Error('sentOn must be a real calendar date (YYYY-MM-DD)');
         if (sentOn < discoveryDate) throw new Error(`sentOn ${sentOn} is before discovery (${discoveryDate})`);
         const ob = obligations.find((o) => o.id === obligationId);
         if (!ob) throw new Error(`no obligation ${obligationId}; open: ${open().map((o) => o.id).join(', ') || 'none'}`);

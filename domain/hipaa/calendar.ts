@@ -57,6 +57,15 @@ export function instantOf(value: string, timeZone: string): number {
   return atLocalTime(date, timeZone, h ?? 0, mi ?? 0, Math.floor(s ?? 0));
 }
 
+/** A real day in YYYY-MM-DD form (not 2026-02-30). */
+export function isCalendarDate(value: unknown): value is CalendarDate {
+  try {
+    return typeof value === 'string' && !!utcDate(value);
+  } catch {
+    return false;
+  }
+}
+
 export function addCalendarDays(date: CalendarDate, days: number): CalendarDate {
   return formatISO(addDays(utcDate(date), days), { representation: 'date' });
 }

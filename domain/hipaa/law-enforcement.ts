@@ -8,7 +8,7 @@
  * The notification periods of the subpart do not run while a delay is in force, so a deadline
  * moves later by the days of delay that fall between discovery and that deadline.
  */
-import { addCalendarDays, calendarDaysBetween, laterOf, type CalendarDate } from './calendar';
+import { addCalendarDays, calendarDaysBetween, isCalendarDate, laterOf, type CalendarDate } from './calendar';
 import type { LawEnforcementStatement } from './facts';
 
 /** 164.412(b): an oral statement delays at most 30 days from its date. */
@@ -26,6 +26,8 @@ export function rejectStatement(s: LawEnforcementStatement): string | undefined 
   if (!s.official?.trim()) return '164.412(b): the identity of the official must be documented';
   if (!s.agency?.trim()) return 'the agency of the official is required';
   if (!s.reference?.trim()) return 'a reference to the statement (or its documentation) is required';
+  if (!isCalendarDate(s.statedOn)) return `statedOn must be a real calendar date (YYYY-MM-DD), not ${JSON.stringify(s.statedOn)}`;
+  if (s.until !== undefined && !isCalendarDate(s.until)) return `until must be a real calendar date (YYYY-MM-DD), not ${JSON.stringify(s.until)}`;
   if (s.form === 'written' && !s.until) return '164.412(a): a written statement must specify the time of the delay';
   if (s.form === 'written' && s.until! < s.statedOn) return 'the delay ends before the statement was made';
   if (s.form === 'oral' && s.until) return '164.412(b): an oral statement delays at most 30 days; record a written statement for longer';

@@ -167,6 +167,17 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
     await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'individuals', sentOn: discovered, evidence: ' ' }] })),
   ).toMatch(/evidence/);
 
+  // Days that do not exist are refused by the validators; the clock goes on answering.
+  expect(
+    await rejection(handle.executeUpdate(recordLawEnforcementDelayUpdate, {
+      args: [{ by: 'U-legal', statement: { form: 'written', statedOn: '2026-02-30', until: '2026-03-30', official: 'SA Doe', agency: 'FBI', reference: 'legal/x.pdf' } }],
+    })),
+  ).toMatch(/statedOn must be a real calendar date/);
+  expect(
+    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'individuals', sentOn: `${year + 1}-13-01`, evidence: 'letters/batch-1' }] })),
+  ).toMatch(/sentOn must be a real calendar date/);
+  expect((await handle.query(clockQuery)).facts.lawEnforcement ?? []).toEqual([]);
+
   // 164.412(b): an oral statement on day 10 delays every federal notice by 30 days.
   const statedOn = addCalendarDays(discovered, 10);
   view = await handle.executeUpdate(recordLawEnforcementDelayUpdate, {
