@@ -58,7 +58,7 @@ export function createClockActivities(deps: ClockActivityDeps) {
       await deps.notifier.escalate({
         incidentId: n.incidentId,
         group: deps.clocks.escalationGroup,
-        message: `Breach clock ${n.clockId}: OVERDUE by ${n.days} day${n.days === 1 ? '' : 's'}: ${subject(n)}. Record the notice when sent.`,
+        message: `Breach clock ${n.clockId}: OVERDUE by ${n.days} day${n.days === 1 ? '' : 's'}: ${subject(n)}. Record the notice when sent: npx tourniquet clocks record-notice ${n.clockId} --obligation ${n.obligation.id} ….`,
       });
     },
   };

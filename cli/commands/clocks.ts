@@ -7,7 +7,17 @@ import type { Command } from 'commander';
 import { daysLeft, obligationsFor, type BreachFacts, type ClockSettings, type EntityRole, type Obligation } from '../../domain/hipaa';
 import { ENTITY_ROLES } from '../../domain/hipaa';
 import { clocksOfYear, listOpenClocks } from '../../ingress/clocks-query';
-import { breachClockId, clockQuery, type ClockView } from '../../workflows/breach-clock-definitions';
+import type { UpdateDefinition } from '@temporalio/common';
+import { refusalReason } from '../../ingress/slack/rejections';
+import {
+  breachClockId,
+  clockQuery,
+  recordFactsUpdate,
+  recordLawEnforcementDelayUpdate,
+  recordNoticeSentUpdate,
+  recordRiskAssessmentUpdate,
+  type ClockView,
+} from '../../workflows/breach-clock-definitions';
 import { type CliContext, CliError } from '../context';
 
 export interface PreviewOptions {
@@ -98,6 +108,28 @@ export function smallBreachLog(views: ClockView[]) {
     });
 }
 
+const clockIdOf = (id: string) => (id.startsWith('breach-clock/') ? id : breachClockId(id));
+
+/**
+ * Send one of the clock's updates: the same validator as every other caller decides, and a
+ * refusal exits 4 naming why. Prints the clock as it now stands.
+ */
+async function recordOnClock<A>(ctx: CliContext, id: string, update: UpdateDefinition<ClockView, [A]>, arg: A, json?: boolean): Promise<void> {
+  const client = await ctx.client();
+  let view: ClockView;
+  try {
+    view = await client.workflow.getHandle(clockIdOf(id)).executeUpdate(update, { args: [arg] });
+  } catch (err) {
+    const reason = refusalReason(err);
+    if (reason !== undefined) throw new CliError(`refused: ${reason.replace('incident', 'clock')}`, 4);
+    throw err;
+  }
+  if (json) return console.log(JSON.stringify(view, null, 2));
+  const now = Date.now();
+  console.log(`${view.id}  ${view.status}`);
+  console.log(describeObligations(view.obligations.map((o) => ({ ...o, daysLeft: daysLeft(o, now) }))));
+}
+
 export function register(program: Command, ctx: () => CliContext): void {
   const clocks = program.command('clocks').description('breach-notification clocks (HIPAA, 45 CFR 164.400–414)');
   clocks
@@ -137,7 +169,7 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--json', 'machine-readable output')
     .action(async (id: string, opts: { json?: boolean }) => {
       const client = await ctx().client();
-      const clockId = id.startsWith('breach-clock/') ? id : breachClockId(id);
+      const clockId = clockIdOf(id);
       let view: ClockView;
       try {
         view = await client.workflow.getHandle(clockId).query(clockQuery);
@@ -151,6 +183,92 @@ export function register(program: Command, ctx: () => CliContext): void {
       console.log(describeObligations(view.obligations));
       for (const c of view.changes) console.log(`    ${c.at}  ${c.what.padEnd(28)} ${c.by.padEnd(12)} ${c.message}`);
     });
+
+  clocks
+    .command('record-notice <id>')
+    .description('record that an obligation\'s notice was sent (164.414(b): with a reference to its proof)')
+    .requiredOption('--obligation <id>', 'the obligation, as `clocks show` lists it (individuals, hhs, media:CA, …)')
+    .requiredOption('--sent-on <date>', 'the day the notice went out (YYYY-MM-DD)')
+    .requiredOption('--evidence <ref>', 'where the proof of the notice is kept')
+    .requiredOption('--by <user>', 'who records it')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { obligation: string; sentOn: string; evidence: string; by: string; json?: boolean }) =>
+      recordOnClock(ctx(), id, recordNoticeSentUpdate, { by: o.by, obligationId: o.obligation, sentOn: o.sentOn, evidence: o.evidence }, o.json),
+    );
+
+  clocks
+    .command('record-facts <id>')
+    .description('record what is now known of the breach; the deadlines are recomputed')
+    .requiredOption('--by <user>', 'who records it')
+    .option('--affected <n>', 'individuals affected')
+    .option('--state <XX=N>', 'residents affected in a State or jurisdiction (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--insufficient-contact <n>', 'individuals whose contact information is insufficient')
+    .option('--reason <text>', 'where the figures come from')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { by: string; affected?: string; state: string[]; insufficientContact?: string; reason?: string; json?: boolean }) =>
+      recordOnClock(
+        ctx(),
+        id,
+        recordFactsUpdate,
+        {
+          by: o.by,
+          ...(o.affected !== undefined ? { affected: count(o.affected, '--affected') } : {}),
+          ...(o.state.length > 0 ? { byState: parseStates(o.state) } : {}),
+          ...(o.insufficientContact !== undefined ? { insufficientContact: count(o.insufficientContact, '--insufficient-contact') } : {}),
+          ...(o.reason ? { reason: o.reason } : {}),
+        },
+        o.json,
+      ),
+    );
+
+  clocks
+    .command('record-delay <id>')
+    .description('record a law-enforcement statement that delays notification (164.412)')
+    .requiredOption('--form <form>', 'written | oral')
+    .requiredOption('--stated-on <date>', 'the day of the statement (YYYY-MM-DD)')
+    .option('--until <date>', 'written: the end of the delay it specifies')
+    .requiredOption('--official <name>', 'the official who made it')
+    .requiredOption('--agency <name>', 'their agency')
+    .requiredOption('--reference <ref>', 'where the statement (or the note of the oral one) is kept')
+    .requiredOption('--by <user>', 'who records it')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { form: string; statedOn: string; until?: string; official: string; agency: string; reference: string; by: string; json?: boolean }) => {
+      if (o.form !== 'written' && o.form !== 'oral') throw new CliError('--form: written or oral', 2);
+      const statement = { form: o.form, statedOn: o.statedOn, official: o.official, agency: o.agency, reference: o.reference, ...(o.until ? { until: o.until } : {}) } as const;
+      return recordOnClock(ctx(), id, recordLawEnforcementDelayUpdate, { by: o.by, statement }, o.json);
+    });
+
+  clocks
+    .command('record-assessment <id>')
+    .description('record the four-factor risk assessment (164.402(2)); a low probability of compromise closes the clock')
+    .requiredOption('--nature-and-extent <text>', '(i) the PHI involved, identifiers, likelihood of re-identification')
+    .requiredOption('--unauthorized-person <text>', '(ii) who used the PHI or to whom it was disclosed')
+    .requiredOption('--acquired-or-viewed <text>', '(iii) whether the PHI was actually acquired or viewed')
+    .requiredOption('--mitigation <text>', '(iv) the extent to which the risk has been mitigated')
+    .requiredOption('--conclusion <c>', 'low-probability-of-compromise | notification-required')
+    .requiredOption('--reference <ref>', 'where the signed assessment is kept')
+    .requiredOption('--by <user>', 'who made the assessment')
+    .option('--json', 'machine-readable output')
+    .action(
+      async (
+        id: string,
+        o: { natureAndExtent: string; unauthorizedPerson: string; acquiredOrViewed: string; mitigation: string; conclusion: string; reference: string; by: string; json?: boolean },
+      ) => {
+        if (o.conclusion !== 'low-probability-of-compromise' && o.conclusion !== 'notification-required') {
+          throw new CliError('--conclusion: low-probability-of-compromise or notification-required', 2);
+        }
+        const assessment = {
+          natureAndExtent: o.natureAndExtent,
+          unauthorizedPerson: o.unauthorizedPerson,
+          acquiredOrViewed: o.acquiredOrViewed,
+          mitigation: o.mitigation,
+          conclusion: o.conclusion,
+          assessedBy: o.by,
+          reference: o.reference,
+        } as const;
+        return recordOnClock(ctx(), id, recordRiskAssessmentUpdate, { by: o.by, assessment }, o.json);
+      },
+    );
 
   clocks
     .command('report')

@@ -1,0 +1,91 @@
+/**
+ * Compliance staff record what happened to a breach clock from the command line: facts (deadlines
+ * recomputed), a law-enforcement delay, notices sent, and the risk assessment. Each command is the
+ * clock's own update, so its validator refuses bad input (exit 4, nothing changed).
+ */
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import type { Config } from '../../platform/config';
+import { BREACH_CLOCK_WORKFLOW, clockQuery, type BreachClockInput, type ClockView } from '../../workflows/breach-clock-definitions';
+import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+
+jest.setTimeout(120_000);
+
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+let env: TestWorkflowEnvironment;
+let config: Config;
+let stopWorker: () => Promise<void>;
+
+beforeAll(async () => {
+  config = testConfig({ temporal: { taskQueue: 'clock-cli' } });
+  env = await startDevServer(config);
+  stopWorker = (await startWorker(env, config, createActivities(testActivityDeps()))).stop;
+});
+
+afterAll(async () => {
+  await stopWorker?.();
+  await env?.teardown();
+});
+
+/** The CLI as a user runs it, against the same server and data directory (codec key) as the worker. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_DATA_DIR: config.dataDir, TOURNIQUET_LOG_LEVEL: 'error' };
+  try {
+    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: cliEnv });
+    return { code: 0, out: stdout, err: stderr };
+  } catch (e) {
+    const failed = e as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, out: failed.stdout, err: failed.stderr };
+  }
+}
+
+test('facts, a refused delay, a notice and the risk assessment, recorded from the CLI', async () => {
+  const today = new Date().toISOString().slice(0, 10);
+  const input: BreachClockInput = {
+    id: `breach-clock/cli-${Date.now().toString(36)}`,
+    incidentId: 'incident/cli',
+    discoveredAt: today,
+    facts: { affected: 40 },
+    settings: { role: 'covered-entity', timeZone: 'UTC', reminderDays: [30, 14, 7, 3, 1], additional: [] },
+  };
+  const handle = await env.client.workflow.start(BREACH_CLOCK_WORKFLOW, { taskQueue: config.temporal.taskQueue, workflowId: input.id, args: [input] });
+
+  const facts = await cli('clocks', 'record-facts', input.id, '--by', 'U-privacy', '--affected', '1200', '--state', 'CA=501', '--reason', 'export reviewed');
+  expect(facts.code).toBe(0);
+  expect(facts.out).toContain('media:CA');
+
+  const badDelay = await cli('clocks', 'record-delay', input.id, '--form', 'written', '--stated-on', '2026-02-30', '--until', '2026-03-30', '--official', 'SA Doe', '--agency', 'FBI', '--reference', 'legal/l.pdf', '--by', 'U-legal');
+  expect(badDelay.code).toBe(4);
+  expect(badDelay.err).toMatch(/refused: statedOn must be a real calendar date/);
+  expect((await handle.query(clockQuery)).facts.lawEnforcement).toEqual([]);
+
+  const noProof = await cli('clocks', 'record-notice', input.id, '--obligation', 'individuals', '--sent-on', today, '--evidence', ' ', '--by', 'U-privacy');
+  expect(noProof.code).toBe(4);
+  expect(noProof.err).toMatch(/evidence/);
+
+  const sent = await cli('clocks', 'record-notice', input.id, '--obligation', 'individuals', '--sent-on', today, '--evidence', 'letters/batch-1', '--by', 'U-privacy', '--json');
+  expect(sent.code).toBe(0);
+  const afterNotice = JSON.parse(sent.out) as ClockView;
+  expect(afterNotice.obligations.find((o) => o.id === 'individuals')!.status).toBe('sent');
+  expect(afterNotice.notices).toEqual([expect.objectContaining({ obligationId: 'individuals', sentOn: today, evidence: 'letters/batch-1', by: 'U-privacy' })]);
+
+  const assessed = await cli(
+    'clocks', 'record-assessment', input.id,
+    '--nature-and-extent', 'names and claim numbers', '--unauthorized-person', 'a contractor under BAA',
+    '--acquired-or-viewed', 'not opened (access logs)', '--mitigation', 'copy destroyed, attested',
+    '--conclusion', 'low-probability-of-compromise', '--reference', 'legal/ra-1.pdf', '--by', 'U-privacy', '--json',
+  );
+  expect(assessed.code).toBe(0);
+  expect((JSON.parse(assessed.out) as ClockView).status).toBe('closed-no-notification');
+  expect((await handle.result()).riskAssessment).toMatchObject({ conclusion: 'low-probability-of-compromise', reference: 'legal/ra-1.pdf' });
+
+  // An unknown clock is refused, not crashed on.
+  const unknown = await cli('clocks', 'record-notice', 'breach-clock/nope', '--obligation', 'hhs', '--sent-on', today, '--evidence', 'x', '--by', 'U1');
+  expect(unknown.code).toBe(4);
+  expect(unknown.err).toMatch(/no such clock/);
+});
