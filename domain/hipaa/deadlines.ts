@@ -25,6 +25,8 @@ interface Draft {
   note?: string;
   /** 164.412 covers notices "required under this subpart"; state-law clocks follow their own law */
   federal: boolean;
+  /** the day the period starts to run, when not discovery: a delay before it moves nothing */
+  runsFrom?: CalendarDate;
 }
 
 function individuals(discovered: CalendarDate): Draft {
@@ -73,6 +75,12 @@ function media(discovered: CalendarDate, byState: Record<string, number>): Draft
     }));
 }
 
+/** The affected count, but never fewer than the residents counted per State: the larger figure holds. */
+function affectedAtLeast(facts: BreachFacts): number | null {
+  if (facts.affected === null) return null;
+  return Math.max(facts.affected, Object.values(facts.byState ?? {}).reduce((sum, n) => sum + n, 0));
+}
+
 /**
  * 164.408(b): 500 or more → contemporaneously with the individual notice (so by its deadline).
  * 164.408(c): fewer than 500 → the log, within 60 days after the end of the calendar year of
@@ -85,6 +93,7 @@ function secretary(discovered: CalendarDate, affected: number | null): Draft {
       kind: 'hhs-annual-log',
       notifies: 'the Secretary of HHS (annual log of breaches under 500)',
       deadline: addCalendarDays(`${yearOf(discovered)}-12-31`, NOTIFICATION_DAYS),
+      runsFrom: `${yearOf(discovered) + 1}-01-01`,
       rule: '45 CFR 164.408(c)',
       note: `${affected} individuals: submit with the breaches discovered in ${yearOf(discovered)}`,
       federal: true,
@@ -141,15 +150,15 @@ export function obligationsFor(facts: BreachFacts, settings: ClockSettings): Obl
           individuals(discovered),
           substitute(discovered, facts.insufficientContact),
           ...media(discovered, facts.byState),
-          secretary(discovered, facts.affected),
+          secretary(discovered, affectedAtLeast(facts)),
         ];
   drafts.push(...settings.additional.filter((c) => c.roles.includes(settings.role)).map((c) => additional(discovered, facts, c)));
 
   const spans = delaySpans(facts.lawEnforcement);
   return drafts
     .filter((d): d is Draft => d !== undefined)
-    .map(({ federal, ...d }) => {
-      const deadline = federal ? tolledDeadline(spans, discovered, d.deadline) : d.deadline;
+    .map(({ federal, runsFrom, ...d }) => {
+      const deadline = federal ? tolledDeadline(spans, runsFrom ?? discovered, d.deadline) : d.deadline;
       const moved = calendarDaysBetween(d.deadline, deadline);
       const obligation: Obligation = { ...d, deadline, dueAt: endOfCalendarDay(deadline, settings.timeZone) };
       if (moved > 0) obligation.delayedDays = moved;

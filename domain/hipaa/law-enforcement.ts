@@ -58,14 +58,15 @@ export function delaySpans(statements: LawEnforcementStatement[]): DelaySpan[] {
 
 /**
  * A deadline after tolling: the period does not run while a delay is in force, so each span
- * that begins on or before the (already moved) deadline pushes it later by its days. A
- * statement made after the deadline passed cannot revive it.
+ * that begins on or before the (already moved) deadline pushes it later by its days within the
+ * period (from `runsFrom`: discovery, or the new year for the annual log). A statement made after
+ * the deadline passed cannot revive it.
  */
-export function tolledDeadline(spans: DelaySpan[], discovered: CalendarDate, deadline: CalendarDate): CalendarDate {
+export function tolledDeadline(spans: DelaySpan[], runsFrom: CalendarDate, deadline: CalendarDate): CalendarDate {
   let moved = deadline;
   for (const s of spans) {
     if (s.from > moved) break;
-    moved = addCalendarDays(moved, Math.max(0, calendarDaysBetween(laterOf(s.from, discovered), s.until)));
+    moved = addCalendarDays(moved, Math.max(0, calendarDaysBetween(laterOf(s.from, runsFrom), s.until)));
   }
   return moved;
 }

@@ -154,6 +154,20 @@ describe('164.412: law-enforcement delay', () => {
     expect(obs.hhs!.deadline).toBe(deadline);
   });
 
+  test.each([
+    ['a delay over before the year ends leaves the annual log alone', { discoveredAt: '2026-05-01T00:00:00Z', le: [written('2026-05-10', '2026-06-10')] }, '2027-03-01'],
+    ['a delay reaching into the new year moves it by the days in the new year', { discoveredAt: '2026-11-01T00:00:00Z', le: [written('2026-11-10', '2027-01-11')] }, '2027-03-11'],
+  ])('164.408(c) annual log: %s', (_why, { discoveredAt, le }, deadline) => {
+    const hhs = byId(obligationsFor(facts({ discoveredAt, lawEnforcement: le, affected: 100 }), settings())).hhs!;
+    expect(hhs.kind).toBe('hhs-annual-log');
+    expect(hhs.deadline).toBe(deadline);
+  });
+
+  test('counts that disagree: more residents of a State than the total means the 500-or-more notice', () => {
+    const hhs = byId(obligationsFor(facts({ affected: 300, byState: { CA: 600 } }), settings())).hhs!;
+    expect(hhs.kind).toBe('hhs-notice');
+  });
+
   test('the delay is recorded on the obligation', () => {
     const ind = byId(obligationsFor(facts({ lawEnforcement: [oral('2026-01-11')] }), settings())).individuals!;
     expect(ind.delayedDays).toBe(30);
