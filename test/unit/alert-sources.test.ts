@@ -64,6 +64,12 @@ describe('documented payloads map to alerts', () => {
     });
     expect(recovered!.status).toBe('resolved');
     expect(fingerprintOf('datadog', recovered!)).toBe(fingerprintOf('datadog', triggered!));
+    // The priority after the transition reads the same; P1 is critical.
+    const swapped = fixture('datadog').replace('[P2] [Triggered on {service:patient-api}]', '[Triggered on {service:patient-api}] [P1]');
+    const [p1] = parseDelivery(ALERT_SOURCES.datadog, Buffer.from(swapped));
+    expect(p1).toMatchObject({ kind: 'KMS decrypt volume abnormal', severity: 'critical', labels: { scope: 'service:patient-api' } });
+    // $DATE is epoch milliseconds: ten digits would be a date in 1970.
+    expect(() => parseDelivery(ALERT_SOURCES.datadog, Buffer.from(fixture('datadog').replace('"1714651200000"', '"1714651200"')))).toThrow(/epoch milliseconds/);
   });
 
   test('GuardDuty via EventBridge: finding type, key, principal, caller IP, severity band', () => {

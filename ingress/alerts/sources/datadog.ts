@@ -12,7 +12,7 @@ import { defineSource } from './source';
  * ($AGGREG_KEY, $ALERT_ID, $ALERT_TRANSITION, $ALERT_PRIORITY, $TAGS) are used when present.
  * One event per delivery.
  */
-const epochMillis = z.string().regex(/^\d{10,13}$/, 'epoch milliseconds, as $DATE renders');
+const epochMillis = z.string().regex(/^\d{13}$/, 'epoch milliseconds, as $DATE renders');
 
 const DatadogPayload = z.object({
   body: z.string().max(65_536),
@@ -29,8 +29,11 @@ const DatadogPayload = z.object({
   tags: z.string().max(8000).optional(),
 });
 
-/** `[Triggered on {host:web-1}] [P1] Monitor name`: transition, optional scope and priority, name. */
-const TITLE = /^\[(Triggered|Re-Triggered|Recovered|Warn|Re-Warn|No Data|Re-No Data|Renotify)(?: on \{([^}]*)\})?\]\s*(?:\[(P[1-5])\]\s*)?(.*)$/s;
+/**
+ * `[P1] [Triggered on {host:web-1}] Monitor name`: optional priority, transition, optional scope,
+ * name. Datadog puts the priority first; it is also accepted after the transition.
+ */
+const TITLE = /^(?:\[(P[1-5])\]\s*)?\[(Triggered|Re-Triggered|Recovered|Warn|Re-Warn|No Data|Re-No Data|Renotify)(?: on \{([^}]*)\})?\]\s*(?:\[(P[1-5])\]\s*)?(.*)$/s;
 
 const TRANSITION_SEVERITY: Record<string, Severity> = { Warn: 'medium', 'Re-Warn': 'medium', 'No Data': 'low', 'Re-No Data': 'low' };
 
@@ -50,16 +53,17 @@ export const datadog = defineSource({
   schema: DatadogPayload,
   toAlerts: (p): SourceAlert[] => {
     const parsed = TITLE.exec(p.title);
-    const transition = p.alert_transition ?? parsed?.[1] ?? 'Triggered';
-    const scope = parsed?.[2];
-    const name = (parsed?.[4] || p.title).trim() || p.title;
+    const transition = p.alert_transition ?? parsed?.[2] ?? 'Triggered';
+    const scope = parsed?.[3];
+    const priority = parsed?.[1] ?? parsed?.[4];
+    const name = (parsed?.[5] || p.title).trim() || p.title;
     const labels: Record<string, string> = { ...tagLabels(p.tags), datadog_event_type: p.event_type };
     if (scope) labels.scope = scope;
     return [
       {
         kind: name.slice(0, 200),
         severity:
-          severityFromWord(parsed?.[3] ?? p.alert_priority) ?? TRANSITION_SEVERITY[transition] ?? 'high',
+          severityFromWord(priority ?? p.alert_priority) ?? TRANSITION_SEVERITY[transition] ?? 'high',
         status: transition === 'Recovered' ? 'resolved' : 'firing',
         title: name.slice(0, 500),
         subject: subjectFromLabels(labels),
