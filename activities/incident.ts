@@ -1,6 +1,7 @@
 import type { Alert } from '../domain/alert';
 import type { PinnedRunbook } from '../domain/runbook';
-import { loadRunbooks, selectRunbook } from '../runbooks';
+import { log } from '@temporalio/activity';
+import { readRunbooks, selectRunbook } from '../runbooks';
 import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from './plan';
 
 export interface IncidentActivityDeps {
@@ -22,7 +23,10 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
      * incident's history, so editing the file later never changes a running incident.
      */
     async prepareIncident(alert: Alert): Promise<PreparedIncident> {
-      const pinned = selectRunbook(loadRunbooks(deps.runbooksDir, deps.knownStepTypes), alert);
+      const { runbooks, problems } = readRunbooks(deps.runbooksDir, deps.knownStepTypes);
+      // A runbook broken since the worker started is skipped, loudly; the incident still opens.
+      for (const p of problems) log.warn('runbook skipped', { file: p.file, line: p.line, field: p.field, problem: p.message });
+      const pinned = selectRunbook(runbooks, alert);
       return { pinned, approverGroups: deps.approverGroups };
     },
 

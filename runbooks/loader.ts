@@ -84,25 +84,40 @@ export function runbookFiles(dir: string): string[] {
 }
 
 /** Load every runbook in a directory; all problems of all files are reported together. */
+/** Every runbook in the directory, all valid or a RunbookError listing every problem (validate, start). */
 export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook[] {
-  const loaded: PinnedRunbook[] = [];
+  const { runbooks, problems } = readRunbooks(dir, knownStepTypes);
+  if (problems.length > 0) throw new RunbookError(problems);
+  return runbooks;
+}
+
+/**
+ * The valid runbooks and the problems of the rest: a file broken while the worker runs must not
+ * stop incidents from opening, so they go on with the others (and triage). Of two files with one
+ * id, the first by name is kept.
+ */
+export function readRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>): { runbooks: PinnedRunbook[]; problems: RunbookProblem[] } {
+  const runbooks: PinnedRunbook[] = [];
   const problems: RunbookProblem[] = [];
+  const ids = new Map<string, string>();
   for (const file of runbookFiles(resolve(dir))) {
+    let pinned: PinnedRunbook;
     try {
-      loaded.push(parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes));
+      pinned = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes);
     } catch (err) {
       if (err instanceof RunbookError) problems.push(...err.problems);
       else throw err;
+      continue;
     }
-  }
-  const ids = new Map<string, string>();
-  for (const pinned of loaded) {
     const other = ids.get(pinned.runbook.id);
-    if (other) problems.push({ file: pinned.file, line: 1, field: 'id', message: `runbook id "${pinned.runbook.id}" is also used by ${other}` });
+    if (other) {
+      problems.push({ file: pinned.file, line: 1, field: 'id', message: `runbook id "${pinned.runbook.id}" is also used by ${other}` });
+      continue;
+    }
     ids.set(pinned.runbook.id, pinned.file);
+    runbooks.push(pinned);
   }
-  if (problems.length > 0) throw new RunbookError(problems);
-  return loaded;
+  return { runbooks, problems };
 }
 
 export { stepsOf };

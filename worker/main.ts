@@ -14,6 +14,8 @@ import { ConfigError, loadConfig, type Config } from '../platform/config';
 import { createLogger, type Logger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
 import { missingSearchAttributes } from '../platform/search-attributes';
+import { loadRunbooks, RunbookError } from '../runbooks';
+import { STEP_TYPE_NAMES } from '../workflows/steps';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
@@ -38,6 +40,17 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   log.info({ dataDir: resolve(config.dataDir), runbooksDir: resolve(config.runbooksDir), role }, 'configuration loaded');
+  if (role !== 'ingress') {
+    // Broken runbooks stop the worker at start, where someone is watching; later breakage only
+    // skips the file (incidents still open).
+    try {
+      loadRunbooks(config.runbooksDir, STEP_TYPE_NAMES);
+    } catch (err) {
+      if (!(err instanceof RunbookError)) throw err;
+      console.error(`runbooks in ${resolve(config.runbooksDir)} are invalid; fix them (npx tourniquet runbook validate):\n${err.message}`);
+      process.exit(2);
+    }
+  }
   const codec = codecSetup(config);
   if (codec.keyFile?.created) log.warn({ keyFile: codec.keyFile.path }, 'no codec keys configured: generated a payload encryption key (0600); back it up, or configure codec.keys');
   await auditSinkFor(config).append(configLoadedEvent(config, role));

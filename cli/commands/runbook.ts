@@ -15,14 +15,21 @@ import { type CliContext, CliError } from '../context';
 export function validateRunbookFiles(files: string[], knownStepTypes: ReadonlySet<string> = STEP_TYPE_NAMES) {
   const problems: RunbookProblem[] = [];
   const valid: string[] = [];
+  const ids = new Map<string, string>();
   for (const file of files) {
     if (!existsSync(file)) {
       problems.push({ file, line: 0, field: '', message: 'no such file' });
       continue;
     }
     try {
-      parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes);
-      valid.push(file);
+      const { runbook } = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes);
+      // Two files with one id: the worker would use only the first.
+      const other = ids.get(runbook.id);
+      if (other) problems.push({ file, line: 1, field: 'id', message: `runbook id "${runbook.id}" is also used by ${other}` });
+      else {
+        ids.set(runbook.id, file);
+        valid.push(file);
+      }
     } catch (err) {
       if (!(err instanceof RunbookError)) throw err;
       problems.push(...err.problems);

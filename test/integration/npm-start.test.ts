@@ -6,7 +6,7 @@
  * search attributes first.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -142,6 +142,15 @@ test('a bad setting stops the process with a message naming it', async () => {
   const code = await new Promise<number | null>((r) => child.once('exit', r));
   expect(code).toBe(2);
   expect(err).toContain('ingress.port (TOURNIQUET_PORT)');
+
+  // A broken runbook stops the worker at start, naming file, line and field.
+  const runbooksDir = mkdtempSync(join(tmpdir(), 'tq-start-runbooks-'));
+  writeFileSync(join(runbooksDir, 'broken.yaml'), 'id: broken\ntitle: Broken\nsteps:\n  - id: a\n    type: nuke\n');
+  const worker = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env: { ...env, TOURNIQUET_RUNBOOKS_DIR: runbooksDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let workerErr = '';
+  worker.stderr!.on('data', (c: Buffer) => (workerErr += c.toString()));
+  expect(await new Promise<number | null>((r) => worker.once('exit', r))).toBe(2);
+  expect(workerErr).toMatch(/broken\.yaml:5: steps\.0\.type: /);
 }, 60_000);
 
 test('against an existing cluster: a namespace lacking the search attributes stops the process with the commands to create them', async () => {

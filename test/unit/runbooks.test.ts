@@ -11,7 +11,9 @@ import { z } from 'zod';
 import { BlockParams, RevokeParams, RotateParams } from '../../activities/aws/params';
 import type { Alert } from '../../domain/alert';
 import { resolveParams, stepsOf } from '../../domain/runbook';
-import { describeDryRun, dryRun, loadRunbooks, parseRunbook, RunbookError, selectRunbook, type RunbookProblem } from '../../runbooks';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createIncidentActivities, type PreparedIncident } from '../../activities/incident';
+import { describeDryRun, dryRun, loadRunbooks, parseRunbook, readRunbooks, RunbookError, selectRunbook, type RunbookProblem } from '../../runbooks';
 import { alertForPlan, validateRunbookFiles } from '../../cli/commands/runbook';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { anAlert } from '../support/alerts';
@@ -137,6 +139,23 @@ describe('schema errors name the file, line and field', () => {
       const lines = (err as RunbookError).message.split('\n');
       expect(lines).toEqual([expect.stringMatching(/a\.yaml:4: steps\.0\.timeout: /), expect.stringMatching(/c\.yaml:1: id: runbook id "same" is also used by b\.yaml/)]);
     }
+    // `runbook validate` over the files sees the shared id too.
+    expect(validateRunbookFiles(['a.yaml', 'b.yaml', 'c.yaml'].map((f) => join(dir, f)), new Set(['notify'])).problems).toContainEqual(
+      expect.objectContaining({ file: join(dir, 'c.yaml'), field: 'id' }),
+    );
+  });
+
+  test('a file broken while the worker runs is skipped: incidents still open, with the other runbooks or triage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-runbooks-live-'));
+    for (const f of ['triage.yaml', 'credential-compromise.yaml']) writeFileSync(join(dir, f), readFileSync(join(RUNBOOKS_DIR, f)));
+    writeFileSync(join(dir, 'zz-broken.yaml'), 'id: broken\ntitle: Broken\nsteps:\n  - { id: a, type: nuke }\n');
+    const acts = createIncidentActivities({ runbooksDir: dir, approverGroups: {}, knownStepTypes: ALL_STEP_TYPES, planners: {} });
+    const env = new MockActivityEnvironment();
+    const leaked = (await env.run(acts.prepareIncident, anAlert({ source: 'generic', kind: 'LeakedAccessKey' }))) as PreparedIncident;
+    expect(leaked.pinned.runbook.id).toBe('credential-compromise');
+    const other = (await env.run(acts.prepareIncident, anAlert({ kind: 'SomethingElse' }))) as PreparedIncident;
+    expect(other.pinned.runbook.id).toBe('triage');
+    expect(readRunbooks(dir, ALL_STEP_TYPES).problems).toEqual([expect.objectContaining({ file: join(dir, 'zz-broken.yaml'), field: 'steps.0.type' })]);
   });
 });
 
