@@ -84,6 +84,25 @@ describe('documented payloads map to alerts', () => {
     });
   });
 
+  test('GuardDuty port probe: the probing addresses are the subject (what the edge runbook blocks)', () => {
+    const event = JSON.parse(fixture('guardduty'));
+    event.detail.type = 'Recon:EC2/PortProbeUnprotectedPort';
+    event.detail.resource = { resourceType: 'Instance', instanceDetails: { instanceId: 'i-0abc' } };
+    event.detail.service.action = {
+      actionType: 'PORT_PROBE',
+      portProbeAction: {
+        blocked: false,
+        portProbeDetails: [
+          { localPortDetails: { port: 22, portName: 'SSH' }, remoteIpDetails: { ipAddressV4: '203.0.113.9', country: { countryName: 'X' } } },
+          { localPortDetails: { port: 3389, portName: 'RDP' }, remoteIpDetails: { ipAddressV4: '203.0.113.10' } },
+          { localPortDetails: { port: 23, portName: 'TELNET' }, remoteIpDetails: { ipAddressV4: '203.0.113.9' } },
+        ],
+      },
+    };
+    const [finding] = parseDelivery(ALERT_SOURCES.guardduty, Buffer.from(JSON.stringify(event)));
+    expect(finding).toMatchObject({ kind: 'Recon:EC2/PortProbeUnprotectedPort', subject: { ips: ['203.0.113.9', '203.0.113.10'] }, labels: { instanceId: 'i-0abc' } });
+  });
+
   test('generic: several alerts in one delivery; normalised alerts keep no raw payload', () => {
     const alerts = parse('generic', 'generic');
     expect(alerts.map((a) => a.severity)).toEqual(['high', 'critical']);

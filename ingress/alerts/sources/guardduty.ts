@@ -38,6 +38,8 @@ const Finding = z.object({
         actionType: z.string().max(100),
         awsApiCallAction: z.object({ api: z.string().max(200).optional(), remoteIpDetails: remoteIp }).optional(),
         networkConnectionAction: z.object({ remoteIpDetails: remoteIp }).optional(),
+        // Recon:EC2/PortProbe*: one entry per probed port, each with the prober's address.
+        portProbeAction: z.object({ portProbeDetails: z.array(z.object({ remoteIpDetails: remoteIp })).max(1000).optional() }).optional(),
       })
       .optional(),
     eventFirstSeen: z.iso.datetime({ offset: true }).optional(),
@@ -76,13 +78,17 @@ function severity(score: number): Severity {
 function subject(finding: z.infer<typeof Finding>): AlertSubject {
   const key = finding.resource.accessKeyDetails;
   const action = finding.service.action;
-  const ip = action?.awsApiCallAction?.remoteIpDetails ?? action?.networkConnectionAction?.remoteIpDetails;
+  const remotes = [
+    action?.awsApiCallAction?.remoteIpDetails,
+    action?.networkConnectionAction?.remoteIpDetails,
+    ...(action?.portProbeAction?.portProbeDetails ?? []).map((d) => d.remoteIpDetails),
+  ];
   const s: AlertSubject = {};
   const principal = key?.userName ?? key?.principalId;
   if (principal) s.principal = principal;
   if (key?.accessKeyId) s.accessKeyId = key.accessKeyId;
-  const address = ip?.ipAddressV4 ?? ip?.ipAddressV6;
-  if (address) s.ips = [address];
+  const addresses = [...new Set(remotes.map((ip) => ip?.ipAddressV4 ?? ip?.ipAddressV6).filter((a): a is string => !!a))];
+  if (addresses.length > 0) s.ips = addresses.slice(0, 100);
   return s;
 }
 
