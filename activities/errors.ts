@@ -22,7 +22,19 @@ const FINAL_ERROR_NAMES = new Set([
   'DisabledException',
   'KMSInvalidStateException',
   'InvalidArnException',
+  // Credentials that are wrong or expired stay so until someone fixes them.
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+  'SignatureDoesNotMatch',
+  'InvalidSignatureException',
 ]);
+
+/** A 4xx that retrying cannot fix; 408 (timeout) and 429 (too many requests) are worth retrying. */
+export function isFinalHttpStatus(status: number): boolean {
+  return status >= 400 && status < 500 && status !== 408 && status !== 429;
+}
 
 export function isFinal(error: unknown): boolean {
   const name = (error as { name?: string } | undefined)?.name;

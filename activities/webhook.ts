@@ -1,4 +1,4 @@
-import { finalFailure } from './errors';
+import { finalFailure, isFinalHttpStatus } from './errors';
 import type { StepInput, StepOutcome } from './step';
 
 /**
@@ -19,7 +19,7 @@ export function createWebhookActivities(deps: { fetch: typeof fetch } = { fetch 
         body: JSON.stringify({ incident: input.incidentId, step: input.stepId, payload: input.params.payload ?? null }),
         signal: AbortSignal.timeout(30_000),
       });
-      if (response.status >= 400 && response.status < 500) {
+      if (isFinalHttpStatus(response.status)) {
         throw finalFailure(`webhook ${new URL(url).host} answered ${response.status}`, 'WebhookRejected');
       }
       if (!response.ok) throw new Error(`webhook ${new URL(url).host} answered ${response.status}`);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { finalFailure } from '../errors';
+import { finalFailure, isFinalHttpStatus } from '../errors';
 import type { AwsSettings } from './clients';
 
 /**
@@ -33,7 +33,7 @@ export function createOAuthActivities(deps: { awsSettings: AwsSettings; fetch: t
           signal: AbortSignal.timeout(30_000),
         });
         // §2.2.1: 503 asks the client to retry later; other errors are the client's fault.
-        if (response.status >= 400 && response.status < 500) {
+        if (isFinalHttpStatus(response.status)) {
           throw finalFailure(`OAuth revocation at ${host} refused ${tokenFingerprint(token)}: ${response.status}`, 'OAuthRevocationRejected');
         }
         if (!response.ok) throw new Error(`OAuth revocation at ${host} answered ${response.status}`);

@@ -1,0 +1,45 @@
+/**
+ * One place decides what retrying can fix: the classification every activity uses, for AWS
+ * error names and for HTTP answers (webhooks, OAuth revocation).
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { classify, isFinalHttpStatus } from '../../activities/errors';
+
+const awsError = (name: string) => Object.assign(new Error(`${name} from AWS`), { name });
+
+function classified(error: unknown): ApplicationFailure {
+  try {
+    classify(error, 'iam UpdateAccessKey');
+  } catch (failure) {
+    return failure as ApplicationFailure;
+  }
+  throw new Error('classify returned');
+}
+
+test.each([
+  ['AccessDeniedException', true],
+  ['ExpiredTokenException', true],
+  ['InvalidClientTokenId', true],
+  ['UnrecognizedClientException', true],
+  ['SignatureDoesNotMatch', true],
+  ['ThrottlingException', false],
+  ['ServiceUnavailable', false],
+  ['WAFOptimisticLockException', false],
+])('AWS %s: non-retryable %s', (name, final) => {
+  const failure = classified(awsError(name));
+  expect(failure).toBeInstanceOf(ApplicationFailure);
+  expect(failure).toMatchObject({ nonRetryable: final, type: name });
+  expect(failure.message).toContain('iam UpdateAccessKey');
+});
+
+test.each([
+  [400, true],
+  [401, true],
+  [404, true],
+  [408, false],
+  [429, false],
+  [500, false],
+  [503, false],
+])('HTTP %i: final %s', (status, final) => {
+  expect(isFinalHttpStatus(status)).toBe(final);
+});
