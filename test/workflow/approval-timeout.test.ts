@@ -10,7 +10,7 @@ import type { Duration } from '@temporalio/common';
 import { createActivities, type Escalation, logNotifier } from '../../activities';
 import { deliverAlert } from '../../ingress/incidents';
 import type { Config } from '../../platform/config';
-import { resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { resolveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
@@ -81,6 +81,10 @@ test('no decision: escalate after the timeout, then deny by default', async () =
     ['after', 'succeeded'],
   ]);
   expect(target.requests.filter((r) => r.path === '/slow-deny')).toHaveLength(0);
+  // Nothing was contained: the incident waits for a person, and says why.
+  expect(state.status).toBe('containing');
+  const timeline = await env.client.workflow.getHandle(incidentId).query(timelineQuery);
+  expect(timeline.map((e) => e.kind)).toContain('containment.declined');
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
 
@@ -88,6 +92,7 @@ test('no decision on a critical incident whose runbook allows auto-containment: 
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'SlowProceed', severity: 'critical' }));
   const state = await stateAfter(incidentId, '6d');
   expect(state.steps[0]!.status).toBe('succeeded');
+  expect(state.status).toBe('contained');
   expect(target.requests.filter((r) => r.path === '/slow-proceed')).toHaveLength(1);
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
