@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { maskText, maskValue, SENSITIVE_FIELDS } from '../../domain/masking';
 import type { AuditEvent, AuditSink } from '../audit-sink';
 import { withFileLock } from './file-lock';
-import { EMPTY_CHAIN, recordLine, sealRecord, type AuditRecord, type ChainHead } from './record';
+import { EMPTY_CHAIN, recordHash, recordLine, sealRecord, type AuditRecord, type ChainHead } from './record';
 
 export interface ChainLogOptions {
   path: string;
@@ -63,6 +63,18 @@ export function chainLog(options: ChainLogOptions): ChainLog {
       head = { seq: record.seq, hash: record.hash };
       if (record.id) ids.add(record.id);
     }
+    const fragment = fresh.subarray(complete);
+    const whole = fragment.length > 0 ? chainedRecord(fragment.toString('utf8'), head) : undefined;
+    if (whole) {
+      // A whole record that only lacks its newline (an edited file, not a torn write): it stays in
+      // the chain; cutting it would silently drop a real event.
+      await file.write(Buffer.from('\n'), 0, 1, size);
+      await file.sync();
+      head = { seq: whole.seq, hash: whole.hash };
+      if (whole.id) ids.add(whole.id);
+      known += fresh.length + 1;
+      return;
+    }
     if (complete < fresh.length) {
       // A crash mid-write left an unterminated last line. Keep the fragment for inspection, then
       // cut it off: every record before it is whole and stays.
@@ -71,6 +83,17 @@ export function chainLog(options: ChainLogOptions): ChainLog {
       await file.sync();
     }
     known += complete;
+  }
+
+  /** The fragment as the next record of the chain, if it is one (parses, hashes, links). */
+  function chainedRecord(text: string, after: ChainHead): AuditRecord | undefined {
+    try {
+      const record = JSON.parse(text) as AuditRecord;
+      const { hash, ...rest } = record;
+      return record.seq === after.seq + 1 && record.prevHash === after.hash && recordHash(rest) === hash ? record : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   function masked(event: AuditEvent): AuditEvent {

@@ -4,7 +4,7 @@
  * and `audit verify` says where a changed, removed, reordered or inserted record breaks the chain.
  */
 import { execFile } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -140,6 +140,17 @@ test('a torn last line (crash mid-write) is detected, then cut off by the next a
   expect(readFileSync(path, 'utf8').startsWith(whole)).toBe(true);
   expect(await verifyAuditLog(path)).toMatchObject({ intact: true, records: 4 });
   expect(readFileSync(`${path}.torn`, 'utf8')).toContain('offset');
+});
+
+test('a whole last record that only lost its newline is kept, not cut off as torn', async () => {
+  const path = await logWith(3);
+  const lastRecord = records(path)[2]!;
+  writeFileSync(path, readFileSync(path, 'utf8').trimEnd()); // the newline removed by hand
+  await chainLog({ path }).append(event(4));
+  expect(records(path).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+  expect(records(path)[2]).toEqual(lastRecord);
+  expect(await verifyAuditLog(path)).toMatchObject({ intact: true, records: 4 });
+  expect(existsSync(`${path}.torn`)).toBe(false);
 });
 
 test('a retried batch appends each event id once; events without an id are not deduplicated', async () => {
