@@ -34,9 +34,22 @@ export const WORKER_ACTIONS = {
   ],
   kmsAccount: ['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys', 'kms:TagResource'],
   waf: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'],
+  // snapshotEvidence reads the subject's state before and after acting
+  evidenceIam: ['iam:ListUserPolicies', 'iam:ListAttachedUserPolicies'],
+  evidenceKms: ['kms:GetKeyPolicy'],
+  cloudTrail: ['cloudtrail:LookupEvents'],
+  evidenceS3: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'],
+  codecKms: ['kms:GenerateDataKey', 'kms:Decrypt'],
 } as const;
 
-export function workerIamPolicy(settings: AwsSettings, account = '*'): { Version: string; Statement: PolicyStatement[] } {
+/** What else the configuration makes the worker do in AWS. */
+export interface PolicyExtras {
+  evidenceBucket?: string;
+  cloudTrail?: boolean;
+  codecKmsKeyId?: string;
+}
+
+export function workerIamPolicy(settings: AwsSettings, account = '*', extras: PolicyExtras = {}): { Version: string; Statement: PolicyStatement[] } {
   const region = settings.region;
   const ipSet = settings.wafIpSet;
   const ipSetArn = ipSet
@@ -63,6 +76,22 @@ export function workerIamPolicy(settings: AwsSettings, account = '*'): { Version
       // CreateKey, ListAliases and ListKeys take no resource; TagResource is only needed while creating.
       { Sid: 'CreateReplacementKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.kmsAccount], Resource: '*' },
       { Sid: 'EditBlockList', Effect: 'Allow', Action: [...WORKER_ACTIONS.waf], Resource: ipSetArn },
+      { Sid: 'EvidenceReadPrincipals', Effect: 'Allow', Action: [...WORKER_ACTIONS.evidenceIam], Resource: `arn:aws:iam::${account}:user/*` },
+      { Sid: 'EvidenceReadKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.evidenceKms], Resource: `arn:aws:kms:${region}:${account}:key/*` },
+      ...(extras.cloudTrail ? [{ Sid: 'EvidenceCloudTrail', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.cloudTrail], Resource: '*' }] : []),
+      ...(extras.evidenceBucket
+        ? [
+            {
+              Sid: 'EvidenceStore',
+              Effect: 'Allow' as const,
+              Action: [...WORKER_ACTIONS.evidenceS3],
+              Resource: [`arn:aws:s3:::${extras.evidenceBucket}`, `arn:aws:s3:::${extras.evidenceBucket}/*`],
+            },
+          ]
+        : []),
+      ...(extras.codecKmsKeyId
+        ? [{ Sid: 'PayloadDataKeys', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.codecKms], Resource: extras.codecKmsKeyId.startsWith('arn:') ? extras.codecKmsKeyId : `arn:aws:kms:${region}:${account}:key/${extras.codecKmsKeyId}` }]
+        : []),
     ],
   };
 }

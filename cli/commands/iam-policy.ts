@@ -6,9 +6,11 @@ import type { CliContext } from '../context';
 export function register(program: Command, ctx: () => CliContext): void {
   program
     .command('iam-policy')
-    .description('print the IAM policy the worker needs for the AWS containment playbooks')
+    .description('print the IAM policy the worker needs: playbooks, evidence, and what the configuration adds (S3 store, CloudTrail, KMS data keys)')
     .option('--account <id>', 'AWS account id to put in resource ARNs (default: *)')
     .action((opts: { account?: string }) => {
-      console.log(JSON.stringify(workerIamPolicy(ctx().config.aws, opts.account ?? '*'), null, 2));
+      const { aws, evidence, codec } = ctx().config;
+      const extras = { evidenceBucket: evidence.s3?.bucket, cloudTrail: evidence.cloudTrail, codecKmsKeyId: codec.kms?.keyId };
+      console.log(JSON.stringify(workerIamPolicy(aws, opts.account ?? '*', extras), null, 2));
     });
 }

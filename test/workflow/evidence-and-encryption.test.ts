@@ -28,6 +28,8 @@ import { stateQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { startMoto, type Moto } from '../support/moto';
 import { cloudTrailEndpoint } from '../support/cloudtrail-endpoint';
+import { recordCalls } from '../support/aws-playbooks';
+import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
 import { waitFor } from '../support/runbooks';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
@@ -38,6 +40,7 @@ const TOKEN = 'codec-endpoint-token-0123456789';
 let env: TestWorkflowEnvironment;
 let moto: Moto;
 let cloudTrail: Awaited<ReturnType<typeof cloudTrailEndpoint>>;
+const workerCalls: string[] = [];
 let config: Config;
 let stopWorker: () => Promise<void>;
 let dataDir: string;
@@ -67,6 +70,11 @@ beforeAll(async () => {
   moto = await startMoto();
   cloudTrail = await cloudTrailEndpoint([3]);
   const aws = createAwsClients({ region: moto.region, endpoint: moto.endpoint });
+  const workerAws = recordCalls(createAwsClients({ region: moto.region, endpoint: moto.endpoint }), workerCalls);
+  cloudTrail.client.middlewareStack.add((next, context) => (args) => (workerCalls.push(`cloudtrail:${(context.commandName ?? '').replace(/Command$/, '')}`), next(args)), {
+    step: 'initialize',
+    name: 'recordCalls',
+  });
   await aws.iam.send(new CreateUserCommand({ UserName: 'svc-export' }));
   accessKeyId = (await aws.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-export' }))).AccessKey!.AccessKeyId!;
   await aws.iam.send(
@@ -84,7 +92,7 @@ beforeAll(async () => {
   const activities = createActivities(
     testActivityDeps({
       runbooksDir,
-      aws,
+      aws: workerAws,
       awsSettings: { ...parseConfig({}).aws, wafIpSet: { name: ipSet.Name!, id: ipSet.Id!, scope: 'REGIONAL' } },
       evidence: { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrail: cloudTrail.client, cloudTrailLookbackHours: 24 },
       audit: chainLog({ path: auditPath() }),
@@ -139,6 +147,10 @@ test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores onl
     expect.arrayContaining(['incident-state', 'incident-timeline', 'approvals', `raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`, 'aws-iam-user-svc-export', 'aws-cloudtrail-svc-export', `aws-kms-key-${kmsKeyId}`, 'aws-waf-ipset-blocked']),
   );
   const artifact = async (name: string) => Buffer.from((await store.get(check.snapshots[0]!.artifacts.find((a) => a.name === name)!.key))!).toString();
+  // `tourniquet iam-policy` (with CloudTrail on) grants every call the snapshot made.
+  const granted = grantedActions(workerIamPolicy(parseConfig({}).aws, '*', { cloudTrail: true }));
+  expect(workerCalls.length).toBeGreaterThan(5);
+  expect(workerCalls.filter((c) => !granted.has(c))).toEqual([]);
   const trail = JSON.parse(await artifact('aws-cloudtrail-svc-export')) as { userName: string; events: unknown[] };
   expect(trail).toMatchObject({ userName: 'svc-export', events: [expect.anything(), expect.anything(), expect.anything()] });
   expect(cloudTrail.received[0]!.body.LookupAttributes).toEqual([{ AttributeKey: 'Username', AttributeValue: 'svc-export' }]);
