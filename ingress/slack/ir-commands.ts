@@ -22,10 +22,13 @@ export interface CommandInvocation {
   channel: string;
 }
 
+/**
+ * Replies are ephemeral, seen only by the person who typed the command: an in-channel reply would
+ * also show the command as typed, unmasked, to the whole channel. The channel learns of a declared
+ * incident from the incident's own (masked) message.
+ */
 export interface Reply {
   text: string;
-  /** visible to the channel (declare), otherwise only to the person who typed it */
-  inChannel?: boolean;
 }
 
 type Subcommand = (deps: SlackDeps, call: CommandInvocation, args: string) => Promise<Reply>;
@@ -82,7 +85,7 @@ async function declare(deps: SlackDeps, call: CommandInvocation, args: string): 
   const title = args.slice(sev?.[0].length ?? 0).trim();
   if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
   const { incidentId } = await deliverAlert(deps.client, deps.taskQueue, manualAlert(call, title, severity), call.user);
-  return { inChannel: true, text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity}): ${safe(title)}` };
+  return { text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity}): ${safe(title)}` };
 }
 
 function describe(state: IncidentState, deps: SlackDeps): string {

@@ -12,6 +12,6 @@ export function register(app: App, deps: SlackDeps): void {
       triggerId: command.trigger_id,
       channel: command.channel_id,
     });
-    await respond({ response_type: reply.inChannel ? 'in_channel' : 'ephemeral', text: reply.text });
+    await respond({ response_type: 'ephemeral', text: reply.text });
   });
 }

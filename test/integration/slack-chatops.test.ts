@@ -326,7 +326,8 @@ test('/ir declare opens a manual incident; its requester cannot approve it; /ir 
   };
 
   const declared = await reply('U3', 'declare --sev=critical PHI export seen for MRN 884421');
-  expect(declared.response_type).toBe('in_channel');
+  // Ephemeral: an in-channel reply would show the typed command (with its MRN) to the channel.
+  expect(declared.response_type).toBe('ephemeral');
   const incidentId = /`(incident\/manual-[0-9a-f]+)`/.exec(declared.text)![1]!;
   expect(declared.text).not.toContain('884421');
   const state: IncidentState = await awaiting(incidentId);
