@@ -177,7 +177,10 @@ export class SnapshotReader {
       listAll(this.client, `WorkflowType = '${INCIDENT_WORKFLOW}' AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`, MAX_CLOSED),
       Promise.all(
         INCIDENT_STATUSES.map(async (status) => {
-          const { count } = await this.client.workflow.count(`WorkflowType = '${INCIDENT_WORKFLOW}' AND TourniquetStatus = '${status}'`);
+          // A continued-as-new run is the same incident as its successor: count each once.
+          const { count } = await this.client.workflow.count(
+            `WorkflowType = '${INCIDENT_WORKFLOW}' AND TourniquetStatus = '${status}' AND ExecutionStatus != 'ContinuedAsNew'`,
+          );
           return [status, count] as const;
         }),
       ),

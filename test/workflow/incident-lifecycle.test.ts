@@ -7,6 +7,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import { deliverAlert } from '../../ingress/incidents';
+import { SnapshotReader } from '../../ingress/dashboard/snapshot';
 import type { Config } from '../../platform/config';
 import { approveUpdate, resolveUpdate, stateQuery, timelineQuery, acknowledgeUpdate, denyUpdate } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
@@ -161,6 +162,15 @@ test('a long-lived incident continues as new and keeps everything it knew', asyn
     (d) => d.runId !== handle.signaledRunId,
   );
   expect(latest.status.name).toBe('RUNNING');
+  // The dashboard and /metrics count the incident once, not once per run.
+  expect((await env.client.workflow.count(`WorkflowId = '${workflowId}'`)).count).toBeGreaterThan(1);
+  const otherContained = `WorkflowType = 'incidentWorkflow' AND TourniquetStatus = 'contained' AND WorkflowId != '${workflowId}' AND ExecutionStatus != 'ContinuedAsNew'`;
+  await waitFor(
+    async () => [(await new SnapshotReader(env.client, 0).snapshot()).byStatus.contained, (await env.client.workflow.count(otherContained)).count + 1],
+    ([counted, expected]) => counted === expected,
+    'this incident counted once among the contained',
+    10_000,
+  );
   expect(state.steps[0]).toMatchObject({ id: 'call-soar', status: 'succeeded' });
   expect(state.runbook?.id).toBe('notify-ok');
   await new Promise((r) => setTimeout(r, 500));
