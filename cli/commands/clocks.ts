@@ -88,7 +88,8 @@ function describeObligations(obligations: { id: string; deadline: string; rule: 
 /** The HHS log rows of a year: breaches under 500 (164.408(c)), with what was submitted. */
 export function smallBreachLog(views: ClockView[]) {
   return views
-    .filter((v) => v.obligations.some((o) => o.kind === 'hhs-annual-log'))
+    // A documented low probability of compromise is not a breach (164.402(2)): not for the log.
+    .filter((v) => v.status !== 'closed-no-notification' && v.obligations.some((o) => o.kind === 'hhs-annual-log'))
     .map((v) => {
       const hhs = v.obligations.find((o) => o.id === 'hhs')!;
       const submitted = v.notices.find((n) => n.obligationId === 'hhs');
