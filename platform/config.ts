@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { unknownSettings } from './unknown-settings';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
@@ -330,6 +331,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
       throw new ConfigError(`${path}: not valid YAML: ${(err as Error).message}`);
     }
     if (typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${path}: expected a mapping of settings`);
+    const unknown = unknownSettings(ConfigSchema, raw);
+    if (unknown.length > 0) throw new ConfigError(`invalid configuration in ${path}:\n${unknown.join('\n')}`);
   }
   for (const [name, path] of Object.entries(ENV_SETTINGS)) {
     const value = env[name];

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { editDistance } from '../domain/edit-distance';
 import { ApprovalPolicySchema, MatchRuleSchema, RunbookSchema, StepSchema } from './schema';
 
 /** One schema problem, pointing at the exact field a runbook author has to change. */
@@ -17,20 +18,6 @@ const KNOWN_FIELDS = [
   'maximumAttempts',
   'initialInterval',
 ];
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
 
 function suggestion(key: string): string {
   const close = KNOWN_FIELDS.filter((known) => known !== key && editDistance(known.toLowerCase(), key.toLowerCase()) <= 2);

@@ -30,6 +30,26 @@ test.each([
   expect(() => loadConfig(env, dir)).toThrow(message);
 });
 
+test('a misspelt setting in the file stops the process, with the setting it probably meant', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+  writeFileSync(
+    join(dir, 'tourniquet.yaml'),
+    'clocks: { timezone: America/New_York, baAgreementDay: 10 }\napproverGroups: { oncall: [U1] }\nsources: { generic: { bearerToken: abcdefghijklmnop } }\nfrobnicate: true\n',
+  );
+  let message = '';
+  try {
+    loadConfig({}, dir);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    message = (err as Error).message;
+  }
+  expect(message).toContain('clocks.timezone: not a setting (did you mean "clocks.timeZone"?)');
+  expect(message).toContain('clocks.baAgreementDay: not a setting (did you mean "clocks.baAgreementDays"?)');
+  expect(message).toContain('frobnicate: not a setting');
+  expect(message).not.toContain('approverGroups'); // group names are the user's own keys
+  expect(message).not.toContain('sources.generic');
+});
+
 test('a malformed config file is named', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
   writeFileSync(join(dir, 'tourniquet.yaml'), 'ingress: [unclosed\n');
