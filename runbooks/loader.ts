@@ -83,7 +83,17 @@ export function runbookFiles(dir: string): string[] {
     .map((name) => join(dir, name));
 }
 
-/** Load every runbook in a directory; all problems of all files are reported together. */
+/**
+ * Record the runbook's id as used by its file; a problem if another file already uses it (the
+ * worker keeps the first by name).
+ */
+export function claimRunbookId(ids: Map<string, string>, id: string, file: string): RunbookProblem | undefined {
+  const other = ids.get(id);
+  if (other) return { file, line: 1, field: 'id', message: `runbook id "${id}" is also used by ${other}` };
+  ids.set(id, file);
+  return undefined;
+}
+
 /** Every runbook in the directory, all valid or a RunbookError listing every problem (validate, start). */
 export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook[] {
   const { runbooks, problems } = readRunbooks(dir, knownStepTypes);
@@ -109,13 +119,9 @@ export function readRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>):
       else throw err;
       continue;
     }
-    const other = ids.get(pinned.runbook.id);
-    if (other) {
-      problems.push({ file: pinned.file, line: 1, field: 'id', message: `runbook id "${pinned.runbook.id}" is also used by ${other}` });
-      continue;
-    }
-    ids.set(pinned.runbook.id, pinned.file);
-    runbooks.push(pinned);
+    const taken = claimRunbookId(ids, pinned.runbook.id, pinned.file);
+    if (taken) problems.push(taken);
+    else runbooks.push(pinned);
   }
   return { runbooks, problems };
 }

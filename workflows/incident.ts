@@ -461,11 +461,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         st.summary = `not finished: incident ${state.status}`;
       }
     }
-    // A declined containment step is not containment: the incident stays containing for a person.
-    const declined = state.steps.filter((st) => st.status === 'denied').map((st) => st.id);
-    if (completed && !state.escalated && declined.length > 0 && patched('declined-not-contained')) {
-      record('containment.declined', `${declined.join(', ')} not approved: not contained; resolve when handled`, 'worker');
-    } else if (completed && !state.escalated) move('containment-finished', 'worker');
+    if (completed && !state.escalated) {
+      // A declined containment step is not containment: the incident stays containing for a person.
+      const declined = state.steps.filter((st) => st.status === 'denied').map((st) => st.id);
+      if (declined.length > 0 && patched('declined-not-contained')) {
+        record('containment.declined', `${declined.join(', ')} not approved: not contained; resolve when handled`, 'worker');
+      } else move('containment-finished', 'worker');
+    }
   }
 
   // Wait for a person to resolve; a long wait with many alerts continues as new.

@@ -63,7 +63,6 @@ export async function onDemandRotationCount(kms: KMSClient, keyId: string): Prom
   return count;
 }
 
-/** The alias that marks a step's replacement key, so a retried step finds the key it made. */
 const MARKER_TAG = 'TourniquetMarker';
 
 /** A live key tagged with this marker alias name: one an interrupted attempt created. */
@@ -83,6 +82,7 @@ async function keyTaggedWith(kms: KMSClient, marker: string): Promise<string | u
   return undefined;
 }
 
+/** The alias that marks a step's replacement key, so a retried step finds the key it made. */
 export function replacementMarkerAlias(incidentId: string, stepId: string): string {
   return `alias/tourniquet/replacement-${createHash('sha256').update(`${incidentId}/${stepId}`).digest('hex').slice(0, 20)}`;
 }

@@ -126,9 +126,14 @@ async function recordOnClock<A>(ctx: CliContext, id: string, update: UpdateDefin
     throw err;
   }
   if (json) return console.log(JSON.stringify(view, null, 2));
-  const now = Date.now();
   console.log(`${view.id}  ${view.status}`);
-  console.log(describeObligations(view.obligations.map((o) => ({ ...o, daysLeft: daysLeft(o, now) }))));
+  console.log(obligationsNow(view));
+}
+
+/** The clock's obligations with the days left counted from now, not from the clock's last step. */
+function obligationsNow(view: ClockView): string {
+  const now = Date.now();
+  return describeObligations(view.obligations.map((o) => ({ ...o, daysLeft: daysLeft(o, now) })));
 }
 
 export function register(program: Command, ctx: () => CliContext): void {
@@ -178,10 +183,8 @@ export function register(program: Command, ctx: () => CliContext): void {
         throw new CliError(`no clock ${clockId}: ${(err as Error).message}`, 3);
       }
       if (opts.json) return console.log(JSON.stringify(view, null, 2));
-      const now = Date.now();
-      view.obligations = view.obligations.map((o) => ({ ...o, daysLeft: daysLeft(o, now) }));
       console.log(`${view.id}  ${view.status}  discovered ${view.discoveryDate}  (${view.settings.role}, ${view.settings.timeZone})`);
-      console.log(describeObligations(view.obligations));
+      console.log(obligationsNow(view));
       for (const c of view.changes) console.log(`    ${c.at}  ${c.what.padEnd(28)} ${c.by.padEnd(12)} ${c.message}`);
     });
 

@@ -6,7 +6,7 @@ import type { Alert } from '../../domain/alert';
 import { ALERT_SOURCES } from '../../domain/alert';
 import { SEVERITIES } from '../../domain/severity';
 import { createLogger } from '../../platform/logger';
-import { describeDryRun, dryRun, loadRunbooks, parseRunbook, RunbookError, runbookFiles, selectRunbook, type RunbookProblem } from '../../runbooks';
+import { claimRunbookId, describeDryRun, dryRun, loadRunbooks, parseRunbook, RunbookError, runbookFiles, selectRunbook, type RunbookProblem } from '../../runbooks';
 import { activityDeps } from '../../worker/activity-deps';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { type CliContext, CliError } from '../context';
@@ -23,13 +23,9 @@ export function validateRunbookFiles(files: string[], knownStepTypes: ReadonlySe
     }
     try {
       const { runbook } = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes);
-      // Two files with one id: the worker would use only the first.
-      const other = ids.get(runbook.id);
-      if (other) problems.push({ file, line: 1, field: 'id', message: `runbook id "${runbook.id}" is also used by ${other}` });
-      else {
-        ids.set(runbook.id, file);
-        valid.push(file);
-      }
+      const taken = claimRunbookId(ids, runbook.id, file);
+      if (taken) problems.push(taken);
+      else valid.push(file);
     } catch (err) {
       if (!(err instanceof RunbookError)) throw err;
       problems.push(...err.problems);
