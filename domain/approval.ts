@@ -37,3 +37,19 @@ export function approvalOutcome(policy: ApprovalPolicy, approvals: Approval[]): 
   const distinct = new Set(approvals.filter((a) => a.decision === 'approve').map((a) => a.by));
   return distinct.size >= policy.approvers ? 'approved' : 'pending';
 }
+
+/**
+ * The failure type of a step that found the world no longer matching its approved plan and wrote
+ * nothing; its details carry the new plan. The incident voids the approval and asks again.
+ */
+export const PLAN_CHANGED = 'PlanChanged';
+
+export interface PlanChange {
+  hash: string;
+  lines: string[];
+}
+
+/** What changed between the plan approved and the plan now, one `-`/`+` line each. */
+export function planDiff(before: string[], after: string[]): string[] {
+  return [...before.filter((l) => !after.includes(l)).map((l) => `- ${l}`), ...after.filter((l) => !before.includes(l)).map((l) => `+ ${l}`)];
+}

@@ -4,13 +4,19 @@ import type { Severity } from './severity';
 export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'resolved', 'closed-no-action'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export type IncidentEvent = 'containment-started' | 'containment-finished' | 'resolve' | 'close-no-action';
+export type IncidentEvent = 'containment-started' | 'containment-finished' | 'containment-undone' | 'resolve' | 'close-no-action';
 
-/** The lifecycle as a table: status × event → next status. Missing cells are illegal moves. */
+/**
+ * The lifecycle as a table: status × event → next status. Missing cells are illegal moves.
+ * `open` is triage: a person owns the incident until it is resolved or closed as no-action.
+ * `containing` starts with the first containment step; `contained` needs one that succeeded (and
+ * goes back to `containing` when the last of them is undone). Closing as no-action is for an
+ * incident where nothing was changed; the workflow refuses it once a containment step succeeded.
+ */
 const TRANSITIONS: Record<IncidentStatus, Partial<Record<IncidentEvent, IncidentStatus>>> = {
   open: { 'containment-started': 'containing', resolve: 'resolved', 'close-no-action': 'closed-no-action' },
-  containing: { 'containment-finished': 'contained', resolve: 'resolved' },
-  contained: { resolve: 'resolved' },
+  containing: { 'containment-finished': 'contained', resolve: 'resolved', 'close-no-action': 'closed-no-action' },
+  contained: { resolve: 'resolved', 'containment-undone': 'containing' },
   resolved: {},
   'closed-no-action': {},
 };
@@ -64,6 +70,15 @@ export interface StepState {
   planHash?: string;
   /** set once the step succeeded and its effect can be undone */
   undo?: Undo;
+  /**
+   * the parameters the step runs with, resolved from the alerts when it first asked for approval
+   * (or started, without a gate) and frozen from then on: a later alert cannot change what runs
+   */
+  params?: Record<string, unknown>;
+  /** failed and halting the runbook: a person retries it, skips it, or resolves the incident */
+  halted?: boolean;
+  /** how many times the step ran (retries by a person count) */
+  runs?: number;
 }
 
 export interface TimelineEntry {
@@ -99,6 +114,8 @@ export interface IncidentState {
   alertCount: number;
   resolvedAlerts: number;
   steps: StepState[];
+  /** the runbook ran to its end (its outcome is on the timeline) */
+  runbookDone?: boolean;
   escalated: boolean;
   notes: number;
   /** the incident's chat message, once posted, so every later announce edits it in place */

@@ -27,6 +27,10 @@ export interface CarriedIncident {
   seenDeliveries: string[];
   approverGroups: Record<string, string[]>;
   pinned?: PinnedRunbook;
+  /** telling failures already recorded (each distinct one is recorded once) */
+  toldFailures?: string[];
+  /** an incident message update still owed to Slack */
+  announcePending?: boolean;
 }
 
 export interface Actor {
@@ -49,6 +53,20 @@ export interface ApprovalRequest extends Actor {
   planHash?: string;
 }
 
+/** A person's decision on a failed step that halted the runbook. */
+export interface StepActionRequest extends Actor {
+  stepId: string;
+  reason: string;
+}
+
+/** Sent by the undo workflow once a step's compensation ran: the step is `compensated`. */
+export interface CompensationReport extends Actor {
+  stepId: string;
+  reason: string;
+  /** what the undo did (PHI-free) */
+  summary: string;
+}
+
 /** Every alert is delivered by signalWithStart; a repeated delivery id is ignored. */
 export const alertSignal = defineSignal<[Alert]>('alert');
 
@@ -57,6 +75,13 @@ export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
 
 export const acknowledgeUpdate = defineUpdate<IncidentState, [Actor]>('acknowledge');
 export const resolveUpdate = defineUpdate<IncidentState, [ResolveRequest]>('resolve');
+/** Close an incident where nothing was changed (a false positive, a triage with nothing to do). */
+export const closeNoActionUpdate = defineUpdate<IncidentState, [ResolveRequest]>('closeNoAction');
+/** Run a failed step again (with a fresh plan and approval when it is gated). */
+export const retryStepUpdate = defineUpdate<IncidentState, [StepActionRequest]>('retryStep');
+/** Go on without a failed step. */
+export const skipStepUpdate = defineUpdate<IncidentState, [StepActionRequest]>('skipStep');
+export const stepCompensatedSignal = defineSignal<[CompensationReport]>('stepCompensated');
 export const addNoteUpdate = defineUpdate<number, [NoteRequest]>('addNote');
 export const approveUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('approve');
 export const denyUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('deny');

@@ -42,13 +42,30 @@ export function playbookStep(workflowType: string): StepRunner {
     });
 }
 
-export const STEP_TYPES: Record<string, StepRunner> = {
-  notify: activityStep('notify'),
-  webhook: activityStep('callWebhook'),
-  revokeCredentials: playbookStep('revokeCredentialsWorkflow'),
-  rotateKey: playbookStep('rotateKeyWorkflow'),
-  blockTraffic: playbookStep('blockTrafficWorkflow'),
-  snapshotEvidence: playbookStep('snapshotEvidenceWorkflow'),
+/**
+ * What a step type is for. `tell`: best effort, a refusal is recorded and the runbook goes on.
+ * `evidence`: records, changes nothing. `contain`: changes the world; an incident is `contained`
+ * only when one of these succeeded.
+ */
+export type StepRole = 'tell' | 'evidence' | 'contain';
+
+export interface StepType {
+  run: StepRunner;
+  role: StepRole;
+}
+
+export const STEP_TYPES: Record<string, StepType> = {
+  notify: { run: activityStep('notify'), role: 'tell' },
+  webhook: { run: activityStep('callWebhook'), role: 'contain' },
+  revokeCredentials: { run: playbookStep('revokeCredentialsWorkflow'), role: 'contain' },
+  rotateKey: { run: playbookStep('rotateKeyWorkflow'), role: 'contain' },
+  blockTraffic: { run: playbookStep('blockTrafficWorkflow'), role: 'contain' },
+  snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
 };
+
+/** Unknown types (a runbook pinned by an older version) count as containment: never under-report. */
+export function stepRole(type: string): StepRole {
+  return STEP_TYPES[type]?.role ?? 'contain';
+}
 
 export const STEP_TYPE_NAMES: ReadonlySet<string> = new Set(Object.keys(STEP_TYPES));

@@ -2,7 +2,7 @@ import type { AwsClients, AwsSettings } from './clients';
 import { createIamActivities } from './iam';
 import { createKmsActivities } from './kms';
 import { createOAuthActivities } from './oauth';
-import { createPrepareActivities } from './prepare';
+import { createPrepareActivities } from './planners';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
 

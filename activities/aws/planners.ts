@@ -1,4 +1,6 @@
+import { boundToApproval } from '../approved-plan';
 import type { Planner } from '../plan';
+import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';
 import { prepareBlock, prepareRevoke, prepareRotate, type BlockPlan, type RevokePlan, type RotatePlan } from './prepare';
@@ -65,5 +67,14 @@ export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSetti
     revokeCredentials: async (input) => describeRevoke(await prepareRevoke(deps, input)),
     rotateKey: async (input) => describeRotate(await prepareRotate(deps, input)),
     blockTraffic: async (input) => describeBlock(await prepareBlock(deps, input)),
+  };
+}
+
+/** The playbooks' first activities: the plan to act on, refused when it is not the approved one. */
+export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: AwsSettings }) {
+  return {
+    prepareRevoke: boundToApproval('revokeCredentials', (input: StepInput) => prepareRevoke(deps, input), describeRevoke),
+    prepareRotate: boundToApproval('rotateKey', (input: StepInput) => prepareRotate(deps, input), describeRotate),
+    prepareBlock: boundToApproval('blockTraffic', (input: StepInput) => prepareBlock(deps, input), describeBlock),
   };
 }

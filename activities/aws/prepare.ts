@@ -166,11 +166,3 @@ export async function prepareBlock(deps: Deps, request: PlanRequest): Promise<Bl
     durationMs: durationMs(duration),
   };
 }
-
-export function createPrepareActivities(deps: Deps) {
-  return {
-    prepareRevoke: (input: StepInput) => prepareRevoke(deps, input),
-    prepareRotate: (input: StepInput) => prepareRotate(deps, input),
-    prepareBlock: (input: StepInput) => prepareBlock(deps, input),
-  };
-}

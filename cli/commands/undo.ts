@@ -24,7 +24,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       });
       const undo = state.steps.find((s) => s.id === stepId)?.undo;
       if (!undo) throw new CliError(`step ${stepId} of ${incidentId} offers no undo`, 2);
-      const request: UndoRequest = { undo, by: opts.by, reason: opts.reason };
+      const request: UndoRequest = { undo, by: opts.by, reason: opts.reason, incidentId, stepId };
       const summary = await client.workflow.execute<(req: UndoRequest) => Promise<string>>(UNDO_CONTAINMENT_WORKFLOW, {
         taskQueue: context.config.temporal.taskQueue,
         workflowId: undoWorkflowId(incidentId, stepId),

@@ -1,7 +1,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import { createActivities, logNotifier, type ActivityDeps, type Activities } from '../../activities';
-import { createAwsClients } from '../../activities/aws';
+import { createAwsClients, createAwsPlanners } from '../../activities/aws';
 import { parseConfig, type Config } from '../../platform/config';
 import { createDataConverter } from '../../platform/data-converter';
 import { searchAttributeTypes } from '../../platform/search-attributes';
@@ -79,19 +79,25 @@ export function testEvidence(dataDir = join(require('node:os').tmpdir(), `tq-evi
   return { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrailLookbackHours: 24 };
 }
 
+/**
+ * The worker's activity dependencies for a test: the real planners on the test's AWS clients, so a
+ * runbook's approval gate plans exactly as in production (and fails as it would).
+ */
 export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): ActivityDeps {
   const silent = { info: () => undefined, warn: () => undefined };
+  // Nothing listens here: a test that uses AWS passes clients pointed at its moto server.
+  const aws = overrides.aws ?? createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
+  const awsSettings = overrides.awsSettings ?? parseConfig({}).aws;
   return {
     runbooksDir: RUNBOOKS_DIR,
     approverGroups: {},
     knownStepTypes: STEP_TYPE_NAMES,
-    planners: {},
+    planners: createAwsPlanners({ aws, awsSettings }),
     notifier: logNotifier(silent),
     audit: memoryAudit(),
     fetch,
-    // Nothing listens here: a test that uses AWS passes clients pointed at its moto server.
-    aws: createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' }),
-    awsSettings: parseConfig({}).aws,
+    aws,
+    awsSettings,
     clocks: parseConfig({}).clocks,
     evidence: testEvidence(),
     ...overrides,

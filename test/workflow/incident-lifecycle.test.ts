@@ -9,7 +9,17 @@ import { createActivities, type Escalation, type Notifier } from '../../activiti
 import { deliverAlert } from '../../ingress/incidents';
 import { SnapshotReader } from '../../ingress/dashboard/snapshot';
 import type { Config } from '../../platform/config';
-import { approveUpdate, resolveUpdate, stateQuery, timelineQuery, acknowledgeUpdate, denyUpdate } from '../../workflows/definitions';
+import {
+  acknowledgeUpdate,
+  approveUpdate,
+  closeNoActionUpdate,
+  denyUpdate,
+  resolveUpdate,
+  retryStepUpdate,
+  skipStepUpdate,
+  stateQuery,
+  timelineQuery,
+} from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
@@ -132,12 +142,30 @@ test('an approval gate needs two distinct authorised approvers who did not reque
   await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
 
-test('an alert no runbook matches opens a triage incident', async () => {
+test('an alert no runbook matches stays with a person until closed as no-action with a reason', async () => {
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'Unheard' }));
   const handle = env.client.workflow.getHandle(incidentId);
-  const state = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
+  await waitFor(() => handle.query(timelineQuery), (t) => t.some((e) => e.kind === 'incident.triage'), 'triage recorded');
+  const state = await handle.query(stateQuery);
   expect(state.runbook?.id).toBe('triage');
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'noise' }] });
+  expect(state.status).toBe('open'); // nothing was contained: never `contained`
+  expect(state.steps).toEqual([expect.objectContaining({ id: 'tell-responders', status: 'succeeded' })]);
+  await expect(handle.executeUpdate(closeNoActionUpdate, { args: [{ by: 'U1', reason: ' ' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'U1' }] });
+  const closed = await handle.executeUpdate(closeNoActionUpdate, { args: [{ by: 'U1', reason: 'scanner noise' }] });
+  expect(closed.status).toBe('closed-no-action');
+  expect((await handle.result()).resolution).toBe('scanner noise');
+  expect(audit.events.some((e) => e.what === 'incident.status' && e.details?.message === 'open → closed-no-action' && e.why.reason === 'scanner noise')).toBe(true);
+});
+
+test('an incident where something was contained cannot be closed as no-action', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'OkClose' }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
+  await expect(handle.executeUpdate(closeNoActionUpdate, { args: [{ by: 'U1', reason: 'nothing to see' }] })).rejects.toMatchObject({
+    cause: { message: expect.stringMatching(/call-soar changed something: resolve/) },
+  });
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
 
 test('a long-lived incident continues as new and keeps everything it knew', async () => {

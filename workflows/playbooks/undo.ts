@@ -7,12 +7,16 @@ import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@te
 import type { IpSetRef } from '../../activities/aws';
 import type { Undo } from '../../domain/incident';
 import { persistentActivities } from './activity-options';
+import { stepCompensatedSignal } from '../definitions';
 import { cancelKeyDeletionSignal, liftBlockSignal } from './definitions';
 
 export interface UndoRequest {
   undo: Undo;
   by: string;
   reason: string;
+  /** the incident and step the undo belongs to: told once it ran, so the step reads `compensated` */
+  incidentId?: string;
+  stepId?: string;
 }
 
 type UndoRunner = (params: Record<string, unknown>, req: UndoRequest) => Promise<string>;
@@ -22,7 +26,7 @@ async function signalIfRunning(workflowId: string, send: (handle: ReturnType<typ
   try {
     await send(getExternalWorkflowHandle(workflowId));
   } catch (err) {
-    log.info('timer workflow not running; acting directly', { workflowId, error: (err as Error).message });
+    log.info('workflow not running; nothing to tell', { workflowId, error: (err as Error).message });
   }
 }
 
@@ -55,5 +59,11 @@ export const UNDO_TYPES: ReadonlySet<string> = new Set(Object.keys(UNDOS));
 export async function undoContainmentWorkflow(req: UndoRequest): Promise<string> {
   const run = UNDOS[req.undo.type];
   if (!run) throw ApplicationFailure.nonRetryable(`no undo named ${req.undo.type}`, 'ValidationError');
-  return run(req.undo.params, req);
+  const summary = await run(req.undo.params, req);
+  const { incidentId, stepId } = req;
+  if (incidentId && stepId && patched('undo-marks-step')) {
+    // A resolved incident is closed: the undo stands on its own record (the ledger) then.
+    await signalIfRunning(incidentId, (h) => h.signal(stepCompensatedSignal, { by: req.by, stepId, reason: req.reason, summary }));
+  }
+  return summary;
 }

@@ -1,0 +1,241 @@
+/**
+ * One run of an incident workflow: its state and timeline, and the ways things leave it — the audit
+ * outbox and Slack announces (one background loop, so handlers stay synchronous and a storm of
+ * alerts coalesces into one message update), status moves, telling people, continue-as-new.
+ * Deterministic: every side effect is an activity.
+ */
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  patched,
+  proxyActivities,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import type { AuditEvent } from '../../activities/audit-sink';
+import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../../domain/incident';
+import { nextStatus } from '../../domain/incident';
+import type { PinnedRunbook, RunbookStep } from '../../domain/runbook';
+import { resolveParams } from '../../domain/runbook';
+import { incidentStatusKey, type CarriedIncident, type IncidentInput } from '../definitions';
+import { failureMessage, isControlFlow } from './failures';
+
+export const acts = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
+});
+
+/** The audit log must not lose a record: a full disk or a held lock is waited out, not given up on. */
+const auditActs = proxyActivities<Pick<Activities, 'recordAudit'>>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
+});
+
+const DEFAULT_HISTORY_LIMIT = 10_000;
+/** After Slack refuses an announce, the next one waits this long, doubling up to the cap. */
+const ANNOUNCE_BACKOFF_MS = 30_000;
+const ANNOUNCE_BACKOFF_CAP_MS = 30 * 60_000;
+
+export type Told<T> = { sent: true; value: T } | { sent: false };
+
+export type StepDecision = 'retry' | 'skip';
+
+function blankState(input: IncidentInput, now: string): IncidentState {
+  return {
+    id: input.id,
+    title: '',
+    severity: 'info',
+    status: 'open',
+    openedAt: now,
+    firstObservedAt: now,
+    requester: input.requester,
+    alerts: [],
+    alertCount: 0,
+    resolvedAlerts: 0,
+    steps: [],
+    escalated: false,
+    notes: 0,
+  };
+}
+
+export class IncidentRun {
+  readonly state: IncidentState;
+  readonly timeline: TimelineEntry[];
+  readonly seenDeliveries: Set<string>;
+  approverGroups: Record<string, string[]>;
+  pinned: PinnedRunbook | undefined;
+  /** steps whose approval timed out once: the escalation group may decide too */
+  readonly escalatedSteps = new Set<string>();
+  /** a person's decision on a halted step, taken when the runbook comes back to it */
+  readonly stepDecisions = new Map<string, StepDecision>();
+  /** the running runbook, cancelled when a person resolves the incident */
+  runbookScope: CancellationScope | undefined;
+  /** set by the lifecycle: incidents from before this rule moved to containing before any step */
+  containmentAtFirstStep = false;
+
+  private readonly outbox: AuditEvent[] = [];
+  private announceWanted: boolean;
+  private announcePaused = false;
+  private announceFailures = 0;
+  private flushing = false;
+  /** telling failures already on the record: a Slack that keeps refusing is recorded once */
+  private readonly toldFailures: Set<string>;
+  // Audit ids are `<runId>/<n>`: a retried recordAudit batch is appended once.
+  private recorded = 0;
+  private readonly historyLimit: number;
+
+  constructor(readonly input: IncidentInput) {
+    const carried = input.carried;
+    this.state = carried?.state ?? blankState(input, this.now());
+    this.timeline = carried?.timeline ?? [];
+    this.seenDeliveries = new Set(carried?.seenDeliveries ?? []);
+    this.approverGroups = carried?.approverGroups ?? {};
+    this.pinned = carried?.pinned;
+    this.toldFailures = new Set(carried?.toldFailures ?? []);
+    this.announceWanted = carried?.announcePending ?? false;
+    this.historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  }
+
+  now(): string {
+    return new Date().toISOString();
+  }
+
+  record(kind: string, message: string, actor: string, why: AuditEvent['why'] = {}, { announce = true } = {}): void {
+    const at = this.now();
+    this.timeline.push({ at, kind, message, actor });
+    this.outbox.push({
+      id: `${workflowInfo().runId}/${++this.recorded}`,
+      who: actor,
+      what: kind,
+      when: at,
+      where: 'worker',
+      why: { incident: this.state.id, ...why },
+      correlationId: this.state.id,
+      details: { message },
+    });
+    if (announce) this.announceWanted = true;
+  }
+
+  /** Asks for the incident message to be updated without a record (a storm's counters). */
+  wantAnnounce(): void {
+    this.announceWanted = true;
+  }
+
+  move(event: IncidentEvent, actor: string, why: AuditEvent['why'] = {}): void {
+    const state = this.state;
+    const next = nextStatus(state.status, event);
+    if (!next) return;
+    this.record('incident.status', `${state.status} → ${next}`, actor, why);
+    state.status = next;
+    if (next === 'contained') state.containedAt = this.now();
+    if (next === 'resolved' || next === 'closed-no-action') state.resolvedAt = this.now();
+    upsertSearchAttributes([{ key: incidentStatusKey, value: next }]);
+  }
+
+  stepState(step: RunbookStep): StepState {
+    let found = this.state.steps.find((s) => s.id === step.id);
+    if (!found) {
+      found = { id: step.id, type: step.type, status: 'pending', approvals: [] };
+      this.state.steps.push(found);
+    }
+    return found;
+  }
+
+  pinnedStep(stepId: string): RunbookStep | undefined {
+    return this.pinned?.runbook.steps
+      .flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel))
+      .find((s) => s.id === stepId);
+  }
+
+  /** A step's parameters from the latest alert; references the alerts do not provide are listed. */
+  resolveStepParams(step: RunbookStep): { params: Record<string, unknown>; missing: string[] } {
+    const alert = this.state.alerts[this.state.alerts.length - 1]!;
+    return resolveParams(step.with, { alert, incident: { id: this.state.id, severity: this.state.severity } });
+  }
+
+  /**
+   * Telling people is best effort: a Slack that refuses for good (bot not in the channel, a revoked
+   * token) is recorded once per distinct failure, and the incident goes on.
+   */
+  async tell<T>(what: string, send: () => Promise<T>): Promise<Told<T>> {
+    try {
+      return { sent: true, value: await send() };
+    } catch (err) {
+      if (isControlFlow(err)) throw err;
+      const message = `could not send ${what}: ${failureMessage(err)}`;
+      // Before this rule, the failure record itself asked for an announce: a refusing Slack looped.
+      if (!patched('quiet-notify-failures')) {
+        this.record('notify.failed', message, 'worker');
+        return { sent: false };
+      }
+      if (!this.toldFailures.has(message)) {
+        this.toldFailures.add(message);
+        this.record('notify.failed', message, 'worker', {}, { announce: false });
+      }
+      return { sent: false };
+    }
+  }
+
+  /** The background loop: audit batches first, then at most one announce, backed off on refusal. */
+  startOutbox(): void {
+    void (async () => {
+      for (;;) {
+        await condition(() => this.outbox.length > 0 || (this.announceWanted && !this.announcePaused));
+        this.flushing = true;
+        const batch = this.outbox.splice(0);
+        const announce = this.announceWanted && !this.announcePaused;
+        if (announce) this.announceWanted = false;
+        if (batch.length > 0) await auditActs.recordAudit(batch);
+        if (announce && this.state.alertCount > 0) await this.announce();
+        this.flushing = false;
+      }
+    })();
+  }
+
+  private async announce(): Promise<void> {
+    const told = await this.tell('the incident message', () => acts.announceIncident(this.state));
+    if (told.sent) {
+      if (told.value) this.state.slack = told.value;
+      this.announceFailures = 0;
+      return;
+    }
+    if (!patched('announce-backoff')) return;
+    // Try again later with whatever changed meanwhile; alerts keep arriving but wait their turn.
+    this.announceFailures += 1;
+    this.announceWanted = true;
+    this.announcePaused = true;
+    const wait = Math.min(ANNOUNCE_BACKOFF_MS * 2 ** (this.announceFailures - 1), ANNOUNCE_BACKOFF_CAP_MS);
+    void sleep(wait).then(() => void (this.announcePaused = false));
+  }
+
+  /** Nothing left to send (an announce paused by a refusing Slack does not hold the run open). */
+  quiet(): boolean {
+    return this.outbox.length === 0 && !this.flushing && (!this.announceWanted || this.announcePaused);
+  }
+
+  async settled(): Promise<void> {
+    await condition(() => allHandlersFinished() && this.quiet());
+  }
+
+  historyFull(): boolean {
+    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > this.historyLimit;
+  }
+
+  async carryOn(): Promise<never> {
+    await this.settled();
+    const next: CarriedIncident = {
+      state: this.state,
+      timeline: this.timeline,
+      seenDeliveries: [...this.seenDeliveries],
+      approverGroups: this.approverGroups,
+      pinned: this.pinned,
+      toldFailures: [...this.toldFailures],
+      announcePending: this.announceWanted,
+    };
+    return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...this.input, carried: next });
+  }
+}
