@@ -30,6 +30,8 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
   let clock = 1_700_000_000;
   let views = 0;
   const channels = new Map<string, string>(); // name → id
+  /** while set, every Web API method but auth.test answers `{ ok: false, error }`, as Slack does */
+  let refusal: string | undefined;
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
     'auth.test': () => ({ ok: true, url: 'https://standin.slack.test/', team: 'Test', user: 'tourniquet', team_id: 'T0001', user_id: 'UBOT', bot_id: 'B0001' }),
@@ -107,9 +109,11 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
             : { ok: false, error: 'invalid_auth' }
           : token !== botToken
             ? { ok: false, error: 'invalid_auth' }
-            : handler
-              ? handler(args)
-              : { ok: false, error: 'unknown_method' };
+            : refusal && method !== 'auth.test'
+              ? { ok: false, error: refusal }
+              : handler
+                ? handler(args)
+                : { ok: false, error: 'unknown_method' };
       calls.push({ method, args, result });
       answer(result);
     });
@@ -127,6 +131,8 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
     messages,
     channels,
     callsOf: (method: string) => calls.filter((c) => c.method === method),
+    /** refuse every call with this Slack error (e.g. `not_in_channel`), or answer again (undefined) */
+    refuse: (error: string | undefined) => void (refusal = error),
     close: () => new Promise<void>((done) => server.close(() => done())),
   };
 }

@@ -2,6 +2,8 @@
  * The incident lifecycle on a real Temporal dev server: repeated alerts make one incident, a
  * failing step is recorded and escalated, approvals are validated, and resolve ends the incident.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -45,13 +47,47 @@ function recordingNotifier(): Notifier {
     announce: async (state) => void refuse(state.title),
     requestApproval: async (ask) => void refuse(ask.incidentTitle),
     escalate: async (e) => void escalations.push(e),
-    post: async () => undefined,
+    post: async (_incident, text) => void refuse(text),
   };
 }
 
+/** `/flaky` answers 400 until a test lets it through. */
+let flakyStatus = 400;
+
 beforeAll(async () => {
-  target = await httpTarget((path) => (path === '/reject' ? 400 : 200));
+  target = await httpTarget((path) => (path === '/reject' ? 400 : path === '/flaky' ? flakyStatus : 200));
   const runbooksDir = lifecycleRunbooks(target.url);
+  writeFileSync(
+    join(runbooksDir, 'flaky.yaml'),
+    `id: flaky
+title: A step that fails until it does not
+escalationGroup: security-leads
+match: [{ kinds: ["Flaky*"] }]
+steps:
+  - id: call-flaky
+    type: webhook
+    with: { url: "${target.url}/flaky" }
+    retry: { maximumAttempts: 1 }
+  - id: after-flaky
+    type: webhook
+    with: { url: "${target.url}/ok" }
+`,
+  );
+  writeFileSync(
+    join(runbooksDir, 'frozen.yaml'),
+    `id: frozen
+title: A gated step with parameters from the alert
+match: [{ kinds: ["Frozen*"] }]
+steps:
+  - id: tell
+    type: notify
+    with: { text: "${REFUSED}: \${alert.kind}" }
+  - id: cut-off
+    type: webhook
+    with: { url: "${target.url}/frozen", payload: { principal: "\${alert.subject.principal}" } }
+    approval: { group: responders, approvers: 1, timeout: 1h, finalTimeout: 1h }
+`,
+  );
   config = testConfig({ runbooksDir });
   env = await startDevServer(config);
   const activities = createActivities(
@@ -221,4 +257,69 @@ test('a Slack that refuses for good is recorded on the timeline; the incident go
   await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained');
   await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
   expect((await handle.query(stateQuery)).status).toBe('resolved');
+});
+
+test('a failed step halts the runbook until a person retries it; the retry runs it again', async () => {
+  flakyStatus = 400;
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'FlakyRetry' }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  const failed = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'failed');
+  expect(failed.steps[0]).toMatchObject({ id: 'call-flaky', halted: true, error: expect.stringMatching(/answered 400/) });
+  expect(failed.steps).toHaveLength(1); // halted: the next step waits
+  expect(failed.status).toBe('containing');
+  const retry = (stepId: string, reason: string) => handle.executeUpdate(retryStepUpdate, { args: [{ by: 'U1', stepId, reason }] });
+  await expect(retry('call-flaky', '')).rejects.toMatchObject({ cause: { message: expect.stringMatching(/needs a reason/) } });
+  await expect(retry('after-flaky', 'go')).rejects.toMatchObject({ cause: { message: expect.stringMatching(/no step after-flaky has run/) } });
+  await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId), (e) => e.length === 1, 'one escalation');
+  expect(escalations.find((e) => e.incidentId === incidentId)!.message).toMatch(/The runbook waits: retry or skip the step/);
+
+  flakyStatus = 200;
+  await retry('call-flaky', 'endpoint fixed');
+  await expect(retry('call-flaky', 'again')).rejects.toThrow(WorkflowUpdateFailedError); // not failed any more, or decided
+  const contained = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained after the retry');
+  expect(contained.steps.map((s) => [s.id, s.status, s.runs])).toEqual([
+    ['call-flaky', 'succeeded', 2],
+    ['after-flaky', 'succeeded', 1],
+  ]);
+  expect(escalations.filter((e) => e.incidentId === incidentId)).toHaveLength(1);
+  const kinds = (await handle.query(timelineQuery)).map((t) => t.kind);
+  expect(kinds).toEqual(expect.arrayContaining(['step.failed', 'step.retry', 'step.succeeded']));
+  expect(audit.events).toContainEqual(expect.objectContaining({ what: 'step.retry', who: 'U1', why: expect.objectContaining({ reason: 'endpoint fixed' }) }));
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('a skipped failed step lets the runbook go on, and the incident is not called contained', async () => {
+  flakyStatus = 400;
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'FlakySkip' }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.halted === true);
+  await handle.executeUpdate(skipStepUpdate, { args: [{ by: 'U2', stepId: 'call-flaky', reason: 'done by hand in the console' }] });
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.runbookDone === true, 'runbook finished');
+  expect(state.steps.map((s) => [s.id, s.status])).toEqual([
+    ['call-flaky', 'skipped'],
+    ['after-flaky', 'succeeded'],
+  ]);
+  expect(state.status).toBe('containing');
+  const timeline = await handle.query(timelineQuery);
+  expect(timeline).toContainEqual(expect.objectContaining({ kind: 'containment.incomplete', message: expect.stringMatching(/call-flaky skipped/) }));
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+});
+
+test('a gated step runs with the parameters its approvers saw, whatever alerts arrive later; a refused notify does not stop it', async () => {
+  const first = anAlert({ kind: 'FrozenThing', subject: { principal: 'svc-first' } });
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, first, 'U3');
+  const handle = env.client.workflow.getHandle(incidentId);
+  const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[1]?.status === 'awaiting-approval');
+  // The notify step was refused by Slack: recorded, not escalated, and the runbook went on.
+  expect(waiting.steps[0]).toMatchObject({ id: 'tell', status: 'failed', halted: false });
+  expect(escalations.filter((e) => e.incidentId === incidentId)).toHaveLength(0);
+  expect(waiting.steps[1]!.plan!.join(' ')).toContain('svc-first');
+
+  await deliverAlert(env.client, config.temporal.taskQueue, { ...first, deliveryId: 'later', subject: { principal: 'svc-later' } });
+  await waitFor(() => handle.query(stateQuery), (s) => s.alertCount === 2);
+  await handle.executeUpdate(approveUpdate, { args: [{ by: 'U1', stepId: 'cut-off', justification: 'contain', planHash: waiting.steps[1]!.planHash! }] });
+  await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained');
+  const calls = target.requests.filter((r) => r.path === '/frozen');
+  expect(calls.map((r) => JSON.parse(r.body).payload.principal)).toEqual(['svc-first']);
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
