@@ -1,6 +1,8 @@
+import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import type { IncidentState } from '../../domain/incident';
-import { stateQuery, timelineQuery } from '../../workflows/definitions';
+import { closeNoActionUpdate, retryStepUpdate, skipStepUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
+import { refusalReason } from '../../ingress/slack/rejections';
 import { type CliContext, CliError } from '../context';
 
 export interface IncidentSummary {
@@ -56,14 +58,50 @@ function describe(state: IncidentState): string {
     `  opened:   ${state.openedAt}${state.acknowledgedBy ? `  acknowledged by ${state.acknowledgedBy}` : ''}`,
     `  alerts:   ${state.alertCount} (${state.resolvedAlerts} resolved)${state.escalated ? '  ESCALATED' : ''}`,
     '  steps:',
-    ...state.steps.map((s) => `    ${s.id.padEnd(24)} ${s.status.padEnd(18)} ${s.summary ?? s.error ?? ''}`),
+    ...state.steps.flatMap((s) => [
+      `    ${s.id.padEnd(24)} ${(s.halted ? 'failed (halted)' : s.status).padEnd(18)} ${s.summary ?? s.error ?? ''}`,
+      ...(s.status === 'awaiting-approval' ? [`      plan ${s.planHash}:`, ...(s.plan ?? []).map((line) => `        ${line}`)] : []),
+    ]),
   ];
   if (state.resolution) lines.push(`  resolved: ${state.resolvedAt} — ${state.resolution}`);
   return lines.join('\n');
 }
 
+/** An incident update from the command line; the workflow's validator's refusal is exit code 4. */
+async function act<T>(ctx: CliContext, id: string, send: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
+  const client = await ctx.client();
+  try {
+    return await send(client.workflow.getHandle(normaliseIncidentId(id)));
+  } catch (err) {
+    const reason = refusalReason(err);
+    if (reason !== undefined) throw new CliError(`refused: ${reason}`, 4);
+    throw err;
+  }
+}
+
 export function register(program: Command, ctx: () => CliContext): void {
-  const incidents = program.command('incidents').description('list and inspect incidents');
+  const incidents = program.command('incidents').description('list, inspect and act on incidents');
+  incidents
+    .command('close <id>')
+    .description('close an incident where nothing was changed (false positive, triage with nothing to do)')
+    .requiredOption('--by <user>', 'who closes it (recorded)')
+    .requiredOption('--reason <text>', 'why no action is needed (recorded)')
+    .action(async (id: string, opts: { by: string; reason: string }) => {
+      const state = await act(ctx(), id, (h) => h.executeUpdate(closeNoActionUpdate, { args: [{ by: opts.by, reason: opts.reason }] }));
+      console.log(`${state.id} closed as no-action`);
+    });
+  for (const action of ['retry', 'skip'] as const) {
+    incidents
+      .command(`${action} <id> <step>`)
+      .description(action === 'retry' ? 'run a failed step that halted the runbook again' : 'go on without a failed step that halted the runbook')
+      .requiredOption('--by <user>', 'who decides (recorded)')
+      .requiredOption('--reason <text>', 'why (recorded)')
+      .action(async (id: string, stepId: string, opts: { by: string; reason: string }) => {
+        const update = action === 'retry' ? retryStepUpdate : skipStepUpdate;
+        const state = await act(ctx(), id, (h) => h.executeUpdate(update, { args: [{ by: opts.by, stepId, reason: opts.reason }] }));
+        console.log(`${action === 'retry' ? 'running' : 'skipping'} ${stepId} of ${state.id}`);
+      });
+  }
   incidents
     .command('list')
     .description('open incidents (with --all, closed ones too)')

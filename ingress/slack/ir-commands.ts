@@ -7,7 +7,7 @@ import { listOpenClocks } from '../clocks-query';
 import type { Alert } from '../../domain/alert';
 import type { IncidentState } from '../../domain/incident';
 import { SEVERITIES, type Severity } from '../../domain/severity';
-import { acknowledgeUpdate, resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
 import { deliverAlert } from '../incidents';
 import { safe, workflowUrl } from './blocks';
 import type { SlackDeps } from './deps';
@@ -39,6 +39,9 @@ const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
   list: { usage: 'list', run: list },
   ack: { usage: 'ack <id>', run: acknowledge },
   resolve: { usage: 'resolve <id> <reason>', run: resolve },
+  close: { usage: 'close <id> <reason>', run: closeNoAction },
+  retry: { usage: 'retry <id> <step> <reason>', run: stepAction('retry') },
+  skip: { usage: 'skip <id> <step> <reason>', run: stepAction('skip') },
   clocks: { usage: 'clocks', run: clocks },
   help: { usage: 'help', run: async (deps) => help(deps) },
 };
@@ -133,6 +136,30 @@ async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): 
     .getHandle(incidentIdFromUser(id))
     .executeUpdate(resolveUpdate, { args: [{ by: call.user, reason }] });
   return { text: `Resolved \`${safe(state.id)}\`: ${safe(reason)}` };
+}
+
+/** Close an incident where nothing was changed: a false positive, or a triage with nothing to do. */
+async function closeNoAction(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
+  const [id, ...words] = args.split(/\s+/);
+  const reason = words.join(' ').trim();
+  if (!id || !reason) return { text: `usage: \`${deps.command} close <id> <reason>\`` };
+  const state = await deps.client.workflow
+    .getHandle(incidentIdFromUser(id))
+    .executeUpdate(closeNoActionUpdate, { args: [{ by: call.user, reason }] });
+  return { text: `Closed \`${safe(state.id)}\` as no-action: ${safe(reason)}` };
+}
+
+/** Retry or skip the failed step a runbook halted at. */
+function stepAction(action: 'retry' | 'skip'): Subcommand {
+  return async (deps, call, args) => {
+    const [id, stepId, ...words] = args.split(/\s+/);
+    const reason = words.join(' ').trim();
+    if (!id || !stepId || !reason) return { text: `usage: \`${deps.command} ${action} <id> <step> <reason>\`` };
+    const state = await deps.client.workflow
+      .getHandle(incidentIdFromUser(id))
+      .executeUpdate(action === 'retry' ? retryStepUpdate : skipStepUpdate, { args: [{ by: call.user, stepId, reason }] });
+    return { text: `${action === 'retry' ? 'Running' : 'Skipping'} ${safe(stepId)} of \`${safe(state.id)}\`.` };
+  };
 }
 
 /** Open breach-notification clocks, soonest deadline first (the same listing as `tourniquet clocks`). */

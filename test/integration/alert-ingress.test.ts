@@ -111,7 +111,7 @@ async function allWorkflowIds(): Promise<string[]> {
 }
 
 async function settledRunbook(incidentId: string) {
-  return waitFor(() => state(incidentId), (s) => s.status === 'contained' && s.runbook !== undefined, `${incidentId} contained`);
+  return waitFor(() => state(incidentId), (s) => s.runbookDone === true && s.runbook !== undefined, `${incidentId} runbook done`);
 }
 
 test.each([

@@ -87,11 +87,11 @@ test('an alert sent to npm start shows in the CLI and the Temporal UI, and survi
   expect(incidents).toHaveLength(1);
 
   let listed: { id: string; status: string }[] = [];
-  for (let i = 0; i < 100 && !listed.some((r) => r.id === incidents[0] && r.status === 'contained'); i++) {
+  for (let i = 0; i < 100 && !listed.some((r) => r.id === incidents[0] && r.status === 'open'); i++) {
     listed = JSON.parse(await cli('incidents', 'list', '--json'));
     await new Promise((r) => setTimeout(r, 200));
   }
-  expect(listed).toContainEqual(expect.objectContaining({ id: incidents[0], status: 'contained' }));
+  expect(listed).toContainEqual(expect.objectContaining({ id: incidents[0], status: 'open' }));
   const shown = await cli('incidents', 'show', incidents[0]!);
   expect(shown).toContain('triage');
   expect(shown).toContain('incident.opened');

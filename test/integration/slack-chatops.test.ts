@@ -381,11 +381,21 @@ test('without Slack, the CLI approves through the same update and validator', as
   await awaiting(incidentId);
   const ctx = { config, address: 'test', client: async () => env.client };
   const request = { incident: incidentId.replace('incident/', ''), step: 'contain', justification: 'rotating by hand' };
-  await expect(decide(ctx, 'approve', { ...request, as: 'mallory' })).rejects.toThrow(CliError);
+  // Without the plan's hash nothing is decided: the refusal shows the plan and the hash to pass.
+  const shown = await decide(ctx, 'approve', { ...request, as: 'alice' }).catch((err: CliError) => err);
+  expect(shown).toBeInstanceOf(CliError);
+  const hash = (await stateOf(incidentId)).steps[0]!.planHash!;
+  expect((shown as CliError).message).toContain(`--plan ${hash}`);
+  expect((shown as CliError).message).toContain('/gated-one');
+  await expect(decide(ctx, 'approve', { ...request, as: 'mallory', plan: hash })).rejects.toThrow(CliError);
   await expect(decide(ctx, 'approve', { ...request, as: 'alice', plan: 'stale-plan' })).rejects.toThrow(/plan changed/);
+  // A terminal's confirmation that does not match is no decision either.
+  await expect(decide(ctx, 'approve', { ...request, as: 'alice' }, { confirm: async () => false })).rejects.toThrow(/nothing was decided/);
   expect((await stateOf(incidentId)).steps[0]!.approvals).toEqual([]);
-  const { plan } = await decide(ctx, 'approve', { ...request, as: 'alice' });
+  const seen: string[] = [];
+  const { plan } = await decide(ctx, 'approve', { ...request, as: 'alice', plan: hash.slice(0, 12) }, { show: (s) => seen.push(...(s.plan ?? [])) });
   expect(plan.join('\n')).toContain('/gated-one');
+  expect(seen).toEqual(plan); // shown before the decision
   await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'step ran after CLI approval');
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
@@ -425,7 +435,7 @@ test('after a worker restart the incident message is still edited in place, neve
 
 test('a retried first announce finds the message an earlier attempt posted, instead of posting again', async () => {
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'NothingMatchesThis' }));
-  const state = await waitFor(() => stateOf(incidentId), (s) => s.status === 'contained' && s.slack !== undefined, 'message posted');
+  const state = await waitFor(() => stateOf(incidentId), (s) => s.status === 'open' && s.runbookDone === true && s.slack !== undefined, 'message posted');
   expect(incidentMessages(incidentId)).toHaveLength(1);
   // As if the first attempt posted and its worker died before the workflow learnt the ref: a new
   // worker process (fresh notifier) retries with a state that names no message.
@@ -448,7 +458,7 @@ test('a retried first announce finds the message an earlier attempt posted, inst
 
 test('a deleted incident message is posted again and the new one remembered', async () => {
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'NothingMatchesThis' }));
-  const first = await waitFor(() => stateOf(incidentId), (s) => s.status === 'contained' && s.slack !== undefined, 'message posted');
+  const first = await waitFor(() => stateOf(incidentId), (s) => s.status === 'open' && s.runbookDone === true && s.slack !== undefined, 'message posted');
   standin.messages.delete(`${first.slack!.channel}/${first.slack!.ts}`);
   expect((await slash('U1', `ack ${incidentId}`)).status).toBe(200);
   const after = await waitFor(() => stateOf(incidentId), (s) => s.slack !== undefined && s.slack.ts !== first.slack!.ts, 'reposted');

@@ -132,7 +132,7 @@ test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores onl
   });
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, alert);
   const handle = env.client.workflow.getHandle(incidentId);
-  const state = await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained' || s.escalated);
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.runbookDone === true || s.escalated);
   expect(state.steps).toEqual([expect.objectContaining({ id: 'evidence-before', status: 'succeeded', summary: expect.stringMatching(/^evidence \(before\): \d+ artifacts/) })]);
   expect(state.alerts[0]!.labels.patient).toBe(MARKER); // the client, with the codec, reads it back
 

@@ -50,7 +50,7 @@ steps:
   const alert = anAlert({ kind: 'PhiLeakExport' });
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, alert);
   const clockId = `breach-clock/${alert.fingerprint}`;
-  const before = await waitFor(() => env.client.workflow.getHandle(incidentId).query(stateQuery), (s) => s.status === 'contained');
+  const before = await waitFor(() => env.client.workflow.getHandle(incidentId).query(stateQuery), (s) => s.runbookDone === true);
   const clockBefore = await waitFor(
     () => env.client.workflow.getHandle(clockId).query(clockQuery).catch(() => undefined),
     (v) => v !== undefined,

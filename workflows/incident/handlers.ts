@@ -123,7 +123,9 @@ export function registerHandlers(run: IncidentRun): void {
     { validator: ({ text }) => void (text?.trim() || failWith('a note needs text')) },
   );
 
-  function validateDecision(req: ApprovalRequest): void {
+  function validateDecision(req: ApprovalRequest, decision: 'approve' | 'deny'): void {
+    // An approval names the plan it approves; a denial stops the step whatever the plan.
+    if (decision === 'approve' && !req.planHash) throw new Error('an approval must name the hash of the plan it approves');
     const step = state.steps.find((s) => s.id === req.stepId);
     const policy = run.pinnedStep(req.stepId)?.approval;
     if (!step || !policy) throw new Error(`step ${req.stepId} has no approval gate`);
@@ -155,8 +157,8 @@ export function registerHandlers(run: IncidentRun): void {
       return state;
     };
   }
-  setHandler(approveUpdate, decide('approve'), { validator: validateDecision });
-  setHandler(denyUpdate, decide('deny'), { validator: validateDecision });
+  setHandler(approveUpdate, decide('approve'), { validator: (req) => validateDecision(req, 'approve') });
+  setHandler(denyUpdate, decide('deny'), { validator: (req) => validateDecision(req, 'deny') });
 
   function validateStepAction({ by, stepId, reason }: StepActionRequest): void {
     if (!by) throw new Error('a step decision needs a user');
