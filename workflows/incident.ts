@@ -45,12 +45,14 @@ import { startBreachClock } from './breach-clock-start';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10s', // ACTIVITY_HEARTBEAT_TIMEOUT (./activity-heartbeat)
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
 /** The audit log must not lose a record: a full disk or a held lock is waited out, not given up on. */
 const auditActs = proxyActivities<Pick<Activities, 'recordAudit'>>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: '10s', // ACTIVITY_HEARTBEAT_TIMEOUT (./activity-heartbeat)
   retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
 });
 
