@@ -31,6 +31,26 @@ const FINAL_ERROR_NAMES = new Set([
   'InvalidSignatureException',
 ]);
 
+/**
+ * The SDK's credential chain (environment, shared config and SSO, web identity, container or
+ * instance role) found nothing usable. Retrying cannot help until someone gives the worker
+ * credentials, and the SDK's own words ("Could not load credentials from any providers") name no
+ * setting, so the failure says which ones.
+ */
+const CREDENTIAL_CHAIN_ERRORS = new Set(['CredentialsProviderError', 'TokenProviderError']);
+
+export const AWS_NOT_CONFIGURED = 'AwsNotConfigured';
+
+function awsNotConfigured(err: Error, context: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `${context}: AWS is not configured: the standard credential chain found no usable credentials (${err.message}). ` +
+      'Give the worker credentials, then retry the step: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (with AWS_SESSION_TOKEN for temporary ones), ' +
+      'or AWS_PROFILE naming a profile in ~/.aws/config or ~/.aws/credentials (for SSO, run aws sso login), ' +
+      'or AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, or an instance or task role; aws.region (AWS_REGION) picks the region',
+    AWS_NOT_CONFIGURED,
+  );
+}
+
 /** A 4xx that retrying cannot fix; 408 (timeout) and 429 (too many requests) are worth retrying. */
 export function isFinalHttpStatus(status: number): boolean {
   return status >= 400 && status < 500 && status !== 408 && status !== 429;
@@ -45,6 +65,7 @@ export function isFinal(error: unknown): boolean {
 export function classify(error: unknown, context: string): never {
   if (error instanceof ApplicationFailure) throw error;
   const err = error as Error;
+  if (CREDENTIAL_CHAIN_ERRORS.has(err.name)) throw awsNotConfigured(err, context);
   const message = `${context}: ${err.name ?? 'Error'}: ${err.message ?? String(error)}`;
   if (isFinal(error)) throw ApplicationFailure.nonRetryable(message, err.name);
   throw ApplicationFailure.retryable(message, err.name ?? 'Error');

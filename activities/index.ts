@@ -2,6 +2,7 @@ import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
+import { heartbeating } from './heartbeat';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import type { Notifier } from './notifier';
 import { createNotifyActivities } from './notify';
@@ -13,16 +14,16 @@ export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, Clo
   fetch: typeof fetch;
 }
 
-/** Every activity the worker registers, built from injected clients and settings. */
+/** Every activity the worker registers, built from injected clients and settings; each heartbeats while it runs. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return heartbeating({
     ...createIncidentActivities(deps),
     ...createNotifyActivities(deps),
     ...createWebhookActivities(deps),
     ...createAwsActivities(deps),
     ...createClockActivities(deps),
     ...createEvidenceActivities(deps),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

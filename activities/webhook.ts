@@ -1,4 +1,5 @@
 import { finalFailure, isFinalHttpStatus } from './errors';
+import { requestSignal } from './heartbeat';
 import type { StepInput, StepOutcome } from './step';
 
 /**
@@ -17,7 +18,7 @@ export function createWebhookActivities(deps: { fetch: typeof fetch } = { fetch 
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': `${input.incidentId}/${input.stepId}` },
         body: JSON.stringify({ incident: input.incidentId, step: input.stepId, payload: input.params.payload ?? null }),
-        signal: AbortSignal.timeout(30_000),
+        signal: requestSignal(30_000),
       });
       if (isFinalHttpStatus(response.status)) {
         throw finalFailure(`webhook ${new URL(url).host} answered ${response.status}`, 'WebhookRejected');

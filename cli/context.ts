@@ -1,23 +1,88 @@
-import type { Client } from '@temporalio/client';
+import { resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { MissingKeyFileError } from '../platform/codec-keyfile';
 import { loadConfig, type Config } from '../platform/config';
-import { connectClient } from '../platform/temporal';
+import { createDataConverter } from '../platform/data-converter';
+import { isAlive, readRunningServer, serverFilePath } from '../platform/server-file';
+import { connectionOptions } from '../platform/temporal';
 
 /** Settings and a Temporal client for a CLI command; the client connects on first use. */
 export interface CliContext {
   config: Config;
   client(): Promise<Client>;
-  /** where the embedded server listens when TEMPORAL_ADDRESS is not set */
+  /** the Temporal address the client uses: TEMPORAL_ADDRESS, else where `npm start` recorded its server */
   address: string;
+}
+
+/** Exit codes of a setup problem (no key file) and of a Temporal that does not answer. */
+export const EXIT_SETUP = 2;
+export const EXIT_UNREACHABLE = 5;
+
+/** Where to reach Temporal, and what to tell the user when it does not answer there. */
+export interface TemporalTarget {
+  address: string;
+  /** loopback dev server: refused connections fail fast */
+  embedded: boolean;
+  /** why this address, and what to do when nothing answers */
+  hint: string;
+}
+
+export function temporalTarget(config: Config): TemporalTarget {
+  if (config.temporal.address) {
+    return { address: config.temporal.address, embedded: false, hint: 'the cluster named by temporal.address (TEMPORAL_ADDRESS); check it is up and reachable from here' };
+  }
+  const file = serverFilePath(config);
+  const recorded = readRunningServer(config);
+  if (recorded) {
+    const gone = isAlive(recorded.pid) ? '' : `, which is no longer running`;
+    return {
+      address: recorded.temporalAddress,
+      embedded: true,
+      hint: `recorded in ${file} by npm start (pid ${recorded.pid}${gone}); run npm start here, or set TEMPORAL_ADDRESS`,
+    };
+  }
+  return {
+    address: `127.0.0.1:${config.temporal.embeddedPort}`,
+    embedded: true,
+    hint: `the embedded server's port, temporal.embeddedPort: no npm start has recorded a server in ${file}; run npm start here (or point TOURNIQUET_DATA_DIR at its data dir), or set TEMPORAL_ADDRESS`,
+  };
+}
+
+/** The payload codec, from keys that must already exist: the CLI never creates a key. */
+function cliDataConverter(config: Config): DataConverter {
+  try {
+    return createDataConverter(config, 'existing');
+  } catch (err) {
+    if (!(err instanceof MissingKeyFileError)) throw err;
+    throw new CliError(
+      `no payload encryption key in data dir ${resolve(config.dataDir)} (${err.path}): run npm start once with this data dir to create it, ` +
+        'point TOURNIQUET_DATA_DIR (or codec.keyFile) at the data dir npm start uses, or configure codec.keys or codec.kms',
+      EXIT_SETUP,
+    );
+  }
+}
+
+async function connect(config: Config, target: TemporalTarget): Promise<Client> {
+  const dataConverter = cliDataConverter(config);
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ ...connectionOptions(config, target.address), ...(target.embedded ? { connectTimeout: '3s' } : {}) });
+  } catch (err) {
+    const reason = ((err as Error).message ?? String(err)).split('\n')[0];
+    throw new CliError(`cannot reach Temporal at ${target.address} (${target.hint}): ${reason}`, EXIT_UNREACHABLE);
+  }
+  return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 }
 
 export function cliContext(): CliContext {
   const config = loadConfig();
-  const address = config.temporal.address ?? `127.0.0.1:${config.temporal.embeddedPort}`;
+  const target = temporalTarget(config);
   let client: Promise<Client> | undefined;
   return {
     config,
-    address,
-    client: () => (client ??= connectClient(config, address)),
+    address: target.address,
+    client: () => (client ??= connect(config, target)),
   };
 }
 

@@ -5,6 +5,8 @@ import { decodeKey, generateKey, type CodecKey } from './codec';
 /**
  * Without configured keys a single machine still encrypts: the first start writes a random key to
  * a file readable only by its owner (0600), and every later start, the CLI and the ingress read it.
+ * Only the worker process creates it: a CLI run in the wrong directory must not mint a key that
+ * can read nothing, so it asks for `create: false` and gets MissingKeyFileError instead.
  */
 export interface KeyFile {
   keys: CodecKey[];
@@ -18,9 +20,17 @@ interface StoredKeys {
   keys: { id: string; key: string }[];
 }
 
-export function localKeyFile(path: string): KeyFile {
+export class MissingKeyFileError extends Error {
+  override name = 'MissingKeyFileError';
+  constructor(readonly path: string) {
+    super(`no payload encryption key at ${path}`);
+  }
+}
+
+export function localKeyFile(path: string, opts: { create: boolean } = { create: true }): KeyFile {
   let created = false;
   if (!existsSync(path)) {
+    if (!opts.create) throw new MissingKeyFileError(path);
     mkdirSync(dirname(path), { recursive: true });
     const stored: StoredKeys = { activeKeyId: 'local-1', keys: [{ id: 'local-1', key: generateKey() }] };
     // Written whole under a private name, then linked into place: link fails if the file exists,

@@ -10,8 +10,14 @@ import { kmsClientFor, kmsDataKeys } from './kms-data-keys';
  * all of them read and write payloads alike: JSON, then AES-256-GCM (see platform/codec.ts).
  * Failure messages and stack traces can quote an alert, so they are encrypted too.
  */
-export function createDataConverter(config: Config): DataConverter {
-  return { payloadCodecs: [payloadCodec(config)], failureConverterPath: require.resolve('./failure-converter') };
+/**
+ * `create`: the worker process, which writes the local key file on its first start. `existing`:
+ * everything else that only reads payloads (the CLI); a missing key file is MissingKeyFileError.
+ */
+export type KeyFileUse = 'create' | 'existing';
+
+export function createDataConverter(config: Config, keyFile: KeyFileUse = 'create'): DataConverter {
+  return { payloadCodecs: [payloadCodec(config, keyFile)], failureConverterPath: require.resolve('./failure-converter') };
 }
 
 /** Where the key generated for a keyless single-machine setup lives. */
@@ -25,7 +31,7 @@ export interface CodecSetup {
   keyFile?: { path: string; created: boolean };
 }
 
-export function codecSetup(config: Config): CodecSetup {
+export function codecSetup(config: Config, keyFile: KeyFileUse = 'create'): CodecSetup {
   const { keys, activeKeyId, kms } = config.codec;
   const configured: CodecKey[] = keys.map((k) => decodeKey(k.id, k.key));
   const dataKeys = kms ? kmsDataKeys(kmsClientFor(config.aws.region, config.aws.endpoint), kms.keyId) : undefined;
@@ -34,10 +40,10 @@ export function codecSetup(config: Config): CodecSetup {
     return { codec: encryptionCodec({ keys: configured, activeKeyId: active, kms: dataKeys }) };
   }
   const path = codecKeyFilePath(config);
-  const file = localKeyFile(path);
+  const file = localKeyFile(path, { create: keyFile === 'create' });
   return { codec: encryptionCodec({ keys: file.keys, activeKeyId: file.activeKeyId }), keyFile: { path, created: file.created } };
 }
 
-export function payloadCodec(config: Config): PayloadCodec {
-  return codecSetup(config).codec;
+export function payloadCodec(config: Config, keyFile: KeyFileUse = 'create'): PayloadCodec {
+  return codecSetup(config, keyFile).codec;
 }

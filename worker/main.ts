@@ -21,6 +21,7 @@ import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
 import { codecSetup } from '../platform/data-converter';
 import { configLoadedEvent } from '../activities/audit/config-event';
+import { forgetRunningServer, recordRunningServer } from '../platform/server-file';
 
 async function main(): Promise<void> {
   let config;
@@ -58,8 +59,9 @@ async function main(): Promise<void> {
   const cleanups: (() => Promise<void>)[] = [];
   let address = config.temporal.address;
   let uiUrl = config.temporal.uiUrl;
+  let embedded: Awaited<ReturnType<typeof startEmbeddedTemporal>> | undefined;
   if (!address) {
-    const embedded = await startEmbeddedTemporal(config);
+    embedded = await startEmbeddedTemporal(config);
     cleanups.unshift(embedded.shutdown);
     address = embedded.address;
     uiUrl ??= embedded.uiUrl;
@@ -84,6 +86,7 @@ async function main(): Promise<void> {
     log.info({ taskQueue: config.temporal.taskQueue }, 'worker running');
   }
 
+  let ingressUrl: string | undefined;
   if (role !== 'worker') {
     const client = await connectClient(config, address);
     const app = createIngressApp(
@@ -98,8 +101,22 @@ async function main(): Promise<void> {
     cleanups.unshift(slack.stop);
     const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts);
     cleanups.unshift(server.close);
-    log.info({ url: server.url }, `ingress listening at ${server.url}`);
+    ingressUrl = server.url;
   }
+
+  if (embedded) {
+    // A second shell's CLI reads this (same settings, same data dir) instead of needing our variables.
+    const file = recordRunningServer(config, {
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+      temporalAddress: embedded.address,
+      temporalUiUrl: embedded.uiUrl,
+      ...(ingressUrl ? { ingressUrl } : {}),
+    });
+    cleanups.unshift(async () => forgetRunningServer(config));
+    log.info({ file }, 'recorded where this server listens, for the CLI');
+  }
+  if (ingressUrl) log.info({ url: ingressUrl }, `ingress listening at ${ingressUrl}`);
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -15,6 +15,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from './activity-heartbeat';
 import type { AuditEvent } from '../activities/audit-sink';
 import {
   calendarDateOf,
@@ -55,6 +56,7 @@ import {
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
   // A reminder that cannot be delivered now is still worth delivering later: retry for a day.
   retry: { initialInterval: '5s', maximumInterval: '10 minutes' },
   scheduleToCloseTimeout: '1 day',

@@ -7,6 +7,7 @@ import type { Duration } from '@temporalio/common';
 import type { RunbookStep } from '../domain/runbook';
 import type { Activities } from '../activities';
 import type { StepInput, StepOutcome } from '../activities/step';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from './activity-heartbeat';
 
 export type StepRunner = (step: RunbookStep, input: StepInput) => Promise<StepOutcome>;
 
@@ -22,6 +23,7 @@ export function duration(value: string): Duration {
 function activityOptions(step: RunbookStep) {
   return {
     startToCloseTimeout: duration(step.timeout),
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     retry: { maximumAttempts: step.retry.maximumAttempts, initialInterval: duration(step.retry.initialInterval) },
   };
 }

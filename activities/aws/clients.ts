@@ -1,7 +1,9 @@
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../../platform/config';
+import { activityCancellation } from '../heartbeat';
 
 export interface AwsClients {
   iam: IAMClient;
@@ -11,6 +13,24 @@ export interface AwsClients {
 
 export type AwsSettings = Config['aws'];
 
+type HandleArgs = Parameters<NodeHttpHandler['handle']>;
+
+/**
+ * Every AWS request sent while an activity runs carries the activity's cancellation signal, as
+ * `send(command, { abortSignal })` would: a cancelled or timed-out attempt closes its HTTP request
+ * instead of leaving it in flight. Here, under every client, so no `send` can forget it.
+ */
+class CancellableHttpHandler extends NodeHttpHandler {
+  override handle(request: HandleArgs[0], options: HandleArgs[1] = {}) {
+    return super.handle(request, { ...options, abortSignal: options.abortSignal ?? activityCancellation() });
+  }
+}
+
+/** The HTTP handler for every AWS SDK client an activity uses. */
+export function cancellableRequestHandler(): NodeHttpHandler {
+  return new CancellableHttpHandler();
+}
+
 /**
  * The AWS SDK v3 clients the playbooks use. Credentials are left to the standard credential
  * chain (environment, shared config, SSO, instance or task role); only region and endpoint are set.
@@ -18,5 +38,9 @@ export type AwsSettings = Config['aws'];
  */
 export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoint'>): AwsClients {
   const common = { region: settings.region, maxAttempts: 1, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}) };
-  return { iam: new IAMClient(common), kms: new KMSClient(common), waf: new WAFV2Client(common) };
+  return {
+    iam: new IAMClient({ ...common, requestHandler: cancellableRequestHandler() }),
+    kms: new KMSClient({ ...common, requestHandler: cancellableRequestHandler() }),
+    waf: new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() }),
+  };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { finalFailure, isFinalHttpStatus } from '../errors';
+import { requestSignal } from '../heartbeat';
 import type { AwsSettings } from './clients';
 
 /**
@@ -30,7 +31,7 @@ export function createOAuthActivities(deps: { awsSettings: AwsSettings; fetch: t
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${basic}` },
           body: new URLSearchParams({ token }).toString(),
-          signal: AbortSignal.timeout(30_000),
+          signal: requestSignal(30_000),
         });
         // §2.2.1: 503 asks the client to retry later; other errors are the client's fault.
         if (isFinalHttpStatus(response.status)) {

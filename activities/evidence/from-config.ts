@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { EvidenceActivityDeps } from './activities';
+import { cancellableRequestHandler } from '../aws/clients';
 import type { Config } from '../../platform/config';
 import { localEvidenceStore } from './local-store';
 import { s3EvidenceStore } from './s3-store';
@@ -11,7 +12,12 @@ import type { EvidenceStore } from './store';
 export function evidenceStoreFor(config: Config): EvidenceStore {
   const { s3 } = config.evidence;
   if (s3) {
-    const client = new S3Client({ region: config.aws.region, forcePathStyle: !!config.aws.endpoint, ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}) });
+    const client = new S3Client({
+      region: config.aws.region,
+      forcePathStyle: !!config.aws.endpoint,
+      requestHandler: cancellableRequestHandler(),
+      ...(config.aws.endpoint ? { endpoint: config.aws.endpoint } : {}),
+    });
     return s3EvidenceStore(client, s3);
   }
   return localEvidenceStore(resolve(config.evidence.dir ?? join(config.dataDir, 'evidence')));
@@ -27,7 +33,7 @@ export function evidenceDeps(config: Config): EvidenceActivityDeps['evidence'] {
   return {
     store: evidenceStoreFor(config),
     dataDir: resolve(config.dataDir),
-    ...(config.evidence.cloudTrail ? { cloudTrail: new CloudTrailClient({ ...aws, maxAttempts: 1 }) } : {}),
+    ...(config.evidence.cloudTrail ? { cloudTrail: new CloudTrailClient({ ...aws, maxAttempts: 1, requestHandler: cancellableRequestHandler() }) } : {}),
     cloudTrailLookbackHours: config.evidence.cloudTrailLookbackHours,
   };
 }

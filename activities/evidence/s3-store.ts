@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { call } from '../aws/calls';
+import { classify } from '../errors';
 import { checkKey, EvidenceConflictError, type EvidenceStore } from './store';
 
 export interface S3EvidenceSettings {
@@ -27,18 +29,20 @@ export function s3EvidenceStore(s3: S3Client, settings: S3EvidenceSettings, now:
         }
         return;
       }
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: settings.bucket,
-          Key: objectKey(key),
-          Body: body,
-          ChecksumAlgorithm: 'SHA256',
-          ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
-          ObjectLockMode: 'COMPLIANCE',
-          ObjectLockRetainUntilDate: new Date(now().getTime() + settings.retentionDays * 86_400_000),
-          // a second writer racing us fails instead of replacing the object
-          IfNoneMatch: '*',
-        }),
+      await call(`s3 PutObject ${key}`, () =>
+        s3.send(
+          new PutObjectCommand({
+            Bucket: settings.bucket,
+            Key: objectKey(key),
+            Body: body,
+            ChecksumAlgorithm: 'SHA256',
+            ChecksumSHA256: createHash('sha256').update(body).digest('base64'),
+            ObjectLockMode: 'COMPLIANCE',
+            ObjectLockRetainUntilDate: new Date(now().getTime() + settings.retentionDays * 86_400_000),
+            // a second writer racing us fails instead of replacing the object
+            IfNoneMatch: '*',
+          }),
+        ),
       );
     },
     async get(key) {
@@ -48,15 +52,15 @@ export function s3EvidenceStore(s3: S3Client, settings: S3EvidenceSettings, now:
       } catch (err) {
         const name = (err as { name?: string }).name;
         if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
-        throw err;
+        classify(err, `s3 GetObject ${key}`);
       }
     },
     async list(under) {
       const keys: string[] = [];
       let token: string | undefined;
       do {
-        const out = await s3.send(
-          new ListObjectsV2Command({ Bucket: settings.bucket, Prefix: `${prefix}${under}`, ContinuationToken: token }),
+        const out = await call(`s3 ListObjectsV2 ${under}`, () =>
+          s3.send(new ListObjectsV2Command({ Bucket: settings.bucket, Prefix: `${prefix}${under}`, ContinuationToken: token })),
         );
         for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
         token = out.IsTruncated ? out.NextContinuationToken : undefined;

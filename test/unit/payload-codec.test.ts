@@ -3,14 +3,14 @@
  * one encrypts, and a payload whose key is unknown or wrong is an error, never passed through.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { decodeOptionalFailureToOptionalError, encodeErrorToFailure, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { CodecError, encryptionCodec, KEY_ID_METADATA, type DataKeyService } from '../../platform/codec';
-import { localKeyFile } from '../../platform/codec-keyfile';
+import { localKeyFile, MissingKeyFileError } from '../../platform/codec-keyfile';
 import { codecSetup, createDataConverter } from '../../platform/data-converter';
 import { parseConfig } from '../../platform/config';
 
@@ -102,6 +102,15 @@ test('without configured keys a 0600 key file is generated once and reused', asy
   const [sealed] = await first.codec.encode([payload('shared')]);
   expect(value((await second.codec.decode([sealed!]))[0]!)).toBe('shared');
   expect(localKeyFile(first.keyFile!.path).keys).toHaveLength(1);
+});
+
+test('a reader that must not create keys (the CLI) gets MissingKeyFileError and leaves the data dir empty', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'tq-codec-'));
+  expect(() => codecSetup(parseConfig({ dataDir }), 'existing')).toThrow(MissingKeyFileError);
+  expect(readdirSync(dataDir)).toEqual([]);
+  const written = codecSetup(parseConfig({ dataDir }));
+  const [sealed] = await written.codec.encode([payload('kept')]);
+  expect(value((await codecSetup(parseConfig({ dataDir }), 'existing').codec.decode([sealed!]))[0]!)).toBe('kept');
 });
 
 test('failure messages and stack traces are encrypted like payloads, and read back with the codec', async () => {

@@ -11,6 +11,7 @@ import { approvalOutcome } from '../../domain/approval';
 import type { StepState } from '../../domain/incident';
 import { isTerminal } from '../../domain/incident';
 import type { ApprovalPolicy, RunbookStep } from '../../domain/runbook';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { duration } from '../steps';
 import { acts, type IncidentRun } from './run';
 
@@ -18,6 +19,7 @@ import { acts, type IncidentRun } from './run';
 function planner(step: RunbookStep) {
   return proxyActivities<Pick<Activities, 'planStep'>>({
     startToCloseTimeout: duration(step.timeout),
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     retry: { maximumAttempts: step.retry.maximumAttempts, initialInterval: duration(step.retry.initialInterval), maximumInterval: '1 minute' },
   });
 }

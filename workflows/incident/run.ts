@@ -21,17 +21,20 @@ import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../
 import { nextStatus } from '../../domain/incident';
 import type { PinnedRunbook, RunbookStep } from '../../domain/runbook';
 import { resolveParams } from '../../domain/runbook';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { incidentStatusKey, type CarriedIncident, type IncidentInput } from '../definitions';
 import { failureMessage, isControlFlow } from './failures';
 
 export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
 /** The audit log must not lose a record: a full disk or a held lock is waited out, not given up on. */
 const auditActs = proxyActivities<Pick<Activities, 'recordAudit'>>({
   startToCloseTimeout: '1 minute',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
 });
 

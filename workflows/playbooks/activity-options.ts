@@ -2,6 +2,7 @@ import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { AwsActivities } from '../../activities/aws';
 import type { RunbookStep } from '../../domain/runbook';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 
 /**
  * The playbooks' activities, with the step's own timeout and retry policy when run from a runbook.
@@ -11,6 +12,7 @@ import type { RunbookStep } from '../../domain/runbook';
 export function playbookActivities(step?: RunbookStep) {
   const options: ActivityOptions = {
     startToCloseTimeout: (step?.timeout ?? '1 minute') as Duration,
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     retry: {
       initialInterval: (step?.retry.initialInterval ?? '1s') as Duration,
       maximumInterval: '30s',
@@ -24,6 +26,7 @@ export function playbookActivities(step?: RunbookStep) {
 export function persistentActivities() {
   return proxyActivities<AwsActivities>({
     startToCloseTimeout: '1 minute',
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     // No maximumAttempts: unlimited; only a final (non-retryable) error stops it.
     retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
   });

@@ -7,11 +7,13 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { AwsActivities } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { playbookActivities } from './activity-options';
 
 /** KMS rotates asynchronously: reading the rotation back may take a few tries. */
 const verify = proxyActivities<AwsActivities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s', maximumAttempts: 30 },
 });
 

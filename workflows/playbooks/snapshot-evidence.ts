@@ -7,11 +7,13 @@ import { proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { duration } from '../steps';
 
 export async function snapshotEvidenceWorkflow(input: StepInput, step: RunbookStep): Promise<StepOutcome> {
   const { snapshotEvidence } = proxyActivities<Activities>({
     startToCloseTimeout: duration(step.timeout),
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     retry: { maximumAttempts: step.retry.maximumAttempts, initialInterval: duration(step.retry.initialInterval) },
   });
   const { workflowId, runId } = workflowInfo();

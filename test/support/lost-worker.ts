@@ -1,0 +1,137 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { temporal } from '@temporalio/proto';
+import { createAwsClients } from '../../activities/aws';
+import type { RunbookStep } from '../../domain/runbook';
+import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../../workflows/activity-heartbeat';
+import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
+import { stepInput } from './aws-playbooks';
+import { startMoto } from './moto';
+import { stallingProxy } from './stalling-proxy';
+import { startDevServer, testConfig } from './temporal';
+
+/**
+ * The crash this guards against: a worker dies (kill -9) while an AWS call is in flight. The
+ * attempt must be retried on another worker once its heartbeats stop, long before the step's own
+ * timeout. One scenario, run by the test (asserting order and attempts) and the benchmark
+ * (printing how long it took).
+ */
+const ROOT = join(__dirname, '..', '..');
+const WORKER = join(__dirname, 'worker-process.ts');
+export const STEP_TIMEOUT = '5m';
+
+export interface LostWorkerRun {
+  /** kill -9 of the first worker → the second worker's retry reaching AWS */
+  retriedAfterMs: number;
+  /** kill -9 → the playbook's result */
+  completedAfterMs: number;
+  heartbeatTimeoutSeconds: number;
+  firstWorkerPid: number;
+  secondWorkerPid: number;
+  /** the stalled activity as its history tells it */
+  activity: { type: string; attempt: number; identity: string; lastFailureTimeout?: string; completed: boolean };
+  keyStatusAfter: string | undefined;
+  summary: string;
+}
+
+async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
+  const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), WORKER], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  for (let i = 0; !out.includes('worker running'); i++) {
+    if (child.exitCode !== null || i > 1200) throw new Error(`worker process did not come up:\n${out}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, output: () => out };
+}
+
+function seconds(duration: string): number {
+  const m = /^(\d+)s$/.exec(duration);
+  if (!m) throw new Error(`expected a duration in seconds, got ${duration}`);
+  return Number(m[1]);
+}
+
+export async function loseWorkerMidAwsCall(): Promise<LostWorkerRun> {
+  const moto = await startMoto();
+  // The call that hangs: the first deactivation of the leaked key.
+  const proxy = await stallingProxy(moto.endpoint, (body) => body.includes('Action=UpdateAccessKey'));
+  const config = testConfig({ aws: { region: moto.region, endpoint: proxy.url }, temporal: { taskQueue: `lost-worker-${process.pid}-${Date.now()}` } });
+  const server = await startDevServer(config);
+  const children: ChildProcess[] = [];
+  try {
+    const admin = createAwsClients({ region: moto.region, endpoint: moto.endpoint });
+    await admin.iam.send(new CreateUserCommand({ UserName: 'svc-lost' }));
+    const keyId = (await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-lost' }))).AccessKey!.AccessKeyId!;
+
+    const workerEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEMPORAL_ADDRESS: server.address,
+      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+      // the same data dir: the worker reads the codec key the test's client uses
+      TOURNIQUET_DATA_DIR: config.dataDir,
+      TOURNIQUET_AWS_ENDPOINT: proxy.url,
+      AWS_REGION: moto.region,
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+    };
+    delete workerEnv.AWS_ENDPOINT_URL;
+    const first = await spawnWorker(workerEnv);
+    children.push(first.child);
+
+    const input = stepInput('revoke', { principal: 'svc-lost', keep: true, revokeSessions: false });
+    const step: RunbookStep = { id: 'revoke', type: 'revokeCredentials', with: {}, timeout: STEP_TIMEOUT, retry: { maximumAttempts: 5, initialInterval: '1s' }, continueOnError: false };
+    const handle = await server.client.workflow.start(revokeCredentialsWorkflow, {
+      taskQueue: config.temporal.taskQueue,
+      workflowId: `playbook/${input.incidentId}/${input.stepId}`,
+      args: [input, step],
+    });
+
+    await proxy.stalled;
+    const exited = new Promise((r) => first.child.once('exit', r));
+    first.child.kill('SIGKILL');
+    const killedAt = performance.now();
+    await exited;
+
+    const second = await spawnWorker(workerEnv);
+    children.push(second.child);
+    await proxy.retried;
+    const retriedAt = proxy.arrivals[1]!;
+    const result = await handle.result();
+    const completedAt = performance.now();
+
+    const { events } = await handle.fetchHistory();
+    const { EventType, TimeoutType } = temporal.api.enums.v1;
+    const scheduled = (events ?? []).find(
+      (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'deactivateAccessKeys',
+    )!;
+    const sameActivity = (id: unknown) => String(id) === String(scheduled.eventId);
+    const started = (events ?? []).find((e) => e.activityTaskStartedEventAttributes && sameActivity(e.activityTaskStartedEventAttributes.scheduledEventId));
+    const completed = (events ?? []).some((e) => e.activityTaskCompletedEventAttributes && sameActivity(e.activityTaskCompletedEventAttributes.scheduledEventId));
+    const timeoutType = started?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType;
+    const keys = await admin.iam.send(new ListAccessKeysCommand({ UserName: 'svc-lost' }));
+
+    return {
+      retriedAfterMs: retriedAt - killedAt,
+      completedAfterMs: completedAt - killedAt,
+      heartbeatTimeoutSeconds: seconds(String(ACTIVITY_HEARTBEAT_TIMEOUT)),
+      firstWorkerPid: first.child.pid!,
+      secondWorkerPid: second.child.pid!,
+      activity: {
+        type: 'deactivateAccessKeys',
+        attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0,
+        identity: started?.activityTaskStartedEventAttributes?.identity ?? '',
+        ...(timeoutType !== undefined && timeoutType !== null ? { lastFailureTimeout: TimeoutType[timeoutType] } : {}),
+        completed,
+      },
+      keyStatusAfter: keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId)?.Status,
+      summary: result.summary,
+    };
+  } finally {
+    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await server.teardown();
+    await proxy.close();
+    await moto.stop();
+  }
+}
