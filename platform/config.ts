@@ -85,13 +85,21 @@ const AuditSchema = z
     path: z.string().optional(),
     /** extra field names masked wherever they appear in an audit record (on top of the built-in list) */
     sensitiveFields: commaList.default([]),
-    /** write the chain head to the evidence store every this many records */
-    checkpointEvery: z.coerce.number().int().min(1).default(100),
+    /** anchor the chain head (signed, in the evidence store and beside the key) every this many records */
+    anchorEvery: z.coerce.number().int().min(1).default(100),
+    /** …and, while the ledger grows, at least this often */
+    anchorEverySeconds: z.coerce.number().int().min(1).default(60),
+    /** the anchor signing key (Ed25519, PKCS#8 PEM); default `<keyDir>/audit-anchor.key`: never in the data directory */
+    anchorKeyPath: z.string().optional(),
+    /** for a read-only verifier: the anchor public key (SPKI PEM) instead of the signing key */
+    anchorPublicKeyPath: z.string().optional(),
   })
   .prefault({});
 
 export const ConfigSchema = z.object({
   dataDir: z.string().default('.data'),
+  /** keys that must not sit beside the data they protect; default `$XDG_CONFIG_HOME/tourniquet/keys` (`~/.config/…`) */
+  keyDir: z.string().optional(),
   runbooksDir: z.string().default('runbooks'),
   temporal: z
     .object({
@@ -238,6 +246,7 @@ const SOURCE_ENV_SETTINGS: Record<string, string> = Object.fromEntries(
 /** Environment variable → dotted config path. */
 export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_DATA_DIR: 'dataDir',
+  TOURNIQUET_KEY_DIR: 'keyDir',
   TOURNIQUET_RUNBOOKS_DIR: 'runbooksDir',
   TEMPORAL_ADDRESS: 'temporal.address',
   TEMPORAL_NAMESPACE: 'temporal.namespace',
@@ -279,6 +288,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_EVIDENCE_CLOUDTRAIL: 'evidence.cloudTrail',
   TOURNIQUET_AUDIT_LOG: 'audit.path',
   TOURNIQUET_AUDIT_SENSITIVE_FIELDS: 'audit.sensitiveFields',
+  TOURNIQUET_AUDIT_ANCHOR_KEY: 'audit.anchorKeyPath',
+  TOURNIQUET_AUDIT_ANCHOR_PUBLIC_KEY: 'audit.anchorPublicKeyPath',
   AWS_REGION: 'aws.region',
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',

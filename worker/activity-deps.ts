@@ -5,15 +5,15 @@ import { auditLogPath, evidenceDeps } from '../activities/evidence';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../ingress/slack/blocks';
 import { resolve } from 'node:path';
-import type { AuditSink } from '../activities/audit-sink';
+import type { ChainLog } from '../activities/audit';
 import type { Config } from '../platform/config';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 
-const auditSinks = new Map<string, AuditSink>();
+const auditSinks = new Map<string, ChainLog>();
 
 /** One audit sink per log file in a process: the worker and the ingress append through the same one. */
-export function auditSinkFor(config: Config): AuditSink {
+export function auditSinkFor(config: Config): ChainLog {
   const path = auditLogPath(config);
   let sink = auditSinks.get(path);
   if (!sink) auditSinks.set(path, (sink = auditLogFor(config)));

@@ -56,7 +56,8 @@ async function main(): Promise<void> {
   if (codec.keyFile?.created) log.warn({ keyFile: codec.keyFile.path }, 'no codec keys configured: generated a payload encryption key (0600); back it up, or configure codec.keys');
   await auditSinkFor(config).append(configLoadedEvent(config, role));
 
-  const cleanups: (() => Promise<void>)[] = [];
+  // Last of all: anchor what this process wrote since its last anchor.
+  const cleanups: (() => Promise<void>)[] = [() => auditSinkFor(config).close()];
   let address = config.temporal.address;
   let uiUrl = config.temporal.uiUrl;
   let embedded: Awaited<ReturnType<typeof startEmbeddedTemporal>> | undefined;

@@ -9,17 +9,21 @@ export interface ChainLogOptions {
   path: string;
   /** field names masked on top of domain/masking's list */
   sensitiveFields?: readonly string[];
-  /** called with the chain head every `checkpointEvery` records (evidence store checkpoints) */
-  onCheckpoint?: (head: ChainHead) => Promise<void>;
-  checkpointEvery?: number;
-  /** a checkpoint that could not be written does not lose the records; it is reported here */
-  onCheckpointError?: (err: unknown) => void;
+  /** anchors the chain head (see anchors.ts): every `anchorEvery` records, and by time */
+  anchor?: (head: ChainHead, reason: 'count' | 'time' | 'close') => Promise<unknown>;
+  anchorEvery?: number;
+  /** while the ledger grows, an anchor at least this often (0: by count only) */
+  anchorEveryMs?: number;
+  /** an anchor that could not be written does not lose the records; it is reported here */
+  onAnchorError?: (err: unknown) => void;
 }
 
 export interface ChainLog extends AuditSink {
   appendAll(events: AuditEvent[]): Promise<void>;
   /** the last record's seq and hash, as this process last saw the file */
   head(): ChainHead;
+  /** anchor what this process wrote since its last anchor (at shutdown) */
+  close(): Promise<void>;
 }
 
 /**
@@ -30,7 +34,11 @@ export interface ChainLog extends AuditSink {
 export function chainLog(options: ChainLogOptions): ChainLog {
   const { path } = options;
   const sensitive = [...SENSITIVE_FIELDS, ...(options.sensitiveFields ?? [])];
-  const every = options.checkpointEvery ?? 100;
+  const every = options.anchorEvery ?? 100;
+  const anchorEveryMs = options.anchorEveryMs ?? 0;
+  /** the highest seq an anchor of this process covers */
+  let anchored = 0;
+  let timer: NodeJS.Timeout | undefined;
   let head: ChainHead = EMPTY_CHAIN;
   /** bytes of the file this process has read and trusts: always ends at a line boundary */
   let known = 0;
@@ -139,19 +147,66 @@ export function chainLog(options: ChainLogOptions): ChainLog {
     });
   }
 
+  async function anchor(at: ChainHead, reason: 'count' | 'time' | 'close'): Promise<void> {
+    if (!options.anchor) return;
+    try {
+      await options.anchor(at, reason);
+      anchored = Math.max(anchored, at.seq);
+    } catch (err) {
+      options.onAnchorError?.(err);
+    }
+  }
+
+  /** The file's real head (other processes append too), read under the lock. */
+  async function currentHead(): Promise<ChainHead> {
+    dirReady ??= mkdir(dirname(path), { recursive: true });
+    await dirReady;
+    return withFileLock(`${path}.lock`, async () => {
+      const file = await open(path, 'a+', 0o600);
+      try {
+        await catchUp(file);
+        return head;
+      } finally {
+        await file.close();
+      }
+    });
+  }
+
+  async function anchorNow(reason: 'time' | 'close'): Promise<void> {
+    const run = queue.then(async () => {
+      const at = await currentHead();
+      if (at.seq > anchored) await anchor(at, reason);
+    });
+    queue = run.catch(() => undefined);
+    await run;
+  }
+
+  /** While the ledger grows, anchor within the interval even when the count is not reached. */
+  function scheduleTimeAnchor(): void {
+    if (!options.anchor || anchorEveryMs <= 0 || timer || head.seq <= anchored) return;
+    timer = setTimeout(() => {
+      timer = undefined;
+      anchorNow('time').catch((err) => options.onAnchorError?.(err));
+    }, anchorEveryMs);
+    timer.unref();
+  }
+
   async function appendAll(events: AuditEvent[]): Promise<void> {
     const run = queue.then(() => write(events));
     queue = run.catch(() => undefined);
     const checkpoints = await run;
-    if (!options.onCheckpoint) return;
-    for (const checkpoint of checkpoints) {
-      await options.onCheckpoint(checkpoint).catch((err) => options.onCheckpointError?.(err));
-    }
+    for (const checkpoint of checkpoints) await anchor(checkpoint, 'count');
+    scheduleTimeAnchor();
   }
 
   return {
     append: (event) => appendAll([event]),
     appendAll,
     head: () => head,
+    async close() {
+      if (timer) clearTimeout(timer);
+      timer = undefined;
+      if (head.seq > anchored) await anchorNow('close');
+    },
   };
 }

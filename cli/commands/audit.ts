@@ -1,16 +1,30 @@
 import type { Command } from 'commander';
 import { readCheckpoints, verifyAuditLog, type AuditVerification } from '../../activities/audit';
+import { readAnchors, readWitness } from '../../activities/audit/anchors';
+import { anchorVerifierFor, witnessFile } from '../../activities/audit/from-config';
 import { auditLogPath, evidenceStoreFor } from '../../activities/evidence';
 import type { Config } from '../../platform/config';
 import { type CliContext, CliError } from '../context';
 
-export async function verifyAudit(config: Config): Promise<AuditVerification & { path: string }> {
+/** The configured log against its signed anchors (evidence store and witness) and older checkpoints. */
+export async function verifyAudit(config: Config, now = new Date()): Promise<AuditVerification & { path: string }> {
   const path = auditLogPath(config);
-  return { path, ...(await verifyAuditLog(path, await readCheckpoints(evidenceStoreFor(config)))) };
+  const store = evidenceStoreFor(config);
+  const witness = readWitness(witnessFile(config));
+  const evidence = {
+    anchors: await readAnchors(store),
+    ...(witness ? { witness } : {}),
+    verifier: anchorVerifierFor(config),
+    anchorEveryMs: config.audit.anchorEverySeconds * 1000,
+    now,
+  };
+  return { path, ...(await verifyAuditLog(path, await readCheckpoints(store), evidence)) };
 }
 
 export function describeAudit(report: AuditVerification & { path: string }): string {
-  if (report.intact) return `${report.path}: intact, ${report.records} records, head seq ${report.head.seq} ${report.head.hash.slice(0, 16)}`;
+  const anchored = report.anchored ? `, anchored to seq ${report.anchored.seq} (${report.anchored.at})` : ', no anchor yet';
+  const tail = report.unanchored ? `; seq ${report.unanchored.fromSeq}..${report.unanchored.toSeq} not yet anchored (since ${report.unanchored.since})` : '';
+  if (report.intact) return `${report.path}: intact, ${report.records} records, head seq ${report.head.seq} ${report.head.hash.slice(0, 16)}${anchored}${tail}`;
   return [
     `${report.path}: BROKEN (${report.breaks.length} problem(s) in ${report.records} records)`,
     ...report.breaks.map((b) => `  line ${b.line}${b.seq !== undefined ? ` (seq ${b.seq})` : ''}: ${b.problem}`),
@@ -21,11 +35,11 @@ export function register(program: Command, ctx: () => CliContext): void {
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
-    .description('re-derive the chain and its checkpoints; says where it breaks (exit 1)')
+    .description('re-derive the chain and check it against its signed anchors; says where it breaks (exit 1)')
     .option('--json', 'machine-readable report')
     .action(async (opts: { json?: boolean }) => {
       const report = await verifyAudit(ctx().config);
       console.log(opts.json ? JSON.stringify(report, null, 2) : describeAudit(report));
-      if (!report.intact) throw new CliError(`the audit log chain breaks at line ${report.breaks[0]!.line}`, 1);
+      if (!report.intact) throw new CliError(`the audit log breaks at line ${report.breaks[0]!.line}: ${report.breaks[0]!.problem}`, 1);
     });
 }

@@ -28,7 +28,8 @@ export const RUNBOOKS_DIR = join(__dirname, '..', '..', 'runbooks');
 
 /** Settings for tests: defaults, plus whatever the test overrides. */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  return parseConfig({ dataDir: join(require('node:os').tmpdir(), `tq-${process.pid}-${Date.now()}`), ...overrides });
+  const dataDir = join(require('node:os').tmpdir(), `tq-${process.pid}-${Date.now()}`);
+  return parseConfig({ dataDir, keyDir: `${dataDir}-keys`, ...overrides });
 }
 
 /**

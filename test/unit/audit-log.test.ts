@@ -91,7 +91,8 @@ test('a rewritten chain (every hash recomputed) disagrees with the checkpoints i
   const root = dir();
   const store = localEvidenceStore(join(root, 'evidence'));
   const path = join(root, 'audit.log');
-  const log = chainLog({ path, checkpointEvery: 2, onCheckpoint: auditCheckpoints(store) });
+  // Checkpoints as older versions wrote them (unsigned): still read and checked.
+  const log = chainLog({ path, anchorEvery: 2, anchor: auditCheckpoints(store) });
   for (let i = 1; i <= 5; i++) await log.append(event(i));
   const checkpoints = await readCheckpoints(store);
   expect(checkpoints.map((c) => c.seq)).toEqual([2, 4]);
@@ -104,7 +105,7 @@ test('a rewritten chain (every hash recomputed) disagrees with the checkpoints i
   const report = await verifyAuditLog(path, checkpoints); // …the checkpoints can
   expect(report.breaks).toEqual([{ line: 4, seq: 4, problem: expect.stringMatching(/rewritten/) }]);
   // and through the command: it reads the configured log and the configured store's checkpoints
-  const cli = await verifyAudit(parseConfig({ dataDir: root }));
+  const cli = await verifyAudit(parseConfig({ dataDir: root, keyDir: join(root, 'keys') }));
   expect(cli.intact).toBe(false);
   expect(describeAudit(cli)).toMatch(/line 4 \(seq 4\): rewritten/);
 });
