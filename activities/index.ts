@@ -3,6 +3,7 @@ import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
+import { createKeyRetirementActivities } from './key-retirement';
 import type { Notifier } from './notifier';
 import { createNotifyActivities } from './notify';
 import { createWebhookActivities } from './webhook';
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAwsActivities(deps),
     ...createClockActivities(deps),
     ...createEvidenceActivities(deps),
+    ...createKeyRetirementActivities(deps),
   };
 }
 

@@ -47,6 +47,7 @@ export const STEP_TYPES: Record<string, StepRunner> = {
   webhook: activityStep('callWebhook'),
   revokeCredentials: playbookStep('revokeCredentialsWorkflow'),
   rotateKey: playbookStep('rotateKeyWorkflow'),
+  revokeKeyAccess: playbookStep('revokeKeyAccessWorkflow'),
   blockTraffic: playbookStep('blockTrafficWorkflow'),
   snapshotEvidence: playbookStep('snapshotEvidenceWorkflow'),
 };

@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
@@ -7,6 +8,8 @@ export interface AwsClients {
   iam: IAMClient;
   kms: KMSClient;
   waf: WAFV2Client;
+  /** for how recently a retired KMS key was used */
+  cloudTrail: CloudTrailClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -18,5 +21,5 @@ export type AwsSettings = Config['aws'];
  */
 export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoint'>): AwsClients {
   const common = { region: settings.region, maxAttempts: 1, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}) };
-  return { iam: new IAMClient(common), kms: new KMSClient(common), waf: new WAFV2Client(common) };
+  return { iam: new IAMClient(common), kms: new KMSClient(common), waf: new WAFV2Client(common), cloudTrail: new CloudTrailClient(common) };
 }
