@@ -199,7 +199,8 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
       record('kms.retirement.deletion-approved', `${req.by} approved the deletion of ${input.keyId} (${approvals.length} of ${policy.approvers})`, req.by, {
         justification: req.justification,
       });
-      woken = true;
+      // The last approval needed: look at the key's use once more and schedule, now.
+      if (approvalOutcome(policy, asApprovals()) === 'approved') woken = true;
       return view();
     },
     {
