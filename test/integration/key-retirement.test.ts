@@ -7,9 +7,6 @@
  * schedule it; a use between the offer and the scheduling writes nothing; the pending window is
  * cancellable, which enables the key again. The same from the command line.
  */
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { CreateAliasCommand, CreateKeyCommand, DescribeKeyCommand, GetKeyPolicyCommand } from '@aws-sdk/client-kms';
 import type { Notifier } from '../../activities';
@@ -30,14 +27,13 @@ import {
 import type { keyRetirementWorkflow } from '../../workflows/playbooks/key-retirement';
 import { rotateKeyWorkflow } from '../../workflows/playbooks/rotate-key';
 import { anAlert } from '../support/alerts';
+import { runCli } from '../support/cli';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
 import { cloudTrailEndpoint, type LookupRequest, type TrailEvent } from '../support/cloudtrail-endpoint';
 import { memoryAudit } from '../support/temporal';
 
 jest.setTimeout(180_000);
 
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const DAY = 86_400_000;
 
 let stack: PlaybookStack;
@@ -278,17 +274,7 @@ test('a retirement that continues as new keeps what it knew and still offers on 
   expect((await handle.describe()).runId).not.toBe(handle.firstExecutionRunId);
 });
 
-/** The CLI as a user runs it, against the same server and data directory (codec key) as the worker. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const env = { ...process.env, TEMPORAL_ADDRESS: stack.env.address, TOURNIQUET_DATA_DIR: stack.config.dataDir, TOURNIQUET_LOG_LEVEL: 'error' };
-  try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env });
-    return { code: 0, out: stdout, err: stderr };
-  } catch (e) {
-    const failed = e as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, out: failed.stdout, err: failed.stderr };
-  }
-}
+const cli = (...args: string[]) => runCli(stack.env, stack.config, ...args);
 
 test('from the command line: status, approvals (one refused), and the cancellation', async () => {
   const key = await retiredKey('by-cli');
@@ -319,6 +305,21 @@ test('from the command line: status, approvals (one refused), and the cancellati
 
   const unknown = await cli('kms', 'status', 'no-such-incident', 'rotate-key');
   expect(unknown.code).toBe(3);
+});
+
+test('a retirement terminated while the deletion is pending: cancel-deletion still cancels it, through the undo', async () => {
+  const key = await retiredKey('terminated');
+  await stack.env.sleep(31.5 * DAY);
+  for (const by of ['U-ana', 'U-ben']) await key.handle.executeUpdate(approveKeyDeletionUpdate, { args: [{ by, justification: 'unused' }] });
+  await eventually(() => key.status(), (v) => v.status === 'scheduled', 'deletion scheduled');
+  await key.handle.terminate('operator cleanup');
+  expect((await describeKey(key.keyId)).KeyState).toBe('PendingDeletion');
+
+  const fp = key.incidentId.replace(/^incident\//, '');
+  const cancel = await cli('kms', 'cancel-deletion', fp, 'rotate-key', '--by', 'U-lead', '--reason', 'terminated by mistake');
+  expect(cancel.code).toBe(0);
+  expect(cancel.out).toContain(`KMS key ${key.keyId}: deletion cancelled, enabled again`);
+  expect((await describeKey(key.keyId)).KeyState).toBe('Enabled');
 });
 
 test('every AWS call of the retirements (CloudTrail included) is granted by the worker policy', () => {

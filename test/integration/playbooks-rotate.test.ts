@@ -29,6 +29,7 @@ import { createKmsActivities, replacementMarkerAlias } from '../../activities/aw
 import { NEW_CIPHERTEXT_ACTIONS, RETIRED_KEY_SID } from '../../activities/aws/key-policy';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
 import { eventually, playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
+import { runCli } from '../support/cli';
 import { cloudTrailEndpoint } from '../support/cloudtrail-endpoint';
 
 jest.setTimeout(120_000);
@@ -172,6 +173,9 @@ test('replace mode: the plan says what happens to the old key; after it, old cip
   expect(status).toMatchObject({ status: 'watching', keyId, keyArn: old.Arn, replacementKeyId: replacement.KeyId, unusedFor: '30d', approvals: [] });
   expect(status.offer).toBeUndefined();
   expect(trail.received.some((r) => r.body.LookupAttributes[0]!.AttributeValue === old.Arn)).toBe(true);
+  const listed = await runCli(stack.env, stack.config, 'kms', 'status');
+  expect(listed).toMatchObject({ code: 0, out: expect.stringContaining(`${status.id}: KMS key ${keyId} is watching`) });
+  expect(listed.out).toContain(`replaced by ${replacement.KeyId}; alias/claims moved to it; old key decrypt only`);
 
   // The undo: alias back, policy back, retirement stopped; the replacement stays.
   expect(outcome.undo).toMatchObject({ type: 'restoreRotatedKey', params: { keyId, aliases: ['alias/claims'] } });
