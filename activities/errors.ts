@@ -19,9 +19,25 @@ const FINAL_ERROR_NAMES = new Set([
   'InvalidInput',
   'MalformedPolicyDocument',
   'WAFInvalidParameterException',
+  // KMS: a key disabled or pending deletion stays so until a person changes it; a policy KMS
+  // refuses (or one that would lock the caller out) is refused again; quotas do not lift on retry.
   'DisabledException',
   'KMSInvalidStateException',
   'InvalidArnException',
+  'MalformedPolicyDocumentException',
+  'LimitExceededException',
+  'InvalidGrantIdException',
+  'InvalidGrantTokenException',
+  'InvalidKeyUsageException',
+  'IncorrectKeyException',
+  'InvalidCiphertextException',
+  'UnsupportedOperationException',
+  // CloudTrail LookupEvents: a malformed question gets the same answer every time.
+  'InvalidLookupAttributesException',
+  'InvalidTimeRangeException',
+  'InvalidNextTokenException',
+  'InvalidEventCategoryException',
+  'OperationNotPermittedException',
   // Credentials that are wrong or expired stay so until someone fixes them.
   'InvalidClientTokenId',
   'UnrecognizedClientException',

@@ -4,6 +4,7 @@ import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
 import { heartbeating } from './heartbeat';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
+import { createKeyRetirementActivities } from './key-retirement';
 import type { Notifier } from './notifier';
 import { createNotifyActivities } from './notify';
 import { createWebhookActivities } from './webhook';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAwsActivities(deps),
     ...createClockActivities(deps),
     ...createEvidenceActivities(deps),
+    ...createKeyRetirementActivities(deps),
   });
 }
 

@@ -4,3 +4,4 @@ export * from './incident';
 export * from './runbook';
 export * from './approval';
 export * from './masking';
+export * from './key-retirement';

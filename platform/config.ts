@@ -184,6 +184,22 @@ export const ConfigSchema = z.object({
       blockDuration: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 24h').default('24h'),
       /** KMS allows this many on-demand rotations per key; past it, rotateKey replaces the key */
       onDemandRotationLimit: z.coerce.number().int().min(0).default(25),
+      /** a replaced KMS key is kept (decrypt only) until CloudTrail shows it unused this long; then deletion may be asked for */
+      keyRetirement: z
+        .object({
+          unusedFor: z
+            .string()
+            .regex(/^\d+(m|h|d)$/, 'a duration such as 30d')
+            // CloudTrail event history keeps 90 days: a longer quiet period could not be checked.
+            .refine((d) => Number(d.slice(0, -1)) * { m: 1, h: 60, d: 1_440 }[d.slice(-1) as 'm' | 'h' | 'd'] <= 89 * 1_440, 'at most 89d (CloudTrail keeps 90 days of events)')
+            .default('30d'),
+          checkEvery: z.string().regex(/^\d+(m|h|d)$/, 'a duration such as 1d').default('1d'),
+          /** who approves the deletion when the rotation step had no approval gate of its own */
+          approvalGroup: z.string().min(1).default('security-leads'),
+        })
+        .prefault({}),
+      /** key id, ARN or alias → a JSON key policy file: what `revokeKeyAccess` restores (default: the KMS default key policy) */
+      keyPolicyBaselines: z.record(z.string(), z.string().min(1)).default({}),
     })
     .prefault({}),
   /**

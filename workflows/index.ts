@@ -3,6 +3,8 @@ export { incidentWorkflow } from './incident';
 export { breachClockWorkflow } from './breach-clock';
 export { revokeCredentialsWorkflow, keyDeletionWorkflow } from './playbooks/revoke-credentials';
 export { rotateKeyWorkflow } from './playbooks/rotate-key';
+export { keyRetirementWorkflow } from './playbooks/key-retirement';
+export { revokeKeyAccessWorkflow } from './playbooks/revoke-key-access';
 export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
 export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';

@@ -61,6 +61,7 @@ export const STEP_TYPES: Record<string, StepType> = {
   webhook: { run: activityStep('callWebhook'), role: 'contain' },
   revokeCredentials: { run: playbookStep('revokeCredentialsWorkflow'), role: 'contain' },
   rotateKey: { run: playbookStep('rotateKeyWorkflow'), role: 'contain' },
+  revokeKeyAccess: { run: playbookStep('revokeKeyAccessWorkflow'), role: 'contain' },
   blockTraffic: { run: playbookStep('blockTrafficWorkflow'), role: 'contain' },
   snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
 };

@@ -1,3 +1,4 @@
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
@@ -9,6 +10,8 @@ export interface AwsClients {
   iam: IAMClient;
   kms: KMSClient;
   waf: WAFV2Client;
+  /** for how recently a retired KMS key was used */
+  cloudTrail: CloudTrailClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -42,5 +45,6 @@ export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoin
     iam: new IAMClient({ ...common, requestHandler: cancellableRequestHandler() }),
     kms: new KMSClient({ ...common, requestHandler: cancellableRequestHandler() }),
     waf: new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() }),
+    cloudTrail: new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() }),
   };
 }

@@ -1,6 +1,8 @@
 import type { AwsClients, AwsSettings } from './clients';
 import { createIamActivities } from './iam';
+import { createKeyUsageActivities } from './key-usage';
 import { createKmsActivities } from './kms';
+import { createKmsAccessActivities } from './kms-access';
 import { createOAuthActivities } from './oauth';
 import { createPrepareActivities } from './planners';
 import { createWafActivities } from './waf';
@@ -12,12 +14,14 @@ export interface AwsActivityDeps {
   fetch: typeof fetch;
 }
 
-/** The activities of the AWS containment playbooks (revokeCredentials, rotateKey, blockTraffic). */
+/** The activities of the AWS containment playbooks (revokeCredentials, rotateKey, revokeKeyAccess, blockTraffic). */
 export function createAwsActivities(deps: AwsActivityDeps) {
   return {
     ...createPrepareActivities(deps),
     ...createIamActivities(deps.aws.iam),
     ...createKmsActivities(deps.aws.kms),
+    ...createKmsAccessActivities(deps.aws.kms),
+    ...createKeyUsageActivities(deps.aws.cloudTrail),
     ...createWafActivities(deps.aws.waf),
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
@@ -29,5 +33,6 @@ export type AwsActivities = ReturnType<typeof createAwsActivities>;
 export { createAwsClients, type AwsClients, type AwsSettings } from './clients';
 export { createAwsPlanners } from './planners';
 export { workerIamPolicy } from './policy';
-export type { BlockPlan, RevokePlan, RotatePlan } from './prepare';
+export type { BlockPlan, KeyAccessPlan, RevokePlan, RotatePlan } from './prepare';
+export type { GrantState } from './kms-access';
 export type { IpSetRef } from './params';

@@ -21,8 +21,9 @@ import { call, errorName, readOptional } from './calls';
 /**
  * KMS rotation. On-demand rotation keeps the key id (nothing to redeploy) but exists only for
  * symmetric AWS_KMS keys and a limited number of times per key; otherwise a replacement key takes
- * over the key's aliases and the old key is scheduled for deletion after a pending window (never
- * deleted at once: data encrypted under it must stay decryptable while it is re-encrypted).
+ * over the key's aliases and the old key is retired (kms-access.ts): enabled, decrypt only. A key
+ * pending deletion decrypts nothing, so its deletion is scheduled only by the key's retirement,
+ * after two approvals and a quiet period.
  */
 
 export async function describeKey(kms: KMSClient, keyId: string): Promise<KeyMetadata> {

@@ -37,6 +37,20 @@ export const RotateParams = z.object({
 });
 export type RotateParams = z.infer<typeof RotateParams>;
 
+export const RevokeKeyAccessParams = z
+  .object({
+    keyId: z.string().min(1),
+    /** put the key policy back to its baseline (aws.keyPolicyBaselines, else the KMS default) */
+    restorePolicy: z.boolean().default(true),
+    /** revoke these grants; default every grant on the key */
+    grantIds: z.array(z.string().min(1)).optional(),
+    revokeGrants: z.boolean().default(true),
+    /** stops every use of the key: only with a two-person approval on the step */
+    disableKey: z.boolean().default(false),
+  })
+  .strict();
+export type RevokeKeyAccessParams = z.infer<typeof RevokeKeyAccessParams>;
+
 export const IpSetRef = z.object({ name: z.string().min(1), id: z.string().min(1), scope: z.enum(['REGIONAL', 'CLOUDFRONT']) });
 export type IpSetRef = z.infer<typeof IpSetRef>;
 

@@ -3,7 +3,17 @@ import type { Planner } from '../plan';
 import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';
-import { prepareBlock, prepareRevoke, prepareRotate, type BlockPlan, type RevokePlan, type RotatePlan } from './prepare';
+import { describeStatement, NEW_CIPHERTEXT_ACTIONS, RETIRED_KEY_SID } from './key-policy';
+import {
+  prepareBlock,
+  prepareRevoke,
+  prepareRevokeKeyAccess,
+  prepareRotate,
+  type BlockPlan,
+  type KeyAccessPlan,
+  type RevokePlan,
+  type RotatePlan,
+} from './prepare';
 
 /**
  * Plans for the AWS step types: read the current state, say exactly what will change. The lines go
@@ -45,10 +55,46 @@ export function describeRotate(plan: RotatePlan): { lines: string[]; changes: un
           `${key} cannot rotate on demand: ${plan.reason}`,
           `create a new ${plan.keySpec} ${plan.keyUsage} key`,
           `move ${plan.aliases.join(', ')} to the new key`,
-          `schedule deletion of ${plan.keyId} after ${plan.pendingWindowDays} days (cancellable until then)`,
+          `keep ${plan.keyId} enabled, so every ciphertext under it stays readable, and change its key policy: add statement ` +
+            `"${RETIRED_KEY_SID}" denying ${NEW_CIPHERTEXT_ACTIONS.join(', ')} to every principal (grants included); Decrypt, ` +
+            `ReEncryptFrom, Verify, DescribeKey, GetKeyPolicy and the key administrators' statements stay as they are (the old policy is kept for the undo)`,
+          `schedule no deletion: once CloudTrail shows ${plan.keyId} unused for ${plan.retirement.unusedFor} (checked every ` +
+            `${plan.retirement.checkEvery}), deletion may be asked for; it needs two approvals and then waits ${plan.pendingWindowDays} days (cancellable)`,
         ];
   const { marker: _marker, ...changes } = plan;
   return { lines, changes };
+}
+
+export function describeRevokeKeyAccess(plan: KeyAccessPlan): { lines: string[]; changes: unknown } {
+  const key = `KMS key ${plan.keyId}${plan.aliases.length > 0 ? ` (${plan.aliases.join(', ')})` : ''}`;
+  const lines: string[] = [];
+  if (plan.keyState === 'PendingDeletion') {
+    lines.push(
+      `${key} is pending deletion (on ${plan.deletionDate?.slice(0, 10) ?? 'its deletion date'}): no cryptographic operation can use it; ` +
+        'its policy and grants are still revoked, so nobody they let in can cancel the deletion and use it',
+    );
+  }
+  if (plan.policy === null) lines.push(`leave the key policy of ${key} as it is`);
+  else if (plan.policy.removed.length === 0 && plan.policy.added.length === 0) lines.push(`the key policy of ${key} already matches the baseline (${plan.policy.source})`);
+  else {
+    lines.push(`restore the key policy of ${key} to the baseline (${plan.policy.source}); the policy now is kept for the undo:`);
+    for (const s of plan.policy.removed) lines.push(`  remove statement ${describeStatement(s)}`);
+    for (const s of plan.policy.added) lines.push(`  add statement ${describeStatement(s)}`);
+  }
+  for (const g of plan.grants) {
+    const constraints = g.constraints ? ` with constraints ${JSON.stringify(g.constraints)}` : '';
+    lines.push(`revoke grant ${g.grantId}${g.name ? ` (${g.name})` : ''} to ${g.grantee}: ${g.operations.join(', ')}${constraints}`);
+  }
+  if (!plan.revokeGrants) lines.push(`leave the grants of ${key} as they are`);
+  else lines.push(plan.grants.length > 0 ? `${plan.grants.length} grant(s) revoked in all (re-created by the undo)` : `${key} has no grants to revoke`);
+  const allAliases = plan.aliases.length > 0 ? `, also through ${plan.aliases.join(', ')}` : '';
+  if (plan.disable === 'disable') {
+    lines.push(`DISABLE ${key}: every Encrypt, Decrypt, GenerateDataKey, Sign and Verify under it fails until it is enabled again${allAliases}; needs two approvals on this step`);
+  } else if (plan.disable === 'already-disabled') lines.push(`${key} is already disabled; left disabled`);
+  else if (plan.disable === 'pending-deletion') lines.push(`${key} is not disabled: a key pending deletion cannot be, and is unusable already`);
+  else if (plan.keyState === 'Enabled') lines.push(`${key} stays enabled (disableKey not set): what its policy and grants still allow keeps working`);
+  else if (plan.keyState === 'Disabled') lines.push(`${key} is disabled and stays so (disableKey not set)`);
+  return { lines, changes: plan };
 }
 
 export function describeBlock(plan: BlockPlan): { lines: string[]; changes: unknown } {
@@ -67,6 +113,7 @@ export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSetti
     revokeCredentials: async (input) => describeRevoke(await prepareRevoke(deps, input)),
     rotateKey: async (input) => describeRotate(await prepareRotate(deps, input)),
     blockTraffic: async (input) => describeBlock(await prepareBlock(deps, input)),
+    revokeKeyAccess: async (input) => describeRevokeKeyAccess(await prepareRevokeKeyAccess(deps, input)),
   };
 }
 
@@ -76,5 +123,6 @@ export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: Aw
     prepareRevoke: boundToApproval('revokeCredentials', (input: StepInput) => prepareRevoke(deps, input), describeRevoke),
     prepareRotate: boundToApproval('rotateKey', (input: StepInput) => prepareRotate(deps, input), describeRotate),
     prepareBlock: boundToApproval('blockTraffic', (input: StepInput) => prepareBlock(deps, input), describeBlock),
+    prepareRevokeKeyAccess: boundToApproval('revokeKeyAccess', (input: StepInput) => prepareRevokeKeyAccess(deps, input), describeRevokeKeyAccess),
   };
 }

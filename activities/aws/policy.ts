@@ -33,6 +33,20 @@ export const WORKER_ACTIONS = {
     'kms:ListResourceTags',
   ],
   kmsAccount: ['kms:CreateKey', 'kms:ListAliases', 'kms:ListKeys', 'kms:TagResource'],
+  // rotateKey retires the old key (policy), revokeKeyAccess restores a baseline and revokes
+  // grants; the undos put back policies, re-create grants, enable keys and cancel deletions.
+  kmsAccess: [
+    'kms:GetKeyPolicy',
+    'kms:PutKeyPolicy',
+    'kms:ListGrants',
+    'kms:RevokeGrant',
+    'kms:CreateGrant',
+    'kms:DisableKey',
+    'kms:EnableKey',
+    'kms:CancelKeyDeletion',
+  ],
+  // a retired key is deleted only after CloudTrail shows it unused for aws.keyRetirement.unusedFor
+  keyUsage: ['cloudtrail:LookupEvents'],
   waf: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'],
   // snapshotEvidence reads the subject's state before and after acting
   evidenceIam: ['iam:ListUserPolicies', 'iam:ListAttachedUserPolicies'],
@@ -73,6 +87,14 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
         Action: [...WORKER_ACTIONS.kmsKey],
         Resource: [`arn:aws:kms:${region}:${account}:key/*`, `arn:aws:kms:${region}:${account}:alias/*`],
       },
+      {
+        Sid: 'RetireAndRevokeKeys',
+        Effect: 'Allow',
+        Action: [...WORKER_ACTIONS.kmsAccess],
+        Resource: `arn:aws:kms:${region}:${account}:key/*`,
+      },
+      // LookupEvents takes no resource.
+      { Sid: 'WatchRetiredKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.keyUsage], Resource: '*' },
       // CreateKey, ListAliases and ListKeys take no resource; TagResource is only needed while creating.
       { Sid: 'CreateReplacementKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.kmsAccount], Resource: '*' },
       { Sid: 'EditBlockList', Effect: 'Allow', Action: [...WORKER_ACTIONS.waf], Resource: ipSetArn },

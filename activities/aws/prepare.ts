@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { StepInput } from '../step';
 import { finalFailure } from '../errors';
 import { checkCidrs } from './cidr';
@@ -13,9 +15,11 @@ import {
   type AccessKeyState,
   type PolicyTarget,
 } from './iam';
+import { defaultKeyPolicy, parsePolicy, policyDiff, type PolicyStatement } from './key-policy';
 import { aliasesOf, describeKey, isReplacementMarker, onDemandRotationCount, onDemandUnsupported, replacementMarkerAlias } from './kms';
+import { listGrants, readKeyPolicy, type GrantState } from './kms-access';
 import { oauthApp, tokenFingerprint } from './oauth';
-import { BlockParams, durationMs, parseParams, RevokeParams, RotateParams, type IpSetRef } from './params';
+import { BlockParams, durationMs, parseParams, RevokeKeyAccessParams, RevokeParams, RotateParams, type IpSetRef } from './params';
 import { readIpSet } from './waf';
 
 /**
@@ -96,6 +100,8 @@ export interface RotatePlan {
   limit: number;
   pendingWindowDays: number;
   marker: string;
+  /** replace mode: the old key stays readable until CloudTrail shows it unused this long */
+  retirement: { unusedFor: string; unusedForMs: number; checkEvery: string; checkEveryMs: number; approvalGroup: string };
 }
 
 export async function prepareRotate(deps: Deps, request: PlanRequest): Promise<RotatePlan> {
@@ -131,6 +137,110 @@ export async function prepareRotate(deps: Deps, request: PlanRequest): Promise<R
     limit,
     pendingWindowDays: params.pendingWindowDays,
     marker: replacementMarkerAlias(request.incidentId, request.stepId),
+    retirement: {
+      ...deps.awsSettings.keyRetirement,
+      unusedForMs: durationMs(deps.awsSettings.keyRetirement.unusedFor),
+      checkEveryMs: durationMs(deps.awsSettings.keyRetirement.checkEvery),
+    },
+  };
+}
+
+export interface KeyAccessPlan {
+  requested: string;
+  keyId: string;
+  keyArn: string;
+  keyState: string;
+  aliases: string[];
+  /** set when the key is pending deletion */
+  deletionDate?: string;
+  /** null: the policy is left as it is (restorePolicy: false) */
+  policy: {
+    /** where the baseline comes from, for people */
+    source: string;
+    baseline: string;
+    /** the policy now: what an undo puts back */
+    current: string;
+    removed: PolicyStatement[];
+    added: PolicyStatement[];
+  } | null;
+  /** false: grants are left as they are */
+  revokeGrants: boolean;
+  /** the grants this step revokes (recorded whole, so an undo can re-create them) */
+  grants: GrantState[];
+  disable: 'disable' | 'already-disabled' | 'pending-deletion' | 'not-asked';
+}
+
+const REVOCABLE_STATES = new Set(['Enabled', 'Disabled', 'PendingDeletion']);
+
+/**
+ * The policy an exposed key is put back to: a file named in `aws.keyPolicyBaselines` under the
+ * key's id, ARN or one of its aliases; otherwise the policy KMS gives a new key (the account's
+ * IAM policies decide, nobody is let in by the key policy itself).
+ */
+function baselinePolicy(settings: AwsSettings, names: string[], keyArn: string): { source: string; text: string } {
+  const configured = Object.entries(settings.keyPolicyBaselines).filter(([ref]) => names.includes(ref));
+  const files = [...new Set(configured.map(([, file]) => resolve(file)))];
+  if (files.length > 1) {
+    throw finalFailure(`aws.keyPolicyBaselines names ${files.length} different files for ${keyArn} (${configured.map(([r]) => r).join(', ')}); keep one`, 'ValidationError');
+  }
+  if (configured.length === 0) {
+    return { source: `the KMS default key policy for account ${keyArn.split(':')[4]}`, text: JSON.stringify(defaultKeyPolicy(keyArn)) };
+  }
+  const [ref, file] = configured[0]!;
+  const setting = `aws.keyPolicyBaselines[${JSON.stringify(ref)}]`;
+  let text: string;
+  try {
+    text = readFileSync(resolve(file), 'utf8');
+  } catch (err) {
+    throw finalFailure(`${setting}: cannot read ${file}: ${(err as Error).message}`, 'ValidationError');
+  }
+  return { source: `${file} (${setting})`, text: JSON.stringify(parsePolicy(text, `${setting} (${file})`)) };
+}
+
+export async function prepareRevokeKeyAccess(deps: Deps, request: PlanRequest): Promise<KeyAccessPlan> {
+  const params = parseParams(RevokeKeyAccessParams, 'revokeKeyAccess', request.params);
+  const { kms } = deps.aws;
+  const key = await describeKey(kms, params.keyId);
+  const keyId = key.KeyId!;
+  const keyArn = key.Arn!;
+  const state = key.KeyState ?? 'Unknown';
+  if (key.KeyManager === 'AWS') throw finalFailure(`KMS key ${params.keyId} is AWS managed; its policy and grants cannot be changed`, 'ValidationError');
+  if (!REVOCABLE_STATES.has(state)) {
+    throw finalFailure(`KMS key ${params.keyId} is ${state}; access can be revoked only from an Enabled, Disabled or PendingDeletion key`, 'KMSInvalidStateException');
+  }
+  const aliases = (await aliasesOf(kms, keyId)).filter((a) => !isReplacementMarker(a));
+  let policy: KeyAccessPlan['policy'] = null;
+  if (params.restorePolicy) {
+    const baseline = baselinePolicy(deps.awsSettings, [params.keyId, keyId, keyArn, ...aliases], keyArn);
+    const current = await readKeyPolicy(kms, keyId);
+    const diff = policyDiff(current.policy, parsePolicy(baseline.text, baseline.source));
+    policy = { source: baseline.source, baseline: baseline.text, current: current.text, ...diff };
+  }
+  let grants: GrantState[] = [];
+  if (params.revokeGrants) {
+    const all = await listGrants(kms, keyId);
+    const unknown = (params.grantIds ?? []).filter((id) => !all.some((g) => g.grantId === id));
+    if (unknown.length > 0) throw finalFailure(`grant(s) ${unknown.join(', ')} are not grants of KMS key ${keyId}; nothing was changed`, 'NotFoundException');
+    grants = params.grantIds ? all.filter((g) => params.grantIds!.includes(g.grantId)) : all;
+  }
+  const disable: KeyAccessPlan['disable'] = !params.disableKey
+    ? 'not-asked'
+    : state === 'PendingDeletion'
+      ? 'pending-deletion'
+      : state === 'Disabled'
+        ? 'already-disabled'
+        : 'disable';
+  return {
+    requested: params.keyId,
+    keyId,
+    keyArn,
+    keyState: state,
+    aliases,
+    ...(state === 'PendingDeletion' && key.DeletionDate ? { deletionDate: key.DeletionDate.toISOString() } : {}),
+    policy,
+    revokeGrants: params.revokeGrants,
+    grants,
+    disable,
   };
 }
 

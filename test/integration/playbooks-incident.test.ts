@@ -8,7 +8,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
-import { CreateAliasCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateIPSetCommand, GetIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { Escalation, Notifier } from '../../activities';
 import { workerIamPolicy } from '../../activities/aws';
@@ -61,17 +61,21 @@ steps:
       - id: rotate-key
         type: rotateKey
         with: { keyId: "\${alert.subject.kmsKeyId}", pendingWindowDays: 7 }
+  - id: revoke-key-access
+    type: revokeKeyAccess
+    with: { keyId: "\${alert.subject.kmsKeyId}" }
 `,
   );
 });
 afterAll(async () => stack?.teardown());
 
-test('an alert is contained by the three playbooks as child workflows; undos are offered, not run', async () => {
+test('an alert is contained by the four playbooks as child workflows; undos are offered, not run', async () => {
   await stack.admin.iam.send(new CreateUserCommand({ UserName: 'svc-billing' }));
   const leaked = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-billing' }))).AccessKey!.AccessKeyId!;
   const spare = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-billing' }))).AccessKey!.AccessKeyId!;
   const key = await stack.admin.kms.send(new CreateKeyCommand({}));
   await stack.admin.kms.send(new CreateAliasCommand({ AliasName: 'alias/billing', TargetKeyId: key.KeyMetadata!.KeyId! }));
+  await stack.admin.kms.send(new CreateGrantCommand({ KeyId: key.KeyMetadata!.KeyId!, GranteePrincipal: 'arn:aws:iam::123456789012:role/leaked', Operations: ['Decrypt'] }));
 
   const alert = anAlert({
     kind: 'LeakedKeyUsed',
@@ -85,6 +89,7 @@ test('an alert is contained by the three playbooks as child workflows; undos are
     ['revoke-key', 'succeeded'],
     ['block-sources', 'succeeded'],
     ['rotate-key', 'succeeded'],
+    ['revoke-key-access', 'succeeded'],
   ]);
   expect(state.steps.find((s) => s.id === 'revoke-key')!.undo).toMatchObject({ type: 'reactivateAccessKeys', params: { accessKeyIds: [leaked] } });
   expect(state.steps.find((s) => s.id === 'block-sources')!.undo).toMatchObject({ type: 'unblockTraffic' });
@@ -95,12 +100,14 @@ test('an alert is contained by the three playbooks as child workflows; undos are
   const set = await stack.admin.waf.send(new GetIPSetCommand({ Name: ipSet.name, Id: ipSet.id, Scope: 'REGIONAL' }));
   expect(set.IPSet!.Addresses!.sort()).toEqual(['198.51.100.0/24', '203.0.113.10/32']);
   expect(state.steps.find((s) => s.id === 'rotate-key')!.summary).toContain('on demand');
+  expect(state.steps.find((s) => s.id === 'revoke-key-access')!.summary).toContain('1 grant(s) revoked');
+  expect(state.steps.find((s) => s.id === 'revoke-key-access')!.undo).toMatchObject({ type: 'restoreKeyAccess' });
 
   // The playbooks ran as the incident's children, under their deterministic ids.
   const fp = incidentId.replace(/^incident\//, '');
   const children: string[] = [];
   for await (const wf of stack.env.client.workflow.list({ query: `WorkflowId STARTS_WITH 'playbook/${fp}/'` })) children.push(wf.workflowId);
-  expect(children.sort()).toEqual([`playbook/${fp}/block-sources`, `playbook/${fp}/revoke-key`, `playbook/${fp}/rotate-key`]);
+  expect(children.sort()).toEqual([`playbook/${fp}/block-sources`, `playbook/${fp}/revoke-key`, `playbook/${fp}/revoke-key-access`, `playbook/${fp}/rotate-key`]);
 });
 
 test('an unknown principal escalates with a clear message and the runbook stops there', async () => {

@@ -3,7 +3,7 @@ import { createActivities } from '../../activities';
 import { createAwsClients, type AwsClients } from '../../activities/aws';
 import type { Config } from '../../platform/config';
 import { startMoto, type Moto } from './moto';
-import { startDevServer, startWorker, testActivityDeps, testConfig } from './temporal';
+import { startDevServer, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from './temporal';
 
 /** Every AWS API call the SDK clients made, as IAM action names (`iam:UpdateAccessKey`). */
 export type CallLog = string[];
@@ -15,6 +15,7 @@ export function recordCalls(clients: AwsClients, log: CallLog): AwsClients {
   clients.iam.middlewareStack.add((next, context) => (args) => (note('iam', context.commandName), next(args)), options);
   clients.kms.middlewareStack.add((next, context) => (args) => (note('kms', context.commandName), next(args)), options);
   clients.waf.middlewareStack.add((next, context) => (args) => (note('wafv2', context.commandName), next(args)), options);
+  clients.cloudTrail.middlewareStack.add((next, context) => (args) => (note('cloudtrail', context.commandName), next(args)), options);
   return clients;
 }
 
@@ -31,17 +32,22 @@ export interface PlaybookStack {
   teardown(): Promise<void>;
 }
 
-/** moto + a Temporal dev server + a worker whose AWS clients point at moto. */
+/**
+ * moto + a Temporal dev server (or the time-skipping test server, for days-long timers) + a worker
+ * whose AWS clients point at moto. `wrap` may add middleware or swap a client (CloudTrail, which
+ * moto lacks); the calls are recorded on whatever it returns.
+ */
 export async function playbookStack(
   awsOverrides: Partial<Config['aws']> = {},
   extraDeps: Parameters<typeof testActivityDeps>[0] = {},
   wrap: (clients: AwsClients) => AwsClients = (c) => c,
+  server: 'dev' | 'time-skipping' = 'dev',
 ): Promise<PlaybookStack> {
   const moto = await startMoto();
   const config = testConfig({ aws: { region: moto.region, endpoint: moto.endpoint, ...awsOverrides } });
-  const env = await startDevServer(config);
+  const env = server === 'dev' ? await startDevServer(config) : await startTimeSkippingServer(config);
   const calls: CallLog = [];
-  const workerClients = wrap(recordCalls(createAwsClients(config.aws), calls));
+  const workerClients = recordCalls(wrap(createAwsClients(config.aws)), calls);
   let stop: (() => Promise<void>) | undefined;
   const stack: PlaybookStack = {
     moto,

@@ -7,15 +7,29 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 
-interface LookupRequest {
+export interface LookupRequest {
   LookupAttributes: { AttributeKey: string; AttributeValue: string }[];
   StartTime: number;
   EndTime: number;
   NextToken?: string;
 }
 
-/** Answers LookupEvents from `pages` (each page one response), or with `error` when set. */
-export async function cloudTrailEndpoint(pages: number[], error?: { status: number; type: string }) {
+/** An event as LookupEvents returns it (EventTime in epoch seconds). */
+export interface TrailEvent {
+  EventId: string;
+  EventName: string;
+  EventSource?: string;
+  EventTime: number;
+  Username?: string;
+  Resources?: { ResourceType: string; ResourceName: string }[];
+  CloudTrailEvent: string;
+}
+
+/**
+ * Answers LookupEvents from `pages` (each page one response: that many CreateAccessKey events of
+ * the user asked for), or from `answer`, which gives the pages for each request; or with `error`.
+ */
+export async function cloudTrailEndpoint(pages: number[] | ((req: LookupRequest) => TrailEvent[][]), error?: { status: number; type: string }) {
   const received: { target: string; body: LookupRequest }[] = [];
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -30,6 +44,11 @@ export async function cloudTrailEndpoint(pages: number[], error?: { status: numb
         return;
       }
       const page = Number(body.NextToken ?? 0);
+      if (typeof pages === 'function') {
+        const answer = pages(body);
+        res.end(JSON.stringify({ Events: answer[page] ?? [], ...(page + 1 < answer.length ? { NextToken: String(page + 1) } : {}) }));
+        return;
+      }
       const events = Array.from({ length: pages[page]! }, (_, i) => ({
         EventId: `ev-${page}-${i}`,
         EventName: 'CreateAccessKey',

@@ -55,3 +55,16 @@ test('a malformed config file is named', () => {
   writeFileSync(join(dir, 'tourniquet.yaml'), 'ingress: [unclosed\n');
   expect(() => loadConfig({}, dir)).toThrow(/tourniquet\.yaml: not valid YAML/);
 });
+
+test('key retirement: defaults, and a quiet period CloudTrail could not check is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+  expect(loadConfig({}, dir).aws.keyRetirement).toEqual({ unusedFor: '30d', checkEvery: '1d', approvalGroup: 'security-leads' });
+  expect(loadConfig({}, dir).aws.keyPolicyBaselines).toEqual({});
+  for (const [unusedFor, ok] of [['89d', true], ['90d', false], ['2200h', false], ['30 days', false]] as const) {
+    writeFileSync(join(dir, 'tourniquet.yaml'), `aws: { keyRetirement: { unusedFor: "${unusedFor}" } }\n`);
+    if (ok) expect(loadConfig({}, dir).aws.keyRetirement.unusedFor).toBe(unusedFor);
+    else expect(() => loadConfig({}, dir)).toThrow(/aws\.keyRetirement\.unusedFor/);
+  }
+  writeFileSync(join(dir, 'tourniquet.yaml'), 'aws: { keyRetirement: { unusedFr: 30d } }\n');
+  expect(() => loadConfig({}, dir)).toThrow(/aws\.keyRetirement\.unusedFr: not a setting \(did you mean "aws\.keyRetirement\.unusedFor"\?\)/);
+});

@@ -25,6 +25,17 @@ test.each([
   ['ThrottlingException', false],
   ['ServiceUnavailable', false],
   ['WAFOptimisticLockException', false],
+  // KMS: a disabled or pending-deletion key, a refused policy, a quota: final; KMS's own hiccups: retried
+  ['KMSInvalidStateException', true],
+  ['DisabledException', true],
+  ['MalformedPolicyDocumentException', true],
+  ['LimitExceededException', true],
+  ['InvalidGrantIdException', true],
+  ['KMSInternalException', false],
+  ['DependencyTimeoutException', false],
+  // CloudTrail LookupEvents
+  ['InvalidTimeRangeException', true],
+  ['InvalidLookupAttributesException', true],
 ])('AWS %s: non-retryable %s', (name, final) => {
   const failure = classified(awsError(name));
   expect(failure).toBeInstanceOf(ApplicationFailure);

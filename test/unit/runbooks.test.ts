@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BlockParams, RevokeParams, RotateParams } from '../../activities/aws/params';
+import { BlockParams, RevokeKeyAccessParams, RevokeParams, RotateParams } from '../../activities/aws/params';
 import type { Alert } from '../../domain/alert';
 import { resolveParams, stepsOf } from '../../domain/runbook';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -28,12 +28,13 @@ const CONTRACTS: Record<string, z.ZodType> = {
   // The AWS playbooks' own parameter schemas: what they will accept at run time.
   revokeCredentials: RevokeParams.strict(),
   rotateKey: RotateParams.strict(),
+  revokeKeyAccess: RevokeKeyAccessParams,
   blockTraffic: BlockParams.strict(),
   snapshotEvidence: z.object({ label: z.string().optional() }).strict(),
 };
 const ALL_STEP_TYPES: ReadonlySet<string> = new Set(Object.keys(CONTRACTS));
 /** Steps that change AWS: a person approves them first. */
-const RISKY = new Set(['revokeCredentials', 'rotateKey', 'blockTraffic']);
+const RISKY = new Set(['revokeCredentials', 'rotateKey', 'revokeKeyAccess', 'blockTraffic']);
 
 const subject = { principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', kmsKeyId: 'key-1234', ips: ['198.51.100.7', '203.0.113.0/24'] };
 /** The alerts each shipped runbook is written for. */
@@ -84,9 +85,11 @@ describe('shipped runbooks', () => {
     expect(shipped.filter((p) => p.runbook.phi).map((p) => p.runbook.id).sort()).toEqual(['abnormal-phi-export', 'ransomware-data-store']);
   });
 
-  test('irreversible key rotation needs two people', () => {
-    const rotate = stepsOf(byId('exposed-kms-key').runbook).find((s) => s.type === 'rotateKey')!;
-    expect(rotate.approval).toMatchObject({ approvers: 2, onTimeout: 'deny' });
+  test('taking an exposed key back and rotating it need two people, never a timeout', () => {
+    const steps = stepsOf(byId('exposed-kms-key').runbook);
+    for (const type of ['revokeKeyAccess', 'rotateKey']) {
+      expect(steps.find((s) => s.type === type)!.approval).toMatchObject({ approvers: 2, onTimeout: 'deny' });
+    }
   });
 
   test('each shipped runbook is documented in the README', () => {

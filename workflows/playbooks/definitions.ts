@@ -5,12 +5,15 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { KeyRetirementStatus } from '../../domain/key-retirement';
 
 export const REVOKE_CREDENTIALS_WORKFLOW = 'revokeCredentialsWorkflow';
 export const ROTATE_KEY_WORKFLOW = 'rotateKeyWorkflow';
 export const BLOCK_TRAFFIC_WORKFLOW = 'blockTrafficWorkflow';
 export const BLOCK_EXPIRY_WORKFLOW = 'blockExpiryWorkflow';
 export const KEY_DELETION_WORKFLOW = 'keyDeletionWorkflow';
+export const REVOKE_KEY_ACCESS_WORKFLOW = 'revokeKeyAccessWorkflow';
+export const KEY_RETIREMENT_WORKFLOW = 'keyRetirementWorkflow';
 export const UNDO_CONTAINMENT_WORKFLOW = 'undoContainmentWorkflow';
 
 function scoped(incidentId: string, stepId: string): string {
@@ -25,6 +28,11 @@ export function blockExpiryWorkflowId(incidentId: string, stepId: string): strin
 /** Likewise the grace period before deactivated keys are deleted. */
 export function keyDeletionWorkflowId(incidentId: string, stepId: string): string {
   return `key-deletion/${scoped(incidentId, stepId)}`;
+}
+
+/** And the watch over a replaced KMS key, which may end in its deletion weeks after the incident. */
+export function keyRetirementWorkflowId(incidentId: string, stepId: string): string {
+  return `key-retirement/${scoped(incidentId, stepId)}`;
 }
 
 export function undoWorkflowId(incidentId: string, stepId: string): string {
@@ -58,6 +66,106 @@ export interface KeyDeletionStatus {
   cancelled?: { by: string; reason: string };
   deleted?: string[];
 }
+
+export interface KeyRetirementInput {
+  keyId: string;
+  keyArn: string;
+  replacementKeyId: string;
+  /** the aliases the rotation moved to the replacement */
+  aliases: string[];
+  incidentId: string;
+  stepId: string;
+  /** the rotation's time: the key counts as unused from here */
+  startedAt: string;
+  unusedFor: string;
+  unusedForMs: number;
+  checkEvery: string;
+  checkEveryMs: number;
+  pendingWindowDays: number;
+  /** who may approve the deletion (two of them) */
+  approvalGroup: string;
+  /** who asked for the incident; they may not approve (empty when unknown) */
+  requester: string;
+  carried?: CarriedKeyRetirement;
+  /** continue as new past this many history events (the server's own suggestion also counts) */
+  historyLimit?: number;
+}
+
+export interface KeyDeletionApproval {
+  by: string;
+  justification: string;
+  at: string;
+}
+
+export interface KeyRetirementChange {
+  at: string;
+  by: string;
+  what: string;
+  message: string;
+}
+
+export interface KeyRetirementView {
+  id: string;
+  keyId: string;
+  keyArn: string;
+  replacementKeyId: string;
+  aliases: string[];
+  incidentId: string;
+  stepId: string;
+  status: KeyRetirementStatus;
+  unusedFor: string;
+  checkEvery: string;
+  pendingWindowDays: number;
+  approvalGroup: string;
+  /** unused since then, as far as CloudTrail shows */
+  quietSince: string;
+  lastUse?: { at: string; event: string };
+  lastCheck?: { at: string; ok: boolean; error?: string };
+  /** the deletion on offer; approvals count for this offer only */
+  offer?: { n: number; at: string };
+  approvals: KeyDeletionApproval[];
+  deletion?: { scheduledAt: string; deletionDate: string };
+  changes: KeyRetirementChange[];
+  /** workflow time of the view */
+  asOf: string;
+}
+
+export interface CarriedKeyRetirement {
+  status: KeyRetirementStatus;
+  quietSince: number;
+  lastUse?: { at: string; event: string };
+  lastCheck?: { at: string; ok: boolean; error?: string };
+  offers: number;
+  offer?: { n: number; at: string };
+  approvals: KeyDeletionApproval[];
+  approvers: string[];
+  deletion?: { scheduledAt: string; deletionDate: string };
+  changes: KeyRetirementChange[];
+  stop?: KeyRetirementRequest;
+}
+
+export interface KeyDeletionApprovalRequest {
+  /** user id (Slack user id, or a name given to the CLI) */
+  by: string;
+  justification: string;
+  /** the offer number the approver saw; a stale one is refused */
+  offer?: number;
+}
+
+export interface KeyRetirementRequest {
+  by: string;
+  reason: string;
+}
+
+/** One of the two approvals that schedule a retired key's deletion (validator: group, requester, distinct, justification). */
+export const approveKeyDeletionUpdate = defineUpdate<KeyRetirementView, [KeyDeletionApprovalRequest]>('approveKmsKeyDeletion');
+/** CancelKeyDeletion, then EnableKey; the key goes back to being watched. */
+export const cancelKmsKeyDeletionUpdate = defineUpdate<KeyRetirementView, [KeyRetirementRequest]>('cancelKmsKeyDeletion');
+/** The deletion was cancelled directly (the undo type): recorded, and the key is watched again. */
+export const keyDeletionCancelledSignal = defineSignal<[KeyRetirementRequest]>('kmsKeyDeletionCancelled');
+/** The rotation was undone: stop watching (a scheduled deletion is cancelled first). */
+export const stopKeyRetirementSignal = defineSignal<[KeyRetirementRequest]>('stopKeyRetirement');
+export const keyRetirementStatusQuery = defineQuery<KeyRetirementView>('keyRetirementStatus');
 
 /** A responder keeps a block longer; the validator refuses a lifted block or a bad duration. */
 export const extendBlockUpdate = defineUpdate<BlockStatus, [ExtendBlockRequest]>('extendBlock');

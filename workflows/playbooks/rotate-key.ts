@@ -1,20 +1,30 @@
 /**
  * rotateKey: new key material for an exposed KMS key. On demand when KMS allows it (the key id
- * stays); otherwise a replacement key takes over the aliases and the old key is scheduled for
- * deletion after the runbook's pending window. Either way the result is read back before success.
+ * stays, old material still decrypts); otherwise a replacement key takes over the aliases and the
+ * old key is retired: kept enabled, its policy denying new ciphertext to everyone, so everything
+ * encrypted under it stays readable. Its deletion is a separate decision, offered by
+ * `keyRetirementWorkflow` once CloudTrail shows the key unused, and taken by two people.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { ParentClosePolicy, patched, proxyActivities, startChild, workflowInfo } from '@temporalio/workflow';
+import type { Activities } from '../../activities';
 import type { AwsActivities } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { playbookActivities } from './activity-options';
+import { keyRetirementWorkflowId } from './definitions';
+import { keyRetirementWorkflow } from './key-retirement';
 
 /** KMS rotates asynchronously: reading the rotation back may take a few tries. */
 const verify = proxyActivities<AwsActivities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s', maximumAttempts: 30 },
+});
+
+const incident = proxyActivities<Pick<Activities, 'incidentRequester'>>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '10s', maximumAttempts: 10 },
 });
 
 export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): Promise<StepOutcome> {
@@ -34,14 +44,56 @@ export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): P
   });
   if (replacement.keyId === plan.keyId) {
     // The alias already leads to this step's own replacement (a re-run after success): never
-    // schedule the new key for deletion.
+    // retire the new key.
     return { summary: `KMS key ${plan.keyId} is already this step's replacement key; nothing changed` };
   }
   await acts.moveAliases({ aliases: plan.aliases, targetKeyId: replacement.keyId });
-  const deletion = await acts.scheduleKeyDeletion({ keyId: plan.keyId, pendingWindowDays: plan.pendingWindowDays });
+
+  if (!patched('retire-not-delete')) {
+    // Histories recorded before retirement existed scheduled the deletion at once.
+    const deletion = await acts.scheduleKeyDeletion({ keyId: plan.keyId, pendingWindowDays: plan.pendingWindowDays });
+    return {
+      summary:
+        `replaced KMS key ${plan.keyId} by ${replacement.keyId} (${plan.reason}); ${plan.aliases.join(', ')} moved; ` +
+        `old key deleted on ${deletion.deletionDate.slice(0, 10)} unless cancelled`,
+    };
+  }
+
+  // Only after the aliases moved: until then the aliases' users still encrypt under the old key.
+  const { previousPolicy } = await acts.restrictKeyPolicy({ keyId: plan.keyId });
+  const requester = (await incident.incidentRequester({ incidentId: input.incidentId })) ?? '';
+  const retirementId = keyRetirementWorkflowId(input.incidentId, input.stepId);
+  await startChild(keyRetirementWorkflow, {
+    workflowId: retirementId,
+    args: [
+      {
+        keyId: plan.keyId,
+        keyArn: plan.keyArn,
+        replacementKeyId: replacement.keyId,
+        aliases: plan.aliases,
+        incidentId: input.incidentId,
+        stepId: input.stepId,
+        startedAt: workflowInfo().startTime.toISOString(),
+        unusedFor: plan.retirement.unusedFor,
+        unusedForMs: plan.retirement.unusedForMs,
+        checkEvery: plan.retirement.checkEvery,
+        checkEveryMs: plan.retirement.checkEveryMs,
+        pendingWindowDays: plan.pendingWindowDays,
+        approvalGroup: step?.approval?.group ?? plan.retirement.approvalGroup,
+        requester,
+      },
+    ],
+    // The key is watched, and its deletion offered, long after the incident has ended.
+    parentClosePolicy: ParentClosePolicy.ABANDON,
+  });
   return {
     summary:
       `replaced KMS key ${plan.keyId} by ${replacement.keyId} (${plan.reason}); ${plan.aliases.join(', ')} moved; ` +
-      `old key deleted on ${deletion.deletionDate.slice(0, 10)} unless cancelled`,
+      `old key kept enabled for decryption only (no new ciphertext); deletion offered once unused for ${plan.retirement.unusedFor}, with two approvals`,
+    undo: {
+      type: 'restoreRotatedKey',
+      params: { keyId: plan.keyId, aliases: plan.aliases, policy: previousPolicy, keyRetirementWorkflowId: retirementId },
+      description: `point ${plan.aliases.join(', ')} back at ${plan.keyId}, put its key policy back (new ciphertext allowed again) and stop its retirement; the replacement ${replacement.keyId} stays`,
+    },
   };
 }

@@ -4,11 +4,11 @@
  * twice is harmless.
  */
 import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
-import type { IpSetRef } from '../../activities/aws';
+import type { GrantState, IpSetRef } from '../../activities/aws';
 import type { Undo } from '../../domain/incident';
 import { persistentActivities } from './activity-options';
 import { stepCompensatedSignal } from '../definitions';
-import { cancelKeyDeletionSignal, liftBlockSignal } from './definitions';
+import { cancelKeyDeletionSignal, keyDeletionCancelledSignal, liftBlockSignal, stopKeyRetirementSignal } from './definitions';
 
 export interface UndoRequest {
   undo: Undo;
@@ -51,6 +51,40 @@ const UNDOS: Record<string, UndoRunner> = {
     await signalIfRunning(params.keyDeletionWorkflowId as string, (h) => h.signal(cancelKeyDeletionSignal, { by: req.by, reason: req.reason }));
     const { changed, already } = await persistentActivities().reactivateAccessKeys({ principal, accessKeyIds });
     return `re-enabled ${changed.length} access key(s) of ${principal}${already.length > 0 ? ` (${already.length} already active)` : ''}; deletion cancelled`;
+  },
+  async restoreRotatedKey(params, req) {
+    const keyId = params.keyId as string;
+    const aliases = params.aliases as string[];
+    const acts = persistentActivities();
+    // Stop the retirement first, so no deletion is scheduled while the key comes back into use.
+    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(stopKeyRetirementSignal, { by: req.by, reason: req.reason }));
+    const { cancelled } = await acts.cancelKmsKeyDeletion({ keyId });
+    const { changed } = await acts.setKeyPolicy({ keyId, policy: params.policy as string });
+    const { moved } = await acts.moveAliases({ aliases, targetKeyId: keyId });
+    return (
+      `KMS key ${keyId} back in use: ${aliases.join(', ')} point at it (${moved.length} moved now), its key policy ` +
+      `${changed ? 'put back' : 'was already back'}${cancelled ? ', its scheduled deletion cancelled' : ''}; retirement stopped`
+    );
+  },
+  async restoreKeyAccess(params) {
+    const keyId = params.keyId as string;
+    const acts = persistentActivities();
+    const done: string[] = [];
+    // Enabled first: a grant is re-created on a usable key.
+    if (params.enable === true) done.push((await acts.enableKmsKey({ keyId })).already ? 'already enabled' : 'enabled again');
+    if (typeof params.policy === 'string') done.push((await acts.setKeyPolicy({ keyId, policy: params.policy })).changed ? 'previous key policy put back' : 'previous key policy already in place');
+    const grants = (params.grants as GrantState[] | undefined) ?? [];
+    if (grants.length > 0) {
+      const { created, already } = await acts.recreateKeyGrants({ keyId, grants });
+      done.push(`${created} grant(s) re-created${already > 0 ? ` (${already} already there)` : ''}`);
+    }
+    return `KMS key ${keyId}: ${done.join('; ')}`;
+  },
+  async cancelKmsKeyDeletion(params, req) {
+    const keyId = params.keyId as string;
+    const { cancelled, enabled } = await persistentActivities().cancelKmsKeyDeletion({ keyId });
+    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(keyDeletionCancelledSignal, { by: req.by, reason: req.reason }));
+    return `KMS key ${keyId}: ${cancelled ? 'deletion cancelled' : 'no deletion was scheduled'}${enabled ? ', enabled again' : ''}`;
   },
 };
 
