@@ -103,14 +103,14 @@ const ROWS: Row[] = [
     queue: QUEUE.withIpSet,
     alert: { kind: 'ExposedKmsKey', subject: {} },
     runbook: 'exposed-kms-key',
-    fails: { 'rotate-key': /do not provide alert\.subject\.kmsKeyId/ },
+    fails: { 'revoke-key-access': /do not provide alert\.subject\.kmsKeyId/ },
   },
   {
     name: 'exposed-kms-key: a key that does not exist',
     queue: QUEUE.withIpSet,
     alert: { kind: 'ExposedKmsKey', subject: { kmsKeyId: 'alias/not-a-key' } },
     runbook: 'exposed-kms-key',
-    fails: { 'rotate-key': /alias\/not-a-key does not exist/ },
+    fails: { 'revoke-key-access': /alias\/not-a-key does not exist/ },
   },
   {
     name: 'malicious-edge-traffic: no WAF IP set configured',
