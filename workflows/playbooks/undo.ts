@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
 import type { IpSetRef } from '../../activities/aws';
+import type { PolicyTarget } from '../../activities/aws/iam';
 import type { Undo } from '../../domain/incident';
 import { persistentActivities } from './activity-options';
 import { cancelKeyDeletionSignal, liftBlockSignal } from './definitions';
@@ -47,6 +48,14 @@ const UNDOS: Record<string, UndoRunner> = {
     await signalIfRunning(params.keyDeletionWorkflowId as string, (h) => h.signal(cancelKeyDeletionSignal, { by: req.by, reason: req.reason }));
     const { changed, already } = await persistentActivities().reactivateAccessKeys({ principal, accessKeyIds });
     return `re-enabled ${changed.length} access key(s) of ${principal}${already.length > 0 ? ` (${already.length} already active)` : ''}; deletion cancelled`;
+  },
+  async removeSessionRevocation(params) {
+    const target = params.target as PolicyTarget;
+    const who = `IAM ${target.kind} ${target.name}`;
+    const result = await persistentActivities().removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
+    if (result === 'removed') return `removed the session deny from ${who}: sessions issued before ${params.issuedBefore as string} work again until they expire`;
+    if (result === 'already') return `${who} had no session deny any more`;
+    return `kept the session deny on ${who}: a later containment has refreshed it`;
   },
 };
 
