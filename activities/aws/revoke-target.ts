@@ -38,7 +38,7 @@ function said(params: RevokeParams): Said {
   const arn = parsePrincipalArn(params.principal);
   if (arn.type === 'unknown') throw invalid(`${params.principal} is not the ARN of an IAM user, role, federated user or root`);
   if (params.principalType !== 'unknown' && params.principalType !== arn.type) {
-    throw invalid(`principal ${params.principal} is a ${arn.type} ARN, but principalType says ${params.principalType}`);
+    throw invalid(`principal ${params.principal} is ${arn.type} by its ARN, but principalType says ${params.principalType}`);
   }
   return { type: arn.type, name: arn.name!, sessionName: params.sessionName ?? arn.sessionName, accountId: params.accountId ?? arn.accountId };
 }
