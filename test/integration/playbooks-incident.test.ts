@@ -80,7 +80,7 @@ steps:
     type: revokeCredentials
     with:
       principal: "\${alert.subject.principal}"
-      principalType: "\${alert.subject.principalType}"
+      principalType: "\${alert.subject.principalType?}"
       sessionName: "\${alert.subject.sessionName?}"
       sessionIssuer: "\${alert.subject.sessionIssuer?}"
       accountId: "\${alert.subject.accountId?}"
