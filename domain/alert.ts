@@ -3,10 +3,27 @@ import type { Severity } from './severity';
 export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic', 'manual'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
+/**
+ * What kind of AWS principal an alert is about; it decides what revoking its credentials means.
+ * `unknown`: the source gave only a name (the planner then looks for an IAM user, then a role).
+ */
+export const PRINCIPAL_TYPES = ['iam-user', 'assumed-role', 'federated-user', 'root', 'aws-service', 'unknown'] as const;
+export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
+
 /** Who or what an alert is about; each field is present only when the source names it. */
 export interface AlertSubject {
-  /** IAM user or role name (or ARN) */
+  /** the principal's name: IAM user, role (of an assumed-role session), federated user; `root`; an AWS service */
   principal?: string;
+  /** set by the ingress whenever `principal` is, so a runbook can always pass it on */
+  principalType?: PrincipalType;
+  /** the principal's ARN, when the source gave one (for a role session, the session's ARN) */
+  principalArn?: string;
+  /** assumed role: the role session name (an instance id for an EC2 instance role) */
+  sessionName?: string;
+  /** federated user: the IAM user whose credentials created its sessions (GetFederationToken), when known */
+  sessionIssuer?: string;
+  /** the AWS account the principal belongs to */
+  accountId?: string;
   accessKeyId?: string;
   kmsKeyId?: string;
   /** attacker or client IP addresses / CIDRs */

@@ -75,7 +75,7 @@ export function stepsOf(runbook: Runbook): RunbookStep[] {
   return runbook.steps.flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel));
 }
 
-const REFERENCE = /\$\{([a-zA-Z0-9_.]+)\}/g;
+const REFERENCE = /\$\{([a-zA-Z0-9_.]+)(\?)?\}/g;
 
 function lookup(root: unknown, path: string): unknown {
   let node: unknown = root;
@@ -90,7 +90,8 @@ function lookup(root: unknown, path: string): unknown {
  * Resolve `${alert.…}` references in step parameters against the incident's alerts.
  * A string that is exactly one reference takes the referenced value as is (so lists stay lists);
  * a reference inside a longer string is stringified. Unknown references resolve to undefined /
- * the empty string, and are reported so a plan can say what is missing.
+ * the empty string, and are reported so a plan can say what is missing; an optional reference
+ * (`${alert.subject.sessionIssuer?}`) is not: it is for what some alerts carry and others do not.
  */
 export function resolveParams(
   params: Record<string, unknown>,
@@ -99,15 +100,15 @@ export function resolveParams(
   const missing: string[] = [];
   const resolveValue = (value: unknown): unknown => {
     if (typeof value === 'string') {
-      const whole = /^\$\{([a-zA-Z0-9_.]+)\}$/.exec(value);
+      const whole = /^\$\{([a-zA-Z0-9_.]+)(\?)?\}$/.exec(value);
       if (whole) {
         const found = lookup(context, whole[1]!);
-        if (found === undefined) missing.push(whole[1]!);
+        if (found === undefined && !whole[2]) missing.push(whole[1]!);
         return found;
       }
-      return value.replace(REFERENCE, (_, path: string) => {
+      return value.replace(REFERENCE, (_, path: string, optional?: string) => {
         const found = lookup(context, path);
-        if (found === undefined) missing.push(path);
+        if (found === undefined && !optional) missing.push(path);
         return found === undefined ? '' : String(found);
       });
     }

@@ -1,6 +1,8 @@
 import {
   DeleteAccessKeyCommand,
   DeleteLoginProfileCommand,
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   GetLoginProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
@@ -51,15 +53,33 @@ export const QUARANTINE_POLICY = {
   Statement: [{ Sid: 'TourniquetQuarantine', Effect: 'Deny', Action: '*', Resource: '*' }],
 };
 
-/** The user must exist: a revocation aimed at a name that is not there is a runbook or alert error. */
-export async function requireUser(iam: IAMClient, userName: string): Promise<void> {
-  const user = await readOptional(`iam GetUser ${userName}`, () => iam.send(new GetUserCommand({ UserName: userName })));
-  if (!user) throw finalFailure(`IAM user ${userName} does not exist; nothing was changed`, 'NoSuchEntity');
+/** An IAM user or role as found: its ARN names the account it is in. */
+export interface IamEntity {
+  arn: string;
+  path: string;
 }
 
-export async function requireRole(iam: IAMClient, roleName: string): Promise<void> {
-  const role = await readOptional(`iam GetRole ${roleName}`, () => iam.send(new GetRoleCommand({ RoleName: roleName })));
+export async function findUser(iam: IAMClient, userName: string): Promise<IamEntity | undefined> {
+  const found = await readOptional(`iam GetUser ${userName}`, () => iam.send(new GetUserCommand({ UserName: userName })));
+  return found?.User ? { arn: found.User.Arn!, path: found.User.Path ?? '/' } : undefined;
+}
+
+export async function findRole(iam: IAMClient, roleName: string): Promise<IamEntity | undefined> {
+  const found = await readOptional(`iam GetRole ${roleName}`, () => iam.send(new GetRoleCommand({ RoleName: roleName })));
+  return found?.Role ? { arn: found.Role.Arn!, path: found.Role.Path ?? '/' } : undefined;
+}
+
+/** The user must exist: a revocation aimed at a name that is not there is a runbook or alert error. */
+export async function requireUser(iam: IAMClient, userName: string): Promise<IamEntity> {
+  const user = await findUser(iam, userName);
+  if (!user) throw finalFailure(`IAM user ${userName} does not exist; nothing was changed`, 'NoSuchEntity');
+  return user;
+}
+
+export async function requireRole(iam: IAMClient, roleName: string): Promise<IamEntity> {
+  const role = await findRole(iam, roleName);
   if (!role) throw finalFailure(`IAM role ${roleName} does not exist; nothing was changed`, 'NoSuchEntity');
+  return role;
 }
 
 export async function listAccessKeys(iam: IAMClient, userName: string): Promise<AccessKeyState[]> {
@@ -172,6 +192,26 @@ export function createIamActivities(iam: IAMClient) {
      */
     async revokeOlderSessions(input: { target: PolicyTarget; issuedBefore: string }): Promise<'attached' | 'already'> {
       return putInlinePolicy({ target: input.target, policyName: SESSION_POLICY_NAME, document: revokeOlderSessionsPolicy(input.issuedBefore) });
+    },
+
+    /**
+     * The undo of a session revocation: remove the policy this step wrote. A policy refreshed since
+     * (a later containment, with a later issue time) is that containment's and is kept.
+     */
+    async removeSessionRevocation(input: { target: PolicyTarget; issuedBefore: string }): Promise<'removed' | 'already' | 'kept'> {
+      const existing = await readInlinePolicy(iam, input.target, SESSION_POLICY_NAME);
+      if (existing === undefined) return 'already';
+      if (JSON.stringify(existing) !== JSON.stringify(revokeOlderSessionsPolicy(input.issuedBefore))) return 'kept';
+      const { kind, name } = input.target;
+      try {
+        if (kind === 'user') await iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: SESSION_POLICY_NAME }));
+        else await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: SESSION_POLICY_NAME }));
+      } catch (err) {
+        // Deleted between the read and the write (a retry racing the first attempt): the goal holds.
+        if (isNotFound(err)) return 'already';
+        classify(err, `iam Delete${kind === 'user' ? 'User' : 'Role'}Policy ${name}/${SESSION_POLICY_NAME}`);
+      }
+      return 'removed';
     },
 
     async attachQuarantinePolicy(input: { principal: string }): Promise<'attached' | 'already'> {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PRINCIPAL_TYPES } from '../../domain/alert';
 import type { StepInput } from '../step';
 import { finalFailure } from '../errors';
 
@@ -19,7 +20,15 @@ export function durationMs(text: string): number {
 const duration = z.string().regex(DURATION, 'a duration such as 30s, 24h or 7d');
 
 export const RevokeParams = z.object({
-  principal: z.string().min(1).max(64),
+  /** a name (IAM user, role, federated user) or a principal ARN */
+  principal: z.string().min(1).max(2048),
+  /** `unknown` (older runbooks, alerts that give only a name): an IAM user of that name, else a role */
+  principalType: z.enum(PRINCIPAL_TYPES).default('unknown'),
+  sessionName: z.string().max(64).optional(),
+  /** federated user: the IAM user whose keys created its sessions (a name, or the root user's ARN) */
+  sessionIssuer: z.string().min(1).max(2048).optional(),
+  /** the principal's account, as the alert says: a same-named principal in another account is not it */
+  accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
   accessKeyIds: z.array(z.string().regex(/^[A-Z0-9]{16,128}$/, 'an access key id')).optional(),
   deleteAfter: duration.optional(),
   keep: z.boolean().default(false),

@@ -21,6 +21,9 @@ export const WORKER_ACTIONS = {
     'iam:DeleteLoginProfile',
     'iam:PutUserPolicy',
     'iam:PutRolePolicy',
+    // the undo of a session revocation
+    'iam:DeleteUserPolicy',
+    'iam:DeleteRolePolicy',
   ],
   kmsKey: [
     'kms:DescribeKey',

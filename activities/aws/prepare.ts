@@ -10,7 +10,6 @@ import {
   QUARANTINE_POLICY_NAME,
   readInlinePolicy,
   requireRole,
-  requireUser,
   SESSION_POLICY_NAME,
   type AccessKeyState,
   type PolicyTarget,
@@ -20,6 +19,7 @@ import { aliasesOf, describeKey, isReplacementMarker, onDemandRotationCount, onD
 import { listGrants, readKeyPolicy, type GrantState } from './kms-access';
 import { oauthApp, tokenFingerprint } from './oauth';
 import { BlockParams, durationMs, parseParams, RevokeKeyAccessParams, RevokeParams, RotateParams, type IpSetRef } from './params';
+import { isTemporaryKey, resolveRevokeTarget, type RevokeTarget } from './revoke-target';
 import { readIpSet } from './waf';
 
 /**
@@ -32,34 +32,40 @@ type Deps = { aws: AwsClients; awsSettings: AwsSettings };
 type PlanRequest = Pick<StepInput, 'incidentId' | 'stepId' | 'params'>;
 
 export interface RevokePlan {
+  /** the name: IAM user, role, or federated user */
   principal: string;
+  /** what `principal` is (absent in plans made before principals had types: an IAM user) */
+  principalType: RevokeTarget['type'];
+  /** assumed role: the session the alert names (the deny covers every session of the role) */
+  sessionName: string | null;
+  /** federated user: the IAM user whose keys created its sessions, where the deny goes */
+  sessionIssuer: string | null;
+  /** an IAM user's access keys (a role or federated user has none) */
   keys: AccessKeyState[];
-  /** the keys this step targets */
+  /** the long-term keys this step targets */
   targetKeyIds: string[];
   /** targets that are active now: what this step deactivates (and what an undo re-enables) */
   toDeactivate: string[];
+  /** temporary (ASIA…) keys the step names: they cannot be deactivated, only denied by the session policy */
+  temporaryKeyIds: string[];
   /** null: keep the keys (no deletion) */
   deleteAfter: string | null;
   deleteAfterMs: number | null;
   sessions: { target: PolicyTarget; alreadyRevoked: boolean } | null;
   loginProfile: 'remove' | 'absent' | 'keep';
   quarantine: { alreadyAttached: boolean } | null;
+  /** asked for, but meaningless or unsafe for this type of principal: said in the plan, not done */
+  notApplied: ('quarantine' | 'removeLoginProfile')[];
   oauth: { app: string; host: string; tokens: string[]; fingerprints: string[] } | null;
 }
 
 export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<RevokePlan> {
   const params = parseParams(RevokeParams, 'revokeCredentials', request.params);
   const { iam } = deps.aws;
-  await requireUser(iam, params.principal);
+  const target = await resolveRevokeTarget(iam, params);
   if (params.roleName) await requireRole(iam, params.roleName);
-  const keys = await listAccessKeys(iam, params.principal);
-  const targetKeyIds = params.accessKeyIds ?? keys.map((k) => k.id);
-  const strangers = targetKeyIds.filter((id) => !keys.some((k) => k.id === id));
-  if (strangers.length > 0) {
-    throw finalFailure(`access key(s) ${strangers.join(', ')} do not belong to IAM user ${params.principal}`, 'NoSuchEntity');
-  }
-  const deleteAfter = params.keep ? null : (params.deleteAfter ?? deps.awsSettings.keyDeletionGrace);
-  const sessionTarget: PolicyTarget = params.roleName ? { kind: 'role', name: params.roleName } : { kind: 'user', name: params.principal };
+  const named = params.accessKeyIds ?? [];
+  const temporaryKeyIds = named.filter(isTemporaryKey);
   const oauth = params.oauth
     ? {
         app: params.oauth.app,
@@ -68,21 +74,64 @@ export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<R
         fingerprints: params.oauth.tokens.map(tokenFingerprint),
       }
     : null;
-  return {
-    principal: params.principal,
-    keys,
-    targetKeyIds,
-    toDeactivate: targetKeyIds.filter((id) => keys.find((k) => k.id === id)?.status === 'Active'),
-    deleteAfter,
-    deleteAfterMs: deleteAfter === null ? null : durationMs(deleteAfter),
-    sessions: params.revokeSessions
+  const deleteAfter = params.keep ? null : (params.deleteAfter ?? deps.awsSettings.keyDeletionGrace);
+  const common = { principal: target.name, temporaryKeyIds, deleteAfter, deleteAfterMs: deleteAfter === null ? null : durationMs(deleteAfter), oauth };
+  const sessionsOn = async (sessionTarget: PolicyTarget) =>
+    params.revokeSessions
       ? { target: sessionTarget, alreadyRevoked: (await readInlinePolicy(iam, sessionTarget, SESSION_POLICY_NAME)) !== undefined }
-      : null,
-    loginProfile: params.removeLoginProfile ? ((await hasLoginProfile(iam, params.principal)) ? 'remove' : 'absent') : 'keep',
-    quarantine: params.quarantine
-      ? { alreadyAttached: (await readInlinePolicy(iam, { kind: 'user', name: params.principal }, QUARANTINE_POLICY_NAME)) !== undefined }
-      : null,
-    oauth,
+      : null;
+
+  if (target.type === 'iam-user') {
+    const keys = await listAccessKeys(iam, target.name);
+    const targetKeyIds = params.accessKeyIds ? named.filter((id) => !isTemporaryKey(id)) : keys.map((k) => k.id);
+    const strangers = targetKeyIds.filter((id) => !keys.some((k) => k.id === id));
+    if (strangers.length > 0) {
+      throw finalFailure(`access key(s) ${strangers.join(', ')} do not belong to IAM user ${target.name}; nothing was changed`, 'NoSuchEntity');
+    }
+    return {
+      ...common,
+      principalType: 'iam-user',
+      sessionName: null,
+      sessionIssuer: null,
+      keys,
+      targetKeyIds,
+      toDeactivate: targetKeyIds.filter((id) => keys.find((k) => k.id === id)?.status === 'Active'),
+      sessions: await sessionsOn(params.roleName ? { kind: 'role', name: params.roleName } : { kind: 'user', name: target.name }),
+      loginProfile: params.removeLoginProfile ? ((await hasLoginProfile(iam, target.name)) ? 'remove' : 'absent') : 'keep',
+      quarantine: params.quarantine
+        ? { alreadyAttached: (await readInlinePolicy(iam, { kind: 'user', name: target.name }, QUARANTINE_POLICY_NAME)) !== undefined }
+        : null,
+      notApplied: [],
+    };
+  }
+
+  // A role session or a federated user: only temporary keys, and the deny on older sessions is the containment.
+  const who = target.type === 'assumed-role' ? `IAM role ${target.name}` : `federated user ${target.name}`;
+  const longTerm = named.filter((id) => !isTemporaryKey(id));
+  if (longTerm.length > 0) {
+    throw finalFailure(
+      `revokeCredentials: access key(s) ${longTerm.join(', ')} are long-term keys, which only IAM users have, not ${who}; nothing was changed`,
+      'ValidationError',
+    );
+  }
+  if (target.type === 'assumed-role' && params.roleName && params.roleName !== target.name) {
+    throw finalFailure(`revokeCredentials: roleName ${params.roleName} differs from the principal, IAM role ${target.name}; nothing was changed`, 'ValidationError');
+  }
+  if (!params.revokeSessions && !oauth) {
+    throw finalFailure(`revokeCredentials: revoking its sessions is the only containment for ${who}, and revokeSessions is false; nothing was changed`, 'ValidationError');
+  }
+  return {
+    ...common,
+    principalType: target.type,
+    sessionName: target.type === 'assumed-role' ? target.sessionName : null,
+    sessionIssuer: target.type === 'federated-user' ? target.issuer : null,
+    keys: [],
+    targetKeyIds: [],
+    toDeactivate: [],
+    sessions: await sessionsOn(target.type === 'assumed-role' ? { kind: 'role', name: target.name } : { kind: 'user', name: target.issuer }),
+    loginProfile: 'keep',
+    quarantine: null,
+    notApplied: [...(params.quarantine ? (['quarantine'] as const) : []), ...(params.removeLoginProfile ? (['removeLoginProfile'] as const) : [])],
   };
 }
 

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Alert } from '../../domain/alert';
-import { ALERT_SOURCES } from '../../domain/alert';
+import { ALERT_SOURCES, PRINCIPAL_TYPES } from '../../domain/alert';
+import { withPrincipalType } from '../../domain/principal';
 import { SEVERITIES } from '../../domain/severity';
 import { createLogger } from '../../platform/logger';
 import { claimRunbookId, describeDryRun, dryRun, loadRunbooks, parseRunbook, RunbookError, runbookFiles, selectRunbook, type RunbookProblem } from '../../runbooks';
@@ -45,6 +46,11 @@ const PlanAlert = z
     subject: z
       .object({
         principal: z.string().optional(),
+        principalType: z.enum(PRINCIPAL_TYPES).optional(),
+        principalArn: z.string().optional(),
+        sessionName: z.string().optional(),
+        sessionIssuer: z.string().optional(),
+        accountId: z.string().optional(),
         accessKeyId: z.string().optional(),
         kmsKeyId: z.string().optional(),
         ips: z.array(z.string()).optional(),
@@ -70,7 +76,9 @@ export function alertForPlan(arg: string): Alert {
     const first = parsed.error.issues[0]!;
     throw new CliError(`--alert: ${first.path.join('.') || 'alert'}: ${first.message}`, 2);
   }
-  return { ...parsed.data, observedAt: new Date().toISOString(), fingerprint: 'dry-run', deliveryId: 'dry-run', rawRef: 'raw/dry-run' };
+  // As the ingress would: a principal always has a type, so runbooks can pass it on.
+  const subject = withPrincipalType(parsed.data.subject);
+  return { ...parsed.data, subject, observedAt: new Date().toISOString(), fingerprint: 'dry-run', deliveryId: 'dry-run', rawRef: 'raw/dry-run' };
 }
 
 function printProblems(problems: RunbookProblem[]): void {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Alert, AlertSource } from '../../domain/alert';
+import { withPrincipalType } from '../../domain/principal';
 
 /** What every source mapping produces; the shared part (ids, fingerprint) is added here. */
 export interface SourceAlert extends Pick<Alert, 'kind' | 'severity' | 'status' | 'title' | 'subject' | 'labels'> {
@@ -16,12 +17,14 @@ const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\u0
 /**
  * The fingerprint names the incident: alerts about the same thing from the same source share it.
  * Without a source fingerprint: kind + the subject's stable identifiers (not IPs, so an attack
- * from many addresses stays one incident).
+ * from many addresses stays one incident). The principal counts as the source named it: its ARN
+ * when it gave one (as alerts naming an ARN were fingerprinted before the name was parsed out),
+ * else its name; its type does not count, so typing a principal never splits an incident.
  */
 export function fingerprintOf(source: AlertSource, a: SourceAlert): string {
   if (a.sourceFingerprint) return hash(source, 'fp', a.sourceFingerprint);
   const s = a.subject;
-  return hash(source, a.kind, s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '');
+  return hash(source, a.kind, s.principalArn ?? s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '');
 }
 
 export function normalise(source: AlertSource, a: SourceAlert, rawRef: string, index: number, receivedAt: Date): Alert {
@@ -33,7 +36,7 @@ export function normalise(source: AlertSource, a: SourceAlert, rawRef: string, i
     severity: a.severity,
     status: a.status,
     title: a.title,
-    subject: a.subject,
+    subject: withPrincipalType(a.subject),
     labels: a.labels,
     observedAt,
     fingerprint,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { AlertSubject } from '../../domain/alert';
+import { principalFields } from '../../domain/principal';
 import type { SourceAlert } from './normalise';
 import { severityFromWord } from './severity-words';
 
@@ -29,13 +30,21 @@ const first = (labels: Record<string, string>, ...names: string[]): string | und
 
 /** Conventional label names for what an alert is about (documented in README "Alert sources"). */
 export function subjectFromLabels(labels: Record<string, string>): AlertSubject {
-  const subject: AlertSubject = {};
-  const principal = first(labels, 'principal', 'iam_user', 'user');
+  const principal = first(labels, 'principal');
+  const iamUser = first(labels, 'iam_user');
+  const subject: AlertSubject = principalFields({
+    name: principal ?? iamUser ?? first(labels, 'user'),
+    arn: first(labels, 'principal_arn', 'user_arn'),
+    // `iam_user` names the type as well as the user.
+    type: first(labels, 'principal_type') ?? (!principal && iamUser ? 'iam-user' : undefined),
+    accountId: first(labels, 'account_id', 'aws_account_id'),
+    sessionName: first(labels, 'session_name'),
+    sessionIssuer: first(labels, 'session_issuer'),
+  });
   const accessKeyId = first(labels, 'access_key_id', 'accessKeyId');
   const kmsKeyId = first(labels, 'kms_key_id', 'kmsKeyId');
   const ip = first(labels, 'ip', 'source_ip', 'client_ip');
   const service = first(labels, 'service', 'job');
-  if (principal) subject.principal = principal;
   if (accessKeyId) subject.accessKeyId = accessKeyId;
   if (kmsKeyId) subject.kmsKeyId = kmsKeyId;
   if (ip) subject.ips = [ip];

@@ -7,13 +7,18 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRolePolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
 import { CreateIPSetCommand, GetIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { Escalation, Notifier } from '../../activities';
 import { workerIamPolicy } from '../../activities/aws';
 import { grantedActions } from '../../activities/aws/policy';
+import type { Alert } from '../../domain/alert';
+import { normalise } from '../../ingress/alerts/normalise';
+import { parseDelivery } from '../../ingress/alerts/parse-delivery';
+import { ALERT_SOURCES } from '../../ingress/alerts/sources';
 import { deliverAlert } from '../../ingress/incidents';
+import { fixture } from '../fixtures/alerts';
 import { stateQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
@@ -66,8 +71,34 @@ steps:
     with: { keyId: "\${alert.subject.kmsKeyId}" }
 `,
   );
+  // The shipped runbooks' parameters for a principal of any type, without their approval gate.
+  writeFileSync(
+    join(runbooksDir, 'session-theft.yaml'),
+    `id: session-theft
+title: A role session's or the root user's credentials used from outside
+escalationGroup: security-leads
+match: [{ sources: [guardduty], kinds: ["UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration*", "Policy:IAMUser/RootCredentialUsage"] }]
+steps:
+  - id: revoke-session
+    type: revokeCredentials
+    with:
+      principal: "\${alert.subject.principal}"
+      principalType: "\${alert.subject.principalType?}"
+      sessionName: "\${alert.subject.sessionName?}"
+      sessionIssuer: "\${alert.subject.sessionIssuer?}"
+      accountId: "\${alert.subject.accountId?}"
+      accessKeyIds: ["\${alert.subject.accessKeyId}"]
+    retry: { maximumAttempts: 3, initialInterval: 200ms }
+`,
+  );
 });
 afterAll(async () => stack?.teardown());
+
+/** A GuardDuty finding from the fixtures, as the ingress normalises it. */
+function guardDutyAlert(name: string): Alert {
+  const [alert] = parseDelivery(ALERT_SOURCES.guardduty, Buffer.from(fixture(name).replace(/"id": "([0-9a-f]{32})"/, `"id": "$1${Date.now()}"`)));
+  return normalise('guardduty', alert!, 'raw/guardduty/test', 0, new Date());
+}
 
 test('an alert is contained by the four playbooks as child workflows; undos are offered, not run', async () => {
   await stack.admin.iam.send(new CreateUserCommand({ UserName: 'svc-billing' }));
@@ -115,11 +146,38 @@ test('an unknown principal escalates with a clear message and the runbook stops 
   const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, alert);
   const handle = stack.env.client.workflow.getHandle(incidentId);
   const state = await eventually(() => handle.query(stateQuery), (s) => s.escalated, 'escalated', 60_000);
-  expect(state.steps).toEqual([expect.objectContaining({ id: 'revoke-key', status: 'failed', error: 'IAM user ghost-user does not exist; nothing was changed' })]);
+  expect(state.steps).toEqual([expect.objectContaining({ id: 'revoke-key', status: 'failed', error: 'no IAM user or role named ghost-user; nothing was changed' })]);
   const told = await eventually(async () => escalations.filter((e) => e.incidentId === incidentId), (e) => e.length > 0, 'escalation sent');
   expect(told).toEqual([
-    expect.objectContaining({ stepId: 'revoke-key', group: 'security-leads', message: expect.stringContaining('IAM user ghost-user does not exist') }),
+    expect.objectContaining({ stepId: 'revoke-key', group: 'security-leads', message: expect.stringContaining('no IAM user or role named ghost-user') }),
   ]);
+});
+
+test('a GuardDuty finding about an EC2 instance role is contained on the role, with its undo offered', async () => {
+  await stack.admin.iam.send(new CreateRoleCommand({ RoleName: 'patient-api-instance', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+  const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, guardDutyAlert('guardduty-assumed-role'));
+  const handle = stack.env.client.workflow.getHandle(incidentId);
+  const state = await eventually(() => handle.query(stateQuery), (s) => s.status === 'contained' || s.escalated, 'contained', 60_000);
+  expect(state.steps).toEqual([
+    expect.objectContaining({
+      id: 'revoke-session',
+      status: 'succeeded',
+      undo: expect.objectContaining({ type: 'removeSessionRevocation', params: expect.objectContaining({ target: { kind: 'role', name: 'patient-api-instance' } }) }),
+    }),
+  ]);
+  const policy = await stack.admin.iam.send(new GetRolePolicyCommand({ RoleName: 'patient-api-instance', PolicyName: 'TourniquetRevokeOlderSessions' }));
+  expect(decodeURIComponent(policy.PolicyDocument!)).toContain('aws:TokenIssueTime');
+});
+
+test("a root finding fails its step with what a person must do, and that is the escalation", async () => {
+  const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, guardDutyAlert('guardduty-root'));
+  const handle = stack.env.client.workflow.getHandle(incidentId);
+  const state = await eventually(() => handle.query(stateQuery), (s) => s.escalated, 'escalated', 60_000);
+  expect(state.steps).toEqual([
+    expect.objectContaining({ id: 'revoke-session', status: 'failed', error: expect.stringMatching(/^the root user of account 123456789012 cannot be contained by automation/) }),
+  ]);
+  const told = await eventually(async () => escalations.filter((e) => e.incidentId === incidentId), (e) => e.length > 0, 'escalation sent');
+  expect(told[0]!.message).toContain('A person must now: sign in as the root user and change its password; delete every root access key (the alert names ASIAQ3EGVZK7EXAMPLE3)');
 });
 
 test('every AWS call the worker made is granted by the least-privilege worker policy', () => {

@@ -159,9 +159,9 @@ test('a worker stopped during the grace: a new worker deletes each key once, not
   expect(writes.sort()).toEqual(['iam:DeleteAccessKey', 'iam:DeleteAccessKey', 'iam:PutUserPolicy', 'iam:UpdateAccessKey', 'iam:UpdateAccessKey']);
 });
 
-test('a principal that does not exist fails at once, non-retryably, with a clear message', async () => {
+test('an IAM user that does not exist fails at once, non-retryably, with a clear message', async () => {
   const before = stack.calls.length;
-  const err = await run(stepInput('revoke', { principal: 'nobody-here' })).catch((e) => e);
+  const err = await run(stepInput('revoke', { principal: 'nobody-here', principalType: 'iam-user' })).catch((e) => e);
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const cause = (err as WorkflowFailedError).cause?.cause as { nonRetryable?: boolean; message: string; type?: string };
   expect(cause).toMatchObject({ nonRetryable: true, type: 'NoSuchEntity', message: 'IAM user nobody-here does not exist; nothing was changed' });

@@ -204,3 +204,156 @@ describe('authentication', () => {
     expect(() => loadConfig({ TOURNIQUET_SOURCE_GENERIC_SECRET: 'short' }, '/')).toThrow(/sources\.generic\.hmacSecret \(TOURNIQUET_SOURCE_GENERIC_SECRET\)/);
   });
 });
+
+describe('principals as AWS reports them', () => {
+  const one = (source: WebhookSource, body: unknown) => parseDelivery(ALERT_SOURCES[source], Buffer.from(JSON.stringify(body)))[0]!;
+  const genericWith = (subject: unknown) => one('generic', { kind: 'LeakedAccessKey', severity: 'high', title: 't', subject });
+
+  test.each([
+    ['guardduty', { principal: 'svc-export', principalType: 'iam-user', accountId: '123456789012', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' }],
+    [
+      'guardduty-assumed-role',
+      {
+        principal: 'patient-api-instance',
+        principalType: 'assumed-role',
+        sessionName: 'i-0abc12345def67890',
+        accountId: '123456789012',
+        accessKeyId: 'ASIAQ3EGVZK7EXAMPLE1',
+        ips: ['198.51.100.23'],
+      },
+    ],
+    ['guardduty-root', { principal: 'Root', principalType: 'root', accountId: '123456789012', accessKeyId: 'ASIAQ3EGVZK7EXAMPLE3', ips: ['198.51.100.23'] }],
+    ['guardduty-federated', { principal: 'partner-portal', principalType: 'federated-user', accountId: '123456789012', accessKeyId: 'ASIAQ3EGVZK7EXAMPLE4', ips: ['198.51.100.23'] }],
+  ])('GuardDuty %s: the subject names the principal by its type', (name, subject) => {
+    const [finding] = parse('guardduty', name);
+    expect(finding!.subject).toEqual(expect.objectContaining(subject));
+    // GuardDuty names no ARN, and none is made up (an IAM user's path is not in the finding).
+    expect(finding!.subject.principalArn).toBeUndefined();
+  });
+
+  test('fingerprints of alerts as they came before principal types are unchanged (running incidents keep their ids)', () => {
+    // Computed by the version before principal types, from the same payloads.
+    const before: Record<string, string> = {
+      guardduty: '0aee14f80a10764f6bcae3ebd6f868df',
+      'guardduty-assumed-role': '788970670e21bdc6d6654fdb9cecd16c',
+      'guardduty-root': '659d2b8e0d9af7475950baffe6afdd85',
+      'guardduty-federated': '496362ab985c014935c584080c838541',
+    };
+    for (const [name, fp] of Object.entries(before)) expect([name, fingerprintOf('guardduty', parse('guardduty', name)[0]!)]).toEqual([name, fp]);
+    const without = (name: string, drop: string[]) => {
+      const event = JSON.parse(fixture(name));
+      for (const k of drop) delete event.detail.resource.accessKeyDetails[k];
+      return fingerprintOf('guardduty', one('guardduty', event));
+    };
+    expect(without('guardduty-assumed-role', ['accessKeyId'])).toBe('caa8e34a6c4e74dc6c2d21414002e9e1');
+    // The name is now read from the principal id; the fingerprint still uses the id as GuardDuty gave it.
+    expect(without('guardduty-federated', ['accessKeyId', 'userName'])).toBe('0cc04a0ef8a16a1aa7467d2ec773f40d');
+    const generic = (subject: object) => fingerprintOf('generic', genericWith(subject));
+    expect(generic({ principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).toBe('eb394e7fde85750418efc2bf04ca9f97');
+    expect(generic({ principal: 'arn:aws:iam::123456789012:user/ops/svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).toBe('b57a1636bb7a0f33a2b4a37057083b34');
+    expect(generic({ principal: 'arn:aws:sts::123456789012:assumed-role/patient-api-instance/i-0abc12345def67890' })).toBe('de20b68666c0d6bc991a42d1ebd8dd8b');
+    expect(generic({ principal: 'arn:aws:iam::12345:user/x' })).toBe('82fa8ed01767632b98991136e4b75d2d');
+    // Typing a principal does not split an incident either.
+    expect(generic({ principal: 'svc-export', principalType: 'iam-user', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).toBe('eb394e7fde85750418efc2bf04ca9f97');
+  });
+
+  test('generic: a principal ARN is parsed into name, type, session and account', () => {
+    expect(genericWith({ principal: 'arn:aws:sts::123456789012:assumed-role/patient-api-instance/i-0abc12345def67890' }).subject).toEqual({
+      principal: 'patient-api-instance',
+      principalType: 'assumed-role',
+      principalArn: 'arn:aws:sts::123456789012:assumed-role/patient-api-instance/i-0abc12345def67890',
+      sessionName: 'i-0abc12345def67890',
+      accountId: '123456789012',
+    });
+    expect(genericWith({ principalArn: 'arn:aws:iam::123456789012:root' }).subject).toMatchObject({ principal: 'root', principalType: 'root' });
+  });
+
+  test('generic: the type can be given explicitly; a word it does not know is refused', () => {
+    expect(genericWith({ principal: 'partner-portal', principalType: 'federated-user', sessionIssuer: 'portal-broker' }).subject).toEqual({
+      principal: 'partner-portal',
+      principalType: 'federated-user',
+      sessionIssuer: 'portal-broker',
+    });
+    expect(() => genericWith({ principal: 'svc', principalType: 'IAMUser' })).toThrow(/subject\.principalType/);
+    expect(() => genericWith({ principal: 'svc', accountId: '1234' })).toThrow(/12-digit AWS account id/);
+  });
+
+  test('generic: a CloudTrail userIdentity, as a SIEM forwards it', () => {
+    const role = genericWith({
+      userIdentity: {
+        type: 'AssumedRole',
+        principalId: 'AROAQ3EGVZK7EXAMPLE2:i-0abc12345def67890',
+        arn: 'arn:aws:sts::123456789012:assumed-role/patient-api-instance/i-0abc12345def67890',
+        accountId: '123456789012',
+        accessKeyId: 'ASIAQ3EGVZK7EXAMPLE1',
+        sessionContext: {
+          sessionIssuer: { type: 'Role', principalId: 'AROAQ3EGVZK7EXAMPLE2', arn: 'arn:aws:iam::123456789012:role/patient-api-instance', accountId: '123456789012', userName: 'patient-api-instance' },
+          webIdFederationData: {},
+          attributes: { creationDate: '2024-05-02T16:00:00Z', mfaAuthenticated: 'false' },
+        },
+        ec2RoleDelivery: '2.0',
+      },
+    });
+    expect(role.subject).toMatchObject({ principal: 'patient-api-instance', principalType: 'assumed-role', sessionName: 'i-0abc12345def67890', accessKeyId: 'ASIAQ3EGVZK7EXAMPLE1' });
+
+    const federated = genericWith({
+      userIdentity: {
+        type: 'FederatedUser',
+        principalId: '123456789012:partner-portal',
+        arn: 'arn:aws:sts::123456789012:federated-user/partner-portal',
+        accountId: '123456789012',
+        sessionContext: { sessionIssuer: { type: 'IAMUser', principalId: 'AIDACKCEVSQ6C2EXAMPLE', arn: 'arn:aws:iam::123456789012:user/portal-broker', accountId: '123456789012', userName: 'portal-broker' } },
+      },
+    });
+    expect(federated.subject).toMatchObject({ principal: 'partner-portal', principalType: 'federated-user', sessionIssuer: 'portal-broker', accountId: '123456789012' });
+
+    const byRoot = genericWith({
+      userIdentity: {
+        type: 'FederatedUser',
+        arn: 'arn:aws:sts::123456789012:federated-user/tmp',
+        sessionContext: { sessionIssuer: { type: 'Root', arn: 'arn:aws:iam::123456789012:root', accountId: '123456789012' } },
+      },
+    });
+    expect(byRoot.subject).toMatchObject({ principalType: 'federated-user', sessionIssuer: 'arn:aws:iam::123456789012:root' });
+
+    expect(genericWith({ userIdentity: { type: 'Root', principalId: '123456789012', arn: 'arn:aws:iam::123456789012:root', accountId: '123456789012' } }).subject).toMatchObject({
+      principal: 'root',
+      principalType: 'root',
+    });
+    expect(genericWith({ userIdentity: { type: 'AWSService', invokedBy: 'backup.amazonaws.com' } }).subject).toEqual({ principal: 'backup.amazonaws.com', principalType: 'aws-service' });
+    // A principal the sender named wins over the identity.
+    expect(genericWith({ principal: 'svc-export', userIdentity: { type: 'IAMUser', userName: 'other', arn: 'arn:aws:iam::123456789012:user/other' } }).subject).toMatchObject({
+      principal: 'svc-export',
+      principalType: 'iam-user',
+    });
+  });
+
+  test('Prometheus-style labels: principal_arn, principal_type, account_id; iam_user says the type', () => {
+    const am = (labels: Record<string, string>) => {
+      const payload = JSON.parse(fixture('alertmanager'));
+      payload.alerts = [{ ...payload.alerts[0], labels: { alertname: 'ExportVolumeAbnormal', ...labels } }];
+      return one('alertmanager', payload).subject;
+    };
+    expect(am({ principal_arn: 'arn:aws:sts::123456789012:assumed-role/etl/nightly' })).toEqual({
+      principal: 'etl',
+      principalType: 'assumed-role',
+      principalArn: 'arn:aws:sts::123456789012:assumed-role/etl/nightly',
+      sessionName: 'nightly',
+      accountId: '123456789012',
+    });
+    expect(am({ iam_user: 'svc-export' })).toEqual({ principal: 'svc-export', principalType: 'iam-user' });
+    expect(am({ principal: 'etl', principal_type: 'AssumedRole', account_id: '123456789012' })).toEqual({ principal: 'etl', principalType: 'assumed-role', accountId: '123456789012' });
+    expect(am({ user: 'svc-export' })).toEqual({ principal: 'svc-export', principalType: 'unknown' });
+    expect(am({ principal_arn: 'arn:aws:iam::not-an-account:user/x' })).toEqual({});
+    // Datadog tags go through the same labels.
+    const dd = JSON.parse(fixture('datadog'));
+    dd.tags = 'env:prod,principal_arn:arn:aws:iam::123456789012:user/svc-export';
+    expect(one('datadog', dd).subject).toMatchObject({ principal: 'svc-export', principalType: 'iam-user' });
+  });
+
+  test('the normaliser gives every principal a type, so runbooks can always pass it on', () => {
+    const raw = { kind: 'X', severity: 'high' as const, status: 'firing' as const, title: 't', labels: {} };
+    expect(normalise('generic', { ...raw, subject: { principal: 'svc' } }, 'raw/x', 0, new Date()).subject).toEqual({ principal: 'svc', principalType: 'unknown' });
+    expect(normalise('generic', { ...raw, subject: {} }, 'raw/x', 0, new Date()).subject).toEqual({});
+  });
+});

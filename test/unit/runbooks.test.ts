@@ -191,6 +191,10 @@ describe('runbook dry run and the CLI', () => {
   test('the plan alert is read like a generic webhook body, with an optional source', () => {
     const alert = alertForPlan('{"source":"guardduty","kind":"Recon:EC2/Portscan","severity":"high","title":"scan","subject":{"ips":["198.51.100.7"]}}');
     expect(alert).toMatchObject({ source: 'guardduty', kind: 'Recon:EC2/Portscan', subject: { ips: ['198.51.100.7'] } });
+    // As the ingress does, a principal gets a type (parsed from an ARN) for the runbook to pass on.
+    const role = alertForPlan('{"kind":"LeakedAccessKey","severity":"high","subject":{"principal":"arn:aws:sts::123456789012:assumed-role/etl/nightly"}}');
+    expect(role.subject).toMatchObject({ principal: 'etl', principalType: 'assumed-role', sessionName: 'nightly', accountId: '123456789012' });
+    expect(alertForPlan('{"kind":"LeakedAccessKey","severity":"high","subject":{"principal":"svc-export"}}').subject).toEqual({ principal: 'svc-export', principalType: 'unknown' });
     expect(() => alertForPlan('{"kind":"x"}')).toThrow(/--alert: severity/);
     expect(() => alertForPlan('not json')).toThrow(/neither a file nor valid JSON/);
   });

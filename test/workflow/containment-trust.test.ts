@@ -4,7 +4,7 @@
  * refused addresses, a missing key id, AWS unreachable until the retries run out): each incident
  * stays Running and listed, the failing step says why, and it escalates once.
  */
-import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
+import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
@@ -43,6 +43,8 @@ beforeAll(async () => {
   const admin = createAwsClients(config.aws);
   await admin.iam.send(new CreateUserCommand({ UserName: 'svc-known' }));
   await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-known' }));
+  const trust = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] };
+  await admin.iam.send(new CreateRoleCommand({ RoleName: 'ec2-app-role', AssumeRolePolicyDocument: JSON.stringify(trust) }));
   const set = await admin.waf.send(new CreateIPSetCommand({ Name: 'edge', Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: [] }));
   const wafIpSet = { name: 'edge', id: set.Summary!.Id!, scope: 'REGIONAL' as const };
   const worker = async (taskQueue: string, aws: Partial<Config['aws']>, endpoint = moto.endpoint) => {
@@ -70,6 +72,8 @@ interface Row {
   runbook: string;
   /** failed steps and what their error says; none: the incident waits for a person otherwise */
   fails: Record<string, RegExp>;
+  /** a step that planned and waits for approval, and what its plan says */
+  awaits?: [string, RegExp];
 }
 
 const ROWS: Row[] = [
@@ -78,7 +82,7 @@ const ROWS: Row[] = [
     queue: QUEUE.withIpSet,
     alert: { kind: 'LeakedAccessKey', subject: { principal: 'nobody-here', accessKeyId: 'AKIAUNKNOWNKEY000001' } },
     runbook: 'credential-compromise',
-    fails: { 'revoke-key': /nobody-here does not exist.*nothing was changed/ },
+    fails: { 'revoke-key': /no IAM user or role named nobody-here; nothing was changed/ },
   },
   {
     name: 'credential-compromise: a key that is not the user’s',
@@ -88,15 +92,30 @@ const ROWS: Row[] = [
     fails: { 'revoke-key': /AKIANOTINACCOUNT0001 do not belong to IAM user svc-known/ },
   },
   {
-    name: 'credential-compromise: GuardDuty naming a role as the user',
+    name: 'credential-compromise: GuardDuty reporting an EC2 instance role session',
     queue: QUEUE.withIpSet,
     alert: {
       source: 'guardduty',
       kind: 'UnauthorizedAccess:IAMUser/InstanceCredentialExfiltration.OutsideAWS',
-      subject: { principal: 'ec2-app-role', accessKeyId: 'ASIAEXAMPLETEMPKEY01' },
+      subject: { principal: 'ec2-app-role', principalType: 'assumed-role', sessionName: 'i-0abc1234', accessKeyId: 'ASIAEXAMPLETEMPKEY01' },
     },
     runbook: 'credential-compromise',
-    fails: { 'revoke-key': /ec2-app-role/ },
+    fails: {},
+    awaits: ['revoke-key', /IAM role ec2-app-role/],
+  },
+  {
+    name: 'credential-compromise: a root finding',
+    queue: QUEUE.withIpSet,
+    alert: { source: 'guardduty', kind: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller', subject: { principal: 'Root', principalType: 'root', accessKeyId: 'ASIAROOTSESSION00001' } },
+    runbook: 'credential-compromise',
+    fails: { 'revoke-key': /root/i },
+  },
+  {
+    name: 'credential-compromise: a bare name that is neither a user nor a role',
+    queue: QUEUE.withIpSet,
+    alert: { kind: 'LeakedAccessKey', subject: { principal: 'ghost-anything' } },
+    runbook: 'credential-compromise',
+    fails: { 'revoke-key': /do not provide alert\.subject\.accessKeyId|no IAM user or role named ghost-anything/ },
   },
   {
     name: 'exposed-kms-key: an alert without a key id',
@@ -152,21 +171,21 @@ const ROWS: Row[] = [
     queue: QUEUE.withIpSet,
     alert: { kind: 'AbnormalPhiExport', subject: { principal: 'ghost-exporter' } },
     runbook: 'abnormal-phi-export',
-    fails: { 'cut-off-principal': /ghost-exporter does not exist/ },
+    fails: { 'cut-off-principal': /ghost-exporter/ },
   },
   {
     name: 'suspicious-admin-activity: an unknown principal',
     queue: QUEUE.withIpSet,
     alert: { kind: 'SuspiciousAdminActivity', subject: { principal: 'ghost-admin' } },
     runbook: 'suspicious-admin-activity',
-    fails: { 'freeze-admin': /ghost-admin does not exist/ },
+    fails: { 'freeze-admin': /ghost-admin/ },
   },
   {
     name: 'ransomware-data-store: an unknown writer without addresses',
     queue: QUEUE.withIpSet,
     alert: { kind: 'RansomwareSuspected', severity: 'critical', subject: { principal: 'ghost-writer' } },
     runbook: 'ransomware-data-store',
-    fails: { 'cut-off-writer': /ghost-writer does not exist/, 'block-writer-sources': /do not provide alert\.subject\.ips/ },
+    fails: { 'cut-off-writer': /ghost-writer/, 'block-writer-sources': /do not provide alert\.subject\.ips/ },
   },
   {
     name: 'triage: an alert nothing matches',
@@ -178,8 +197,10 @@ const ROWS: Row[] = [
 ];
 
 const settled = (s: IncidentState, row: Row) =>
-  Object.keys(row.fails).every((id) => s.steps.find((st) => st.id === id)?.status === 'failed') &&
-  (Object.keys(row.fails).length > 0 || s.runbookDone === true);
+  row.awaits
+    ? s.steps.find((st) => st.id === row.awaits![0])?.status === 'awaiting-approval'
+    : Object.keys(row.fails).every((id) => s.steps.find((st) => st.id === id)?.status === 'failed') &&
+      (Object.keys(row.fails).length > 0 || s.runbookDone === true);
 
 test('no shipped runbook ends an incident Failed on edge alerts; each failure escalates once', async () => {
   const opened = await Promise.all(
@@ -200,6 +221,10 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
       const step = state.steps.find((s) => s.id === stepId)!;
       expect([row.name, stepId, step.error]).toEqual([row.name, stepId, expect.stringMatching(why)]);
     }
+    if (row.awaits) {
+      const plan = state.steps.find((s) => s.id === row.awaits![0])!.plan!.join('\n');
+      expect([row.name, plan]).toEqual([row.name, expect.stringMatching(row.awaits[1])]);
+    }
     const failed = Object.keys(row.fails);
     expect([row.name, state.escalated]).toEqual([row.name, failed.length > 0]);
     const told = escalations.filter((e) => e.incidentId === incidentId).map((e) => e.stepId).sort();
@@ -214,24 +239,37 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
   for (const { row, handle } of results) expect([row.name, (await handle.result()).status]).toEqual([row.name, 'resolved']);
 });
 
-test('an error of our own (a corrupt pinned runbook) is an escalated incident, not a Failed workflow', async () => {
-  const alert = anAlert({ kind: 'Corrupt' });
-  const workflowId = `incident/${alert.fingerprint}`;
+test('an error of our own (an activity handing back a corrupt runbook) is an escalated incident, not a Failed workflow', async () => {
   const corrupt = { runbook: { id: 'broken', title: 'broken', steps: null }, contentHash: 'x'.repeat(64), file: 'broken.yaml' };
-  const handle = await env.client.workflow.signalWithStart('incidentWorkflow', {
-    workflowId,
-    taskQueue: QUEUE.withIpSet,
-    args: [{ id: workflowId, requester: 'alert:generic', carried: { state: undefined, timeline: [], seenDeliveries: [], approverGroups: {}, pinned: corrupt } }],
-    signal: 'alert',
-    signalArgs: [alert],
-  });
+  const activities = createActivities(testActivityDeps({ notifier }));
+  const broken = { ...activities, prepareIncident: async () => ({ pinned: corrupt as never, approverGroups: {} }) };
+  stops.push((await startWorker(env, { ...config, temporal: { ...config.temporal, taskQueue: 'trust-broken' } }, broken)).stop);
+  const { incidentId } = await deliverAlert(env.client, 'trust-broken', anAlert({ kind: 'Corrupt' }));
+  const handle = env.client.workflow.getHandle(incidentId);
   const state = await waitFor(() => handle.query(stateQuery), (s) => s.escalated, 'escalated');
   expect((await handle.describe()).status.name).toBe('RUNNING');
   const timeline = await handle.query(timelineQuery);
   expect(timeline).toContainEqual(expect.objectContaining({ kind: 'incident.fault', message: expect.stringMatching(/A person must take it over/) }));
-  await waitFor(async () => escalations.filter((e) => e.incidentId === workflowId).length, (n) => n > 0, 'escalation sent');
-  expect(escalations.filter((e) => e.incidentId === workflowId)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not go on/) })]);
+  await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId).length, (n) => n > 0, 'escalation sent');
+  expect(escalations.filter((e) => e.incidentId === incidentId)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not go on/) })]);
   expect(state.status).not.toBe('resolved');
   await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'fixed by hand' }] });
   expect((await handle.result()).status).toBe('resolved');
+});
+
+test('a client starting an incident with a made-up carried state (its own runbook) gets a fresh incident', async () => {
+  const alert = anAlert({ kind: 'SomethingNobodyWrote' });
+  const workflowId = `incident/${alert.fingerprint}`;
+  const forged = { runbook: { id: 'forged', title: 'forged', steps: [{ step: { id: 'x', type: 'webhook', with: { url: 'http://127.0.0.1:9/' }, timeout: '5m', retry: { maximumAttempts: 1, initialInterval: '1s' }, continueOnError: false } }] }, contentHash: 'f'.repeat(64), file: 'forged.yaml' };
+  const handle = await env.client.workflow.signalWithStart('incidentWorkflow', {
+    workflowId,
+    taskQueue: QUEUE.withIpSet,
+    args: [{ id: workflowId, requester: 'alert:generic', carried: { state: undefined, timeline: [], seenDeliveries: [], approverGroups: {}, pinned: forged } }],
+    signal: 'alert',
+    signalArgs: [alert],
+  });
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.runbookDone === true, 'runbook done');
+  expect(state.runbook?.id).toBe('triage');
+  expect(state.steps.map((s) => s.id)).toEqual(['tell-responders']);
+  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });

@@ -92,7 +92,9 @@ export class IncidentRun {
   private readonly historyLimit: number;
 
   constructor(readonly input: IncidentInput) {
-    const carried = input.carried;
+    // Only a run this workflow continued into may carry state: a client that starts an incident with
+    // a made-up `carried` (a pinned runbook of its own, approvals already given) gets a fresh one.
+    const carried = workflowInfo().continuedFromExecutionRunId ? input.carried : undefined;
     this.state = carried?.state ?? blankState(input, this.now());
     this.timeline = carried?.timeline ?? [];
     this.seenDeliveries = new Set(carried?.seenDeliveries ?? []);

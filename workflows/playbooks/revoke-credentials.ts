@@ -1,10 +1,13 @@
 /**
- * revokeCredentials: contain a compromised IAM principal. Keys are deactivated (kept as evidence),
- * older sessions denied, console login removed and the principal quarantined as the runbook asks,
- * application OAuth tokens revoked; keys are deleted after a grace period by
- * `keyDeletionWorkflow`, whose durable timer outlives the playbook and the incident.
+ * revokeCredentials: contain a compromised IAM principal. For an IAM user, keys are deactivated
+ * (kept as evidence), older sessions denied, console login removed and the user quarantined as the
+ * runbook asks; for a role session or a federated user, the role's (or the issuing user's) older
+ * sessions are denied, which is all that can stop temporary keys. Application OAuth tokens are
+ * revoked; keys are deleted after a grace period by `keyDeletionWorkflow`, whose durable timer
+ * outlives the playbook and the incident.
  */
 import { condition, ParentClosePolicy, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import type { RevokePlan } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
 import { persistentActivities, playbookActivities } from './activity-options';
@@ -25,19 +28,25 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
   const acts = playbookActivities(step);
   const plan = await acts.prepareRevoke(input);
   const { principal } = plan;
+  // Plans made before principals had types were IAM users'.
+  const type = plan.principalType ?? 'iam-user';
+  const temporary = plan.temporaryKeyIds ?? [];
+  // Containment time = the playbook's start: the same on every retry and replay.
+  const issuedBefore = workflowInfo().startTime.toISOString();
   const did: string[] = [];
 
   if (plan.targetKeyIds.length > 0) {
     const keys = await acts.deactivateAccessKeys({ principal, accessKeyIds: plan.targetKeyIds });
     did.push(`deactivated ${keys.changed.length} access key(s) of ${principal}${keys.already.length > 0 ? ` (${keys.already.length} already inactive)` : ''}`);
-  } else {
+  } else if (type === 'iam-user' && plan.keys.length === 0) {
     did.push(`${principal} has no access keys`);
   }
+  if (temporary.length > 0) did.push(`temporary key(s) ${temporary.join(', ')} left to expire (they cannot be deactivated)`);
   if (plan.sessions) {
-    // Containment time = the playbook's start: the same on every retry and replay.
-    await acts.revokeOlderSessions({ target: plan.sessions.target, issuedBefore: workflowInfo().startTime.toISOString() });
+    await acts.revokeOlderSessions({ target: plan.sessions.target, issuedBefore });
     did.push(`sessions of ${plan.sessions.target.kind} ${plan.sessions.target.name} issued before now revoked`);
   }
+  if ((plan.notApplied ?? []).length > 0) did.push(`${plan.notApplied.join(' and ')} not applied to ${type} ${principal}`);
   if (plan.loginProfile === 'remove') {
     await acts.removeLoginProfile({ principal });
     did.push('console login removed');
@@ -64,18 +73,35 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
     did.push('keys kept');
   }
 
-  return {
-    summary: did.join('; '),
-    ...(plan.toDeactivate.length > 0
-      ? {
-          undo: {
-            type: 'reactivateAccessKeys',
-            params: { principal, accessKeyIds: plan.toDeactivate, keyDeletionWorkflowId: deletionId },
-            description: `re-enable access key(s) ${plan.toDeactivate.join(', ')} of ${principal} and cancel their deletion`,
-          },
-        }
-      : {}),
-  };
+  return { summary: did.join('; '), ...undoOf(plan, deletionId, issuedBefore) };
+}
+
+/**
+ * What can really be put back: deactivated keys (re-enabled, their deletion cancelled); else a
+ * session deny this step attached (a policy that was already there belongs to an earlier step).
+ */
+function undoOf(plan: RevokePlan, deletionId: string, issuedBefore: string): Pick<StepOutcome, 'undo'> {
+  const { principal } = plan;
+  if (plan.toDeactivate.length > 0) {
+    return {
+      undo: {
+        type: 'reactivateAccessKeys',
+        params: { principal, accessKeyIds: plan.toDeactivate, keyDeletionWorkflowId: deletionId },
+        description: `re-enable access key(s) ${plan.toDeactivate.join(', ')} of ${principal} and cancel their deletion`,
+      },
+    };
+  }
+  if (plan.sessions && !plan.sessions.alreadyRevoked) {
+    const { target } = plan.sessions;
+    return {
+      undo: {
+        type: 'removeSessionRevocation',
+        params: { target, issuedBefore },
+        description: `remove the session deny from IAM ${target.kind} ${target.name}: its sessions issued before containment work again until they expire`,
+      },
+    };
+  }
+  return {};
 }
 
 /** Waits out the grace period, then deletes the keys that are still inactive. */

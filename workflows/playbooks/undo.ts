@@ -5,6 +5,7 @@
  */
 import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
 import type { GrantState, IpSetRef } from '../../activities/aws';
+import type { PolicyTarget } from '../../activities/aws/iam';
 import type { Undo } from '../../domain/incident';
 import { persistentActivities } from './activity-options';
 import { stepCompensatedSignal } from '../definitions';
@@ -85,6 +86,14 @@ const UNDOS: Record<string, UndoRunner> = {
     const { cancelled, enabled } = await persistentActivities().cancelKmsKeyDeletion({ keyId });
     await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(keyDeletionCancelledSignal, { by: req.by, reason: req.reason }));
     return `KMS key ${keyId}: ${cancelled ? 'deletion cancelled' : 'no deletion was scheduled'}${enabled ? ', enabled again' : ''}`;
+  },
+  async removeSessionRevocation(params) {
+    const target = params.target as PolicyTarget;
+    const who = `IAM ${target.kind} ${target.name}`;
+    const result = await persistentActivities().removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
+    if (result === 'removed') return `removed the session deny from ${who}: sessions issued before ${params.issuedBefore as string} work again until they expire`;
+    if (result === 'already') return `${who} had no session deny any more`;
+    return `kept the session deny on ${who}: a later containment has refreshed it`;
   },
 };
 

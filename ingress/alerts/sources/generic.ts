@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { PRINCIPAL_TYPES, type AlertSubject } from '../../../domain/alert';
+import { principalFields } from '../../../domain/principal';
 import { SEVERITIES } from '../../../domain/severity';
+import { CloudTrailIdentity, factsFromCloudTrail } from '../principal';
 import { defineSource } from './source';
 
 /**
@@ -18,6 +21,13 @@ const GenericAlert = z
     subject: z
       .object({
         principal: z.string().max(512).optional(),
+        principalType: z.enum(PRINCIPAL_TYPES).optional(),
+        principalArn: z.string().max(2048).optional(),
+        sessionName: z.string().max(64).optional(),
+        sessionIssuer: z.string().max(2048).optional(),
+        accountId: z.string().regex(/^\d{12}$/, 'a 12-digit AWS account id').optional(),
+        // a CloudTrail event's identity, as a SIEM forwards it
+        userIdentity: CloudTrailIdentity.optional(),
         accessKeyId: z.string().max(128).optional(),
         kmsKeyId: z.string().max(512).optional(),
         ips: z.array(z.string().max(64)).max(1000).optional(),
@@ -31,12 +41,27 @@ const GenericAlert = z
 
 const GenericPayload = z.union([GenericAlert, z.object({ alerts: z.array(GenericAlert).min(1).max(500) }).strict()]);
 
+type GenericSubject = z.infer<typeof GenericAlert>['subject'];
+
+/** Fields the sender set win over what its `userIdentity` says. */
+function subject({ principal, principalType, principalArn, sessionName, sessionIssuer, accountId, userIdentity, ...rest }: GenericSubject): AlertSubject {
+  const fromTrail = userIdentity ? factsFromCloudTrail(userIdentity) : {};
+  // A principal the sender named is not overruled by the identity's ARN.
+  if (principal !== undefined || principalArn !== undefined) delete fromTrail.arn;
+  const said = { name: principal, type: principalType, arn: principalArn, sessionName, sessionIssuer, accountId };
+  const facts = { ...fromTrail, ...Object.fromEntries(Object.entries(said).filter(([, v]) => v !== undefined)) };
+  const s: AlertSubject = { ...principalFields(facts), ...rest };
+  if (!s.accessKeyId && userIdentity?.accessKeyId) s.accessKeyId = userIdentity.accessKeyId;
+  return s;
+}
+
 export const generic = defineSource({
   name: 'generic',
   schema: GenericPayload,
   toAlerts: (payload) =>
-    ('alerts' in payload ? payload.alerts : [payload]).map(({ id, fingerprint, ...alert }) => ({
+    ('alerts' in payload ? payload.alerts : [payload]).map(({ id, fingerprint, subject: given, ...alert }) => ({
       ...alert,
+      subject: subject(given),
       sourceFingerprint: fingerprint,
       sourceId: id,
     })),

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Severity } from '../../../domain/severity';
 import type { AlertSubject } from '../../../domain/alert';
+import { principalFields } from '../../../domain/principal';
 import { defineSource } from './source';
 
 /**
@@ -83,9 +84,11 @@ function subject(finding: z.infer<typeof Finding>): AlertSubject {
     action?.networkConnectionAction?.remoteIpDetails,
     ...(action?.portProbeAction?.portProbeDetails ?? []).map((d) => d.remoteIpDetails),
   ];
-  const s: AlertSubject = {};
-  const principal = key?.userName ?? key?.principalId;
-  if (principal) s.principal = principal;
+  // userType IAMUser / AssumedRole / FederatedUser / Root; for a role session userName is the role
+  // and principalId `AROA…:<session>` (the instance id, for an EC2 instance role).
+  const s: AlertSubject = key
+    ? principalFields({ name: key.userName, type: key.userType, principalId: key.principalId, accountId: finding.accountId })
+    : {};
   if (key?.accessKeyId) s.accessKeyId = key.accessKeyId;
   const addresses = [...new Set(remotes.map((ip) => ip?.ipAddressV4 ?? ip?.ipAddressV6).filter((a): a is string => !!a))];
   if (addresses.length > 0) s.ips = addresses.slice(0, 100);
@@ -97,6 +100,7 @@ export const guardduty = defineSource({
   schema: GuardDutyEvent,
   toAlerts: ({ detail: f }) => {
     const s = subject(f);
+    const key = f.resource.accessKeyDetails;
     const labels: Record<string, string> = { account: f.accountId, region: f.region, resourceType: f.resource.resourceType };
     if (f.resource.instanceDetails?.instanceId) labels.instanceId = f.resource.instanceDetails.instanceId;
     return [
@@ -109,7 +113,8 @@ export const guardduty = defineSource({
         labels,
         observedAt: f.service.eventFirstSeen ?? f.createdAt,
         // A storm of one finding type against one key (or instance) in one account is one incident.
-        sourceFingerprint: `${f.accountId}|${f.type}|${s.accessKeyId ?? s.principal ?? labels.instanceId ?? f.id}`,
+        // The principal as GuardDuty names it (not as mapped), so running incidents keep their ids.
+        sourceFingerprint: `${f.accountId}|${f.type}|${key?.accessKeyId || (key?.userName ?? key?.principalId) || labels.instanceId || f.id}`,
         // GuardDuty re-publishes an aggregated finding with a new updatedAt; the same event twice is one.
         sourceId: `${f.id}@${f.updatedAt}`,
       },
