@@ -4,6 +4,7 @@
  * requests with Approve / Deny buttons showing the exact plan; escalations mentioning the group.
  * Every text goes through the builders in ingress/slack/blocks.ts, which mask PHI.
  */
+import { fingerprintOf } from '../domain/ids';
 import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
 import type { ChatMessageRef } from '../domain/incident';
 import { approvalMessage, escalationMessage, incidentMessage, safe, type UiLink } from '../ingress/slack/blocks';
@@ -25,7 +26,7 @@ const INCIDENT_MESSAGE_EVENT = 'tourniquet_incident';
 
 /** Slack channel names: lowercase letters, digits, `-` and `_`, at most 80 characters. */
 export function incidentChannelName(incidentId: string): string {
-  return `ir-${incidentId.replace(/^incident\//, '').toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 40)}`;
+  return `ir-${fingerprintOf(incidentId).toLowerCase().replace(/[^a-z0-9_-]/g, '-').slice(0, 40)}`;
 }
 
 /** Slack errors retrying cannot fix: bad token, missing scope, unknown channel, bad blocks. */

@@ -54,7 +54,5 @@ export interface Alert {
   rawRef: string;
 }
 
-/** Fingerprints become workflow ids; keep them to a safe alphabet. */
-export function incidentIdFor(fingerprint: string): string {
-  return `incident/${fingerprint}`;
-}
+/** Fingerprints become workflow ids (domain/ids.ts); keep them to a safe alphabet. */
+export { incidentIdFor } from './ids';

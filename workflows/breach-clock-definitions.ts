@@ -16,10 +16,7 @@ import type {
 
 export const BREACH_CLOCK_WORKFLOW = 'breachClockWorkflow';
 
-/** `breach-clock/<fingerprint>` for incident `incident/<fingerprint>`: one clock per incident. */
-export function breachClockId(incidentId: string): string {
-  return `breach-clock/${incidentId.replace(/^incident\//, '')}`;
-}
+export { breachClockId } from '../domain/ids';
 
 /** Facts that change as they are learned. Counts only: names and records of individuals never enter the clock. */
 export interface FactsChange {

@@ -4,6 +4,7 @@
  */
 import { executeChild, proxyActivities, ParentClosePolicy } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import { stepScopedId } from '../domain/ids';
 import type { RunbookStep } from '../domain/runbook';
 import type { Activities } from '../activities';
 import type { StepInput, StepOutcome } from '../activities/step';
@@ -37,7 +38,7 @@ export function activityStep(name: ActivityStepName): StepRunner {
 export function playbookStep(workflowType: string): StepRunner {
   return (step, input) =>
     executeChild<(input: StepInput, step: RunbookStep) => Promise<StepOutcome>>(workflowType, {
-      workflowId: `playbook/${input.incidentId.replace(/^incident\//, '')}/${input.stepId}`,
+      workflowId: stepScopedId('playbook', input.incidentId, input.stepId),
       args: [input, step],
       // A playbook is cancelled with its incident: half-done containment is not left running unseen.
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

@@ -1,3 +1,4 @@
+import { fingerprintOf } from '../../domain/ids';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json';
 import { merkleRoot } from './merkle';
 
@@ -52,7 +53,7 @@ export function manifestHash(bytes: Uint8Array): string {
 
 /** `incident/<fingerprint>` → `incidents/<fingerprint>`: one folder per incident. */
 export function incidentPrefix(incidentId: string): string {
-  const fingerprint = incidentId.replace(/^incident\//, '').replace(/[^\w.@=-]/g, '_');
+  const fingerprint = fingerprintOf(incidentId).replace(/[^\w.@=-]/g, '_');
   return `incidents/${fingerprint}/`;
 }
 

@@ -3,6 +3,7 @@
  * `clocks preview` (obligations from facts alone, nothing started), `clocks show <id>`, and
  * `clocks report --year` (the HHS log of breaches under 500, 45 CFR 164.408(c)).
  */
+import { breachClockIdFromUser } from '../../domain/ids';
 import type { Command } from 'commander';
 import { daysLeft, obligationsFor, type BreachFacts, type ClockSettings, type EntityRole, type Obligation } from '../../domain/hipaa';
 import { ENTITY_ROLES } from '../../domain/hipaa';
@@ -10,7 +11,6 @@ import { clocksOfYear, listOpenClocks } from '../../ingress/clocks-query';
 import type { UpdateDefinition } from '@temporalio/common';
 import { refusalReason } from '../../ingress/slack/rejections';
 import {
-  breachClockId,
   clockQuery,
   recordFactsUpdate,
   recordLawEnforcementDelayUpdate,
@@ -109,7 +109,7 @@ export function smallBreachLog(views: ClockView[]) {
     });
 }
 
-const clockIdOf = (id: string) => (id.startsWith('breach-clock/') ? id : breachClockId(id));
+const clockIdOf = breachClockIdFromUser;
 
 /**
  * Send one of the clock's updates: the same validator as every other caller decides, and a

@@ -1,5 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
+import { incidentIdFromUser } from '../../domain/ids';
 import type { IncidentState } from '../../domain/incident';
 import { closeNoActionUpdate, retryStepUpdate, skipStepUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
 import { refusalReason } from '../../ingress/slack/rejections';
@@ -35,9 +36,7 @@ export async function listIncidents(ctx: CliContext, all: boolean): Promise<Inci
   return rows;
 }
 
-export function normaliseIncidentId(id: string): string {
-  return id.startsWith('incident/') ? id : `incident/${id}`;
-}
+export const normaliseIncidentId = incidentIdFromUser;
 
 export async function showIncident(ctx: CliContext, id: string) {
   const client = await ctx.client();

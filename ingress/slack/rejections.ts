@@ -18,6 +18,4 @@ export function refusalReason(err: unknown): string | undefined {
   return undefined;
 }
 
-export function incidentIdFromUser(id: string): string {
-  return id.startsWith('incident/') ? id : `incident/${id}`;
-}
+export { incidentIdFromUser } from '../../domain/ids';

@@ -5,6 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { stepScopedId } from '../../domain/ids';
 import type { KeyRetirementStatus } from '../../domain/key-retirement';
 
 export const REVOKE_CREDENTIALS_WORKFLOW = 'revokeCredentialsWorkflow';
@@ -16,27 +17,23 @@ export const REVOKE_KEY_ACCESS_WORKFLOW = 'revokeKeyAccessWorkflow';
 export const KEY_RETIREMENT_WORKFLOW = 'keyRetirementWorkflow';
 export const UNDO_CONTAINMENT_WORKFLOW = 'undoContainmentWorkflow';
 
-function scoped(incidentId: string, stepId: string): string {
-  return `${incidentId.replace(/^incident\//, '')}/${stepId}`;
-}
-
 /** The timer that lifts a block outlives the playbook (and the incident): its own workflow. */
 export function blockExpiryWorkflowId(incidentId: string, stepId: string): string {
-  return `block-expiry/${scoped(incidentId, stepId)}`;
+  return stepScopedId('block-expiry', incidentId, stepId);
 }
 
 /** Likewise the grace period before deactivated keys are deleted. */
 export function keyDeletionWorkflowId(incidentId: string, stepId: string): string {
-  return `key-deletion/${scoped(incidentId, stepId)}`;
+  return stepScopedId('key-deletion', incidentId, stepId);
 }
 
 /** And the watch over a replaced KMS key, which may end in its deletion weeks after the incident. */
 export function keyRetirementWorkflowId(incidentId: string, stepId: string): string {
-  return `key-retirement/${scoped(incidentId, stepId)}`;
+  return stepScopedId('key-retirement', incidentId, stepId);
 }
 
 export function undoWorkflowId(incidentId: string, stepId: string): string {
-  return `undo/${scoped(incidentId, stepId)}`;
+  return stepScopedId('undo', incidentId, stepId);
 }
 
 export interface ExtendBlockRequest {

@@ -7,6 +7,7 @@
  * cancelled (CancelKeyDeletion, then EnableKey). It outlives the incident (parent-close ABANDON)
  * and never asks the incident anything.
  */
+import { fingerprintOf } from '../../domain/ids';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -138,7 +139,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
     status = nextRetirementStatus(status, event);
   }
 
-  const cli = `${input.incidentId.replace(/^incident\//, '')} ${input.stepId}`;
+  const cli = `${fingerprintOf(input.incidentId)} ${input.stepId}`;
 
   function view(): KeyRetirementView {
     return {

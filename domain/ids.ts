@@ -1,0 +1,51 @@
+/**
+ * Workflow ids, built and read in one place. Every id is meaningful and deterministic: the
+ * incident is named by its alert fingerprint, and everything an incident's step starts is named by
+ * the incident and the step, so a retried start finds the workflow it already started and any
+ * process can tell which incident and step a workflow (or its activities) serves.
+ */
+
+/** The kinds of workflow that belong to one step of one incident: `<kind>/<fingerprint>/<step>`. */
+export const STEP_SCOPED = ['playbook', 'block-expiry', 'key-deletion', 'key-retirement', 'undo'] as const;
+export type StepScopedKind = (typeof STEP_SCOPED)[number];
+
+const INCIDENT = 'incident/';
+
+/** `incident/<fingerprint>` */
+export function incidentIdFor(fingerprint: string): string {
+  return `${INCIDENT}${fingerprint}`;
+}
+
+/** What a person types or a URL carries, with or without the `incident/` prefix. */
+export function incidentIdFromUser(id: string): string {
+  return id.startsWith(INCIDENT) ? id : incidentIdFor(id);
+}
+
+export function fingerprintOf(incidentId: string): string {
+  return incidentId.startsWith(INCIDENT) ? incidentId.slice(INCIDENT.length) : incidentId;
+}
+
+/** `breach-clock/<fingerprint>`: one clock per incident. */
+export function breachClockId(incidentId: string): string {
+  return `breach-clock/${fingerprintOf(incidentId)}`;
+}
+
+/** A clock id from what a person typed: a clock id, an incident id or a bare fingerprint. */
+export function breachClockIdFromUser(id: string): string {
+  return id.startsWith('breach-clock/') ? id : breachClockId(id);
+}
+
+/** `<kind>/<fingerprint>/<step>` */
+export function stepScopedId(kind: StepScopedKind, incidentId: string, stepId: string): string {
+  return `${kind}/${fingerprintOf(incidentId)}/${stepId}`;
+}
+
+/** The incident and step a step-scoped workflow serves; undefined for any other id. */
+export function stepScopeOf(workflowId: string): { kind: StepScopedKind; incidentId: string; stepId: string } | undefined {
+  const slash = workflowId.indexOf('/');
+  const last = workflowId.lastIndexOf('/');
+  if (slash < 0 || last <= slash) return undefined;
+  const kind = workflowId.slice(0, slash) as StepScopedKind;
+  if (!STEP_SCOPED.includes(kind)) return undefined;
+  return { kind, incidentId: incidentIdFor(workflowId.slice(slash + 1, last)), stepId: workflowId.slice(last + 1) };
+}
