@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { classify, finalFailure } from '../errors';
 import { call, isNotFound, readOptional } from './calls';
+import { recordWrite } from './ledger';
 
 /**
  * IAM containment: access keys, inline deny policies, console login. Every write reads first and
@@ -117,7 +118,18 @@ export async function readInlinePolicy(iam: IAMClient, target: PolicyTarget, pol
   return JSON.parse(text);
 }
 
+/** The principal's ARN for the ledger (IAM answers it with GetUser / GetRole); its path if IAM does not. */
+export async function principalArn(iam: IAMClient, target: PolicyTarget): Promise<string> {
+  const what = `iam Get${target.kind === 'user' ? 'User' : 'Role'} ${target.name}`;
+  const arn =
+    target.kind === 'user'
+      ? (await readOptional(what, () => iam.send(new GetUserCommand({ UserName: target.name }))))?.User?.Arn
+      : (await readOptional(what, () => iam.send(new GetRoleCommand({ RoleName: target.name }))))?.Role?.Arn;
+  return arn ?? `iam:${target.kind}/${target.name}`;
+}
+
 export function createIamActivities(iam: IAMClient) {
+  const userArn = (name: string) => principalArn(iam, { kind: 'user', name });
   async function setKeyStatus(
     input: { principal: string; accessKeyIds: string[] },
     status: 'Active' | 'Inactive',
@@ -135,6 +147,7 @@ export function createIamActivities(iam: IAMClient) {
       await call(`iam UpdateAccessKey ${id}`, () =>
         iam.send(new UpdateAccessKeyCommand({ UserName: input.principal, AccessKeyId: id, Status: status })),
       );
+      await recordWrite({ api: 'iam:UpdateAccessKey', resource: `${await userArn(input.principal)}/access-key/${id}`, before: { status: key.status }, after: { status } });
       changed.push(id);
     }
     return { changed, already };
@@ -151,6 +164,12 @@ export function createIamActivities(iam: IAMClient) {
         ? iam.send(new PutUserPolicyCommand({ UserName: name, PolicyName: input.policyName, PolicyDocument: body }))
         : iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: input.policyName, PolicyDocument: body })),
     );
+    await recordWrite({
+      api: `iam:Put${kind === 'user' ? 'User' : 'Role'}Policy`,
+      resource: `${await principalArn(iam, input.target)}/policy/${input.policyName}`,
+      before: existing ?? null,
+      after: input.document,
+    });
     return 'attached';
   }
 
@@ -180,6 +199,7 @@ export function createIamActivities(iam: IAMClient) {
         else if (key.status === 'Active') keptActive.push(id);
         else {
           await call(`iam DeleteAccessKey ${id}`, () => iam.send(new DeleteAccessKeyCommand({ UserName: input.principal, AccessKeyId: id })));
+          await recordWrite({ api: 'iam:DeleteAccessKey', resource: `${await userArn(input.principal)}/access-key/${id}`, before: { status: 'Inactive' }, after: null });
           deleted.push(id);
         }
       }
@@ -190,47 +210,67 @@ export function createIamActivities(iam: IAMClient) {
      * Revoke every session issued before `issuedBefore` (the playbook's start: fixed, so retries
      * and replays write the same document and the second write is skipped).
      */
-    async revokeOlderSessions(input: { target: PolicyTarget; issuedBefore: string }): Promise<'attached' | 'already'> {
-      return putInlinePolicy({ target: input.target, policyName: SESSION_POLICY_NAME, document: revokeOlderSessionsPolicy(input.issuedBefore) });
+    async revokeOlderSessions(input: { target: PolicyTarget; issuedBefore: string }): Promise<{ outcome: 'attached' | 'already' }> {
+      return outcome(putInlinePolicy({ target: input.target, policyName: SESSION_POLICY_NAME, document: revokeOlderSessionsPolicy(input.issuedBefore) }));
     },
 
     /**
      * The undo of a session revocation: remove the policy this step wrote. A policy refreshed since
      * (a later containment, with a later issue time) is that containment's and is kept.
      */
-    async removeSessionRevocation(input: { target: PolicyTarget; issuedBefore: string }): Promise<'removed' | 'already' | 'kept'> {
-      const existing = await readInlinePolicy(iam, input.target, SESSION_POLICY_NAME);
-      if (existing === undefined) return 'already';
-      if (JSON.stringify(existing) !== JSON.stringify(revokeOlderSessionsPolicy(input.issuedBefore))) return 'kept';
-      const { kind, name } = input.target;
-      try {
-        if (kind === 'user') await iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: SESSION_POLICY_NAME }));
-        else await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: SESSION_POLICY_NAME }));
-      } catch (err) {
-        // Deleted between the read and the write (a retry racing the first attempt): the goal holds.
-        if (isNotFound(err)) return 'already';
-        classify(err, `iam Delete${kind === 'user' ? 'User' : 'Role'}Policy ${name}/${SESSION_POLICY_NAME}`);
-      }
-      return 'removed';
+    async removeSessionRevocation(input: { target: PolicyTarget; issuedBefore: string }): Promise<{ outcome: 'removed' | 'already' | 'kept' }> {
+      return outcome(removeSessionDeny(input));
     },
 
-    async attachQuarantinePolicy(input: { principal: string }): Promise<'attached' | 'already'> {
-      return putInlinePolicy({ target: { kind: 'user', name: input.principal }, policyName: QUARANTINE_POLICY_NAME, document: QUARANTINE_POLICY });
+    async attachQuarantinePolicy(input: { principal: string }): Promise<{ outcome: 'attached' | 'already' }> {
+      return outcome(putInlinePolicy({ target: { kind: 'user', name: input.principal }, policyName: QUARANTINE_POLICY_NAME, document: QUARANTINE_POLICY }));
     },
 
     /** Remove console access; a user without a login profile is already contained. */
-    async removeLoginProfile(input: { principal: string }): Promise<'removed' | 'already'> {
-      if (!(await hasLoginProfile(iam, input.principal))) return 'already';
-      try {
-        await iam.send(new DeleteLoginProfileCommand({ UserName: input.principal }));
-      } catch (err) {
-        // Deleted between the read and the write (a retry racing the first attempt): the goal holds.
-        if (isNotFound(err)) return 'already';
-        classify(err, `iam DeleteLoginProfile ${input.principal}`);
-      }
-      return 'removed';
+    async removeLoginProfile(input: { principal: string }): Promise<{ outcome: 'removed' | 'already' }> {
+      return outcome(removeConsoleLogin(input));
     },
   };
+
+  async function removeSessionDeny(input: { target: PolicyTarget; issuedBefore: string }): Promise<'removed' | 'already' | 'kept'> {
+    const existing = await readInlinePolicy(iam, input.target, SESSION_POLICY_NAME);
+    if (existing === undefined) return 'already';
+    if (JSON.stringify(existing) !== JSON.stringify(revokeOlderSessionsPolicy(input.issuedBefore))) return 'kept';
+    const { kind, name } = input.target;
+    try {
+      if (kind === 'user') await iam.send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: SESSION_POLICY_NAME }));
+      else await iam.send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: SESSION_POLICY_NAME }));
+    } catch (err) {
+      // Deleted between the read and the write (a retry racing the first attempt): the goal holds.
+      if (isNotFound(err)) return 'already';
+      classify(err, `iam Delete${kind === 'user' ? 'User' : 'Role'}Policy ${name}/${SESSION_POLICY_NAME}`);
+    }
+    await recordWrite({
+      api: `iam:Delete${kind === 'user' ? 'User' : 'Role'}Policy`,
+      resource: `${await principalArn(iam, input.target)}/policy/${SESSION_POLICY_NAME}`,
+      before: existing,
+      after: null,
+    });
+    return 'removed';
+  }
+
+  async function removeConsoleLogin(input: { principal: string }): Promise<'removed' | 'already'> {
+    if (!(await hasLoginProfile(iam, input.principal))) return 'already';
+    try {
+      await iam.send(new DeleteLoginProfileCommand({ UserName: input.principal }));
+    } catch (err) {
+      // Deleted between the read and the write (a retry racing the first attempt): the goal holds.
+      if (isNotFound(err)) return 'already';
+      classify(err, `iam DeleteLoginProfile ${input.principal}`);
+    }
+    await recordWrite({ api: 'iam:DeleteLoginProfile', resource: `${await userArn(input.principal)}/login-profile`, before: { consoleLogin: true }, after: null });
+    return 'removed';
+  }
+}
+
+/** Results are objects, so the write scope can add the ledger ids of what the activity wrote. */
+async function outcome<T extends string>(result: Promise<T>): Promise<{ outcome: T }> {
+  return { outcome: await result };
 }
 
 export type IamActivities = ReturnType<typeof createIamActivities>;

@@ -1,4 +1,6 @@
+import type { AuditSink } from '../audit-sink';
 import type { AwsClients, AwsSettings } from './clients';
+import { withWriteLedger } from './ledger';
 import { createIamActivities } from './iam';
 import { createKeyUsageActivities } from './key-usage';
 import { createKmsActivities } from './kms';
@@ -12,11 +14,16 @@ export interface AwsActivityDeps {
   aws: AwsClients;
   awsSettings: AwsSettings;
   fetch: typeof fetch;
+  /** each write is recorded here (see ledger.ts) */
+  audit: AuditSink;
 }
 
-/** The activities of the AWS containment playbooks (revokeCredentials, rotateKey, revokeKeyAccess, blockTraffic). */
+/**
+ * The activities of the AWS containment playbooks (revokeCredentials, rotateKey, revokeKeyAccess,
+ * blockTraffic), each in a write scope that puts every write it makes on the ledger.
+ */
 export function createAwsActivities(deps: AwsActivityDeps) {
-  return {
+  return withWriteLedger(deps.audit, {
     ...createPrepareActivities(deps),
     ...createIamActivities(deps.aws.iam),
     ...createKmsActivities(deps.aws.kms),
@@ -25,7 +32,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createWafActivities(deps.aws.waf),
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
-  };
+  });
 }
 
 export type AwsActivities = ReturnType<typeof createAwsActivities>;

@@ -18,6 +18,7 @@ import { classify, finalFailure } from '../errors';
 import { call, isNotFound, readOptional } from './calls';
 import { isRestricted, parsePolicy, restrictedPolicy, samePolicy, withoutRestriction, type KeyPolicy } from './key-policy';
 import { describeKey } from './kms';
+import { recordWrite } from './ledger';
 
 /**
  * Who may use a KMS key: its key policy, its grants, and whether it is enabled. Each activity
@@ -50,8 +51,13 @@ export async function readKeyPolicy(kms: KMSClient, keyId: string): Promise<{ te
   return { text, policy: parsePolicy(text, `the key policy of ${keyId}`) };
 }
 
-async function putKeyPolicy(kms: KMSClient, keyId: string, policy: string): Promise<void> {
+async function putKeyPolicy(kms: KMSClient, keyId: string, before: string, policy: string): Promise<void> {
   await call(`kms PutKeyPolicy ${keyId}`, () => kms.send(new PutKeyPolicyCommand({ KeyId: keyId, PolicyName: 'default', Policy: policy })));
+  await recordWrite({ api: 'kms:PutKeyPolicy', resource: await keyArn(kms, keyId), before: JSON.parse(before), after: JSON.parse(policy) });
+}
+
+async function keyArn(kms: KMSClient, keyId: string): Promise<string> {
+  return (await describeKey(kms, keyId)).Arn ?? keyId;
 }
 
 export async function listGrants(kms: KMSClient, keyId: string): Promise<GrantState[]> {
@@ -93,7 +99,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
     async restrictKeyPolicy(input: { keyId: string }): Promise<{ previousPolicy: string; already: boolean }> {
       const { text, policy } = await readKeyPolicy(kms, input.keyId);
       if (isRestricted(policy)) return { previousPolicy: JSON.stringify(withoutRestriction(policy)), already: true };
-      await putKeyPolicy(kms, input.keyId, JSON.stringify(restrictedPolicy(policy)));
+      await putKeyPolicy(kms, input.keyId, text, JSON.stringify(restrictedPolicy(policy)));
       const after = await readKeyPolicy(kms, input.keyId);
       if (!isRestricted(after.policy)) {
         throw ApplicationFailure.retryable(`the key policy of ${input.keyId} does not show the restriction yet`, 'PolicyNotApplied');
@@ -104,8 +110,9 @@ export function createKmsAccessActivities(kms: KMSClient) {
     /** Make the key policy grant exactly what `policy` grants (the baseline, or the previous policy on undo). */
     async setKeyPolicy(input: { keyId: string; policy: string }): Promise<{ changed: boolean }> {
       const wanted = parsePolicy(input.policy, `the policy for ${input.keyId}`);
-      if (samePolicy((await readKeyPolicy(kms, input.keyId)).policy, wanted)) return { changed: false };
-      await putKeyPolicy(kms, input.keyId, input.policy);
+      const current = await readKeyPolicy(kms, input.keyId);
+      if (samePolicy(current.policy, wanted)) return { changed: false };
+      await putKeyPolicy(kms, input.keyId, current.text, input.policy);
       if (!samePolicy((await readKeyPolicy(kms, input.keyId)).policy, wanted)) {
         throw ApplicationFailure.retryable(`the key policy of ${input.keyId} does not read back as written yet`, 'PolicyNotApplied');
       }
@@ -114,7 +121,8 @@ export function createKmsAccessActivities(kms: KMSClient) {
 
     /** Revoke the named grants that still exist; a grant already gone counts as revoked. */
     async revokeKeyGrants(input: { keyId: string; grantIds: string[] }): Promise<{ revoked: string[]; absent: string[] }> {
-      const present = new Set((await listGrants(kms, input.keyId)).map((g) => g.grantId));
+      const grants = await listGrants(kms, input.keyId);
+      const present = new Set(grants.map((g) => g.grantId));
       const revoked: string[] = [];
       const absent: string[] = [];
       for (const grantId of input.grantIds) {
@@ -124,6 +132,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
         }
         try {
           await kms.send(new RevokeGrantCommand({ KeyId: input.keyId, GrantId: grantId }));
+          await recordWrite({ api: 'kms:RevokeGrant', resource: `${await keyArn(kms, input.keyId)}/grant/${grantId}`, before: grants.find((g) => g.grantId === grantId), after: null });
           revoked.push(grantId);
         } catch (err) {
           // Revoked by someone else between the list and now: the effect is there.
@@ -149,7 +158,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
           already += 1;
           continue;
         }
-        await call(`kms CreateGrant ${input.keyId}`, () =>
+        const made = await call(`kms CreateGrant ${input.keyId}`, () =>
           kms.send(
             new CreateGrantCommand({
               KeyId: input.keyId,
@@ -161,6 +170,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
             }),
           ),
         );
+        await recordWrite({ api: 'kms:CreateGrant', resource: `${await keyArn(kms, input.keyId)}/grant/${made.GrantId ?? grant.grantId}`, before: null, after: { ...grant, grantId: made.GrantId } });
         created += 1;
         heartbeat({ created });
       }
@@ -180,6 +190,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
       if (key.KeyState === 'Disabled') return { already: true };
       if (key.KeyState !== 'Enabled') throw finalFailure(`KMS key ${input.keyId} is ${key.KeyState}; it cannot be disabled`, 'KMSInvalidStateException');
       await call(`kms DisableKey ${input.keyId}`, () => kms.send(new DisableKeyCommand({ KeyId: input.keyId })));
+      await recordWrite({ api: 'kms:DisableKey', resource: key.Arn ?? input.keyId, before: { state: key.KeyState }, after: { state: 'Disabled' } });
       const after = await describeKey(kms, input.keyId);
       if (after.KeyState !== 'Disabled') throw ApplicationFailure.retryable(`KMS key ${input.keyId} is still ${after.KeyState}`, 'KeyStateNotChanged');
       return { already: false };
@@ -193,6 +204,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
       }
       if (key.KeyState !== 'Disabled') throw finalFailure(`KMS key ${input.keyId} is ${key.KeyState}; it cannot be enabled`, 'KMSInvalidStateException');
       await call(`kms EnableKey ${input.keyId}`, () => kms.send(new EnableKeyCommand({ KeyId: input.keyId })));
+      await recordWrite({ api: 'kms:EnableKey', resource: key.Arn ?? input.keyId, before: { state: key.KeyState }, after: { state: 'Enabled' } });
       const after = await describeKey(kms, input.keyId);
       if (after.KeyState !== 'Enabled') throw ApplicationFailure.retryable(`KMS key ${input.keyId} is still ${after.KeyState}`, 'KeyStateNotChanged');
       return { already: false };
@@ -207,6 +219,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
       let cancelled = false;
       if (key.KeyState === 'PendingDeletion') {
         await call(`kms CancelKeyDeletion ${input.keyId}`, () => kms.send(new CancelKeyDeletionCommand({ KeyId: input.keyId })));
+        await recordWrite({ api: 'kms:CancelKeyDeletion', resource: key.Arn ?? input.keyId, before: { state: 'PendingDeletion' }, after: { state: 'Disabled' } });
         cancelled = true;
       }
       const now = await describeKey(kms, input.keyId);
@@ -214,6 +227,7 @@ export function createKmsAccessActivities(kms: KMSClient) {
       let enabled = false;
       if (now.KeyState === 'Disabled') {
         await call(`kms EnableKey ${input.keyId}`, () => kms.send(new EnableKeyCommand({ KeyId: input.keyId })));
+        await recordWrite({ api: 'kms:EnableKey', resource: now.Arn ?? input.keyId, before: { state: 'Disabled' }, after: { state: 'Enabled' } });
         enabled = true;
       }
       const after = await describeKey(kms, input.keyId);

@@ -17,6 +17,7 @@ import {
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { classify, finalFailure } from '../errors';
 import { call, errorName, readOptional } from './calls';
+import { recordWrite } from './ledger';
 
 /**
  * KMS rotation. On-demand rotation keeps the key id (nothing to redeploy) but exists only for
@@ -98,16 +99,17 @@ export function createKmsActivities(kms: KMSClient) {
      * Rotate on demand unless this step already did: `rotationsBefore` is the count the step read
      * before acting, so a retry after a lost response does not spend a second rotation.
      */
-    async rotateKeyOnDemand(input: { keyId: string; rotationsBefore: number; limit: number }): Promise<'started' | 'already'> {
+    async rotateKeyOnDemand(input: { keyId: string; rotationsBefore: number; limit: number }): Promise<{ outcome: 'started' | 'already' }> {
       const now = await onDemandRotationCount(kms, input.keyId);
-      if (now > input.rotationsBefore) return 'already';
+      if (now > input.rotationsBefore) return { outcome: 'already' };
       const status = await call(`kms GetKeyRotationStatus ${input.keyId}`, () => kms.send(new GetKeyRotationStatusCommand({ KeyId: input.keyId })));
-      if (status.OnDemandRotationStartDate) return 'already'; // in progress
+      if (status.OnDemandRotationStartDate) return { outcome: 'already' }; // in progress
       if (now >= input.limit) {
         throw finalFailure(`KMS key ${input.keyId} has used all ${input.limit} on-demand rotations`, 'RotationLimitReached');
       }
       await call(`kms RotateKeyOnDemand ${input.keyId}`, () => kms.send(new RotateKeyOnDemandCommand({ KeyId: input.keyId })));
-      return 'started';
+      await recordWrite({ api: 'kms:RotateKeyOnDemand', resource: (await describeKey(kms, input.keyId)).Arn ?? input.keyId, before: { onDemandRotations: now }, after: { onDemandRotations: now + 1 } });
+      return { outcome: 'started' };
     },
 
     /** Read the rotation back; KMS rotates asynchronously, so "not yet" is retried by the policy. */
@@ -134,6 +136,7 @@ export function createKmsActivities(kms: KMSClient) {
       const unmarked = Context.current().info.attempt > 1 ? await keyTaggedWith(kms, input.marker) : undefined;
       if (unmarked) {
         await call(`kms CreateAlias ${input.marker}`, () => kms.send(new CreateAliasCommand({ AliasName: input.marker, TargetKeyId: unmarked })));
+        await recordWrite({ api: 'kms:CreateAlias', resource: input.marker, before: null, after: { targetKeyId: unmarked } });
         return { keyId: unmarked, created: true };
       }
       const made = await call('kms CreateKey', () =>
@@ -151,18 +154,22 @@ export function createKmsActivities(kms: KMSClient) {
         ),
       );
       const keyId = made.KeyMetadata!.KeyId!;
+      const keyArn = made.KeyMetadata!.Arn ?? keyId;
+      await recordWrite({ api: 'kms:CreateKey', resource: keyArn, before: null, after: { keySpec: input.keySpec, keyUsage: input.keyUsage, replaces: input.oldKeyId } });
+      // An unmarked key is never left behind (it would be created again on the retry): scheduled for deletion, on the record.
+      const discard = async () => {
+        const gone = await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
+        if (gone) await recordWrite({ api: 'kms:ScheduleKeyDeletion', resource: keyArn, before: { state: 'Enabled' }, after: { state: 'PendingDeletion', reason: 'replacement key never marked' } });
+      };
       try {
         await kms.send(new CreateAliasCommand({ AliasName: input.marker, TargetKeyId: keyId }));
       } catch (err) {
-        if (errorName(err) !== 'AlreadyExistsException') {
-          // Leave no unmarked key behind: it would be created again on the retry.
-          await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
-          classify(err, `kms CreateAlias ${input.marker}`);
-        }
-        await kms.send(new ScheduleKeyDeletionCommand({ KeyId: keyId, PendingWindowInDays: 7 })).catch(() => undefined);
+        await discard();
+        if (errorName(err) !== 'AlreadyExistsException') classify(err, `kms CreateAlias ${input.marker}`);
         const winner = await describeKey(kms, input.marker);
         return { keyId: winner.KeyId!, created: false };
       }
+      await recordWrite({ api: 'kms:CreateAlias', resource: input.marker, before: null, after: { targetKeyId: keyId } });
       return { keyId, created: true };
     },
 
@@ -177,6 +184,7 @@ export function createKmsActivities(kms: KMSClient) {
           continue;
         }
         await call(`kms UpdateAlias ${alias}`, () => kms.send(new UpdateAliasCommand({ AliasName: alias, TargetKeyId: input.targetKeyId })));
+        await recordWrite({ api: 'kms:UpdateAlias', resource: current.Arn ? `${current.Arn.replace(/:key\/.*$/, ':')}${alias}` : alias, before: { targetKeyId: current.KeyId }, after: { targetKeyId: input.targetKeyId } });
         moved.push(alias);
       }
       for (const alias of input.aliases) {
@@ -197,6 +205,12 @@ export function createKmsActivities(kms: KMSClient) {
       const scheduled = await call(`kms ScheduleKeyDeletion ${input.keyId}`, () =>
         kms.send(new ScheduleKeyDeletionCommand({ KeyId: input.keyId, PendingWindowInDays: input.pendingWindowDays })),
       );
+      await recordWrite({
+        api: 'kms:ScheduleKeyDeletion',
+        resource: key.Arn ?? input.keyId,
+        before: { state: key.KeyState },
+        after: { state: 'PendingDeletion', deletionDate: scheduled.DeletionDate?.toISOString() ?? null },
+      });
       return { deletionDate: scheduled.DeletionDate?.toISOString() ?? 'unknown', already: false };
     },
   };

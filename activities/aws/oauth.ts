@@ -1,3 +1,4 @@
+import { recordWrite } from './ledger';
 import { createHash } from 'node:crypto';
 import { finalFailure, isFinalHttpStatus } from '../errors';
 import { requestSignal } from '../heartbeat';
@@ -39,6 +40,7 @@ export function createOAuthActivities(deps: { awsSettings: AwsSettings; fetch: t
         }
         if (!response.ok) throw new Error(`OAuth revocation at ${host} answered ${response.status}`);
         revoked.push(tokenFingerprint(token));
+        await recordWrite({ api: 'oauth:revoke (RFC 7009)', resource: `${host}/token/${tokenFingerprint(token)}`, before: { active: 'unknown' }, after: { active: false } });
       }
       return { revoked };
     },

@@ -1,6 +1,7 @@
 import { GetIPSetCommand, UpdateIPSetCommand, type WAFV2Client } from '@aws-sdk/client-wafv2';
 import { finalFailure } from '../errors';
 import { call, readOptional } from './calls';
+import { recordWrite } from './ledger';
 import type { IpSetRef } from './params';
 
 /**
@@ -18,6 +19,7 @@ export interface IpSetState {
   ipVersion: 'IPV4' | 'IPV6';
   lockToken: string;
   description?: string;
+  arn: string;
 }
 
 export async function readIpSet(waf: WAFV2Client, ref: IpSetRef): Promise<IpSetState> {
@@ -30,6 +32,7 @@ export async function readIpSet(waf: WAFV2Client, ref: IpSetRef): Promise<IpSetS
     ipVersion: found.IPSet.IPAddressVersion === 'IPV6' ? 'IPV6' : 'IPV4',
     lockToken: found.LockToken!,
     description: found.IPSet.Description,
+    arn: found.IPSet.ARN ?? `wafv2:${ref.scope}/ipset/${ref.name}/${ref.id}`,
   };
 }
 
@@ -46,6 +49,9 @@ async function writeAddresses(waf: WAFV2Client, ref: IpSetRef, state: IpSetState
       }),
     ),
   );
+  const added = addresses.filter((a) => !state.addresses.includes(a));
+  const removed = state.addresses.filter((a) => !addresses.includes(a));
+  await recordWrite({ api: 'wafv2:UpdateIPSet', resource: state.arn, before: { entries: removed }, after: { entries: added } });
 }
 
 export function createWafActivities(waf: WAFV2Client) {

@@ -1,6 +1,8 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
 import type { AwsActivities } from '../../activities/aws';
+import type { StepInput } from '../../activities/step';
+import { ledgerIdsOf, type WriteAuthority } from '../../domain/ledger';
 import type { RunbookStep } from '../../domain/runbook';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 
@@ -30,4 +32,29 @@ export function persistentActivities() {
     // No maximumAttempts: unlimited; only a final (non-retryable) error stops it.
     retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
   });
+}
+
+/**
+ * The activities with every call on the ledger: each input carries the authority for its writes,
+ * and the ids of what each call wrote are collected, for the step to report.
+ */
+export function onTheLedger<A extends object>(acts: A, authority: WriteAuthority): { acts: A; written: string[] } {
+  const written: string[] = [];
+  const ledgered = new Proxy(acts, {
+    get(target, name) {
+      const fn = (target as Record<string | symbol, unknown>)[name];
+      if (typeof fn !== 'function') return fn;
+      return async (input: object) => {
+        const result: unknown = await fn({ ...input, authority });
+        written.push(...ledgerIdsOf(result));
+        return result;
+      };
+    },
+  });
+  return { acts: ledgered, written };
+}
+
+/** The authority of a runbook step's writes: its approvers. */
+export function stepAuthority(input: StepInput): WriteAuthority {
+  return { approvedBy: input.approvedBy ?? [], reason: `containment step ${input.stepId}` };
 }

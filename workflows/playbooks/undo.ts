@@ -90,7 +90,9 @@ const UNDOS: Record<string, UndoRunner> = {
   async removeSessionRevocation(params) {
     const target = params.target as PolicyTarget;
     const who = `IAM ${target.kind} ${target.name}`;
-    const result = await persistentActivities().removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
+    const answer: unknown = await persistentActivities().removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
+    // Workers before the ledger answered with the bare outcome.
+    const result = typeof answer === 'string' ? answer : (answer as { outcome: string }).outcome;
     if (result === 'removed') return `removed the session deny from ${who}: sessions issued before ${params.issuedBefore as string} work again until they expire`;
     if (result === 'already') return `${who} had no session deny any more`;
     return `kept the session deny on ${who}: a later containment has refreshed it`;

@@ -1,0 +1,75 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { hostname } from 'node:os';
+import { Context } from '@temporalio/activity';
+import { stepScopeOf } from '../../domain/ids';
+import type { WriteAuthority } from '../../domain/ledger';
+import type { AuditSink } from '../audit-sink';
+
+/**
+ * One ledger record per AWS write: the API, the resource, what it was before and after, the
+ * incident and step it served, and who authorised it. Written by the activity right after AWS
+ * accepted the write, with an id stable per activity, API and resource, so a retried activity that
+ * repeats a write (or finds it done) never appends it twice. The activity's result lists the ids,
+ * so the playbook reports its writes and `audit verify` can check each has its record.
+ */
+
+
+export interface AwsWrite {
+  /** `iam:UpdateAccessKey` */
+  api: string;
+  /** the resource's ARN where AWS gives one, else its id */
+  resource: string;
+  before: unknown;
+  after: unknown;
+}
+
+interface WriteScope {
+  audit: AuditSink;
+  authority?: WriteAuthority;
+  written: string[];
+}
+
+const scope = new AsyncLocalStorage<WriteScope>();
+
+/** Record a write that just succeeded; a no-op outside the worker's AWS activities (unit tests). */
+export async function recordWrite(write: AwsWrite): Promise<void> {
+  const current = scope.getStore();
+  if (!current) return;
+  const { workflowExecution, activityId, attempt } = Context.current().info;
+  const workflowId = workflowExecution?.workflowId ?? 'no-workflow';
+  const owner = stepScopeOf(workflowId);
+  const id = `aws/${workflowId}/${activityId}/${write.api}/${write.resource}`;
+  const authority = current.authority ?? { approvedBy: [], reason: 'unstated' };
+  await current.audit.append({
+    id,
+    who: authority.requestedBy ?? 'worker',
+    what: 'aws.write',
+    when: new Date().toISOString(),
+    where: `worker:${hostname()}/${process.pid}`,
+    why: { ...(owner ? { incident: owner.incidentId, step: owner.stepId } : {}), reason: authority.reason },
+    correlationId: owner?.incidentId ?? workflowId,
+    details: { ...write, approvedBy: authority.approvedBy, workflowId, attempt },
+  });
+  current.written.push(id);
+}
+
+type ActivityFn = (input: never) => Promise<unknown>;
+
+/**
+ * Every AWS activity runs in a write scope holding the ledger and the authority its input carries
+ * (`input.authority`); an object result gains `ledger`, the ids of the writes it recorded.
+ */
+export function withWriteLedger<T extends Record<string, ActivityFn>>(audit: AuditSink, activities: T): T {
+  const wrapped: Record<string, ActivityFn> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    wrapped[name] = (async (input: { authority?: WriteAuthority } | undefined) => {
+      const current: WriteScope = { audit, authority: input?.authority, written: [] };
+      const result = await scope.run(current, () => fn(input as never));
+      if (current.written.length === 0 || typeof result !== 'object' || result === null || Array.isArray(result)) return result;
+      return { ...result, ledger: current.written };
+    }) as ActivityFn;
+  }
+  return wrapped as T;
+}
+
+export { ledgerIdsOf, type WriteAuthority } from '../../domain/ledger';
