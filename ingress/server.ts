@@ -54,9 +54,9 @@ function createServerWith(mounts: Mount[], tls: ReturnType<typeof tlsOptions> | 
   }) as typeof createServer;
 }
 
-export function listen(app: Hono, host: string, port: number, mounts: Mount[] = [], options: ListenOptions = {}): Promise<RunningServer> {
+export async function listen(app: Hono, host: string, port: number, mounts: Mount[] = [], options: ListenOptions = {}): Promise<RunningServer> {
   const refusal = options.tls ? undefined : plainHttpRefusal(host);
-  if (refusal) return Promise.reject(new Error(refusal));
+  if (refusal) throw new Error(refusal);
   const tls = options.tls ? tlsOptions(options.tls) : undefined;
   return new Promise((resolvePromise, reject) => {
     const server: Server | HttpsServer = serve(
