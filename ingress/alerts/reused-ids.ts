@@ -52,6 +52,7 @@ export async function refuseReusedIds(registry: DeliveryIdRegistry, source: stri
       if (conflict) throw reused(conflict.index, conflict.deliveryId);
     }
   };
-  await check((deliveryId) => registry.boundTo(source, deliveryId));
+  // With one id, binding is the check; with several, all are checked before any is bound.
+  if (all.length > 1) await check((deliveryId) => registry.boundTo(source, deliveryId));
   await check((deliveryId, digest) => registry.bind(source, deliveryId, digest));
 }

@@ -3,7 +3,7 @@
  * repeat with re-rendered annotations) is fine; the same id with different content is refused,
  * and the binding outlives the process that made it.
  */
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDeliveryIds } from '../../ingress/delivery-ids';
@@ -99,4 +99,12 @@ test('two deliveries racing for one id with different content: one wins, the oth
   );
   expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
   expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason.status === 409)).toBe(true);
+});
+
+test('a binding its writer left empty (a crash between create and write) binds nobody: the next delivery takes it', async () => {
+  const { dir, ids } = registry();
+  const [alert] = [normalise('generic', base, 'raw/generic/x', 0, new Date())];
+  mkdirSync(join(dir, 'generic'), { recursive: true });
+  writeFileSync(join(dir, 'generic', alert!.deliveryId), '');
+  await expect(deliver(ids, [base])).resolves.toBeUndefined();
 });
