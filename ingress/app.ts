@@ -12,8 +12,10 @@ import { errorResponse } from './errors';
 import type { Metrics } from './metrics';
 import { metricsRoutes } from './metrics-route';
 import { requestLog } from './request-log';
+import { securityHeaders } from './security-headers';
 import type { Logger } from '../platform/logger';
 import { localRawStore, type RawPayloadStore } from './raw-store';
+import { localDeliveryIds, type DeliveryIdRegistry } from './delivery-ids';
 import type { Config } from '../platform/config';
 
 export interface IngressDeps {
@@ -21,6 +23,10 @@ export interface IngressDeps {
   taskQueue: string;
   rawStore: RawPayloadStore;
   maxBodyBytes: number;
+  /** an alert body must arrive whole within this (ms) */
+  bodyTimeoutMs: number;
+  /** which content each sender-given delivery id was first seen with */
+  deliveryIds: DeliveryIdRegistry;
   /** per alert source: who may post (see ingress/alerts/auth.ts `sourceAuthFrom`) */
   sourceAuth: Record<WebhookSource, SourceAuth>;
   /** refused deliveries are audited here */
@@ -53,6 +59,8 @@ export function ingressDepsFrom(
     taskQueue: config.temporal.taskQueue,
     rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
     maxBodyBytes: config.ingress.maxBodyBytes,
+    bodyTimeoutMs: config.ingress.bodyTimeoutMs,
+    deliveryIds: localDeliveryIds(join(resolve(config.dataDir), 'delivery-ids')),
     sourceAuth: sourceAuthFrom(config),
     snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
     dashboardToken: config.dashboard.token,
@@ -64,6 +72,7 @@ export function ingressDepsFrom(
 /** The ingress as a request → response function: testable in-process and served over HTTP. */
 export function createIngressApp(deps: IngressDeps): Hono {
   const app = new Hono();
+  app.use('*', securityHeaders());
   if (deps.log) app.use('*', requestLog(deps.log));
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.get('/readyz', async (c) => {

@@ -10,10 +10,16 @@ export interface RawPayloadStore {
   put(source: string, body: Uint8Array): Promise<string>;
 }
 
+/** A payload's reference, from its bytes alone: known before it is stored, the same in every store. */
+export function rawRefOf(source: string, body: Uint8Array): string {
+  return `raw/${source}/${createHash('sha256').update(body).digest('hex')}`;
+}
+
 export function localRawStore(dir: string): RawPayloadStore {
   return {
     async put(source, body) {
-      const digest = createHash('sha256').update(body).digest('hex');
+      const ref = rawRefOf(source, body);
+      const digest = ref.slice(ref.lastIndexOf('/') + 1);
       const folder = join(dir, source);
       await mkdir(folder, { recursive: true });
       try {
@@ -21,7 +27,7 @@ export function localRawStore(dir: string): RawPayloadStore {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
-      return `raw/${source}/${digest}`;
+      return ref;
     },
   };
 }

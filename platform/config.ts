@@ -4,6 +4,7 @@ import { unknownSettings } from './unknown-settings';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
+import { plainHttpRefusal, secureUrl } from './secure-url';
 
 /**
  * Configuration is read and validated once at start. Sources, later winning:
@@ -128,8 +129,19 @@ export const ConfigSchema = z.object({
       host: z.string().default('127.0.0.1'),
       port: port.default(8080),
       maxBodyBytes: z.coerce.number().int().positive().default(256 * 1024),
+      /** a request body must arrive whole within this many ms of its headers; slower senders get 408 */
+      bodyTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(10_000),
+      /** PEM certificate (chain) and key served over HTTPS, reloaded when the files change */
+      tls: z.object({ certPath: z.string().min(1).optional(), keyPath: z.string().min(1).optional() }).optional(),
     })
-    .prefault({}),
+    .prefault({})
+    .superRefine((ingress, ctx) => {
+      const { certPath, keyPath } = ingress.tls ?? {};
+      if (certPath && !keyPath) ctx.addIssue({ code: 'custom', path: ['tls', 'keyPath'], message: 'required with ingress.tls.certPath' });
+      if (keyPath && !certPath) ctx.addIssue({ code: 'custom', path: ['tls', 'certPath'], message: 'required with ingress.tls.keyPath' });
+      const refusal = certPath || keyPath ? undefined : plainHttpRefusal(ingress.host);
+      if (refusal) ctx.addIssue({ code: 'custom', path: ['host'], message: refusal });
+    }),
   /**
    * Slack ChatOps. Without a bot token Tourniquet runs without Slack (log notifier, CLI approvals).
    * HTTP mode needs the signing secret (requests are verified); Socket Mode needs an app token.
@@ -146,7 +158,7 @@ export const ConfigSchema = z.object({
       incidentChannels: flag.default(false),
       command: z.string().regex(/^\/[a-z0-9_-]+$/, 'a slash command such as /ir').default('/ir'),
       /** Web API base URL; only changed to point at a local stand-in */
-      apiUrl: z.string().url().optional(),
+      apiUrl: secureUrl.optional(),
     })
     .prefault({})
     .superRefine((slack, ctx) => {
@@ -166,7 +178,7 @@ export const ConfigSchema = z.object({
   aws: z
     .object({
       region: z.string().min(1).default('us-east-1'),
-      endpoint: z.string().url().optional(),
+      endpoint: secureUrl.optional(),
       /** the WAFv2 IP set `blockTraffic` adds to when a step names none */
       wafIpSet: z
         .object({ name: z.string().min(1), id: z.string().min(1), scope: z.enum(['REGIONAL', 'CLOUDFRONT']).default('REGIONAL') })
@@ -175,7 +187,7 @@ export const ConfigSchema = z.object({
       oauth: z
         .record(
           z.string(),
-          z.object({ revocationEndpoint: z.string().url(), clientId: z.string().min(1), clientSecret: z.string().min(1) }),
+          z.object({ revocationEndpoint: secureUrl, clientId: z.string().min(1), clientSecret: z.string().min(1) }),
         )
         .default({}),
       /** grace before deactivated access keys are deleted (kept meanwhile as evidence) */
@@ -278,6 +290,9 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_HOST: 'ingress.host',
   TOURNIQUET_PORT: 'ingress.port',
   TOURNIQUET_MAX_BODY_BYTES: 'ingress.maxBodyBytes',
+  TOURNIQUET_BODY_TIMEOUT_MS: 'ingress.bodyTimeoutMs',
+  TOURNIQUET_TLS_CERT_PATH: 'ingress.tls.certPath',
+  TOURNIQUET_TLS_KEY_PATH: 'ingress.tls.keyPath',
   TOURNIQUET_LOG_LEVEL: 'log.level',
   TOURNIQUET_DASHBOARD_TOKEN: 'dashboard.token',
   TOURNIQUET_METRICS_TOKEN: 'metrics.token',

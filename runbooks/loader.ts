@@ -6,6 +6,7 @@ import type { PinnedRunbook, Runbook } from '../domain/runbook';
 import { stepsOf } from '../domain/runbook';
 import { RunbookSchema } from './schema';
 import { schemaIssues } from './schema-issues';
+import { staticParamProblems } from './static-params';
 
 export interface RunbookProblem {
   file: string;
@@ -68,6 +69,9 @@ export function parseRunbook(file: string, text: string, knownStepTypes?: Readon
           field: `${path.join('.')}.type`,
           message: `unknown step type "${step.type}" (known: ${[...knownStepTypes].sort().join(', ')})`,
         });
+      }
+      for (const { param, message } of staticParamProblems(step.type, step.with)) {
+        problems.push({ file, line: lineOf(doc, counter, [...path, 'with', param]), field: `${path.join('.')}.with.${param}`, message });
       }
     });
   });

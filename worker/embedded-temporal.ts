@@ -18,7 +18,8 @@ export function embeddedCodecEndpoint(config: Config): string | undefined {
   if (!config.codec.endpointToken) return undefined;
   const { host, port } = config.ingress;
   const reachable = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/codec`;
+  const scheme = config.ingress.tls?.certPath ? 'https' : 'http';
+  return `${scheme}://${reachable.includes(':') ? `[${reachable}]` : reachable}:${port}/codec`;
 }
 
 /** The embedded UI's origins, which the codec endpoint must answer from a browser. */

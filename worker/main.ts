@@ -7,7 +7,7 @@ import { resolve, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { createIngressApp, ingressDepsFrom, listen } from '../ingress';
+import { createIngressApp, ingressDepsFrom, listen, tlsFilesOf } from '../ingress';
 import { startSlackIngress } from '../ingress/slack';
 import { createMetrics } from '../ingress/metrics';
 import { ConfigError, loadConfig, type Config } from '../platform/config';
@@ -100,7 +100,11 @@ async function main(): Promise<void> {
     );
     const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);
     cleanups.unshift(slack.stop);
-    const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts);
+    const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts, {
+      tls: tlsFilesOf(config),
+      bodyTimeoutMs: config.ingress.bodyTimeoutMs,
+      tlsEvents: { reloaded: () => log.info('ingress TLS certificate reloaded'), failed: (err) => log.warn({ err }, 'ingress TLS files changed but do not load; still serving the previous certificate') },
+    });
     cleanups.unshift(server.close);
     ingressUrl = server.url;
   }

@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { Config, WebhookSource } from '../../platform/config';
+import { isLoopbackHost } from '../../platform/secure-url';
 import { HttpError } from '../errors';
 
 /**
@@ -62,12 +63,10 @@ const SIGNATURE_SCHEMES: Partial<Record<WebhookSource, (headers: Headers, body: 
   },
 };
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-
 /** Each source's effective policy; unauthenticated generic alerts are the out-of-the-box local default. */
 export function sourceAuthFrom(config: Config): Record<WebhookSource, SourceAuth> {
   const entries = Object.entries(config.sources).map(([name, s]) => {
-    const allow = s.allowUnauthenticated ?? (name === 'generic' && LOOPBACK.has(config.ingress.host));
+    const allow = s.allowUnauthenticated ?? (name === 'generic' && isLoopbackHost(config.ingress.host));
     return [name, { ...s, allowUnauthenticated: allow && !s.hmacSecret && !s.bearerToken }];
   });
   return Object.fromEntries(entries) as Record<WebhookSource, SourceAuth>;

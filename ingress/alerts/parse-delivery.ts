@@ -1,15 +1,8 @@
 import { z } from 'zod';
 import { HttpError } from '../errors';
+import { clip, readCleanJson } from './clean-json';
 import type { SourceAlert } from './normalise';
 import type { AlertSourceSpec } from './sources';
-
-function readJson(body: Uint8Array): unknown {
-  try {
-    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch {
-    throw new HttpError(400, 'body is not valid UTF-8 JSON', 'malformed_json');
-  }
-}
 
 /** The issue a sender can act on: inside a union, the branch that came closest to matching. */
 function telling(issues: z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
@@ -22,16 +15,18 @@ function telling(issues: z.core.$ZodIssue[]): z.core.$ZodIssue | undefined {
 
 function shapeError(source: string, error: z.ZodError): HttpError {
   const issue = telling(error.issues);
-  const where = issue?.path.length ? issue.path.join('.') : 'body';
-  return new HttpError(422, `not a ${source} payload: ${where}: ${issue?.message ?? 'invalid'}`, 'invalid_payload');
+  // Record keys are the sender's text, and zod quotes unknown ones: both are cut short.
+  const where = clip(issue?.path.length ? issue.path.join('.') : 'body');
+  return new HttpError(422, `not a ${source} payload: ${where}: ${clip(issue?.message ?? 'invalid', 300)}`, 'invalid_payload');
 }
 
 /**
- * A verified body to the alerts it carries, strictly: malformed JSON is 400, a shape the source
- * does not document is 422. Pure, so every parser can be fuzzed without a server.
+ * A verified body to the alerts it carries, strictly: a body that is not clean JSON is 400
+ * (clean-json.ts), a shape the source does not document is 422. Pure, so every parser can be
+ * fuzzed without a server.
  */
 export function parseDelivery(spec: AlertSourceSpec, body: Uint8Array): SourceAlert[] {
-  const parsed = spec.schema.safeParse(readJson(body));
+  const parsed = spec.schema.safeParse(readCleanJson(body));
   if (!parsed.success) throw shapeError(spec.name, parsed.error);
   let alerts: SourceAlert[];
   try {

@@ -9,7 +9,8 @@ import { severityFromWord } from './severity-words';
  * Alertmanager): status, labels, annotations, startsAt/endsAt, fingerprint. Parsed and mapped here
  * once; each source file adds only its envelope.
  */
-const labelMap = z.record(z.string().max(200), z.string().max(4000));
+/** Label and annotation maps: string keys to string values, each bounded; anything else is refused. */
+export const labelMap = z.record(z.string().max(200), z.string().max(4000));
 
 export const PrometheusStyleAlert = z.object({
   status: z.enum(['firing', 'resolved']),

@@ -7,12 +7,16 @@ import { correlationIdFrom } from '../../platform/logger';
 import { HttpError } from '../errors';
 import { deliverAlert } from '../incidents';
 import type { Metrics } from '../metrics';
-import type { RawPayloadStore } from '../raw-store';
+import { rawRefOf, type RawPayloadStore } from '../raw-store';
+import type { DeliveryIdRegistry } from '../delivery-ids';
 import { authenticate, type SourceAuth } from './auth';
 import { readBodyWithin } from './body';
+import { clip } from './clean-json';
+import { requireJson } from './media-type';
 import { normalise } from './normalise';
 import { parseDelivery } from './parse-delivery';
 import { recordAcceptance, recordRejection } from './rejections';
+import { refuseReusedIds } from './reused-ids';
 import { ALERT_SOURCES, isWebhookSource } from './sources';
 import type { WebhookSource } from '../../platform/config';
 
@@ -21,6 +25,8 @@ export interface AlertRouteDeps {
   taskQueue: string;
   rawStore: RawPayloadStore;
   maxBodyBytes: number;
+  bodyTimeoutMs: number;
+  deliveryIds: DeliveryIdRegistry;
   sourceAuth: Record<WebhookSource, SourceAuth>;
   audit: AuditSink;
   metrics: Metrics;
@@ -37,15 +43,11 @@ function remoteAddress(c: Context): string {
 /** Senders time out at 10–15 s (Alertmanager, Datadog); answer before they do. */
 const DELIVERY_DEADLINE_MS = 8_000;
 
-/** Only JSON is accepted; `application/json; charset=utf-8` included. */
-function isJson(contentType: string | undefined): boolean {
-  return /^application\/json\s*(;|$)/i.test(contentType?.trim() ?? '');
-}
-
 /**
- * POST /alerts/:source — refuse early (unknown source, size, media type), authenticate the raw
- * body, parse it strictly, store it by reference, then start or attach each alert's incident.
- * Nothing reaches Temporal unless every check passed.
+ * POST /alerts/:source — refuse early (unknown source, size, media type, a body that is slow to
+ * arrive), authenticate the raw body, parse it strictly, refuse a reused id, store it by
+ * reference, then start or attach each alert's incident. Nothing reaches Temporal unless every
+ * check passed.
  */
 export function alertRoutes(deps: AlertRouteDeps) {
   const app = new Hono<{ Variables: { correlationId?: string } }>();
@@ -58,19 +60,20 @@ export function alertRoutes(deps: AlertRouteDeps) {
     const correlationId = c.get('correlationId') ?? correlationIdFrom(c.req.header('x-request-id'));
     c.header('x-request-id', correlationId);
     try {
-      if (!isWebhookSource(source)) throw new HttpError(404, `unknown alert source "${path.slice(0, 64)}"`, 'unknown_source');
+      if (!isWebhookSource(source)) throw new HttpError(404, `unknown alert source "${clip(path, 64)}"`, 'unknown_source');
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > deps.maxBodyBytes) throw new HttpError(413, `body exceeds ${deps.maxBodyBytes} bytes`, 'too_large');
-      if (!isJson(c.req.header('content-type'))) {
-        throw new HttpError(415, 'content-type must be application/json', 'unsupported_media_type');
-      }
-      const body = await readBodyWithin(c.req.raw, deps.maxBodyBytes);
+      requireJson(c.req.header('content-type'));
+      const body = await readBodyWithin(c.req.raw, deps.maxBodyBytes, deps.bodyTimeoutMs);
       authenticate(source, deps.sourceAuth[source], (name) => c.req.header(name), body, Math.floor(Date.now() / 1000));
       const found = parseDelivery(ALERT_SOURCES[source], body);
 
-      const rawRef = await deps.rawStore.put(source, body);
+      // Named before it is stored, so a delivery refused for a reused id stores nothing.
+      const rawRef = rawRefOf(source, body);
       const receivedAt = new Date();
       const alerts: Alert[] = found.map((a, i) => normalise(source, a, rawRef, i, receivedAt));
+      await refuseReusedIds(deps.deliveryIds, source, found, alerts);
+      if ((await deps.rawStore.put(source, body)) !== rawRef) throw new Error('raw store named the payload differently');
       // Each alert is idempotent on its delivery id, so a partial failure is safe to retry whole.
       // Bounded, so an unreachable Temporal answers 503 before the sender's own timeout gives up.
       const delivered = await deps.client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
@@ -81,6 +84,8 @@ export function alertRoutes(deps: AlertRouteDeps) {
       return c.json({ accepted: alerts.length, incidents }, 202);
     } catch (err) {
       if (err instanceof HttpError) {
+        // The sender may still be sending: close the connection rather than read on.
+        if (err.status === 408) c.header('Connection', 'close');
         if (err.status < 500) await recordRejection(deps, { source, remoteAddress: remoteAddress(c), correlationId }, err);
         else deps.metrics.alertsRejected.inc({ source, reason: err.code });
       }

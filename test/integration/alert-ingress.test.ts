@@ -5,7 +5,8 @@
  * status, audited, and starts nothing.
  */
 import { request as httpRequest } from 'node:http';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -54,7 +55,7 @@ beforeAll(async () => {
   const runbooksDir = sourceRunbooks();
   config = testConfig({
     runbooksDir,
-    ingress: { maxBodyBytes: 64 * 1024 },
+    ingress: { maxBodyBytes: 64 * 1024, bodyTimeoutMs: 1_500 },
     sources: {
       generic: { hmacSecret: SECRET.generic },
       pagerduty: { hmacSecret: SECRET.pagerduty },
@@ -218,8 +219,39 @@ function postChunked(path: string, chunks: number, headers: Headers): Promise<nu
   });
 }
 
+/**
+ * Headers promise 200 bytes, 40 arrive, then nothing: the sender hangs. Resolves with the status
+ * line's code once the ingress answers (and checks it closes the connection rather than wait on).
+ */
+function postHalf(path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(path, server.url);
+    const socket = connect(Number(url.port), url.hostname);
+    let answer = '';
+    const started = Date.now();
+    socket.on('data', (c: Buffer) => (answer += c.toString()));
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0);
+      if (Date.now() - started < 1_400) reject(new Error(`answered after ${Date.now() - started} ms, before the body timeout`));
+      else resolve(status);
+    });
+    socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n`);
+    socket.write('{"kind":"LeakedAccessKey","severity":"hi');
+  });
+}
+
+/** Every file under the data directory's raw payload and delivery id folders. */
+function storedFiles(): string[] {
+  return ['raw', 'delivery-ids'].flatMap((folder) => {
+    const at = join(config.dataDir, folder);
+    return existsSync(at) ? (readdirSync(at, { recursive: true }) as string[]).map((f) => `${folder}/${f}`).sort() : [];
+  });
+}
+
 test('every bad-input class is refused with its status, audited, and starts nothing', async () => {
   const before = await allWorkflowIds();
+  const storedBefore = storedFiles();
   const auditedBefore = audit.events.length;
   const body = fixture('generic');
   const now = Math.floor(Date.now() / 1000);
@@ -235,6 +267,11 @@ test('every bad-input class is refused with its status, audited, and starts noth
       'unsupported_media_type',
     ],
     ['malformed JSON', async () => (await post('generic', '{"kind": ')).status, 400, 'malformed_json'],
+    ['a charset other than UTF-8', async () => (await post('generic', body, { 'content-type': 'application/json; charset=utf-16', ...credentials('generic', body) })).status, 415, 'unsupported_media_type'],
+    ['a byte-order mark', async () => (await post('generic', `\ufeff${body}`)).status, 400, 'invalid_encoding'],
+    ['a lone surrogate, escaped', async () => (await post('generic', body.replace('"LeakedAccessKey"', '"Leaked\\ud800"'))).status, 400, 'invalid_encoding'],
+    ['an object-valued __proto__ label', async () => (await post('generic', body.replace('"labels": {', '"labels": { "__proto__": { "team": "api" },'))).status, 400, 'forbidden_key'],
+    ['a body that stops half-way', () => postHalf('/alerts/generic'), 408, 'body_timeout'],
     ['unknown shape', async () => (await post('alertmanager', JSON.stringify({ hello: 'world' }))).status, 422, 'invalid_payload'],
     ['a GuardDuty event that is not a finding', async () => (await post('guardduty', fixture('guardduty').replace('GuardDuty Finding', 'GuardDuty Runtime Protection Unhealthy'))).status, 422, 'invalid_payload'],
     ['unsigned', async () => (await post('generic', body, {})).status, 401, 'unauthorized'],
@@ -255,10 +292,46 @@ test('every bad-input class is refused with its status, audited, and starts noth
   expect(traced.headers.get('x-request-id')).toBe('sender-req-42');
   expect(audit.events.at(-1)).toMatchObject({ what: 'alert.rejected', correlationId: 'sender-req-42' });
   expect(await allWorkflowIds()).toEqual(before);
+  expect(storedFiles()).toEqual(storedBefore);
   const rejected = await metrics.registry.getSingleMetricAsString('tourniquet_alerts_rejected_total');
   // two of the cases above and the traced one
   expect(rejected).toMatch(/source="generic",reason="unauthorized"} 3/);
   expect(await metrics.registry.getSingleMetricAsString('tourniquet_alerts_accepted_total')).toMatch(/source="guardduty"} 1/);
+});
+
+test('a sender id reused for a different alert is refused with 409, also after an ingress restart; never dropped silently', async () => {
+  const alert = { id: 'reused-0001', kind: 'LeakedAccessKey', severity: 'high', title: 'key in a paste', subject: { principal: 'svc-reuse', accessKeyId: 'AKIAREUSE' } };
+  const first = await post('generic', JSON.stringify(alert));
+  expect(first.status).toBe(202);
+  const incidentId = first.json.incidents![0]!;
+  await settledRunbook(incidentId);
+  // A retry of the same alert, even reworded, is the same alert: accepted, attached once.
+  expect((await post('generic', JSON.stringify({ ...alert, title: 'key in a paste (re-sent)' }))).status).toBe(202);
+
+  const before = await allWorkflowIds();
+  const storedBefore = storedFiles();
+  const other = { ...alert, subject: { principal: 'svc-other', accessKeyId: 'AKIAOTHER' } };
+  const refused = await post('generic', JSON.stringify(other));
+  expect(refused.status).toBe(409);
+  expect(refused.json).toMatchObject({ error: 'delivery_id_conflict', message: expect.stringMatching(/^alert 0 reuses an id already accepted with different content/) });
+  expect(audit.events.at(-1)).toMatchObject({ what: 'alert.rejected', why: { reason: 'delivery_id_conflict' }, details: { status: 409 } });
+
+  // A new ingress process over the same data directory remembers the binding.
+  const restarted = await listen(createIngressApp(ingressDepsFrom(config, env.client, { audit, metrics })), '127.0.0.1', 0);
+  try {
+    const body = JSON.stringify(other);
+    const again = await fetch(`${restarted.url}/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...credentials('generic', body) }, body });
+    expect(again.status).toBe(409);
+  } finally {
+    await restarted.close();
+  }
+  expect(await allWorkflowIds()).toEqual(before);
+  expect(storedFiles()).toEqual(storedBefore);
+  await new Promise((r) => setTimeout(r, 300));
+  expect((await state(incidentId)).alertCount).toBe(1);
+  expect(await metrics.registry.getSingleMetricAsString('tourniquet_alerts_rejected_total')).toMatch(/source="generic",reason="delivery_id_conflict"} 2/);
+  // The sender's fix, a fresh id, goes through.
+  expect((await post('generic', JSON.stringify({ ...other, id: 'reused-0002' }))).status).toBe(202);
 });
 
 test('Temporal unreachable: 503 so the sender retries, never a 4xx', async () => {

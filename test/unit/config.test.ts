@@ -68,3 +68,49 @@ test('key retirement: defaults, and a quiet period CloudTrail could not check is
   writeFileSync(join(dir, 'tourniquet.yaml'), 'aws: { keyRetirement: { unusedFr: 30d } }\n');
   expect(() => loadConfig({}, dir)).toThrow(/aws\.keyRetirement\.unusedFr: not a setting \(did you mean "aws\.keyRetirement\.unusedFor"\?\)/);
 });
+
+describe('plain HTTP only on loopback, outbound only over https', () => {
+  const load = (env: NodeJS.ProcessEnv) => loadConfig(env, mkdtempSync(join(tmpdir(), 'tq-cfg-')));
+
+  test.each(['0.0.0.0', '::', '10.0.0.5', 'ingress.internal', '127.0.0.1.nip.io'])('ingress.host %s without TLS stops the process, naming the TLS settings', (host) => {
+    expect(() => load({ TOURNIQUET_HOST: host })).toThrow(ConfigError);
+    expect(() => load({ TOURNIQUET_HOST: host })).toThrow(
+      /ingress\.host \(TOURNIQUET_HOST\): .*not a loopback address.*ingress\.tls\.certPath and ingress\.tls\.keyPath \(TOURNIQUET_TLS_CERT_PATH, TOURNIQUET_TLS_KEY_PATH\)/,
+    );
+  });
+
+  test.each(['127.0.0.1', '127.8.9.10', 'localhost', '::1', '[::1]'])('ingress.host %s may serve plain HTTP', (host) => {
+    expect(load({ TOURNIQUET_HOST: host }).ingress.host).toBe(host);
+  });
+
+  test('a certificate without its key (or the reverse) is named; both open any host', () => {
+    expect(() => load({ TOURNIQUET_TLS_CERT_PATH: '/etc/tq/cert.pem' })).toThrow(/ingress\.tls\.keyPath \(TOURNIQUET_TLS_KEY_PATH\): required with ingress\.tls\.certPath/);
+    expect(() => load({ TOURNIQUET_TLS_KEY_PATH: '/etc/tq/key.pem' })).toThrow(/ingress\.tls\.certPath \(TOURNIQUET_TLS_CERT_PATH\): required with ingress\.tls\.keyPath/);
+    const config = load({ TOURNIQUET_HOST: '0.0.0.0', TOURNIQUET_TLS_CERT_PATH: '/etc/tq/cert.pem', TOURNIQUET_TLS_KEY_PATH: '/etc/tq/key.pem', TOURNIQUET_BODY_TIMEOUT_MS: '2500' });
+    expect(config.ingress).toMatchObject({ host: '0.0.0.0', tls: { certPath: '/etc/tq/cert.pem', keyPath: '/etc/tq/key.pem' }, bodyTimeoutMs: 2500 });
+    expect(load({}).ingress.bodyTimeoutMs).toBe(10_000);
+    expect(() => load({ TOURNIQUET_BODY_TIMEOUT_MS: '5' })).toThrow(/ingress\.bodyTimeoutMs \(TOURNIQUET_BODY_TIMEOUT_MS\)/);
+  });
+
+  test.each([
+    ['SLACK_API_URL', 'slack.apiUrl'],
+    ['AWS_ENDPOINT_URL', 'aws.endpoint'],
+  ])('%s over plain http to another host is refused; https and loopback are not', (variable, setting) => {
+    expect(() => load({ [variable]: 'http://slack.example.com/api/' })).toThrow(new RegExp(`${setting.replace('.', '\\.')} .*http://slack\\.example\\.com would travel unencrypted`));
+    expect(() => load({ [variable]: 'ftp://files.example.com/' })).toThrow(/must be an https URL \(got ftp\)/);
+    expect(() => load({ [variable]: 'https://slack.example.com/api/' })).not.toThrow();
+    expect(() => load({ [variable]: 'http://127.0.0.1:4010/api/' })).not.toThrow();
+    expect(() => load({ [variable]: 'http://[::1]:4010/api/' })).not.toThrow();
+  });
+
+  test('OAuth revocation endpoints must be https (loopback excepted)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+    const oauth = (url: string) => `aws:\n  oauth:\n    portal: { revocationEndpoint: "${url}", clientId: tq, clientSecret: s3cret }\n`;
+    writeFileSync(join(dir, 'tourniquet.yaml'), oauth('http://idp.example.com/oauth2/revoke'));
+    expect(() => loadConfig({}, dir)).toThrow(/aws\.oauth\.portal\.revocationEndpoint: http:\/\/idp\.example\.com would travel unencrypted/);
+    writeFileSync(join(dir, 'tourniquet.yaml'), oauth('https://idp.example.com/oauth2/revoke'));
+    expect(loadConfig({}, dir).aws.oauth.portal!.revocationEndpoint).toBe('https://idp.example.com/oauth2/revoke');
+    writeFileSync(join(dir, 'tourniquet.yaml'), oauth('http://localhost:9000/revoke'));
+    expect(() => loadConfig({}, dir)).not.toThrow();
+  });
+});

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fromPrometheusStyle, MAX_ALERTS_PER_DELIVERY, PrometheusStyleAlert } from '../prometheus-style';
+import { fromPrometheusStyle, labelMap, MAX_ALERTS_PER_DELIVERY, PrometheusStyleAlert } from '../prometheus-style';
 import { defineSource } from './source';
 
 /** Prometheus Alertmanager `webhook_config`, payload version 4: one notification per alert group. */
@@ -9,9 +9,9 @@ const AlertmanagerPayload = z.object({
   truncatedAlerts: z.number().int().min(0).optional(),
   status: z.enum(['firing', 'resolved']),
   receiver: z.string().max(500),
-  groupLabels: z.record(z.string(), z.string()),
-  commonLabels: z.record(z.string(), z.string()),
-  commonAnnotations: z.record(z.string(), z.string()),
+  groupLabels: labelMap,
+  commonLabels: labelMap,
+  commonAnnotations: labelMap,
   externalURL: z.string().max(4000),
   alerts: z.array(PrometheusStyleAlert).min(1).max(MAX_ALERTS_PER_DELIVERY),
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fromPrometheusStyle, MAX_ALERTS_PER_DELIVERY, PrometheusStyleAlert } from '../prometheus-style';
+import { fromPrometheusStyle, labelMap, MAX_ALERTS_PER_DELIVERY, PrometheusStyleAlert } from '../prometheus-style';
 import { defineSource } from './source';
 
 /** Grafana Alerting's webhook contact point: Alertmanager's shape plus Grafana's own fields. */
@@ -14,9 +14,9 @@ const GrafanaPayload = z.object({
   status: z.enum(['firing', 'resolved']),
   orgId: z.number().int(),
   alerts: z.array(GrafanaAlert).min(1).max(MAX_ALERTS_PER_DELIVERY),
-  groupLabels: z.record(z.string(), z.string()),
-  commonLabels: z.record(z.string(), z.string()),
-  commonAnnotations: z.record(z.string(), z.string()),
+  groupLabels: labelMap,
+  commonLabels: labelMap,
+  commonAnnotations: labelMap,
   externalURL: z.string().max(4000),
   version: z.string().max(20),
   groupKey: z.string().max(4000),
