@@ -2,7 +2,6 @@ import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { AuditSink } from '../activities/audit-sink';
 import type { WebhookSource } from '../platform/config';
-import { join, resolve } from 'node:path';
 import { sourceAuthFrom, type SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
 import { codecRoutes, type CodecRouteDeps } from './codec-route';
@@ -13,7 +12,8 @@ import type { Metrics } from './metrics';
 import { metricsRoutes } from './metrics-route';
 import { requestLog } from './request-log';
 import type { Logger } from '../platform/logger';
-import { localRawStore, type RawPayloadStore } from './raw-store';
+import { evidenceRawStore, type RawPayloadStore } from './raw-store';
+import { evidenceStoreFor } from '../activities/evidence';
 import type { Config } from '../platform/config';
 
 export interface IngressDeps {
@@ -39,7 +39,7 @@ export interface IngressDeps {
 }
 
 /**
- * The ingress's dependencies as configuration says: raw payloads under the data directory, source
+ * The ingress's dependencies as configuration says: raw payloads into the evidence store, source
  * authentication, the dashboard's cached reader and token. Callers add the audit sink, metrics
  * and whatever else they run with (log, codec endpoint).
  */
@@ -51,7 +51,7 @@ export function ingressDepsFrom(
   return {
     client,
     taskQueue: config.temporal.taskQueue,
-    rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
+    rawStore: evidenceRawStore(evidenceStoreFor(config)),
     maxBodyBytes: config.ingress.maxBodyBytes,
     sourceAuth: sourceAuthFrom(config),
     snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),

@@ -52,7 +52,7 @@ const CodecSchema = z
     keys: CodecKeysSchema.default([]),
     activeKeyId: z.string().optional(),
     kms: z.object({ keyId: z.string().min(1) }).optional(),
-    /** where the generated key lives when no key is configured; default `<dataDir>/codec-keys.json` */
+    /** where the generated key lives when no key is configured; default `$XDG_CONFIG_HOME/tourniquet/keys/codec-keys.json` */
     keyFile: z.string().optional(),
     /** the codec endpoint for the Temporal UI: off unless a bearer token is set */
     endpointToken: z.string().min(16, 'at least 16 characters').optional(),
@@ -72,7 +72,15 @@ const EvidenceSchema = z
     /** local write-once directory; default `<dataDir>/evidence` */
     dir: z.string().optional(),
     /** S3 with Object Lock (compliance mode) instead of the local directory */
-    s3: z.object({ bucket: z.string().min(3), prefix: z.string().default(''), retentionDays: z.coerce.number().int().min(1).default(2190) }).optional(),
+    s3: z
+      .object({
+        bucket: z.string().min(3),
+        prefix: z.string().default(''),
+        retentionDays: z.coerce.number().int().min(1).default(2190),
+        /** SSE-KMS key (id, ARN or alias) S3 encrypts every object with, on top of our own encryption */
+        kmsKeyId: z.string().min(1).optional(),
+      })
+      .optional(),
     /** look up recent CloudTrail events for the subject principal in each snapshot */
     cloudTrail: flag.default(false),
     cloudTrailLookbackHours: z.coerce.number().int().min(1).max(2160).default(24),
@@ -204,7 +212,7 @@ export const ConfigSchema = z.object({
   /**
    * Payload encryption (AES-256-GCM) for everything Temporal stores. Keys: `keys` (id + base64 of 32
    * bytes; every listed key decrypts, `activeKeyId` encrypts) and/or `kms.keyId` (new payloads use
-   * KMS data keys). With neither, a key file under dataDir is created on first start.
+   * KMS data keys). With neither, a per-user key file is created on first start (platform/codec-keyfile.ts).
    */
   codec: CodecSchema,
   /** Evidence snapshots: a local write-once directory (default `<dataDir>/evidence`) or S3 Object Lock. */
@@ -276,6 +284,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_EVIDENCE_S3_BUCKET: 'evidence.s3.bucket',
   TOURNIQUET_EVIDENCE_S3_PREFIX: 'evidence.s3.prefix',
   TOURNIQUET_EVIDENCE_RETENTION_DAYS: 'evidence.s3.retentionDays',
+  TOURNIQUET_EVIDENCE_S3_KMS_KEY_ID: 'evidence.s3.kmsKeyId',
   TOURNIQUET_EVIDENCE_CLOUDTRAIL: 'evidence.cloudTrail',
   TOURNIQUET_AUDIT_LOG: 'audit.path',
   TOURNIQUET_AUDIT_SENSITIVE_FIELDS: 'audit.sensitiveFields',
