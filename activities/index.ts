@@ -5,10 +5,10 @@ import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence'
 import { heartbeating } from './heartbeat';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import type { Notifier } from './notifier';
-import { createNotifyActivities } from './notify';
+import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;

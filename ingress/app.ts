@@ -15,6 +15,7 @@ import type { Logger } from '../platform/logger';
 import { evidenceRawStore, type RawPayloadStore } from './raw-store';
 import { evidenceStoreFor } from '../activities/evidence';
 import type { Config } from '../platform/config';
+import { displayPolicyFrom } from '../platform/display-policy';
 
 export interface IngressDeps {
   client: Client;
@@ -54,7 +55,7 @@ export function ingressDepsFrom(
     rawStore: evidenceRawStore(evidenceStoreFor(config)),
     maxBodyBytes: config.ingress.maxBodyBytes,
     sourceAuth: sourceAuthFrom(config),
-    snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
+    snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000, Date.now, displayPolicyFrom(config)),
     dashboardToken: config.dashboard.token,
     metricsToken: config.metrics.token,
     ...extra,

@@ -28,8 +28,13 @@ const SourceAuthSchema = z
     replayWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(300),
     /** unset: only `generic`, and only while the ingress listens on a loopback address */
     allowUnauthenticated: flag.optional(),
+    /** show this source's free text (titles, summaries, labels) to people, masked; default: withheld */
+    showTitles: flag.default(false),
   })
   .prefault({});
+
+/** Manual incidents (declared with /ir): their titles were typed by a person. */
+const ManualSourceSchema = z.object({ showTitles: flag.default(false) }).prefault({});
 
 /** `id:base64,id:base64` from the environment, or a list of {id, key} from the file. */
 const CodecKeysSchema = z.preprocess(
@@ -191,7 +196,12 @@ export const ConfigSchema = z.object({
    * source signs, otherwise a bearer token. A source with neither is refused unless
    * `allowUnauthenticated` says otherwise (default: only `generic`, only on a loopback host).
    */
-  sources: z.object(Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, SourceAuthSchema])) as Record<WebhookSource, typeof SourceAuthSchema>).prefault({}),
+  sources: z
+    .object({
+      ...(Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, SourceAuthSchema])) as Record<WebhookSource, typeof SourceAuthSchema>),
+      manual: ManualSourceSchema,
+    })
+    .prefault({}),
   /**
    * The read-only dashboard and its JSON API. Without a token the API answers 401 to everyone:
    * incident titles and timelines are not for anonymous eyes.
@@ -239,6 +249,7 @@ const SOURCE_ENV_SETTINGS: Record<string, string> = Object.fromEntries(
       [`${prefix}_TOKEN`, `sources.${s}.bearerToken`],
       [`${prefix}_ALLOW_UNAUTHENTICATED`, `sources.${s}.allowUnauthenticated`],
       [`${prefix}_REPLAY_WINDOW_SECONDS`, `sources.${s}.replayWindowSeconds`],
+      [`${prefix}_SHOW_TITLES`, `sources.${s}.showTitles`],
     ];
   }),
 );
@@ -266,6 +277,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_METRICS_TOKEN: 'metrics.token',
   TOURNIQUET_DASHBOARD_CACHE_SECONDS: 'dashboard.cacheSeconds',
   ...SOURCE_ENV_SETTINGS,
+  TOURNIQUET_SOURCE_MANUAL_SHOW_TITLES: 'sources.manual.showTitles',
   SLACK_BOT_TOKEN: 'slack.botToken',
   SLACK_SIGNING_SECRET: 'slack.signingSecret',
   SLACK_APP_TOKEN: 'slack.appToken',

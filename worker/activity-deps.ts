@@ -7,6 +7,7 @@ import { uiLinkFor } from '../ingress/slack/blocks';
 import { resolve } from 'node:path';
 import type { AuditSink } from '../activities/audit-sink';
 import type { Config } from '../platform/config';
+import { displayPolicyFrom } from '../platform/display-policy';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 
@@ -35,6 +36,7 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     awsSettings: config.aws,
     clocks: config.clocks,
     evidence: evidenceDeps(config),
+    display: displayPolicyFrom(config),
   };
 }
 

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Config, WebhookSource } from '../../platform/config';
+import { WEBHOOK_SOURCES, type Config, type WebhookSource } from '../../platform/config';
 import { HttpError } from '../errors';
 
 /**
@@ -66,7 +66,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /** Each source's effective policy; unauthenticated generic alerts are the out-of-the-box local default. */
 export function sourceAuthFrom(config: Config): Record<WebhookSource, SourceAuth> {
-  const entries = Object.entries(config.sources).map(([name, s]) => {
+  const entries = WEBHOOK_SOURCES.map((name) => [name, config.sources[name]] as const).map(([name, s]) => {
     const allow = s.allowUnauthenticated ?? (name === 'generic' && LOOPBACK.has(config.ingress.host));
     return [name, { ...s, allowUnauthenticated: allow && !s.hmacSecret && !s.bearerToken }];
   });

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { listOpenClocks } from '../clocks-query';
 import type { Alert } from '../../domain/alert';
+import { displayState, WITHHOLD_FREE_TEXT } from '../../domain/display';
 import type { IncidentState } from '../../domain/incident';
 import { SEVERITIES, type Severity } from '../../domain/severity';
 import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
@@ -88,10 +89,12 @@ async function declare(deps: SlackDeps, call: CommandInvocation, args: string): 
   const title = args.slice(sev?.[0].length ?? 0).trim();
   if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
   const { incidentId } = await deliverAlert(deps.client, deps.taskQueue, manualAlert(call, title, severity), call.user);
-  return { text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity}): ${safe(title)}` };
+  const shown = (deps.display ?? WITHHOLD_FREE_TEXT).showTitles.includes('manual') ? `: ${safe(title)}` : '';
+  return { text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity})${shown}` };
 }
 
-function describe(state: IncidentState, deps: SlackDeps): string {
+function describe(incident: IncidentState, deps: SlackDeps): string {
+  const state = displayState(incident, deps.display ?? WITHHOLD_FREE_TEXT);
   const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
   return [
     `*${safe(state.title || state.id)}* \`${safe(state.id)}\``,
