@@ -38,8 +38,12 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.log.level);
   // Before any Temporal connection: the SDK's own lines (and the native core's) go through the
-  // masking logger, not straight to stderr.
-  Runtime.install({ logger: temporalLogger(log), telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } } });
+  // masking logger, not straight to stderr. Signals are ours to handle (stop() below drains the worker).
+  Runtime.install({
+    logger: temporalLogger(log),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    shutdownSignals: [],
+  });
   const role = process.env.TOURNIQUET_ROLE ?? 'all';
   if (!['all', 'worker', 'ingress'].includes(role)) {
     console.error(`TOURNIQUET_ROLE must be all, worker or ingress (got "${role}")`);

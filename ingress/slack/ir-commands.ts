@@ -138,7 +138,8 @@ async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): 
   const state = await deps.client.workflow
     .getHandle(incidentIdFromUser(id))
     .executeUpdate(resolveUpdate, { args: [{ by: call.user, reason }] });
-  return { text: `Resolved \`${safe(state.id)}\`: ${safe(reason)}` };
+  // The reason is on the record; echoing what was typed would only show it again.
+  return { text: `Resolved \`${safe(state.id)}\`.` };
 }
 
 /** Close an incident where nothing was changed: a false positive, or a triage with nothing to do. */
@@ -149,7 +150,7 @@ async function closeNoAction(deps: SlackDeps, call: CommandInvocation, args: str
   const state = await deps.client.workflow
     .getHandle(incidentIdFromUser(id))
     .executeUpdate(closeNoActionUpdate, { args: [{ by: call.user, reason }] });
-  return { text: `Closed \`${safe(state.id)}\` as no-action: ${safe(reason)}` };
+  return { text: `Closed \`${safe(state.id)}\` as no-action.` };
 }
 
 /** Retry or skip the failed step a runbook halted at. */

@@ -122,7 +122,7 @@ export class IncidentRun {
       what: kind,
       when: at,
       where: 'worker',
-      why: { incident: this.state.id, ...why },
+      why: { incident: this.state.id, ...why, ...this.withheldWhy(why) },
       correlationId: this.state.id,
       details: { message },
     });
@@ -136,6 +136,14 @@ export class IncidentRun {
       this.withholding = { alerts: this.state.alertCount, withhold: withholderFor(this.state.alerts, WITHHOLD_FREE_TEXT) };
     }
     return this.withholding.withhold(text);
+  }
+
+  /** What people typed (a justification, a reason) can repeat an alert's free text too. */
+  private withheldWhy(why: AuditEvent['why']): Partial<AuditEvent['why']> {
+    const out: Partial<AuditEvent['why']> = {};
+    if (why.justification !== undefined) out.justification = this.withhold(why.justification);
+    if (why.reason !== undefined) out.reason = this.withhold(why.reason);
+    return out;
   }
 
   /** Asks for the incident message to be updated without a record (a storm's counters). */
