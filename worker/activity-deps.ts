@@ -4,6 +4,7 @@ import { auditLogFor } from '../activities/audit';
 import { auditLogPath, evidenceDeps } from '../activities/evidence';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../ingress/slack/blocks';
+import { boltLogger } from '../ingress/slack/bolt-logger';
 import { resolve } from 'node:path';
 import type { AuditSink } from '../activities/audit-sink';
 import type { Config } from '../platform/config';
@@ -45,7 +46,7 @@ function notifierFor(config: Config, log: Logger) {
   const { botToken, channel, apiUrl, incidentChannels } = config.slack;
   if (!botToken || !channel) return logNotifier(log);
   return slackNotifier({
-    client: slackWebClient(botToken, apiUrl),
+    client: slackWebClient(botToken, apiUrl, boltLogger(log)),
     channel,
     incidentChannels,
     approverGroups: config.approverGroups,
