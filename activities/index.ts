@@ -6,10 +6,10 @@ import { heartbeating } from './heartbeat';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import { createKeyRetirementActivities } from './key-retirement';
 import type { Notifier } from './notifier';
-import { createNotifyActivities } from './notify';
+import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;

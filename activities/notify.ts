@@ -1,20 +1,61 @@
 import { Context } from '@temporalio/activity';
+import { displayState, redactorFor, shownTitle, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../domain/display';
 import type { ChatMessageRef, IncidentState } from '../domain/incident';
+import { stateQuery } from '../workflows/definitions';
 import type { AuditEvent, AuditSink } from './audit-sink';
 import type { ApprovalAsk, Escalation, Notifier } from './notifier';
 import type { StepInput, StepOutcome } from './step';
 
-export function createNotifyActivities(deps: { notifier: Notifier; audit: AuditSink }) {
+export interface NotifyActivityDeps {
+  notifier: Notifier;
+  audit: AuditSink;
+  /** whose free text people may see (domain/display.ts); default: nobody's */
+  display?: DisplayPolicy;
+}
+
+/** How an incident's text is shown, learnt from its alerts. */
+interface Shown {
+  title: string;
+  redact: (text: string) => string;
+}
+
+const UNREADABLE = (incidentId: string) => `[withheld: the incident's alerts could not be read; see tourniquet incidents show ${incidentId}]`;
+
+/**
+ * Every notifier (Slack, the log) is handed only what a person may see: the incident as
+ * domain/display.ts shows it, and approval plans, escalations and notify texts with the incident's
+ * free text withheld. Those come without the incident, so it is asked for (a query); when it cannot
+ * be read, the free-text parts are withheld whole rather than sent as they are.
+ */
+export function createNotifyActivities(deps: NotifyActivityDeps) {
+  const policy = deps.display ?? WITHHOLD_FREE_TEXT;
+
+  async function shown(incidentId: string): Promise<Shown | undefined> {
+    try {
+      const state = await Context.current().client.workflow.getHandle(incidentId).query(stateQuery);
+      const redact = redactorFor(state.alerts, policy);
+      return { title: shownTitle(state, policy, redact), redact };
+    } catch {
+      return undefined;
+    }
+  }
+
   return {
     /** Returns the message ref (if the notifier posts one) for the workflow to keep. */
     async announceIncident(state: IncidentState): Promise<ChatMessageRef | undefined> {
-      return deps.notifier.announce(state, { retried: Context.current().info.attempt > 1 });
+      return deps.notifier.announce(displayState(state, policy), { retried: Context.current().info.attempt > 1 });
     },
     async requestApproval(ask: ApprovalAsk): Promise<void> {
-      await deps.notifier.requestApproval(ask);
+      const view = await shown(ask.incidentId);
+      await deps.notifier.requestApproval({
+        ...ask,
+        incidentTitle: view?.title ?? ask.incidentId,
+        plan: view ? ask.plan.map(view.redact) : [UNREADABLE(ask.incidentId)],
+      });
     },
     async escalate(escalation: Escalation): Promise<void> {
-      await deps.notifier.escalate(escalation);
+      const view = await shown(escalation.incidentId);
+      await deps.notifier.escalate({ ...escalation, message: view ? view.redact(escalation.message) : UNREADABLE(escalation.incidentId) });
     },
     /** Appends in order; a retried batch is harmless (the sink drops records it already has). */
     async recordAudit(events: AuditEvent[]): Promise<void> {
@@ -24,7 +65,8 @@ export function createNotifyActivities(deps: { notifier: Notifier; audit: AuditS
     /** Step type `notify`: post a message (param `text`) to the incident's responders. */
     async notify(input: StepInput): Promise<StepOutcome> {
       const text = String(input.params.text ?? '');
-      await deps.notifier.post(input.incidentId, text);
+      const view = await shown(input.incidentId);
+      await deps.notifier.post(input.incidentId, view ? view.redact(text) : UNREADABLE(input.incidentId));
       return { summary: `notified responders` };
     },
   };

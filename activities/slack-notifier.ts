@@ -5,7 +5,7 @@
  * Every text goes through the builders in ingress/slack/blocks.ts, which mask PHI.
  */
 import { fingerprintOf } from '../domain/ids';
-import { ErrorCode, WebClient, type WebAPICallResult } from '@slack/web-api';
+import { ErrorCode, WebClient, type Logger as SlackLogger, type WebAPICallResult } from '@slack/web-api';
 import type { ChatMessageRef } from '../domain/incident';
 import { approvalMessage, escalationMessage, incidentMessage, safe, type UiLink } from '../ingress/slack/blocks';
 import { classify, finalFailure } from './errors';
@@ -43,9 +43,12 @@ const FINAL_SLACK_ERRORS = new Set([
   'msg_too_long',
 ]);
 
-/** A WebClient for the activities: Temporal's retry policy retries, not the client. */
-export function slackWebClient(token: string, apiUrl?: string): WebClient {
-  return new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true });
+/**
+ * A WebClient for the activities: Temporal's retry policy retries, not the client. Its own log
+ * lines go through our masking logger when one is given (otherwise the client's console logger).
+ */
+export function slackWebClient(token: string, apiUrl?: string, logger?: SlackLogger): WebClient {
+  return new WebClient(token, { slackApiUrl: apiUrl, retryConfig: { retries: 0 }, rejectRateLimitedCalls: true, ...(logger ? { logger } : {}) });
 }
 
 function slackErrorOf(err: unknown): string | undefined {

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { MissingKeyFileError } from '../platform/codec-keyfile';
+import { KeyFilePermissionError, MissingKeyFileError } from '../platform/codec-keyfile';
 import { loadConfig, type Config } from '../platform/config';
 import { createDataConverter } from '../platform/data-converter';
 import { isAlive, readRunningServer, serverFilePath } from '../platform/server-file';
@@ -54,13 +54,19 @@ function cliDataConverter(config: Config): DataConverter {
   try {
     return createDataConverter(config, 'existing');
   } catch (err) {
-    if (!(err instanceof MissingKeyFileError)) throw err;
-    throw new CliError(
-      `no payload encryption key in data dir ${resolve(config.dataDir)} (${err.path}): run npm start once with this data dir to create it, ` +
-        'point TOURNIQUET_DATA_DIR (or codec.keyFile) at the data dir npm start uses, or configure codec.keys or codec.kms',
-      EXIT_SETUP,
-    );
+    throw keySetupError(err, config);
   }
+}
+
+/** A missing or exposed key file as the one line a person needs; any other error as it is. */
+export function keySetupError(err: unknown, config?: Config): unknown {
+  if (err instanceof KeyFilePermissionError) return new CliError(err.message, EXIT_SETUP);
+  if (!(err instanceof MissingKeyFileError)) return err;
+  return new CliError(
+    `no payload encryption key at ${err.path}${config ? ` (data dir ${resolve(config.dataDir)})` : ''}: run npm start once as this user to create it, ` +
+      'point codec.keyFile (TOURNIQUET_CODEC_KEY_FILE) at the key npm start uses, or configure codec.keys or codec.kms',
+    EXIT_SETUP,
+  );
 }
 
 async function connect(config: Config, target: TemporalTarget): Promise<Client> {

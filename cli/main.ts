@@ -1,7 +1,7 @@
 /** `tourniquet`: the command line. Each command group lives in cli/commands/ and registers itself. */
 import { Command } from 'commander';
 import { ConfigError } from '../platform/config';
-import { cliContext, CliError, type CliContext } from './context';
+import { cliContext, CliError, keySetupError, type CliContext } from './context';
 import { register as evidence } from './commands/evidence';
 import { register as audit } from './commands/audit';
 import { register as incidents } from './commands/incidents';
@@ -26,7 +26,9 @@ export function run(argv: string[] = process.argv): void {
   buildProgram()
     .parseAsync(process.argv)
     .then(() => process.exit(0))
-    .catch((err: unknown) => {
+    .catch((thrown: unknown) => {
+      // Commands that open the stores (evidence, audit) meet the key file there, not in the client.
+      const err = keySetupError(thrown);
       if (err instanceof CliError) {
         console.error(`tourniquet: ${err.message}`);
         process.exit(err.exitCode);

@@ -1,8 +1,8 @@
+import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
 import type { AuditSink } from '../activities/audit-sink';
 import type { WebhookSource } from '../platform/config';
-import { join, resolve } from 'node:path';
 import { sourceAuthFrom, type SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
 import { codecRoutes, type CodecRouteDeps } from './codec-route';
@@ -14,9 +14,11 @@ import { metricsRoutes } from './metrics-route';
 import { requestLog } from './request-log';
 import { securityHeaders } from './security-headers';
 import type { Logger } from '../platform/logger';
-import { localRawStore, type RawPayloadStore } from './raw-store';
+import { evidenceRawStore, type RawPayloadStore } from './raw-store';
 import { localDeliveryIds, type DeliveryIdRegistry } from './delivery-ids';
+import { evidenceStoreFor } from '../activities/evidence';
 import type { Config } from '../platform/config';
+import { displayPolicyFrom } from '../platform/display-policy';
 
 export interface IngressDeps {
   client: Client;
@@ -45,7 +47,7 @@ export interface IngressDeps {
 }
 
 /**
- * The ingress's dependencies as configuration says: raw payloads under the data directory, source
+ * The ingress's dependencies as configuration says: raw payloads into the evidence store, source
  * authentication, the dashboard's cached reader and token. Callers add the audit sink, metrics
  * and whatever else they run with (log, codec endpoint).
  */
@@ -57,12 +59,12 @@ export function ingressDepsFrom(
   return {
     client,
     taskQueue: config.temporal.taskQueue,
-    rawStore: localRawStore(join(resolve(config.dataDir), 'raw')),
+    rawStore: evidenceRawStore(evidenceStoreFor(config)),
     maxBodyBytes: config.ingress.maxBodyBytes,
     bodyTimeoutMs: config.ingress.bodyTimeoutMs,
     deliveryIds: localDeliveryIds(join(resolve(config.dataDir), 'delivery-ids')),
     sourceAuth: sourceAuthFrom(config),
-    snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000),
+    snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000, Date.now, displayPolicyFrom(config)),
     dashboardToken: config.dashboard.token,
     metricsToken: config.metrics.token,
     ...extra,

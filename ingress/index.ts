@@ -1,5 +1,5 @@
 export { createIngressApp, ingressDepsFrom, type IngressDeps } from './app';
 export { listen, type RunningServer, type ListenOptions } from './server';
 export { tlsFilesOf, type TlsFiles } from './tls';
-export { localRawStore, type RawPayloadStore } from './raw-store';
+export { evidenceRawStore, type RawPayloadStore } from './raw-store';
 export { deliverAlert } from './incidents';

@@ -1,6 +1,7 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { CodecError, KEY_BYTES, keyRing, type CodecKey, type CodecKeys, type KeyRing } from './key-ring';
 
 /**
  * The payload codec: every payload Temporal stores (workflow inputs, results, signals, updates,
@@ -17,83 +18,22 @@ export const WRAPPED_KEY_METADATA = 'encryption-wrapped-key';
 
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
-const KEY_BYTES = 32;
 
-export interface CodecKey {
-  id: string;
-  key: Uint8Array;
-}
-
-/** A KMS key that issues data keys and unwraps them again (envelope encryption). */
-export interface DataKeyService {
-  /** a fresh 32-byte data key and the same key wrapped by the master key */
-  generate(): Promise<{ plaintext: Uint8Array; wrapped: Uint8Array }>;
-  unwrap(wrapped: Uint8Array): Promise<Uint8Array>;
-}
-
-export interface CodecKeys {
-  /** every key that may decrypt; the active one also encrypts unless `kms` is set */
-  keys: CodecKey[];
-  activeKeyId?: string;
-  /** when set, new payloads are encrypted with KMS data keys instead of `activeKeyId` */
-  kms?: DataKeyService;
-}
-
-/** A payload the codec cannot decrypt: never passed on as if it were data. */
-export class CodecError extends Error {
-  override name = 'CodecError';
-}
+export { CodecError, type CodecKey, type CodecKeys, type DataKeyService } from './key-ring';
 
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 
-export function encryptionCodec({ keys, activeKeyId, kms }: CodecKeys): PayloadCodec {
-  const ring = new Map<string, Uint8Array>();
-  for (const { id, key } of keys) {
-    if (key.length !== KEY_BYTES) throw new CodecError(`codec key ${id} must be ${KEY_BYTES} bytes, got ${key.length}`);
-    if (ring.has(id)) throw new CodecError(`codec key ${id} is listed twice`);
-    ring.set(id, key);
-  }
-  if (!kms && (!activeKeyId || !ring.has(activeKeyId))) {
-    throw new CodecError(`the active codec key ${activeKeyId ?? '(unset)'} is not among the configured keys`);
-  }
-
-  // One data key per process; it is cached by id so decrypting our own payloads costs no KMS call.
-  let dataKey: Promise<{ id: string; key: Uint8Array; wrapped: Uint8Array }> | undefined;
-  const unwrapped = new Map<string, Promise<Uint8Array>>();
-  const currentDataKey = () =>
-    (dataKey ??= kms!.generate().then(({ plaintext, wrapped }) => {
-      const id = dataKeyId(wrapped);
-      unwrapped.set(id, Promise.resolve(plaintext));
-      return { id, key: plaintext, wrapped };
-    }));
-
-  async function decryptionKey(id: string, wrapped: Uint8Array | undefined): Promise<Uint8Array> {
-    const local = ring.get(id);
-    if (local) return local;
-    if (wrapped && kms) {
-      if (dataKeyId(wrapped) !== id) throw new CodecError(`payload key id ${id} does not match its wrapped data key`);
-      let key = unwrapped.get(id);
-      if (!key) {
-        key = kms.unwrap(wrapped);
-        unwrapped.set(id, key);
-        key.catch(() => unwrapped.delete(id));
-      }
-      return key;
-    }
-    throw new CodecError(`payload is encrypted with key ${id}, which is not configured${wrapped ? ' (and no KMS key is configured to unwrap it)' : ''}`);
-  }
-
+/** The codec over a key ring (platform/key-ring.ts), or over keys from which one is built. */
+export function encryptionCodec(keys: CodecKeys | KeyRing): PayloadCodec {
+  const ring = 'sealingKey' in keys ? keys : keyRing(keys);
   return {
     async encode(payloads: Payload[]): Promise<Payload[]> {
       return Promise.all(
         payloads.map(async (payload) => {
           const plain = temporal.api.common.v1.Payload.encode(payload).finish();
-          if (kms) {
-            const { id, key, wrapped } = await currentDataKey();
-            return sealed(id, key, plain, { [WRAPPED_KEY_METADATA]: wrapped });
-          }
-          return sealed(activeKeyId!, ring.get(activeKeyId!)!, plain, {});
+          const { id, key, wrapped } = await ring.sealingKey();
+          return sealed(id, key, plain, wrapped ? { [WRAPPED_KEY_METADATA]: wrapped } : {});
         }),
       );
     },
@@ -105,17 +45,15 @@ export function encryptionCodec({ keys, activeKeyId, kms }: CodecKeys): PayloadC
           const idBytes = payload.metadata?.[KEY_ID_METADATA];
           if (!idBytes) throw new CodecError('encrypted payload has no key id');
           const id = utf8.decode(idBytes);
-          const key = await decryptionKey(id, payload.metadata?.[WRAPPED_KEY_METADATA] ?? undefined);
+          const key = await ring.openingKey(id, payload.metadata?.[WRAPPED_KEY_METADATA] ?? undefined).catch((err: Error) => {
+            throw err instanceof CodecError ? new CodecError(`payload is ${err.message}`) : err;
+          });
           const plain = open(id, key, payload.data ?? new Uint8Array());
           return temporal.api.common.v1.Payload.decode(plain) as Payload;
         }),
       );
     },
   };
-}
-
-function dataKeyId(wrapped: Uint8Array): string {
-  return `kms-${createHash('sha256').update(wrapped).digest('hex').slice(0, 24)}`;
 }
 
 function sealed(id: string, key: Uint8Array, plain: Uint8Array, extra: Record<string, Uint8Array>): Payload {

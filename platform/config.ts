@@ -29,8 +29,13 @@ const SourceAuthSchema = z
     replayWindowSeconds: z.coerce.number().int().min(1).max(86_400).default(300),
     /** unset: only `generic`, and only while the ingress listens on a loopback address */
     allowUnauthenticated: flag.optional(),
+    /** show this source's free text (titles, summaries, labels) to people, masked; default: withheld */
+    showTitles: flag.default(false),
   })
   .prefault({});
+
+/** Manual incidents (declared with /ir): their titles were typed by a person. */
+const ManualSourceSchema = z.object({ showTitles: flag.default(false) }).prefault({});
 
 /** `id:base64,id:base64` from the environment, or a list of {id, key} from the file. */
 const CodecKeysSchema = z.preprocess(
@@ -53,7 +58,7 @@ const CodecSchema = z
     keys: CodecKeysSchema.default([]),
     activeKeyId: z.string().optional(),
     kms: z.object({ keyId: z.string().min(1) }).optional(),
-    /** where the generated key lives when no key is configured; default `<dataDir>/codec-keys.json` */
+    /** where the generated key lives when no key is configured; default `$XDG_CONFIG_HOME/tourniquet/keys/codec-keys.json` */
     keyFile: z.string().optional(),
     /** the codec endpoint for the Temporal UI: off unless a bearer token is set */
     endpointToken: z.string().min(16, 'at least 16 characters').optional(),
@@ -73,7 +78,15 @@ const EvidenceSchema = z
     /** local write-once directory; default `<dataDir>/evidence` */
     dir: z.string().optional(),
     /** S3 with Object Lock (compliance mode) instead of the local directory */
-    s3: z.object({ bucket: z.string().min(3), prefix: z.string().default(''), retentionDays: z.coerce.number().int().min(1).default(2190) }).optional(),
+    s3: z
+      .object({
+        bucket: z.string().min(3),
+        prefix: z.string().default(''),
+        retentionDays: z.coerce.number().int().min(1).default(2190),
+        /** SSE-KMS key (id, ARN or alias) S3 encrypts every object with, on top of our own encryption */
+        kmsKeyId: z.string().min(1).optional(),
+      })
+      .optional(),
     /** look up recent CloudTrail events for the subject principal in each snapshot */
     cloudTrail: flag.default(false),
     cloudTrailLookbackHours: z.coerce.number().int().min(1).max(2160).default(24),
@@ -219,7 +232,12 @@ export const ConfigSchema = z.object({
    * source signs, otherwise a bearer token. A source with neither is refused unless
    * `allowUnauthenticated` says otherwise (default: only `generic`, only on a loopback host).
    */
-  sources: z.object(Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, SourceAuthSchema])) as Record<WebhookSource, typeof SourceAuthSchema>).prefault({}),
+  sources: z
+    .object({
+      ...(Object.fromEntries(WEBHOOK_SOURCES.map((s) => [s, SourceAuthSchema])) as Record<WebhookSource, typeof SourceAuthSchema>),
+      manual: ManualSourceSchema,
+    })
+    .prefault({}),
   /**
    * The read-only dashboard and its JSON API. Without a token the API answers 401 to everyone:
    * incident titles and timelines are not for anonymous eyes.
@@ -240,7 +258,7 @@ export const ConfigSchema = z.object({
   /**
    * Payload encryption (AES-256-GCM) for everything Temporal stores. Keys: `keys` (id + base64 of 32
    * bytes; every listed key decrypts, `activeKeyId` encrypts) and/or `kms.keyId` (new payloads use
-   * KMS data keys). With neither, a key file under dataDir is created on first start.
+   * KMS data keys). With neither, a per-user key file is created on first start (platform/codec-keyfile.ts).
    */
   codec: CodecSchema,
   /** Evidence snapshots: a local write-once directory (default `<dataDir>/evidence`) or S3 Object Lock. */
@@ -267,6 +285,7 @@ const SOURCE_ENV_SETTINGS: Record<string, string> = Object.fromEntries(
       [`${prefix}_TOKEN`, `sources.${s}.bearerToken`],
       [`${prefix}_ALLOW_UNAUTHENTICATED`, `sources.${s}.allowUnauthenticated`],
       [`${prefix}_REPLAY_WINDOW_SECONDS`, `sources.${s}.replayWindowSeconds`],
+      [`${prefix}_SHOW_TITLES`, `sources.${s}.showTitles`],
     ];
   }),
 );
@@ -298,6 +317,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_METRICS_TOKEN: 'metrics.token',
   TOURNIQUET_DASHBOARD_CACHE_SECONDS: 'dashboard.cacheSeconds',
   ...SOURCE_ENV_SETTINGS,
+  TOURNIQUET_SOURCE_MANUAL_SHOW_TITLES: 'sources.manual.showTitles',
   SLACK_BOT_TOKEN: 'slack.botToken',
   SLACK_SIGNING_SECRET: 'slack.signingSecret',
   SLACK_APP_TOKEN: 'slack.appToken',
@@ -316,6 +336,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_EVIDENCE_S3_BUCKET: 'evidence.s3.bucket',
   TOURNIQUET_EVIDENCE_S3_PREFIX: 'evidence.s3.prefix',
   TOURNIQUET_EVIDENCE_RETENTION_DAYS: 'evidence.s3.retentionDays',
+  TOURNIQUET_EVIDENCE_S3_KMS_KEY_ID: 'evidence.s3.kmsKeyId',
   TOURNIQUET_EVIDENCE_CLOUDTRAIL: 'evidence.cloudTrail',
   TOURNIQUET_AUDIT_LOG: 'audit.path',
   TOURNIQUET_AUDIT_SENSITIVE_FIELDS: 'audit.sensitiveFields',

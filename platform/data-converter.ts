@@ -1,8 +1,8 @@
-import { join, resolve } from 'node:path';
 import type { DataConverter, PayloadCodec } from '@temporalio/common';
 import { decodeKey, encryptionCodec, type CodecKey } from './codec';
-import { localKeyFile } from './codec-keyfile';
+import { keyFileLocation, localKeyFile, type KeyFileLocation } from './codec-keyfile';
 import type { Config } from './config';
+import { keyRing, type KeyRing } from './key-ring';
 import { kmsClientFor, kmsDataKeys } from './kms-data-keys';
 
 /**
@@ -20,30 +20,38 @@ export function createDataConverter(config: Config, keyFile: KeyFileUse = 'creat
   return { payloadCodecs: [payloadCodec(config, keyFile)], failureConverterPath: require.resolve('./failure-converter') };
 }
 
-/** Where the key generated for a keyless single-machine setup lives. */
-export function codecKeyFilePath(config: Config): string {
-  return resolve(config.codec.keyFile ?? join(config.dataDir, 'codec-keys.json'));
-}
-
 export interface CodecSetup {
   codec: PayloadCodec;
+  /** the same keys, for the stores encrypted at rest (platform/at-rest.ts) */
+  keys: KeyRing;
   /** the local key file, when keys came from it (`created`: written by this call) */
-  keyFile?: { path: string; created: boolean };
+  keyFile?: KeyFileLocation & { created: boolean };
 }
 
-export function codecSetup(config: Config, keyFile: KeyFileUse = 'create'): CodecSetup {
+/** The key ring configuration says: configured keys and/or KMS data keys, else the local key file. */
+export function keyRingSetup(config: Config, keyFile: KeyFileUse = 'create'): Omit<CodecSetup, 'codec'> {
   const { keys, activeKeyId, kms } = config.codec;
   const configured: CodecKey[] = keys.map((k) => decodeKey(k.id, k.key));
   const dataKeys = kms ? kmsDataKeys(kmsClientFor(config.aws.region, config.aws.endpoint), kms.keyId) : undefined;
   if (configured.length > 0 || dataKeys) {
     const active = activeKeyId ?? (configured.length === 1 ? configured[0]!.id : undefined);
-    return { codec: encryptionCodec({ keys: configured, activeKeyId: active, kms: dataKeys }) };
+    return { keys: keyRing({ keys: configured, activeKeyId: active, kms: dataKeys }) };
   }
-  const path = codecKeyFilePath(config);
-  const file = localKeyFile(path, { create: keyFile === 'create' });
-  return { codec: encryptionCodec({ keys: file.keys, activeKeyId: file.activeKeyId }), keyFile: { path, created: file.created } };
+  const location = keyFileLocation({ dataDir: config.dataDir, keyFile: config.codec.keyFile, keyDir: config.keyDir });
+  const file = localKeyFile(location, { create: keyFile === 'create' });
+  return { keys: keyRing({ keys: file.keys, activeKeyId: file.activeKeyId }), keyFile: { ...location, created: file.created } };
+}
+
+export function codecSetup(config: Config, keyFile: KeyFileUse = 'create'): CodecSetup {
+  const setup = keyRingSetup(config, keyFile);
+  return { ...setup, codec: encryptionCodec(setup.keys) };
 }
 
 export function payloadCodec(config: Config, keyFile: KeyFileUse = 'create'): PayloadCodec {
   return codecSetup(config, keyFile).codec;
+}
+
+/** The key ring of a process that only reads and writes stores (never creates the key file). */
+export function storeKeys(config: Config): KeyRing {
+  return keyRingSetup(config, 'existing').keys;
 }

@@ -1,12 +1,12 @@
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { userKeyDir } from './codec-keyfile';
 import type { Config } from './config';
 
 /**
- * Where keys live: never in the data directory, so that whoever can read or rewrite the data (a
- * backup, a copied volume, a compromised disk) does not also hold the keys that protect it.
+ * Where keys live (the codec key, the audit anchor key): `keyDir` when configured, else the
+ * per-user folder. Never the data directory: whoever can read or rewrite the data (a backup, a
+ * copied volume) must not also hold the keys that protect it.
  */
 export function keyDir(config: Pick<Config, 'keyDir'>, env: NodeJS.ProcessEnv = process.env): string {
-  if (config.keyDir) return resolve(config.keyDir);
-  return join(env.XDG_CONFIG_HOME ? resolve(env.XDG_CONFIG_HOME) : join(homedir(), '.config'), 'tourniquet', 'keys');
+  return config.keyDir ? resolve(config.keyDir) : userKeyDir(env);
 }

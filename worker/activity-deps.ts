@@ -4,9 +4,11 @@ import { auditLogFor } from '../activities/audit';
 import { auditLogPath, evidenceDeps } from '../activities/evidence';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../ingress/slack/blocks';
+import { boltLogger } from '../ingress/slack/bolt-logger';
 import { resolve } from 'node:path';
 import type { ChainLog } from '../activities/audit';
 import type { Config } from '../platform/config';
+import { displayPolicyFrom } from '../platform/display-policy';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 
@@ -35,6 +37,7 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     awsSettings: config.aws,
     clocks: config.clocks,
     evidence: evidenceDeps(config),
+    display: displayPolicyFrom(config),
   };
 }
 
@@ -43,7 +46,7 @@ function notifierFor(config: Config, log: Logger) {
   const { botToken, channel, apiUrl, incidentChannels } = config.slack;
   if (!botToken || !channel) return logNotifier(log);
   return slackNotifier({
-    client: slackWebClient(botToken, apiUrl),
+    client: slackWebClient(botToken, apiUrl, boltLogger(log)),
     channel,
     incidentChannels,
     approverGroups: config.approverGroups,

@@ -5,7 +5,7 @@
  */
 import { resolve, join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { createIngressApp, ingressDepsFrom, listen, tlsFilesOf } from '../ingress';
 import { startSlackIngress } from '../ingress/slack';
@@ -19,7 +19,9 @@ import { STEP_TYPE_NAMES } from '../workflows/steps';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
 import { createWorker } from './worker';
-import { codecSetup } from '../platform/data-converter';
+import { codecSetup, type CodecSetup } from '../platform/data-converter';
+import { KeyFilePermissionError, MissingKeyFileError, userKeyDir } from '../platform/codec-keyfile';
+import { temporalLogger } from '../platform/temporal-logger';
 import { configLoadedEvent } from '../activities/audit/config-event';
 import { forgetRunningServer, recordRunningServer } from '../platform/server-file';
 
@@ -35,6 +37,13 @@ async function main(): Promise<void> {
     throw err;
   }
   const log = createLogger(config.log.level);
+  // Before any Temporal connection: the SDK's own lines (and the native core's) go through the
+  // masking logger, not straight to stderr. Signals are ours to handle (stop() below drains the worker).
+  Runtime.install({
+    logger: temporalLogger(log),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
+    shutdownSignals: [],
+  });
   const role = process.env.TOURNIQUET_ROLE ?? 'all';
   if (!['all', 'worker', 'ingress'].includes(role)) {
     console.error(`TOURNIQUET_ROLE must be all, worker or ingress (got "${role}")`);
@@ -52,8 +61,21 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
-  const codec = codecSetup(config);
-  if (codec.keyFile?.created) log.warn({ keyFile: codec.keyFile.path }, 'no codec keys configured: generated a payload encryption key (0600); back it up, or configure codec.keys');
+  let codec: CodecSetup;
+  try {
+    codec = codecSetup(config);
+  } catch (err) {
+    if (!(err instanceof KeyFilePermissionError || err instanceof MissingKeyFileError)) throw err;
+    console.error(err.message);
+    process.exit(2);
+  }
+  if (codec.keyFile?.created) log.warn({ keyFile: codec.keyFile.path }, `no codec keys configured: generated an encryption key at ${codec.keyFile.path} (0600); back it up (README: keys), or configure codec.keys or codec.kms`);
+  if (codec.keyFile?.kind === 'legacy') {
+    log.warn(
+      { keyFile: codec.keyFile.path },
+      `the codec key is in the data directory, beside the data it protects; move it to the per-user folder (README: keys): mkdir -m 700 -p ${userKeyDir()} && mv -n ${codec.keyFile.path} ${userKeyDir()}/ (if a key is there already, set codec.keyFile to this one instead)`,
+    );
+  }
   await auditSinkFor(config).append(configLoadedEvent(config, role));
 
   // Last of all: anchor what this process wrote since its last anchor.

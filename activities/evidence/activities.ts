@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -9,14 +10,17 @@ import type { AuditSink } from '../audit-sink';
 import { classify } from '../errors';
 import { SNAPSHOT_EVENT } from './anchors';
 import { cloudTrailEvents, iamUserState, kmsKeyState, wafIpSetState, type EvidenceAwsClients } from './aws-state';
+import { getRawPayload, isRawRef } from './raw-payloads';
+import { UnreadableEvidenceError } from './sealed-store';
 import { writeSnapshot, type CollectedArtifact } from './snapshot';
 import type { EvidenceStore } from './store';
 
 export interface EvidenceActivityDeps {
   evidence: {
+    /** also where the ingress writes raw alert payloads (raw-payloads.ts) */
     store: EvidenceStore;
-    /** where ingress/raw-store.ts keeps raw alert payloads (`<dataDir>`; refs are `raw/<source>/<sha>`) */
-    dataDir: string;
+    /** `<dataDir>/raw`, where raw payloads went before they moved into the store; read when the store lacks one */
+    legacyRawDir?: string;
     /** set when CloudTrail lookups are configured */
     cloudTrail?: CloudTrailClient;
     cloudTrailLookbackHours: number;
@@ -51,7 +55,7 @@ export interface SnapshotResult {
 }
 
 export function createEvidenceActivities(deps: EvidenceActivityDeps & EvidenceSharedDeps) {
-  const { store, dataDir, cloudTrail, cloudTrailLookbackHours } = deps.evidence;
+  const { store, legacyRawDir, cloudTrail, cloudTrailLookbackHours } = deps.evidence;
   const { aws } = deps;
   const { wafIpSet } = deps.awsSettings;
 
@@ -66,18 +70,21 @@ export function createEvidenceActivities(deps: EvidenceActivityDeps & EvidenceSh
   }
 
   async function rawPayloads(state: IncidentState, at: () => string): Promise<CollectedArtifact[]> {
-    const refs = [...new Set(state.alerts.map((a) => a.rawRef).filter((r) => /^raw\/[\w-]+\/[0-9a-f]{64}$/.test(r)))];
+    const refs = [...new Set(state.alerts.map((a) => a.rawRef).filter(isRawRef))];
     const artifacts: CollectedArtifact[] = [];
     for (const ref of refs) {
       const digest = ref.split('/').pop()!;
-      const bytes = await readFile(join(dataDir, `${ref}.json`)).catch(() => undefined);
-      artifacts.push({
-        name: `raw-alert-${digest.slice(0, 16)}`,
-        collector: 'raw-alert',
-        source: ref,
-        collectedAt: at(),
-        content: bytes ? { bytes } : { json: { rawRef: ref, found: false } },
-      });
+      let content: CollectedArtifact['content'];
+      try {
+        const bytes =
+          (await getRawPayload(store, ref)) ?? (legacyRawDir ? await readFile(join(legacyRawDir, `${ref.slice('raw/'.length)}.json`)).catch(() => undefined) : undefined);
+        content = bytes ? { bytes } : { json: { rawRef: ref, found: false } };
+      } catch (err) {
+        // A payload that does not decrypt stays so: that fact is the evidence, retrying changes nothing.
+        if (!(err instanceof UnreadableEvidenceError)) throw err;
+        content = { json: { rawRef: ref, found: true, readable: false, reason: err.reason } };
+      }
+      artifacts.push({ name: `raw-alert-${digest.slice(0, 16)}`, collector: 'raw-alert', source: ref, collectedAt: at(), content });
     }
     return artifacts;
   }
@@ -88,16 +95,16 @@ export function createEvidenceActivities(deps: EvidenceActivityDeps & EvidenceSh
     const keys = new Set(state.alerts.map((a) => a.subject.kmsKeyId).filter((k): k is string => !!k));
     for (const principal of principals) {
       const userName = principal.split('/').pop()!;
-      artifacts.push({ name: `aws-iam-user-${safe(userName)}`, collector: 'aws.iam', source: `iam:user/${userName}`, collectedAt: at(), content: { json: await iamUserState(aws.iam, userName) } });
+      artifacts.push({ name: `aws-iam-user-${nameDigest(userName)}`, collector: 'aws.iam', source: `iam:user/${userName}`, collectedAt: at(), content: { json: await iamUserState(aws.iam, userName) } });
       if (cloudTrail) {
         const until = new Date();
         const since = new Date(until.getTime() - cloudTrailLookbackHours * 3_600_000);
         const events = await cloudTrailEvents(cloudTrail, userName, since, until);
-        artifacts.push({ name: `aws-cloudtrail-${safe(userName)}`, collector: 'aws.cloudtrail', source: `cloudtrail:Username=${userName}`, collectedAt: at(), content: { json: events } });
+        artifacts.push({ name: `aws-cloudtrail-${nameDigest(userName)}`, collector: 'aws.cloudtrail', source: `cloudtrail:Username=${userName}`, collectedAt: at(), content: { json: events } });
       }
     }
     for (const keyId of keys) {
-      artifacts.push({ name: `aws-kms-key-${safe(keyId)}`, collector: 'aws.kms', source: `kms:${keyId}`, collectedAt: at(), content: { json: await kmsKeyState(aws.kms, keyId) } });
+      artifacts.push({ name: `aws-kms-key-${nameDigest(keyId)}`, collector: 'aws.kms', source: `kms:${keyId}`, collectedAt: at(), content: { json: await kmsKeyState(aws.kms, keyId) } });
     }
     if (wafIpSet) {
       artifacts.push({ name: `aws-waf-ipset-${safe(wafIpSet.name)}`, collector: 'aws.wafv2', source: `wafv2:${wafIpSet.scope}/${wafIpSet.name}/${wafIpSet.id}`, collectedAt: at(), content: { json: await wafIpSetState(aws.waf, wafIpSet) } });
@@ -155,6 +162,14 @@ export function createEvidenceActivities(deps: EvidenceActivityDeps & EvidenceSh
       };
     },
   };
+}
+
+/**
+ * Artifact names become object keys (file names): a subject from an alert (a user named by an
+ * e-mail address, say) enters them only as a digest. The manifest's `source` says which it was.
+ */
+function nameDigest(value: string): string {
+  return createHash('sha256').update(value).digest('hex').slice(0, 16);
 }
 
 function safe(name: string): string {

@@ -1,7 +1,9 @@
 export { createEvidenceActivities, type EvidenceActivityDeps, type SnapshotRequest, type SnapshotResult } from './activities';
-export { localEvidenceStore } from './local-store';
-export { s3EvidenceStore, type S3EvidenceSettings } from './s3-store';
-export { EvidenceConflictError, type EvidenceStore } from './store';
+export { localEvidenceStore, localBlobStore } from './local-store';
+export { s3EvidenceStore, s3BlobStore, type S3EvidenceSettings } from './s3-store';
+export { sealedStore, UnreadableEvidenceError } from './sealed-store';
+export { EvidenceConflictError, type EvidenceStore, type BlobStore } from './store';
+export { putRawPayload, getRawPayload, isRawRef, rawRefOf } from './raw-payloads';
 export { verifyIncidentEvidence, type EvidenceCheck, type Integrity, type SnapshotCheck } from './verify';
 export { manifestAnchors, SNAPSHOT_EVENT } from './anchors';
 export { writeSnapshot, readSnapshot, type CollectedArtifact } from './snapshot';

@@ -1,34 +1,54 @@
-import { chmod, mkdir, open, readdir, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { chmod, link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { checkKey, EvidenceConflictError, type EvidenceStore } from './store';
+import type { KeyRing } from '../../platform/key-ring';
+import { sealedStore } from './sealed-store';
+import { checkKey, type BlobStore, type EvidenceStore } from './store';
+
+/** Objects are the owner's alone and read-only; folders the owner's alone. */
+const FILE_MODE = 0o400;
+const DIR_MODE = 0o700;
 
 /**
- * A local write-once directory: files are created exclusively (O_EXCL), fsynced, and made
- * read-only (0444); nothing here opens an existing file for writing.
+ * A local write-once folder: each object is written whole under a private temporary name (a dot
+ * file, never a key), fsynced, made read-only for its owner (0400), then linked into place. A link
+ * fails if the name exists, so nothing here ever replaces or opens an existing object for writing,
+ * and a crash leaves no half-written object under a real name. Folders are 0700; the root is
+ * closed to group and others when the first object is written.
  */
-export function localEvidenceStore(root: string): EvidenceStore {
+export function localBlobStore(root: string): BlobStore {
   const pathOf = (key: string) => join(root, ...checkKey(key).split('/'));
+  let rootReady: Promise<void> | undefined;
+  const ensureRoot = () =>
+    (rootReady ??= (async () => {
+      await mkdir(root, { recursive: true, mode: DIR_MODE });
+      const { mode } = await stat(root);
+      if (mode & 0o077) await chmod(root, DIR_MODE);
+    })());
   return {
     location: `file://${root}`,
-    async put(key, body) {
+    async create(key, body) {
       const path = pathOf(key);
-      await mkdir(dirname(path), { recursive: true });
-      let file;
-      try {
-        file = await open(path, 'wx', 0o444);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const existing = await readFile(path);
-        if (!existing.equals(body)) throw new EvidenceConflictError(`evidence ${key} already exists with other content; it is never overwritten`);
-        return;
-      }
+      await ensureRoot();
+      await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
+      const tmp = join(dirname(path), `.${randomBytes(8).toString('hex')}.tmp`);
+      const file = await open(tmp, 'wx', 0o600);
       try {
         await file.writeFile(body);
         await file.sync();
       } finally {
         await file.close();
       }
-      await chmod(path, 0o444);
+      try {
+        await chmod(tmp, FILE_MODE);
+        await link(tmp, path);
+        return 'created';
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
+        throw err;
+      } finally {
+        await unlink(tmp).catch(() => undefined);
+      }
     },
     async get(key) {
       try {
@@ -50,6 +70,7 @@ export function localEvidenceStore(root: string): EvidenceStore {
           throw err;
         }
         for (const entry of entries) {
+          if (entry.name.startsWith('.')) continue; // an object being written
           const full = join(dir, entry.name);
           if (entry.isDirectory()) await walk(full);
           else found.push(relative(root, full).split(sep).join('/'));
@@ -59,4 +80,9 @@ export function localEvidenceStore(root: string): EvidenceStore {
       return found.sort();
     },
   };
+}
+
+/** The local evidence store: the write-once folder, encrypted at rest with the codec's keys. */
+export function localEvidenceStore(root: string, keys: KeyRing): EvidenceStore {
+  return sealedStore(localBlobStore(root), keys);
 }

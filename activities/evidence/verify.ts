@@ -1,7 +1,32 @@
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json';
 import { incidentPrefix, manifestHash, manifestKey, type Manifest } from './manifest';
 import { merkleRoot } from './merkle';
+import { UnreadableEvidenceError } from './sealed-store';
 import { checkKey, type EvidenceStore } from './store';
+
+/**
+ * A stored object as verify sees it: its plaintext, absent, or present but not decrypting. A wrong
+ * key and a changed byte are both `altered` (neither is the object that was written); the reason
+ * tells them apart: `wrong-key` (a key with that id is configured, but it is not the one that
+ * sealed the object), `unknown-key` (no key with that id here), `altered` (the bytes changed).
+ */
+type Read = { body: Uint8Array } | { body: undefined } | { unreadable: string };
+
+async function read(store: EvidenceStore, key: string): Promise<Read> {
+  try {
+    return { body: await store.get(key) };
+  } catch (err) {
+    if (err instanceof UnreadableEvidenceError) return { unreadable: `${UNREADABLE[err.reason]} (${err.message})` };
+    throw err;
+  }
+}
+
+const UNREADABLE: Record<UnreadableEvidenceError['reason'], string> = {
+  'wrong-key': 'does not decrypt: wrong key',
+  'unknown-key': 'does not decrypt: its key is not configured here',
+  altered: 'does not decrypt: ciphertext changed',
+  malformed: 'does not decrypt: not an intact encrypted object',
+};
 
 export type Integrity = 'intact' | 'altered' | 'missing';
 
@@ -9,6 +34,8 @@ export interface ArtifactCheck {
   name: string;
   key: string;
   status: Integrity;
+  /** why it is not intact, when the hash alone does not say (it does not decrypt) */
+  problem?: string;
 }
 
 export interface SnapshotCheck {
@@ -30,7 +57,7 @@ export interface EvidenceCheck {
 export type ManifestAnchors = ReadonlyMap<string, string>;
 
 /**
- * Recomputes every artifact's SHA-256, every manifest's Merkle root and canonical form, and every
+ * Decrypts every object and recomputes every artifact's SHA-256 (over the plaintext, as the manifest records it), every manifest's Merkle root and canonical form, and every
  * link between manifests; a manifest hash recorded in the audit log must match the stored bytes.
  * Anything changed is `altered`, anything absent is `missing`; `altered` outranks `missing`.
  */
@@ -48,7 +75,13 @@ export async function verifyIncidentEvidence(store: EvidenceStore, incidentId: s
     const key = manifestKey(incidentId, snapshotId);
     const check: SnapshotCheck = { snapshotId, manifestKey: key, manifest: 'intact', problems: [], artifacts: [] };
     snapshots.push(check);
-    const bytes = await store.get(key);
+    const got = await read(store, key);
+    if ('unreadable' in got) {
+      check.manifest = 'altered';
+      check.problems.push(`manifest ${got.unreadable}`);
+      continue;
+    }
+    const bytes = got.body;
     if (!bytes) {
       check.manifest = 'missing';
       check.problems.push('manifest not found, though the audit log records this snapshot');
@@ -74,7 +107,12 @@ export async function verifyIncidentEvidence(store: EvidenceStore, incidentId: s
     const folder = `${prefix}${snapshotId}/artifacts/`;
     for (const entry of manifest.artifacts ?? []) {
       // A key outside the snapshot's own folder (or not a key at all) can only come from an edit.
-      const body = validKey(entry.key) && entry.key.startsWith(folder) ? await store.get(entry.key) : null;
+      const got: Read | null = validKey(entry.key) && entry.key.startsWith(folder) ? await read(store, entry.key) : null;
+      if (got && 'unreadable' in got) {
+        check.artifacts.push({ name: entry.name, key: entry.key, status: 'altered', problem: got.unreadable });
+        continue;
+      }
+      const body = got === null ? null : got.body;
       const status: Integrity =
         body === null ? 'altered' : !body ? 'missing' : sha256Hex(body) !== entry.sha256 || body.length !== entry.size ? 'altered' : 'intact';
       check.artifacts.push({ name: entry.name, key: entry.key, status });
@@ -87,7 +125,9 @@ export async function verifyIncidentEvidence(store: EvidenceStore, incidentId: s
     if (!previous) continue;
     const actual = hashes.get(previous.snapshotId);
     const target = snapshots.find((s) => s.snapshotId === previous.snapshotId);
-    if (actual === undefined) {
+    if (actual === undefined && target?.manifest === 'altered') {
+      // there but unreadable: already reported as altered, which says more than missing
+    } else if (actual === undefined) {
       check.problems.push(`previous snapshot ${previous.snapshotId} is missing`);
       if (target) target.manifest = 'missing';
       else snapshots.push({ snapshotId: previous.snapshotId, manifestKey: manifestKey(incidentId, previous.snapshotId), manifest: 'missing', problems: ['manifest not found, though a later snapshot links to it'], artifacts: [] });

@@ -7,7 +7,9 @@
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import type { IncidentState, StepState } from '../../domain/incident';
+import { displayState } from '../../domain/display';
 import { maskText } from '../../domain/masking';
+import { displayPolicyFrom } from '../../platform/display-policy';
 import { approveUpdate, denyUpdate, stateQuery } from '../../workflows/definitions';
 import { refusalReason } from '../../ingress/slack/rejections';
 import { type CliContext, CliError } from '../context';
@@ -43,7 +45,8 @@ export async function decide(
   const before = await handle.query(stateQuery).catch((err: Error) => {
     throw new CliError(`no incident ${req.incident}: ${err.message}`, 3);
   });
-  const step = before.steps.find((s) => s.id === req.step);
+  // Shown as a person may see it: the plan with the incident's free text withheld (domain/display.ts).
+  const step = displayState(before, displayPolicyFrom(ctx.config)).steps.find((s) => s.id === req.step);
   if (!step) throw new CliError(`incident ${before.id} has no step ${req.step} yet`, 3);
   if (step.status !== 'awaiting-approval' || !step.planHash) throw new CliError(`${decision} refused: step ${req.step} is ${step.status}, not awaiting approval`, 4);
   let planHash = req.plan;

@@ -5,6 +5,7 @@
  */
 import { breachClockIdFromUser } from '../../domain/ids';
 import type { Command } from 'commander';
+import { maskText, maskValue } from '../../domain/masking';
 import { daysLeft, obligationsFor, type BreachFacts, type ClockSettings, type EntityRole, type Obligation } from '../../domain/hipaa';
 import { ENTITY_ROLES } from '../../domain/hipaa';
 import { clocksOfYear, listOpenClocks } from '../../ingress/clocks-query';
@@ -125,7 +126,7 @@ async function recordOnClock<A>(ctx: CliContext, id: string, update: UpdateDefin
     if (reason !== undefined) throw new CliError(`refused: ${reason.replace('incident', 'clock')}`, 4);
     throw err;
   }
-  if (json) return console.log(JSON.stringify(view, null, 2));
+  if (json) return console.log(JSON.stringify(maskValue(view), null, 2));
   console.log(`${view.id}  ${view.status}`);
   console.log(obligationsNow(view));
 }
@@ -182,10 +183,11 @@ export function register(program: Command, ctx: () => CliContext): void {
       } catch (err) {
         throw new CliError(`no clock ${clockId}: ${(err as Error).message}`, 3);
       }
-      if (opts.json) return console.log(JSON.stringify(view, null, 2));
+      // What people typed into the clock (reasons, assessments) is masked like every CLI output.
+      if (opts.json) return console.log(JSON.stringify(maskValue(view), null, 2));
       console.log(`${view.id}  ${view.status}  discovered ${view.discoveryDate}  (${view.settings.role}, ${view.settings.timeZone})`);
       console.log(obligationsNow(view));
-      for (const c of view.changes) console.log(`    ${c.at}  ${c.what.padEnd(28)} ${c.by.padEnd(12)} ${c.message}`);
+      for (const c of view.changes) console.log(`    ${c.at}  ${c.what.padEnd(28)} ${maskText(c.by).padEnd(12)} ${maskText(c.message)}`);
     });
 
   clocks

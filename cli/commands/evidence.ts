@@ -17,7 +17,7 @@ export function describeEvidence(check: EvidenceCheck): string {
   const lines = [`${check.incidentId}: ${check.status.toUpperCase()}`];
   for (const s of check.snapshots) {
     lines.push(`  snapshot ${s.snapshotId}  manifest ${s.manifest}${s.problems.length ? ` (${s.problems.join('; ')})` : ''}`);
-    for (const a of s.artifacts) lines.push(`    ${a.status.padEnd(8)} ${a.name}`);
+    for (const a of s.artifacts) lines.push(`    ${a.status.padEnd(8)} ${a.name}${a.problem ? ` (${a.problem})` : ''}`);
   }
   return lines.join('\n');
 }

@@ -1,7 +1,9 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { incidentIdFromUser } from '../../domain/ids';
+import { displayState, displayTimeline } from '../../domain/display';
 import type { IncidentState } from '../../domain/incident';
+import { displayPolicyFrom } from '../../platform/display-policy';
 import { closeNoActionUpdate, retryStepUpdate, skipStepUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
 import { refusalReason } from '../../ingress/slack/rejections';
 import { type CliContext, CliError } from '../context';
@@ -38,12 +40,14 @@ export async function listIncidents(ctx: CliContext, all: boolean): Promise<Inci
 
 export const normaliseIncidentId = incidentIdFromUser;
 
+/** The incident as a person may see it (domain/display.ts): what the CLI prints, text or JSON. */
 export async function showIncident(ctx: CliContext, id: string) {
   const client = await ctx.client();
   const handle = client.workflow.getHandle(normaliseIncidentId(id));
   try {
     const [state, timeline] = await Promise.all([handle.query(stateQuery), handle.query(timelineQuery)]);
-    return { state, timeline };
+    const policy = displayPolicyFrom(ctx.config);
+    return { state: displayState(state, policy), timeline: displayTimeline(timeline, state, policy) };
   } catch (err) {
     throw new CliError(`no incident ${id}: ${(err as Error).message}`, 3);
   }

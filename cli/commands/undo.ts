@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { maskText } from '../../domain/masking';
 import { stateQuery } from '../../workflows/definitions';
 import { UNDO_CONTAINMENT_WORKFLOW, undoWorkflowId } from '../../workflows/playbooks/definitions';
 import type { UndoRequest } from '../../workflows/playbooks/undo';
@@ -30,6 +31,6 @@ export function register(program: Command, ctx: () => CliContext): void {
         workflowId: undoWorkflowId(incidentId, stepId),
         args: [request],
       });
-      console.log(summary);
+      console.log(maskText(summary));
     });
 }

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import type { Config, WebhookSource } from '../../platform/config';
+import { WEBHOOK_SOURCES, type Config, type WebhookSource } from '../../platform/config';
 import { isLoopbackHost } from '../../platform/secure-url';
 import { HttpError } from '../errors';
 
@@ -65,7 +65,7 @@ const SIGNATURE_SCHEMES: Partial<Record<WebhookSource, (headers: Headers, body: 
 
 /** Each source's effective policy; unauthenticated generic alerts are the out-of-the-box local default. */
 export function sourceAuthFrom(config: Config): Record<WebhookSource, SourceAuth> {
-  const entries = Object.entries(config.sources).map(([name, s]) => {
+  const entries = WEBHOOK_SOURCES.map((name) => [name, config.sources[name]] as const).map(([name, s]) => {
     const allow = s.allowUnauthenticated ?? (name === 'generic' && isLoopbackHost(config.ingress.host));
     return [name, { ...s, allowUnauthenticated: allow && !s.hmacSecret && !s.bearerToken }];
   });

@@ -2,6 +2,7 @@ import type { AuditSink } from '../../activities/audit-sink';
 import type { Metrics } from '../metrics';
 import type { HttpError } from '../errors';
 import type { Alert } from '../../domain/alert';
+import { shownKind } from '../../domain/display';
 
 export interface RejectionContext {
   source: string;
@@ -50,7 +51,7 @@ export async function recordAcceptance(
     correlationId: ctx.correlationId,
     details: {
       incidents,
-      alerts: alerts.map((a) => ({ kind: a.kind, severity: a.severity, status: a.status, deliveryId: a.deliveryId, rawRef: a.rawRef })),
+      alerts: alerts.map((a) => ({ kind: shownKind(a.kind), severity: a.severity, status: a.status, deliveryId: a.deliveryId, rawRef: a.rawRef })),
     },
   });
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
-import { maskText } from '../../domain/masking';
+import { displayTimeline } from '../../domain/display';
 import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import type { Client } from '@temporalio/client';
 import { HttpError } from '../errors';
@@ -94,7 +94,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
     try {
       const [state, timeline] = await Promise.all([handle.query(stateQuery), handle.query(timelineQuery)]);
       return c.json(
-        { incident: toRow(state), timeline: timeline.map((t) => ({ ...t, message: maskText(t.message) })) },
+        { incident: toRow(state, deps.snapshots.policy), timeline: displayTimeline(timeline, state, deps.snapshots.policy) },
         200,
         noStore,
       );

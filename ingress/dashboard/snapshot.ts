@@ -2,7 +2,7 @@ import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { z } from 'zod';
 import type { IncidentState, IncidentStatus, StepState } from '../../domain/incident';
 import { INCIDENT_STATUSES } from '../../domain/incident';
-import { maskText } from '../../domain/masking';
+import { displayState, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../../domain/display';
 import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
 
 /** What the dashboard and /metrics show, read from Temporal in one go and shared while fresh. */
@@ -60,11 +60,12 @@ const CHART_WINDOW_DAYS = 30;
 const MAX_CLOSED = 500;
 const QUERIES_IN_FLIGHT = 8;
 
-/** Titles come from alerts and may carry PHI-shaped text; it is masked before anyone sees it. */
-export function toRow(state: IncidentState): IncidentRow {
+/** A row of the dashboard: the incident as domain/display.ts shows it (free text withheld unless allowed). */
+export function toRow(incident: IncidentState, policy: DisplayPolicy = WITHHOLD_FREE_TEXT): IncidentRow {
+  const state = displayState(incident, policy);
   return {
     id: state.id,
-    title: maskText(state.title),
+    title: state.title,
     severity: state.severity,
     status: state.status,
     runbook: state.runbook?.id,
@@ -82,7 +83,7 @@ export function toRow(state: IncidentState): IncidentRow {
         stepId: s.id,
         stepType: s.type,
         approvals: s.approvals.filter((a) => a.decision === 'approve').map((a) => a.by),
-        plan: (s.plan ?? []).map(maskText),
+        plan: s.plan ?? [],
       })),
   };
 }
@@ -155,6 +156,8 @@ export class SnapshotReader {
     private readonly client: Client,
     private readonly maxAgeMs: number,
     private readonly now: () => number = Date.now,
+    /** whose free text the dashboard may show (masked) */
+    readonly policy: DisplayPolicy = WITHHOLD_FREE_TEXT,
   ) {}
 
   /** The current snapshot; concurrent callers within maxAge share one read. */
@@ -188,7 +191,7 @@ export class SnapshotReader {
     ]);
     const open = await inBatches(running, async (wf) => {
       try {
-        return toRow(await this.client.workflow.getHandle(wf.workflowId, wf.runId).query(stateQuery));
+        return toRow(await this.client.workflow.getHandle(wf.workflowId, wf.runId).query(stateQuery), this.policy);
       } catch {
         return undefined; // closed between list and query, or its worker is down: the next read sees it
       }
@@ -197,7 +200,7 @@ export class SnapshotReader {
       const known = this.closedResults.get(wf.runId);
       if (known) return known;
       try {
-        const row = toRow((await this.client.workflow.getHandle(wf.workflowId, wf.runId).result()) as IncidentState);
+        const row = toRow((await this.client.workflow.getHandle(wf.workflowId, wf.runId).result()) as IncidentState, this.policy);
         this.closedResults.set(wf.runId, row);
         if (this.closedResults.size > MAX_CLOSED * 2) this.closedResults.delete(this.closedResults.keys().next().value!);
         return row;

@@ -7,6 +7,7 @@
 import type { RequestListener } from 'node:http';
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Config } from '../../platform/config';
+import { displayPolicyFrom } from '../../platform/display-policy';
 import type { Logger } from '../../platform/logger';
 import { register as approvalClick } from './approval-click';
 import { register as approvalSubmit } from './approval-submit';
@@ -63,7 +64,7 @@ export async function startSlackIngress(
   if (!config.slack.botToken) return { mounts: [], stop: async () => undefined };
   const slack = createSlackApp(
     config.slack,
-    { ...deps, taskQueue: config.temporal.taskQueue, command: config.slack.command, link: uiLinkFor(config.temporal) },
+    { ...deps, taskQueue: config.temporal.taskQueue, command: config.slack.command, link: uiLinkFor(config.temporal), display: displayPolicyFrom(config) },
     log,
   );
   await slack.start();

@@ -1,7 +1,9 @@
 /**
  * Block Kit builders for every Slack surface Tourniquet shows: the incident message, approval
- * requests, escalations and the justification modal. Pure functions; every piece of incident text
- * passes through maskText, so PHI in an alert title or a plan never reaches Slack.
+ * requests, escalations and the justification modal. Pure functions. What they are given is what
+ * a person may see (activities/notify.ts hands over the incident as domain/display.ts shows it:
+ * alert free text withheld unless its source allows it), and every piece of text passes through
+ * maskText on top.
  */
 import type { KnownBlock, View } from '@slack/types';
 import type { IncidentState, StepState } from '../../domain/incident';

@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
+import type { DisplayPolicy } from '../../domain/display';
 import type { UiLink } from './blocks';
 
 /** What the Slack listeners need: a Temporal client (their only way to act) and an audit sink. */
@@ -11,4 +12,6 @@ export interface SlackDeps {
   /** rejected approval attempts are audited here */
   audit: AuditSink;
   link: UiLink;
+  /** whose free text replies may show (domain/display.ts); default: nobody's */
+  display?: DisplayPolicy;
 }

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { listOpenClocks } from '../clocks-query';
 import type { Alert } from '../../domain/alert';
+import { displayState, WITHHOLD_FREE_TEXT } from '../../domain/display';
 import type { IncidentState } from '../../domain/incident';
 import { SEVERITIES, type Severity } from '../../domain/severity';
 import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
@@ -88,10 +89,12 @@ async function declare(deps: SlackDeps, call: CommandInvocation, args: string): 
   const title = args.slice(sev?.[0].length ?? 0).trim();
   if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
   const { incidentId } = await deliverAlert(deps.client, deps.taskQueue, manualAlert(call, title, severity), call.user);
-  return { text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity}): ${safe(title)}` };
+  const shown = (deps.display ?? WITHHOLD_FREE_TEXT).showTitles.includes('manual') ? `: ${safe(title)}` : '';
+  return { text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity})${shown}` };
 }
 
-function describe(state: IncidentState, deps: SlackDeps): string {
+function describe(incident: IncidentState, deps: SlackDeps): string {
+  const state = displayState(incident, deps.display ?? WITHHOLD_FREE_TEXT);
   const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
   return [
     `*${safe(state.title || state.id)}* \`${safe(state.id)}\``,
@@ -135,7 +138,8 @@ async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): 
   const state = await deps.client.workflow
     .getHandle(incidentIdFromUser(id))
     .executeUpdate(resolveUpdate, { args: [{ by: call.user, reason }] });
-  return { text: `Resolved \`${safe(state.id)}\`: ${safe(reason)}` };
+  // The reason is on the record; echoing what was typed would only show it again.
+  return { text: `Resolved \`${safe(state.id)}\`.` };
 }
 
 /** Close an incident where nothing was changed: a false positive, or a triage with nothing to do. */
@@ -146,7 +150,7 @@ async function closeNoAction(deps: SlackDeps, call: CommandInvocation, args: str
   const state = await deps.client.workflow
     .getHandle(incidentIdFromUser(id))
     .executeUpdate(closeNoActionUpdate, { args: [{ by: call.user, reason }] });
-  return { text: `Closed \`${safe(state.id)}\` as no-action: ${safe(reason)}` };
+  return { text: `Closed \`${safe(state.id)}\` as no-action.` };
 }
 
 /** Retry or skip the failed step a runbook halted at. */

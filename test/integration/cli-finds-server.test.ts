@@ -100,20 +100,25 @@ test('a second shell with none of the start variables lists the incident npm sta
   expect(listed).toContainEqual(expect.objectContaining({ id: incidents[0] }));
 }, 120_000);
 
-test('without a key file the CLI says so in one line, naming the data dir, and creates nothing', async () => {
+test('without a key file the CLI says so in one line, naming where it looked, and creates nothing', async () => {
   const elsewhere = mkdtempSync(join(tmpdir(), 'tq-no-key-'));
-  const run = await cli(elsewhere, freshShell(), 'incidents', 'list');
+  // Another user's shell: no key in its per-user folder either.
+  const configHome = mkdtempSync(join(tmpdir(), 'tq-no-key-config-'));
+  const run = await cli(elsewhere, freshShell({ XDG_CONFIG_HOME: configHome }), 'incidents', 'list');
   expect(run.code).toBe(2);
   expect(run.errors).toHaveLength(1);
-  expect(run.errors[0]).toContain(`no payload encryption key in data dir ${join(elsewhere, '.data')}`);
+  expect(run.errors[0]).toContain(`no payload encryption key at ${join(configHome, 'tourniquet', 'keys', 'codec-keys.json')} (data dir ${join(elsewhere, '.data')})`);
   expect(run.errors[0]).toContain('npm start');
   expect(readdirSync(elsewhere)).toEqual([]);
+  expect(readdirSync(configHome)).toEqual([]);
 
-  // Same with a data dir that exists but holds no key.
+  // Same with a data dir that exists but holds no key, and for a command that reads the evidence store.
   const empty = mkdtempSync(join(tmpdir(), 'tq-empty-data-'));
-  const again = await cli(elsewhere, freshShell({ TOURNIQUET_DATA_DIR: empty }), 'clocks');
-  expect(again.code).toBe(2);
-  expect(again.errors[0]).toContain(`no payload encryption key in data dir ${empty}`);
+  for (const args of [['clocks'], ['evidence', 'verify', 'incident/x']]) {
+    const again = await cli(elsewhere, freshShell({ TOURNIQUET_DATA_DIR: empty, XDG_CONFIG_HOME: configHome }), ...args);
+    expect(again.code).toBe(2);
+    expect(again.errors[0]).toContain(`no payload encryption key at ${join(configHome, 'tourniquet', 'keys', 'codec-keys.json')}`);
+  }
   expect(readdirSync(empty)).toEqual([]);
 }, 60_000);
 

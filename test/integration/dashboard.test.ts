@@ -10,7 +10,7 @@ import type { Config } from '../../platform/config';
 import { resolveUpdate, stateQuery } from '../../workflows/definitions';
 import { createActivities } from '../../activities';
 import { httpTarget } from '../support/http-target';
-import { DASHBOARD_TOKEN, postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
+import { DASHBOARD_TOKEN, GENERIC_SECRET, postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
@@ -36,7 +36,8 @@ const api = (path: string, token = DASHBOARD_TOKEN) =>
 beforeAll(async () => {
   target = await httpTarget((path) => (path === '/reject' ? 400 : 200));
   const runbooksDir = lifecycleRunbooks(target.url);
-  config = testConfig(stackSettings({ runbooksDir }));
+  // This team lets generic alerts' titles show (masked); by default they are withheld.
+  config = testConfig(stackSettings({ runbooksDir, sources: { generic: { hmacSecret: GENERIC_SECRET, showTitles: true } } }));
   env = await startDevServer(config);
   const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: { responders: ['U1', 'U2'] } }));
   stopWorker = (await startWorker(env, config, activities)).stop;

@@ -6,7 +6,8 @@
  * search attributes first.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,6 +152,18 @@ test('a bad setting stops the process with a message naming it', async () => {
   worker.stderr!.on('data', (c: Buffer) => (workerErr += c.toString()));
   expect(await new Promise<number | null>((r) => worker.once('exit', r))).toBe(2);
   expect(workerErr).toMatch(/broken\.yaml:5: steps\.0\.type: /);
+
+  // A key file others can read stops the start before anything runs, saying how to close it.
+  const configHome = mkdtempSync(join(tmpdir(), 'tq-start-keys-'));
+  mkdirSync(join(configHome, 'tourniquet', 'keys'), { recursive: true, mode: 0o700 });
+  const keyFile = join(configHome, 'tourniquet', 'keys', 'codec-keys.json');
+  writeFileSync(keyFile, JSON.stringify({ activeKeyId: 'local-1', keys: [{ id: 'local-1', key: randomBytes(32).toString('base64') }] }), { mode: 0o644 });
+  chmodSync(keyFile, 0o644);
+  const exposed = spawn(TSX, [join(ROOT, 'worker', 'main.ts')], { cwd: ROOT, env: { ...env, XDG_CONFIG_HOME: configHome, TOURNIQUET_DATA_DIR: mkdtempSync(join(tmpdir(), 'tq-start-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let exposedErr = '';
+  exposed.stderr!.on('data', (c: Buffer) => (exposedErr += c.toString()));
+  expect(await new Promise<number | null>((r) => exposed.once('exit', r))).toBe(2);
+  expect(exposedErr).toContain(`codec key file ${keyFile} is open to group or others (mode 0644); nothing was started. Make it the owner's alone: chmod 600 ${keyFile}`);
 }, 60_000);
 
 test('against an existing cluster: a namespace lacking the search attributes stops the process with the commands to create them', async () => {

@@ -282,10 +282,12 @@ test('an authorised approval in Slack lets the step run; forged, stale and unaut
   expect(JSON.stringify(latest.blocks)).toContain('/namespaces/default/workflows/incident%2F');
   expect((await stateOf(incidentId)).slack).toEqual({ channel: CHANNEL, ts });
 
-  // No PHI in anything sent to Slack, yet the (masked) title is there.
+  // No PHI in anything sent to Slack: the title is withheld (generic does not show titles here),
+  // and the message is titled by PHI-free fields instead.
   const everything = JSON.stringify(standin.calls);
   for (const marker of PHI_MARKERS) expect(everything).not.toContain(marker);
-  expect(JSON.stringify(latest.blocks)).toContain('[ssn]');
+  expect(everything).not.toContain('export by patient');
+  expect(JSON.stringify(latest.blocks)).toContain('*GatedOneKey (generic)*');
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
 });
 
@@ -343,7 +345,8 @@ test('/ir declare opens a manual incident; its requester cannot approve it; /ir 
   const shown = await reply('U1', `status ${incidentId.replace('incident/', '')}`);
   expect(shown.response_type).toBe('ephemeral');
   expect(shown.text).toContain('contain: awaiting-approval');
-  expect(shown.text).toContain('[mrn]');
+  expect(shown.text).toContain('declared by U3');
+  expect(shown.text).not.toContain('PHI export seen');
   expect((await reply('U1', 'list')).text).toContain(incidentId);
   expect((await reply('U1', `ack ${incidentId}`)).text).toContain('Acknowledged');
   expect((await stateOf(incidentId)).acknowledgedBy).toBe('U1');

@@ -21,6 +21,11 @@ export default async function globalSetup(): Promise<void> {
   const codePath = join(dir, 'workflow-bundle.js');
   writeFileSync(codePath, code);
   process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE = codePath;
+  // Generated codec keys go to a per-user folder (platform/codec-keyfile.ts): the run's own, not
+  // the developer's ~/.config. Child processes (npm start, the CLI) inherit it.
+  const config = join(dir, 'config');
+  mkdirSync(config, { recursive: true, mode: 0o700 });
+  process.env.XDG_CONFIG_HOME = config;
 }
 
 const noop = () => undefined;

@@ -11,7 +11,9 @@ import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import type { AuditEvent } from '../../activities/audit-sink';
 import { localEvidenceStore } from '../../activities/evidence';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { keyRing, type KeyRing } from '../../platform/key-ring';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -28,8 +30,7 @@ export const RUNBOOKS_DIR = join(__dirname, '..', '..', 'runbooks');
 
 /** Settings for tests: defaults, plus whatever the test overrides. */
 export function testConfig(overrides: Record<string, unknown> = {}): Config {
-  const dataDir = join(require('node:os').tmpdir(), `tq-${process.pid}-${Date.now()}`);
-  return parseConfig({ dataDir, keyDir: `${dataDir}-keys`, ...overrides });
+  return parseConfig({ dataDir: join(require('node:os').tmpdir(), `tq-${process.pid}-${Date.now()}`), ...overrides });
 }
 
 /**
@@ -75,9 +76,17 @@ export function memoryAudit(): { events: AuditEvent[]; append(event: AuditEvent)
   return { events, append: async (event) => void events.push(event) };
 }
 
-/** A fresh local write-once evidence directory (raw payloads are looked up under `dataDir`). */
-export function testEvidence(dataDir = join(require('node:os').tmpdir(), `tq-evidence-${process.pid}-${Date.now()}`)): ActivityDeps['evidence'] {
-  return { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrailLookbackHours: 24 };
+/** A key ring of one random key, for stores encrypted at rest in tests. */
+export function testKeys(): KeyRing {
+  return keyRing({ keys: [{ id: 'test-1', key: randomBytes(32) }], activeKeyId: 'test-1' });
+}
+
+/** A fresh local write-once evidence directory, encrypted with `keys`. */
+export function testEvidence(
+  dataDir = join(require('node:os').tmpdir(), `tq-evidence-${process.pid}-${Date.now()}`),
+  keys: KeyRing = testKeys(),
+): ActivityDeps['evidence'] {
+  return { store: localEvidenceStore(join(dataDir, 'evidence'), keys), cloudTrailLookbackHours: 24 };
 }
 
 /**

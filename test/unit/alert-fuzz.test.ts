@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { createIngressApp, type IngressDeps } from '../../ingress/app';
 import { localDeliveryIds } from '../../ingress/delivery-ids';
-import { localRawStore } from '../../ingress/raw-store';
+import { evidenceRawStore } from '../../ingress/raw-store';
+import { localEvidenceStore } from '../../activities/evidence';
+import { testKeys } from '../support/temporal';
 import { sourceAuthFrom } from '../../ingress/alerts/auth';
 import { normalise } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
@@ -139,7 +141,7 @@ function edge(overrides: Partial<IngressDeps> = {}) {
   const app = createIngressApp({
     client: unusable,
     taskQueue: 'tourniquet',
-    rawStore: localRawStore(join(dataDir, 'raw')),
+    rawStore: evidenceRawStore(localEvidenceStore(join(dataDir, 'evidence'), testKeys())),
     deliveryIds: localDeliveryIds(join(dataDir, 'delivery-ids')),
     maxBodyBytes: 64 * 1024,
     bodyTimeoutMs: 10_000,

@@ -4,6 +4,7 @@
  * and `audit verify` says where a changed, removed, reordered or inserted record breaks the chain.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import type { AuditEvent } from '../../activities/audit-sink';
 import { localEvidenceStore } from '../../activities/evidence';
 import { describeAudit, verifyAudit } from '../../cli/commands/audit';
 import { parseConfig } from '../../platform/config';
+import { storeKeys } from '../../platform/data-converter';
 
 const dir = () => mkdtempSync(join(tmpdir(), 'tq-audit-'));
 const event = (n: number, extra: Partial<AuditEvent> = {}): AuditEvent => ({
@@ -89,7 +91,8 @@ test('removed, reordered and inserted records are found where they happen', asyn
 
 test('a rewritten chain (every hash recomputed) disagrees with the checkpoints in the evidence store', async () => {
   const root = dir();
-  const store = localEvidenceStore(join(root, 'evidence'));
+  const keys = `k1:${randomBytes(32).toString('base64')}`;
+  const store = localEvidenceStore(join(root, 'evidence'), storeKeys(parseConfig({ codec: { keys } })));
   const path = join(root, 'audit.log');
   // Checkpoints as older versions wrote them (unsigned): still read and checked.
   const log = chainLog({ path, anchorEvery: 2, anchor: auditCheckpoints(store) });
@@ -105,7 +108,7 @@ test('a rewritten chain (every hash recomputed) disagrees with the checkpoints i
   const report = await verifyAuditLog(path, checkpoints); // …the checkpoints can
   expect(report.breaks).toEqual([{ line: 4, seq: 4, problem: expect.stringMatching(/rewritten/) }]);
   // and through the command: it reads the configured log and the configured store's checkpoints
-  const cli = await verifyAudit(parseConfig({ dataDir: root, keyDir: join(root, 'keys') }));
+  const cli = await verifyAudit(parseConfig({ dataDir: root, keyDir: join(root, 'keys'), codec: { keys } }));
   expect(cli.intact).toBe(false);
   expect(describeAudit(cli)).toMatch(/line 4 \(seq 4\): rewritten/);
 });

@@ -3,15 +3,11 @@
  * one encrypts, and a payload whose key is unknown or wrong is an error, never passed through.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { decodeOptionalFailureToOptionalError, encodeErrorToFailure, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
 import { CodecError, encryptionCodec, KEY_ID_METADATA, type DataKeyService } from '../../platform/codec';
-import { localKeyFile, MissingKeyFileError } from '../../platform/codec-keyfile';
-import { codecSetup, createDataConverter } from '../../platform/data-converter';
+import { createDataConverter } from '../../platform/data-converter';
 import { parseConfig } from '../../platform/config';
 
 const MARKER = 'PHI-MARKER-Jane-Roe-1962';
@@ -90,27 +86,6 @@ test('envelope encryption: data keys from a key service, unwrapped once per proc
   expect(await reader.decode(sealed)).toHaveLength(2);
   expect(unwraps).toBe(1);
   await expect(encryptionCodec({ keys: [{ id: 'k1', ...key() }], activeKeyId: 'k1' }).decode(sealed)).rejects.toThrow(/no KMS key/);
-});
-
-test('without configured keys a 0600 key file is generated once and reused', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tq-codec-'));
-  const first = codecSetup(parseConfig({ dataDir }));
-  expect(first.keyFile?.created).toBe(true);
-  expect(statSync(first.keyFile!.path).mode & 0o777).toBe(0o600);
-  const second = codecSetup(parseConfig({ dataDir }));
-  expect(second.keyFile?.created).toBe(false);
-  const [sealed] = await first.codec.encode([payload('shared')]);
-  expect(value((await second.codec.decode([sealed!]))[0]!)).toBe('shared');
-  expect(localKeyFile(first.keyFile!.path).keys).toHaveLength(1);
-});
-
-test('a reader that must not create keys (the CLI) gets MissingKeyFileError and leaves the data dir empty', async () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tq-codec-'));
-  expect(() => codecSetup(parseConfig({ dataDir }), 'existing')).toThrow(MissingKeyFileError);
-  expect(readdirSync(dataDir)).toEqual([]);
-  const written = codecSetup(parseConfig({ dataDir }));
-  const [sealed] = await written.codec.encode([payload('kept')]);
-  expect(value((await codecSetup(parseConfig({ dataDir }), 'existing').codec.decode([sealed!]))[0]!)).toBe('kept');
 });
 
 test('failure messages and stack traces are encrypted like payloads, and read back with the codec', async () => {

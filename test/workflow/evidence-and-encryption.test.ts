@@ -1,13 +1,14 @@
 /**
  * On a real Temporal dev server with AWS emulated by moto: a PHI-bearing alert opens an incident
- * whose runbook snapshots evidence (raw payload, state, timeline, approvals, IAM, KMS, WAF); the
- * evidence verifies intact; the audit log chains; and what Temporal stores — read back through
+ * whose runbook snapshots evidence (raw payload, read from the evidence store the ingress wrote it
+ * to, state, timeline, approvals, IAM, KMS, WAF); the evidence is ciphertext on disk, owner-only,
+ * with no subject in a file name, and verifies intact; the audit log chains; and what Temporal stores — read back through
  * the raw WorkflowService API, without the codec — holds no plaintext of the planted PHI marker,
  * while the codec endpoint decodes it for a caller with the token (or the session cookie a browser
  * gets by signing in with it).
  */
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
@@ -17,11 +18,11 @@ import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chainLog, verifyAuditLog } from '../../activities/audit';
 import { createAwsClients } from '../../activities/aws';
-import { localEvidenceStore, manifestAnchors, verifyIncidentEvidence } from '../../activities/evidence';
+import { evidenceStoreFor, manifestAnchors, verifyIncidentEvidence } from '../../activities/evidence';
 import { createActivities } from '../../activities';
 import { codecRoutes } from '../../ingress/codec-route';
 import { deliverAlert } from '../../ingress/incidents';
-import { localRawStore } from '../../ingress/raw-store';
+import { evidenceRawStore } from '../../ingress/raw-store';
 import { parseConfig, type Config } from '../../platform/config';
 import { payloadCodec } from '../../platform/data-converter';
 import { stateQuery } from '../../workflows/definitions';
@@ -47,6 +48,9 @@ let dataDir: string;
 let accessKeyId: string;
 let kmsKeyId: string;
 const auditPath = () => join(dataDir, 'audit.log');
+const digest = (subject: string) => createHash('sha256').update(subject).digest('hex').slice(0, 16);
+const filesUnder = (dir: string): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? [join(dir, e.name), ...filesUnder(join(dir, e.name))] : [join(dir, e.name)]));
 
 function runbooks(): string {
   const dir = join(tmpdir(), `tq-evidence-runbooks-${process.pid}-${Date.now()}`);
@@ -94,7 +98,7 @@ beforeAll(async () => {
       runbooksDir,
       aws: workerAws,
       awsSettings: { ...parseConfig({}).aws, wafIpSet: { name: ipSet.Name!, id: ipSet.Id!, scope: 'REGIONAL' } },
-      evidence: { store: localEvidenceStore(join(dataDir, 'evidence')), dataDir, cloudTrail: cloudTrail.client, cloudTrailLookbackHours: 24 },
+      evidence: { store: evidenceStoreFor(config), cloudTrail: cloudTrail.client, cloudTrailLookbackHours: 24 },
       audit: chainLog({ path: auditPath() }),
     }),
   );
@@ -122,7 +126,9 @@ async function storedHistory(workflowId: string): Promise<Buffer> {
 
 test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores only ciphertext', async () => {
   const body = Buffer.from(JSON.stringify({ kind: 'PhiExport', patient: { name: MARKER, mrn: 'MRN 998877' }, rows: 1200 }));
-  const rawRef = await localRawStore(join(dataDir, 'raw')).put('generic', body);
+  // The ingress writes raw payloads into the evidence store; the worker's snapshot reads them there.
+  const rawRef = await evidenceRawStore(evidenceStoreFor(config)).put('generic', body);
+  expect(rawRef).toMatch(/^raw\/generic\/[0-9a-f]{64}$/);
   const alert = anAlert({
     kind: 'PhiExport',
     title: `export of ${MARKER}`,
@@ -137,25 +143,38 @@ test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores onl
   expect(state.alerts[0]!.labels.patient).toBe(MARKER); // the client, with the codec, reads it back
 
   // Evidence: every artifact present, hashed, and intact; anchored in the audit log.
-  const store = localEvidenceStore(join(dataDir, 'evidence'));
+  const store = evidenceStoreFor(config);
   const anchors = await manifestAnchors(auditPath(), incidentId);
   expect(anchors.size).toBe(1);
   const check = await verifyIncidentEvidence(store, incidentId, anchors);
   expect(check.status).toBe('intact');
   const names = check.snapshots[0]!.artifacts.map((a) => a.name);
   expect(names).toEqual(
-    expect.arrayContaining(['incident-state', 'incident-timeline', 'approvals', `raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`, 'aws-iam-user-svc-export', 'aws-cloudtrail-svc-export', `aws-kms-key-${kmsKeyId}`, 'aws-waf-ipset-blocked']),
+    expect.arrayContaining(['incident-state', 'incident-timeline', 'approvals', `raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`, `aws-iam-user-${digest('svc-export')}`, `aws-cloudtrail-${digest('svc-export')}`, `aws-kms-key-${digest(kmsKeyId)}`, 'aws-waf-ipset-blocked']),
   );
+  // On disk: ciphertext only, owner-only, and no subject in any file name.
+  const files = filesUnder(join(dataDir, 'evidence'));
+  expect(files.length).toBeGreaterThan(8);
+  for (const path of files) {
+    expect(path).not.toContain('svc-export');
+    expect(path).not.toContain(kmsKeyId);
+    if (statSync(path).isDirectory()) expect(statSync(path).mode & 0o777).toBe(0o700);
+    else {
+      expect(statSync(path).mode & 0o777).toBe(0o400);
+      const bytes = readFileSync(path);
+      for (const text of [MARKER, 'svc-export', 'MRN 998877']) expect(bytes.includes(Buffer.from(text))).toBe(false);
+    }
+  }
   const artifact = async (name: string) => Buffer.from((await store.get(check.snapshots[0]!.artifacts.find((a) => a.name === name)!.key))!).toString();
   // `tourniquet iam-policy` (with CloudTrail on) grants every call the snapshot made.
   const granted = grantedActions(workerIamPolicy(parseConfig({}).aws, '*', { cloudTrail: true }));
   expect(workerCalls.length).toBeGreaterThan(5);
   expect(workerCalls.filter((c) => !granted.has(c))).toEqual([]);
-  const trail = JSON.parse(await artifact('aws-cloudtrail-svc-export')) as { userName: string; events: unknown[] };
+  const trail = JSON.parse(await artifact(`aws-cloudtrail-${digest('svc-export')}`)) as { userName: string; events: unknown[] };
   expect(trail).toMatchObject({ userName: 'svc-export', events: [expect.anything(), expect.anything(), expect.anything()] });
   expect(cloudTrail.received[0]!.body.LookupAttributes).toEqual([{ AttributeKey: 'Username', AttributeValue: 'svc-export' }]);
-  expect(JSON.parse(await artifact('aws-iam-user-svc-export'))).toMatchObject({ exists: true, accessKeys: [expect.objectContaining({ AccessKeyId: accessKeyId, Status: 'Active' })], inlinePolicies: [expect.objectContaining({ name: 'export' })] });
-  expect(JSON.parse(await artifact(`aws-kms-key-${kmsKeyId}`))).toMatchObject({ exists: true, metadata: expect.objectContaining({ KeyId: kmsKeyId }), policy: expect.any(String) });
+  expect(JSON.parse(await artifact(`aws-iam-user-${digest('svc-export')}`))).toMatchObject({ exists: true, accessKeys: [expect.objectContaining({ AccessKeyId: accessKeyId, Status: 'Active' })], inlinePolicies: [expect.objectContaining({ name: 'export' })] });
+  expect(JSON.parse(await artifact(`aws-kms-key-${digest(kmsKeyId)}`))).toMatchObject({ exists: true, metadata: expect.objectContaining({ KeyId: kmsKeyId }), policy: expect.any(String) });
   expect(JSON.parse(await artifact('aws-waf-ipset-blocked')).ipSet.Addresses).toEqual(['203.0.113.7/32']);
   expect(Buffer.from(await artifact(`raw-alert-${rawRef.split('/').pop()!.slice(0, 16)}`)).equals(body)).toBe(true);
   const manifest = JSON.parse(Buffer.from((await store.get(check.snapshots[0]!.manifestKey))!).toString());

@@ -36,16 +36,20 @@ let target: Awaited<ReturnType<typeof httpTarget>>;
 const escalations: Escalation[] = [];
 const audit = memoryAudit();
 
-/** Slack refusing for good (the bot is not in the channel) for incidents titled so. */
+/**
+ * Slack refusing for good (the bot is not in the channel) for the incidents listed here, and for
+ * texts saying so (the notifier sees only what may be shown: titles are withheld).
+ */
 const REFUSED = 'slack refuses';
-const refuse = (title: string) => {
-  if (title.includes(REFUSED)) throw ApplicationFailure.nonRetryable('slack chat.postMessage: not_in_channel', 'SlackPlatformError');
+const refusedIncidents = new Set<string>();
+const refuse = (text: string) => {
+  if (text.includes(REFUSED) || refusedIncidents.has(text)) throw ApplicationFailure.nonRetryable('slack chat.postMessage: not_in_channel', 'SlackPlatformError');
 };
 
 function recordingNotifier(): Notifier {
   return {
-    announce: async (state) => void refuse(state.title),
-    requestApproval: async (ask) => void refuse(ask.incidentTitle),
+    announce: async (state) => void refuse(state.id),
+    requestApproval: async (ask) => void refuse(ask.incidentId),
     escalate: async (e) => void escalations.push(e),
     post: async (_incident, text) => void refuse(text),
   };
@@ -144,6 +148,7 @@ test('a failing step is recorded and escalated, never silently skipped', async (
   expect(after).toBeUndefined(); // the runbook halted at the failure
   // 4xx is final: one call, not retried.
   expect(target.requests.filter((r) => r.path === '/reject')).toHaveLength(1);
+  await waitFor(async () => escalations, (e) => e.some((x) => x.incidentId === incidentId), 'the escalation');
   expect(escalations).toContainEqual(expect.objectContaining({ incidentId, stepId: 'call-broken', group: 'security-leads' }));
   await expect(handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
   await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'handled by hand' }] });
@@ -243,7 +248,9 @@ test('a long-lived incident continues as new and keeps everything it knew', asyn
 });
 
 test('a Slack that refuses for good is recorded on the timeline; the incident goes on and can be approved', async () => {
-  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedRefused', title: `${REFUSED} here` }), 'U3');
+  const alert = anAlert({ kind: 'GatedRefused', title: `${REFUSED} here` });
+  refusedIncidents.add(`incident/${alert.fingerprint}`);
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, alert, 'U3');
   const handle = env.client.workflow.getHandle(incidentId);
   const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'awaiting-approval');
   const timeline = await waitFor(() => handle.query(timelineQuery), (t) => t.filter((e) => e.kind === 'notify.failed').length >= 2, 'both refusals recorded');

@@ -5,6 +5,7 @@
 import { setHandler } from '@temporalio/workflow';
 import type { Alert } from '../../domain/alert';
 import { rejectApproval } from '../../domain/approval';
+import { shownKind } from '../../domain/display';
 import { isTerminal } from '../../domain/incident';
 import { maxSeverity } from '../../domain/severity';
 import {
@@ -51,7 +52,7 @@ export function registerHandlers(run: IncidentRun): void {
     if (state.alerts.length > ALERTS_KEPT) state.alerts.shift();
     if (state.alertCount <= ALERTS_TIMELINED || state.alertCount % 100 === 0) {
       const what = alert.status === 'resolved' ? 'alert.resolved' : 'alert.attached';
-      run.record(what, `${alert.source} ${alert.kind} (${alert.severity}); ${state.alertCount} alert(s) so far`, `alert:${alert.source}`);
+      run.record(what, `${alert.source} ${shownKind(alert.kind)} (${alert.severity}); ${state.alertCount} alert(s) so far`, `alert:${alert.source}`);
     } else {
       run.wantAnnounce();
     }

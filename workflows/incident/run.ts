@@ -21,6 +21,7 @@ import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../
 import { nextStatus } from '../../domain/incident';
 import type { PinnedRunbook, RunbookStep } from '../../domain/runbook';
 import { resolveParams } from '../../domain/runbook';
+import { WITHHOLD_FREE_TEXT, withholderFor } from '../../domain/display';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { incidentStatusKey, type CarriedIncident, type IncidentInput } from '../definitions';
 import { failureMessage, isControlFlow } from './failures';
@@ -109,8 +110,13 @@ export class IncidentRun {
     return new Date().toISOString();
   }
 
-  record(kind: string, message: string, actor: string, why: AuditEvent['why'] = {}, { announce = true } = {}): void {
+  /**
+   * The timeline and the audit log hold what people and examiners read: the alerts' free text
+   * (domain/display.ts) is withheld from every message, whichever error or step text quoted it.
+   */
+  record(kind: string, text: string, actor: string, why: AuditEvent['why'] = {}, { announce = true } = {}): void {
     const at = this.now();
+    const message = this.withhold(text);
     this.timeline.push({ at, kind, message, actor });
     this.outbox.push({
       id: `${workflowInfo().runId}/${++this.recorded}`,
@@ -118,11 +124,28 @@ export class IncidentRun {
       what: kind,
       when: at,
       where: 'worker',
-      why: { incident: this.state.id, ...why },
+      why: { incident: this.state.id, ...why, ...this.withheldWhy(why) },
       correlationId: this.state.id,
       details: { message },
     });
     if (announce) this.announceWanted = true;
+  }
+
+  private withholding: { alerts: number; withhold: (text: string) => string } | undefined;
+
+  private withhold(text: string): string {
+    if (this.withholding?.alerts !== this.state.alertCount) {
+      this.withholding = { alerts: this.state.alertCount, withhold: withholderFor(this.state.alerts, WITHHOLD_FREE_TEXT) };
+    }
+    return this.withholding.withhold(text);
+  }
+
+  /** What people typed (a justification, a reason) can repeat an alert's free text too. */
+  private withheldWhy(why: AuditEvent['why']): Partial<AuditEvent['why']> {
+    const out: Partial<AuditEvent['why']> = {};
+    if (why.justification !== undefined) out.justification = this.withhold(why.justification);
+    if (why.reason !== undefined) out.reason = this.withhold(why.reason);
+    return out;
   }
 
   /** Asks for the incident message to be updated without a record (a storm's counters). */
