@@ -37,6 +37,12 @@ export interface CodecKeys {
   activeKeyId?: string;
   /** when set, new payloads are encrypted with KMS data keys instead of `activeKeyId` */
   kms?: DataKeyService;
+  /**
+   * Migration only (`codec.acceptPlaintext`): pass payloads that are not encrypted through, as
+   * histories recorded before encryption hold. Off, they are refused: whoever lacks the key cannot
+   * hand a worker an input, signal or update it would act on.
+   */
+  acceptPlaintext?: boolean;
 }
 
 /** A payload the codec cannot decrypt: never passed on as if it were data. */
@@ -47,7 +53,7 @@ export class CodecError extends Error {
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 
-export function encryptionCodec({ keys, activeKeyId, kms }: CodecKeys): PayloadCodec {
+export function encryptionCodec({ keys, activeKeyId, kms, acceptPlaintext = false }: CodecKeys): PayloadCodec {
   const ring = new Map<string, Uint8Array>();
   for (const { id, key } of keys) {
     if (key.length !== KEY_BYTES) throw new CodecError(`codec key ${id} must be ${KEY_BYTES} bytes, got ${key.length}`);
@@ -101,7 +107,12 @@ export function encryptionCodec({ keys, activeKeyId, kms }: CodecKeys): PayloadC
       return Promise.all(
         payloads.map(async (payload) => {
           const encoding = payload.metadata?.encoding;
-          if (!encoding || utf8.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+          if (!encoding || utf8.decode(encoding) !== ENCRYPTED_ENCODING) {
+            if (acceptPlaintext) return payload;
+            throw new CodecError(
+              `payload is not encrypted (encoding ${encoding ? utf8.decode(encoding) : 'none'}): refused; only clients holding the payload key may send to Tourniquet's workflows (codec.acceptPlaintext lets old plaintext histories through during a migration)`,
+            );
+          }
           const idBytes = payload.metadata?.[KEY_ID_METADATA];
           if (!idBytes) throw new CodecError('encrypted payload has no key id');
           const id = utf8.decode(idBytes);

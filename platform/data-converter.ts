@@ -32,16 +32,16 @@ export interface CodecSetup {
 }
 
 export function codecSetup(config: Config, keyFile: KeyFileUse = 'create'): CodecSetup {
-  const { keys, activeKeyId, kms } = config.codec;
+  const { keys, activeKeyId, kms, acceptPlaintext } = config.codec;
   const configured: CodecKey[] = keys.map((k) => decodeKey(k.id, k.key));
   const dataKeys = kms ? kmsDataKeys(kmsClientFor(config.aws.region, config.aws.endpoint), kms.keyId) : undefined;
   if (configured.length > 0 || dataKeys) {
     const active = activeKeyId ?? (configured.length === 1 ? configured[0]!.id : undefined);
-    return { codec: encryptionCodec({ keys: configured, activeKeyId: active, kms: dataKeys }) };
+    return { codec: encryptionCodec({ keys: configured, activeKeyId: active, kms: dataKeys, acceptPlaintext }) };
   }
   const path = codecKeyFilePath(config);
   const file = localKeyFile(path, { create: keyFile === 'create' });
-  return { codec: encryptionCodec({ keys: file.keys, activeKeyId: file.activeKeyId }), keyFile: { path, created: file.created } };
+  return { codec: encryptionCodec({ keys: file.keys, activeKeyId: file.activeKeyId, acceptPlaintext }), keyFile: { path, created: file.created } };
 }
 
 export function payloadCodec(config: Config, keyFile: KeyFileUse = 'create'): PayloadCodec {

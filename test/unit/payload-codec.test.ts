@@ -124,3 +124,14 @@ test('failure messages and stack traces are encrypted like payloads, and read ba
   const read = await decodeOptionalFailureToOptionalError(converter, failure);
   expect(read?.message).toBe(`export of ${MARKER} refused`);
 });
+
+test('a payload that is not encrypted is refused (a client without the key sends nothing a worker acts on), unless the migration switch is on', async () => {
+  const strict = encryptionCodec({ keys: [{ id: 'k1', ...key() }], activeKeyId: 'k1' });
+  const forged = payload({ by: 'alice', stepId: 'revoke-key', justification: 'x' });
+  await expect(strict.decode([forged])).rejects.toThrow(CodecError);
+  await expect(strict.decode([forged])).rejects.toThrow(/not encrypted \(encoding json\/plain\).*codec.acceptPlaintext/);
+  await expect(strict.decode([{ data: Buffer.from('{}') }])).rejects.toThrow(/encoding none/);
+  const migrating = codecSetup(parseConfig({ dataDir: mkdtempSync(join(tmpdir(), 'tq-codec-')), codec: { acceptPlaintext: true } })).codec;
+  expect(value((await migrating.decode([forged]))[0]!)).toEqual({ by: 'alice', stepId: 'revoke-key', justification: 'x' });
+  expect(parseConfig({}).codec.acceptPlaintext).toBe(false);
+});
