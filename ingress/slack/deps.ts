@@ -1,8 +1,13 @@
 import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
+import type { Decider } from '../decisions';
 import type { UiLink } from './blocks';
 
-/** What the Slack listeners need: a Temporal client (their only way to act) and an audit sink. */
+/**
+ * What the Slack listeners need: a Temporal client (their only way to act), the decider (the
+ * authority table and the grants a workflow accepts; its directory maps Slack users to people) and
+ * an audit sink.
+ */
 export interface SlackDeps {
   client: Client;
   taskQueue: string;
@@ -11,4 +16,5 @@ export interface SlackDeps {
   /** rejected approval attempts are audited here */
   audit: AuditSink;
   link: UiLink;
+  decider: Decider;
 }
