@@ -13,6 +13,7 @@ import { httpTarget } from '../support/http-target';
 import { DASHBOARD_TOKEN, postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -48,7 +49,7 @@ beforeAll(async () => {
   incidents.failing = await alert('BrokenThing', 'SOAR call rejected');
   const state = (id: string) => env.client.workflow.getHandle(id).query(stateQuery);
   await waitFor(() => state(incidents.resolved), (s) => s.status === 'contained', 'first incident contained');
-  await env.client.workflow.getHandle(incidents.resolved).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'rotated' }] });
+  await env.client.workflow.getHandle(incidents.resolved).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidents.resolved), reason: 'rotated' }] });
   await env.client.workflow.getHandle(incidents.resolved).result();
   await waitFor(() => state(incidents.contained), (s) => s.status === 'contained', 'incident contained');
   await waitFor(() => state(incidents.gated), (s) => s.steps[0]?.status === 'awaiting-approval', 'approval requested');

@@ -12,6 +12,7 @@ import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import type { AuditEvent } from '../../activities/audit-sink';
 import { localEvidenceStore } from '../../activities/evidence';
 import { join } from 'node:path';
+import { TEST_DECISION_KEYS } from './decisions';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -91,6 +92,7 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
   return {
     runbooksDir: RUNBOOKS_DIR,
     approverGroups: {},
+    decisionKeys: TEST_DECISION_KEYS,
     knownStepTypes: STEP_TYPE_NAMES,
     planners: createAwsPlanners({ aws, awsSettings }),
     notifier: logNotifier(silent),

@@ -18,6 +18,7 @@ import { anAlert } from '../support/alerts';
 import { startMoto, type Moto } from '../support/moto';
 import { waitFor } from '../support/runbooks';
 import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(180_000);
 
@@ -210,7 +211,7 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
     const listed = await env.client.workflow.count(`WorkflowId = '${incidentId}' AND ExecutionStatus = 'Running' AND TourniquetStatus = '${state.status}'`);
     expect([row.name, listed.count]).toEqual([row.name, 1]);
   }
-  for (const { handle } of results) await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'table test done' }] });
+  for (const { handle } of results) await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'table test done' }] });
   for (const { row, handle } of results) expect([row.name, (await handle.result()).status]).toEqual([row.name, 'resolved']);
 });
 
@@ -232,6 +233,6 @@ test('an error of our own (a corrupt pinned runbook) is an escalated incident, n
   await waitFor(async () => escalations.filter((e) => e.incidentId === workflowId).length, (n) => n > 0, 'escalation sent');
   expect(escalations.filter((e) => e.incidentId === workflowId)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not go on/) })]);
   expect(state.status).not.toBe('resolved');
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'fixed by hand' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'fixed by hand' }] });
   expect((await handle.result()).status).toBe('resolved');
 });
