@@ -70,15 +70,21 @@ export function createDecider(deps: DeciderDeps) {
     );
   }
 
+  async function authorise(op: Operator, decision: Pick<Decision, 'action' | 'workflowId'> & Partial<Decision>): Promise<void> {
+    const why = rejectAuthority(deps.directory.authority, decision.action, op.person, op.groups);
+    if (why) throw await denied(op, { subject: {}, ...decision }, why);
+  }
+
   return {
     directory: deps.directory,
+    /** The authority check alone (403, audited), for a decision whose subject must be read first. */
+    authorise,
     /**
      * The authority check, the grant, and `send` with it. A refusal becomes an HttpError: 403 (not
      * allowed, audited as `authz.denied`), 404 (no such workflow), 409 (the workflow's rules refused).
      */
     async decide<T>(op: Operator, decision: Decision, send: (proof: DecisionProof) => Promise<T>): Promise<T> {
-      const why = rejectAuthority(deps.directory.authority, decision.action, op.person, op.groups);
-      if (why) throw await denied(op, decision, why);
+      await authorise(op, decision);
       try {
         return await send(grant(op, decision));
       } catch (err) {

@@ -53,6 +53,19 @@ export class CodecError extends Error {
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 
+/**
+ * What an unencrypted payload decodes to: a value no validator or handler accepts (it carries no
+ * decision proof, no alert fields). Throwing instead would fail the workflow task over and over (an
+ * update stays with the server, a signal stays in history), so one plaintext signal from any
+ * Temporal client would stop an incident for good; this way it is refused and the incident goes on.
+ */
+export const REFUSED_PLAINTEXT = { refused: 'a payload that was not encrypted with the payload key; the codec refused its content' } as const;
+
+const refusedPayload = (encoding: string): Payload => ({
+  metadata: { encoding: text.encode('json/plain') },
+  data: text.encode(JSON.stringify({ ...REFUSED_PLAINTEXT, encoding })),
+});
+
 export function encryptionCodec({ keys, activeKeyId, kms, acceptPlaintext = false }: CodecKeys): PayloadCodec {
   const ring = new Map<string, Uint8Array>();
   for (const { id, key } of keys) {
@@ -108,10 +121,8 @@ export function encryptionCodec({ keys, activeKeyId, kms, acceptPlaintext = fals
         payloads.map(async (payload) => {
           const encoding = payload.metadata?.encoding;
           if (!encoding || utf8.decode(encoding) !== ENCRYPTED_ENCODING) {
-            if (acceptPlaintext) return payload;
-            throw new CodecError(
-              `payload is not encrypted (encoding ${encoding ? utf8.decode(encoding) : 'none'}): refused; only clients holding the payload key may send to Tourniquet's workflows (codec.acceptPlaintext lets old plaintext histories through during a migration)`,
-            );
+            // Only clients holding the payload key may send to Tourniquet's workflows.
+            return acceptPlaintext ? payload : refusedPayload(encoding ? utf8.decode(encoding) : 'none');
           }
           const idBytes = payload.metadata?.[KEY_ID_METADATA];
           if (!idBytes) throw new CodecError('encrypted payload has no key id');

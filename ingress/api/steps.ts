@@ -52,6 +52,8 @@ export function stepRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
     const incidentId = incidentIdParam(c.req.param('id'));
     const stepId = stepParam(c.req.param('step'));
     const { reason } = await body(c, Reason);
+    // Who may undo at all is decided before anything about the incident is read for them.
+    await decider.authorise(c.get('operator'), { action: 'undo', workflowId: incidentId, subject: { stepId } });
     let state;
     try {
       state = await client.workflow.getHandle(incidentId).query(stateQuery);

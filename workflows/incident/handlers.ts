@@ -38,10 +38,18 @@ const ALERTS_TIMELINED = 50;
 /** The undo workflow's work can outlast a fresh grant; its report is still the person's decision. */
 const COMPENSATION_REPORT_MAX_AGE_MS = 24 * 3_600_000;
 
+/** domain/approval.ts `rejectApproval`'s reasons that are about who decides. */
+const AUTHORITY_REFUSALS = /is not in the approver group|requested this action/;
+
 export function registerHandlers(run: IncidentRun): void {
   const { state, decisions } = run;
 
   setHandler(alertSignal, (alert: Alert) => {
+    // What the codec leaves of a payload that was not encrypted (or anything else that is no alert).
+    if (typeof alert?.deliveryId !== 'string' || typeof alert.fingerprint !== 'string') {
+      run.record('signal.refused', 'an alert signal that is not an alert from the ingress was ignored', 'unverified', {}, { announce: false });
+      return;
+    }
     if (run.seenDeliveries.has(alert.deliveryId)) return;
     run.seenDeliveries.add(alert.deliveryId);
     if (run.seenDeliveries.size > DELIVERIES_REMEMBERED) run.seenDeliveries.delete(run.seenDeliveries.values().next().value!);
@@ -157,7 +165,8 @@ export function registerHandlers(run: IncidentRun): void {
       planHash: req.planHash,
       currentPlanHash: step.planHash ?? '',
     });
-    if (why) throw notAuthorised(why);
+    // Group and requester ≠ approver are authority (the ingress answers 403); a duplicate or a stale plan is not.
+    if (why) throw AUTHORITY_REFUSALS.test(why) ? notAuthorised(why) : new Error(why);
   }
 
   function decide(decision: 'approve' | 'deny') {
