@@ -326,3 +326,36 @@ test('a gated step runs with the parameters its approvers saw, whatever alerts a
   expect(calls.map((r) => JSON.parse(r.body).payload.principal)).toEqual(['svc-first']);
   await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });
+
+test('only a grant for exactly this decision, used once, decides: no proof, another incident, step or plan, a foreign key and a replay are refused', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedProof' }), 'U3');
+  const handle = env.client.workflow.getHandle(incidentId);
+  const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'awaiting-approval');
+  const planHash = waiting.steps[0]!.planHash!;
+  const subject = { stepId: 'risky', planHash };
+  const send = (proof: ReturnType<typeof prove> | undefined, extra: Record<string, unknown> = {}) =>
+    handle.executeUpdate(approveUpdate, { args: [{ proof: proof!, stepId: 'risky', justification: 'contain it', planHash, ...extra }] });
+  const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: { cause?: { message?: string; type?: string } }) => `${err.cause?.type}: ${err.cause?.message}`);
+
+  expect(await refusal(send(undefined, { by: 'U1' }))).toMatch(/^NotAuthorised: no proof of an authenticated, authorised operator/);
+  expect(await refusal(send(prove('U1', 'approve', 'incident/another', { subject })))).toMatch(/proof is for incident\/another, not incident\//);
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject: { stepId: 'other', planHash } })))).toMatch(/proof is for stepId other, not risky/);
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject: { stepId: 'risky', planHash: 'f'.repeat(64) } })))).toMatch(/proof is for planHash f+, not/);
+  expect(await refusal(send(prove('U1', 'deny', incidentId, { subject })))).toMatch(/proof is for deny, not approve/);
+  const foreign = { kid: 'test-key', secretKey: 'b2'.repeat(32) };
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject, key: foreign })))).toMatch(/signature is not valid/);
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject, at: new Date(Date.now() - 10 * 60_000) })))).toMatch(/expired/);
+  // A grant naming groups the person is not in was not signed by the ingress: groups are part of what is signed.
+  const forged = prove('U9', 'approve', incidentId, { subject });
+  expect(await refusal(send({ ...forged, grant: { ...forged.grant, groups: ['responders'] } }))).toMatch(/signature is not valid/);
+  expect((await handle.query(stateQuery)).steps[0]!.approvals).toEqual([]);
+
+  const grant = prove('U1', 'approve', incidentId, { subject });
+  expect(await refusal(send(grant))).toBe('accepted');
+  // The same grant again (a replayed command), even on behalf of someone else's request fields.
+  expect(await refusal(send(grant))).toMatch(/already used once/);
+  expect(await refusal(send(grant, { justification: 'replayed' }))).toMatch(/already used once/);
+  const after = await handle.query(stateQuery);
+  expect(after.steps[0]!.approvals.map((a) => a.by)).toEqual(['U1']);
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
+});

@@ -78,7 +78,8 @@ afterAll(async () => {
 function replayOptions() {
   return {
     workflowBundle: { codePath: process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE! },
-    dataConverter: createDataConverter(config),
+    // The committed histories were recorded before payloads were encrypted: the migration switch reads them.
+    dataConverter: createDataConverter({ ...config, codec: { ...config.codec, acceptPlaintext: true } }),
   };
 }
 
