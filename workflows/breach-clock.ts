@@ -114,7 +114,8 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   let riskAssessment: RiskAssessment | undefined = carried?.riskAssessment;
   const decisions = new DecisionGuard(carried?.usedGrants);
   // From the workers' configuration, asked again on each run, so a rotated key reaches old clocks.
-  if (patched('decision-keys')) decisions.keys = await acts.decisionKeys();
+  // Not awaited: the handlers below answer at once, and check a decision when the keys are here.
+  if (patched('decision-keys')) decisions.load(acts.decisionKeys());
   let obligations = obligationsFor(facts, settings);
   const discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
   let woken = false;
@@ -190,8 +191,10 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
 
   setHandler(
     recordFactsUpdate,
-    ({ proof, by: legacyBy, reason, ...change }) => {
-      const { by, via } = decisions.accept({ proof, by: legacyBy });
+    async ({ proof, by: legacyBy, reason, ...change }) => {
+      const got = decisions.acceptChecked({ proof, by: legacyBy }, { action: 'clock.facts', subject: noSubject() });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
       if (change.affected !== undefined) facts.affected = change.affected;
       if (change.byState) facts.byState = { ...facts.byState, ...change.byState };
       if (change.insufficientContact !== undefined) facts.insufficientContact = change.insufficientContact;
@@ -207,15 +210,17 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         mustBeOpen();
         const why = rejectFacts(change);
         if (why) throw new Error(why);
-        decisions.check(proof, { action: 'clock.facts', subject: noSubject() });
+        decisions.checkOrDefer(proof, { action: 'clock.facts', subject: noSubject() });
       },
     },
   );
 
   setHandler(
     recordLawEnforcementDelayUpdate,
-    (req) => {
-      const { by, via } = decisions.accept(req);
+    async (req) => {
+      const got = decisions.acceptChecked(req, { action: 'clock.delay', subject: noSubject() });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
       const { statement } = req;
       facts.lawEnforcement.push(statement);
       recompute('clock.law-enforcement-delay', `45 CFR 164.412 ${statement.form} statement of ${statement.statedOn} (${statement.agency})`, by, {
@@ -233,15 +238,17 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         mustBeOpen();
         const why = statement ? rejectStatement(statement) : 'a statement is required';
         if (why) throw new Error(why);
-        decisions.check(proof, { action: 'clock.delay', subject: noSubject() });
+        decisions.checkOrDefer(proof, { action: 'clock.delay', subject: noSubject() });
       },
     },
   );
 
   setHandler(
     recordNoticeSentUpdate,
-    (req) => {
-      const { by, via } = decisions.accept(req);
+    async (req) => {
+      const got = decisions.acceptChecked(req, { action: 'clock.notice', subject: noticeSubject(req.obligationId) });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
       const { obligationId, sentOn, evidence } = req;
       const ob = obligations.find((o) => o.id === obligationId)!;
       notices.push({
@@ -268,15 +275,18 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         const ob = obligations.find((o) => o.id === obligationId);
         if (!ob) throw new Error(`no obligation ${obligationId}; open: ${open().map((o) => o.id).join(', ') || 'none'}`);
         if (sentIds().has(obligationId)) throw new Error(`${obligationId} is already recorded as sent`);
-        decisions.check(proof, { action: 'clock.notice', subject: noticeSubject(obligationId) });
+        decisions.checkOrDefer(proof, { action: 'clock.notice', subject: noticeSubject(obligationId) });
       },
     },
   );
 
   setHandler(
     recordRiskAssessmentUpdate,
-    (req) => {
-      const { by, via } = decisions.accept(req);
+    async (req) => {
+      const conclusion = req.assessment.conclusion;
+      const got = decisions.acceptChecked(req, { action: assessmentAction(conclusion), subject: assessmentSubject(conclusion) });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
       const { assessment } = req;
       riskAssessment = assessment;
       const closes = !requiresNotification(assessment);
@@ -298,7 +308,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         const why = assessment ? rejectRiskAssessment(assessment) : 'an assessment is required';
         if (why) throw new Error(why);
         // Concluding that no notification is required closes the clock: the privacy officer's call.
-        decisions.check(proof, { action: assessmentAction(assessment.conclusion), subject: assessmentSubject(assessment.conclusion) });
+        decisions.checkOrDefer(proof, { action: assessmentAction(assessment.conclusion), subject: assessmentSubject(assessment.conclusion) });
       },
     },
   );

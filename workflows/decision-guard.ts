@@ -43,6 +43,8 @@ export class DecisionGuard {
   /** from an activity (worker configuration), never from workflow input */
   keys: DecisionKeys | undefined;
   private readonly used: UsedGrants;
+  /** the keys being read by an activity while the handlers are already registered */
+  private loading: Promise<void> | undefined;
 
   constructor(carried: [string, number][] = []) {
     this.used = new UsedGrants(carried);
@@ -94,6 +96,30 @@ export class DecisionGuard {
     if (typeof found === 'string') return found;
     this.used.use(found, new Date());
     return { by: found.by, via: found.via, groups: found.groups };
+  }
+
+  /** Handlers registered before the keys arrive (a workflow that must answer at once) check when they do. */
+  load(keys: Promise<DecisionKeys>): void {
+    this.loading = keys.then((k) => void (this.keys = k));
+  }
+
+  /** In a validator: the grant; or nothing yet while the keys are being read (the handler checks then). */
+  checkOrDefer(proof: DecisionProof | undefined, ...options: Expected[]): DecisionGrant | undefined {
+    if (!this.keys && this.loading) return undefined;
+    return this.check(proof, ...options);
+  }
+
+  /**
+   * In the handler of a validator that may have deferred: accepted at once when the keys were there
+   * (no await, so no other update runs between its validator and this handler), else checked once
+   * they arrive; a refusal then fails the update before anything changed.
+   */
+  acceptChecked(req: Proven, ...options: Expected[]): VerifiedActor | Promise<VerifiedActor> {
+    if (this.keys || !this.loading) return this.accept(req);
+    return this.loading.then(() => {
+      this.check(req.proof, ...options);
+      return this.accept(req);
+    });
   }
 
   carry(): [string, number][] {

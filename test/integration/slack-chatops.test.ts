@@ -349,7 +349,7 @@ test('one person in Slack and on the CLI counts once in a two-person rule', asyn
     message: expect.stringMatching(/alice has already decided on this step/),
   });
   expect((await stateOf(incidentId)).steps[0]).toMatchObject({ status: 'awaiting-approval', approvals: [expect.objectContaining({ by: 'alice' })] });
-  expect(target.requests.filter((r) => r.path === '/gated-two')).toHaveLength(0);
+  expect(target.requests.filter((r) => r.path === '/gated-two' && r.body.includes(incidentId))).toHaveLength(0);
   // A second, different person completes it.
   await decideInSlack('U2', incidentId, 'approve', 'second pair of eyes');
   const done = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'two distinct people');
