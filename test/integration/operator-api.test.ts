@@ -179,9 +179,10 @@ test('two people approve through the API; someone outside the group is refused (
   expect(done.steps[0]!.approvals.map((a) => a.by)).toEqual(['alice', 'bob']);
   const timeline = await env.client.workflow.getHandle(incidentId).query(timelineQuery);
   expect(timeline.filter((t) => t.kind === 'approval.granted').map((t) => t.actor)).toEqual(['alice', 'bob']);
-  expect(workerAudit.events.filter((e) => e.what === 'approval.granted' && e.why.incident === incidentId).map((e) => e.where)).toEqual([
-    expect.stringMatching(/^api:/),
-    expect.stringMatching(/^api:/),
+  const granted = await waitFor(async () => workerAudit.events.filter((e) => e.what === 'approval.granted' && e.why.incident === incidentId), (e) => e.length === 2, 'both audited');
+  expect(granted.map((e) => [e.who, e.where])).toEqual([
+    ['alice', expect.stringMatching(/^api:/)],
+    ['bob', expect.stringMatching(/^api:/)],
   ]);
   expect((await post(`/incidents/${fp(incidentId)}/resolve`, TOKENS.bob, { reason: 'done' })).status).toBe(200);
 });

@@ -341,7 +341,8 @@ test('one person in Slack and on the CLI counts once in a two-person rule', asyn
   await decideInSlack('U4', incidentId, 'approve', 'first look, from Slack');
   const once = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]!.approvals.length === 1, 'first approval');
   expect(once.steps[0]!.approvals[0]!.by).toBe('alice');
-  expect(workerAudit.events).toContainEqual(expect.objectContaining({ what: 'approval.granted', who: 'alice', where: 'slack:T0001/U4' }));
+  // The workflow's audit outbox delivers after the state changed.
+  await waitFor(async () => workerAudit.events.filter((e) => e.what === 'approval.granted' && e.who === 'alice' && e.where === 'slack:T0001/U4' && e.why.incident === incidentId), (e) => e.length === 1, 'audited with its origin');
   // alice again, on the CLI with her token: the same person, refused; the step still waits.
   const hash = once.steps[0]!.planHash!;
   await expect(decide(cliAs(ALICE_TOKEN), 'approve', { incident: incidentId, step: 'contain', justification: 'second look, from the CLI', plan: hash })).rejects.toMatchObject({
@@ -448,7 +449,11 @@ test('without Slack, the CLI approves through the operator API as the person its
   expect(plan.join('\n')).toContain('/gated-one');
   expect(seen).toEqual(plan); // shown before the decision
   expect((await stateOf(incidentId)).steps[0]!.approvals).toEqual([expect.objectContaining({ by: 'alice' })]);
-  expect(workerAudit.events).toContainEqual(expect.objectContaining({ what: 'approval.granted', who: 'alice', where: expect.stringMatching(/^api:(127\.0\.0\.1|::ffff:127\.0\.0\.1|::1)$/) }));
+  await waitFor(
+    async () => workerAudit.events.filter((e) => e.what === 'approval.granted' && e.who === 'alice' && e.why.incident === incidentId),
+    (e) => e.length === 1 && /^api:(127\.0\.0\.1|::ffff:127\.0\.0\.1|::1)$/.test(e[0]!.where),
+    'audited with the client address',
+  );
   await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'step ran after CLI approval');
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
