@@ -26,7 +26,12 @@ export function register(program: Command, ctx: () => CliContext): void {
       if (opts.save) {
         const path = tokenFilePath();
         mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-        writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+        try {
+          writeFileSync(path, `${token}\n`, { mode: 0o600, flag: 'wx' });
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+          throw new CliError(`${path} already holds a token: remove it first, or set TOURNIQUET_TOKEN_FILE to another file`, 2);
+        }
         console.log(`token for ${person} written to ${path} (mode 600); the CLI reads it from there`);
       } else {
         console.log(`token for ${person} (shown once; give it to them for TOURNIQUET_TOKEN or ${tokenFilePath()}, mode 600):`);
