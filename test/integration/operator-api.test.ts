@@ -228,6 +228,7 @@ test('a block is extended through the API with a grant the block checks; a forge
   expect(res.status).toBe(200);
   expect(res.body.extensions).toEqual([{ by: 'bob', extendBy: '12h', reason: 'still attacking' }]);
   expect(Date.parse(res.body.expiresAt as string) - before).toBe(12 * 3_600_000);
+  await waitFor(async () => workerAudit.events.filter((e) => e.what === 'extendBlock.accepted' && e.correlationId === workflowId), (e) => e.length === 1 && e[0]!.who === 'bob' && e[0]!.where.startsWith('api:'), 'extension audited with its origin');
   // An unproven lift is ignored and kept on the record; the block holds.
   await handle.signal('liftBlock', { by: 'bob', reason: 'raw lift' });
   const status = await waitFor(() => handle.query(blockStatusQuery), (s) => (s.ignored ?? []).length > 0, 'ignored lift recorded');

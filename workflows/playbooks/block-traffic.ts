@@ -82,15 +82,17 @@ export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<Bloc
 
   setHandler(blockStatusQuery, status);
   setHandler(liftBlockSignal, async ({ proof, by, reason }) => {
-    const actor = await decisions.signal('liftBlock', proof, 'block.lift', by);
+    const actor = await decisions.signal('liftBlock', proof, 'block.lift', by, reason);
     if (actor) lifted ??= { at: new Date().toISOString(), by: actor.by, reason };
   });
   setHandler(
     extendBlockUpdate,
     (req) => {
-      const { by } = decisions.guard.accept(req);
+      const actor = decisions.guard.accept(req);
       expiresAt += parseDurationMs(req.extendBy)!;
-      extensions.push({ by, extendBy: req.extendBy, reason: req.reason });
+      extensions.push({ by: actor.by, extendBy: req.extendBy, reason: req.reason });
+      // Requests from before decision proofs replay without a record of their own.
+      if (req.proof) void decisions.record('extendBlock.accepted', actor, req.reason, { extendBy: req.extendBy });
       return status();
     },
     {

@@ -91,7 +91,7 @@ export async function keyDeletionWorkflow(input: KeyDeletionInput): Promise<KeyD
   const decisions = timerDecisions(keyDeletionWorkflowId, ignored);
   setHandler(keyDeletionStatusQuery, () => (ignored.length > 0 ? { ...status, ignored } : status));
   setHandler(cancelKeyDeletionSignal, async ({ proof, by, reason }) => {
-    const actor = await decisions.signal('cancelKeyDeletion', proof, 'key-deletion.cancel', by);
+    const actor = await decisions.signal('cancelKeyDeletion', proof, 'key-deletion.cancel', by, reason);
     if (actor) status.cancelled ??= { by: actor.by, reason };
   });
   if (await condition(() => status.cancelled !== undefined, input.delayMs)) return status;

@@ -26,18 +26,32 @@ export function timerDecisions(timerIdFor: (incidentId: string, stepId: string) 
     return timerIdFor(grant.workflowId, stepId) === workflowInfo().workflowId ? [{ action: 'undo', workflowId: grant.workflowId, subject: grant.subject }] : [];
   }
 
+  /** A person's decision on the timer, on the audit log with where it came from. */
+  const record = (what: string, actor: Pick<VerifiedActor, 'by' | 'via'>, reason: string, details: Record<string, unknown> = {}) =>
+    acts.recordAudit([{ who: actor.by, what, when: new Date().toISOString(), where: actor.via, why: { reason }, correlationId: workflowInfo().workflowId, details }]);
+
   return {
     guard,
     ready,
+    record,
     /**
      * A person's signal: the verified actor, or undefined once an unproven one is recorded.
      * `legacy` is the actor of a signal recorded before decision proofs, replaying.
      */
-    async signal(name: string, proof: DecisionProof | undefined, action: Action, legacy: string | undefined): Promise<Pick<VerifiedActor, 'by' | 'via'> | undefined> {
+    async signal(
+      name: string,
+      proof: DecisionProof | undefined,
+      action: Action,
+      legacy: string | undefined,
+      reason: string,
+    ): Promise<Pick<VerifiedActor, 'by' | 'via'> | undefined> {
       if (!patched('decision-proofs')) return { by: legacy ?? 'unknown', via: 'worker' };
       await ready;
       const verified = guard.acceptSignal(proof, { action, subject: noSubject() }, ...viaUndo(proof));
-      if (typeof verified !== 'string') return verified;
+      if (typeof verified !== 'string') {
+        await record(`${name}.accepted`, verified, reason, { action: proof!.grant.action });
+        return verified;
+      }
       const at = new Date().toISOString();
       ignored.push({ at, signal: name, reason: verified });
       await acts.recordAudit([
