@@ -87,8 +87,11 @@ export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<Bloc
   });
   setHandler(
     extendBlockUpdate,
-    (req) => {
-      const actor = decisions.guard.accept(req);
+    async (req) => {
+      const expected = { action: 'block.extend', subject: { extendBy: req.extendBy } } as const;
+      const got = decisions.guard.acceptChecked(req, expected);
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const actor = got instanceof Promise ? await got : got;
       expiresAt += parseDurationMs(req.extendBy)!;
       extensions.push({ by: actor.by, extendBy: req.extendBy, reason: req.reason });
       // Requests from before decision proofs replay without a record of their own.
@@ -100,7 +103,7 @@ export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<Bloc
         if (!req.reason?.trim()) throw new Error('extendBlock needs a reason');
         if (parseDurationMs(req.extendBy) === undefined) throw new Error(`${JSON.stringify(req.extendBy)} is not a duration such as 12h`);
         if (lifted) throw new Error('the block is already lifted');
-        decisions.guard.check(req.proof, { action: 'block.extend', subject: { extendBy: req.extendBy } });
+        decisions.guard.checkOrDefer(req.proof, { action: 'block.extend', subject: { extendBy: req.extendBy } });
       },
     },
   );

@@ -16,7 +16,10 @@ export function timerDecisions(timerIdFor: (incidentId: string, stepId: string) 
   const guard = new DecisionGuard();
   const acts = decisionActivities();
   // Timers started before decision proofs never learn keys; their recorded signals replay as they ran.
-  const ready = patched('decision-proofs') ? acts.decisionKeys().then((keys) => void (guard.keys = keys)) : Promise.resolve();
+  // Updates arriving before the keys are accepted by their validator and checked by their handler.
+  const keys = patched('decision-proofs') ? acts.decisionKeys() : undefined;
+  if (keys) guard.load(keys);
+  const ready = keys ?? Promise.resolve();
 
   /** The undo of the step whose playbook started this timer may stop it. */
   function viaUndo(proof: DecisionProof | undefined): Expected[] {
