@@ -1,5 +1,6 @@
 import type { Alert } from '../domain/alert';
 import type { PinnedRunbook } from '../domain/runbook';
+import type { DecisionKeys } from '../domain/decision-proof';
 import { log } from '@temporalio/activity';
 import { readRunbooks, selectRunbook } from '../runbooks';
 import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from './plan';
@@ -9,11 +10,15 @@ export interface IncidentActivityDeps {
   approverGroups: Record<string, string[]>;
   knownStepTypes: ReadonlySet<string>;
   planners: Record<string, Planner>;
+  /** public keys of the ingress's decision-signing key(s), by key id (platform/decision-keys.ts) */
+  decisionKeys: DecisionKeys;
 }
 
 export interface PreparedIncident {
   pinned: PinnedRunbook;
   approverGroups: Record<string, string[]>;
+  /** what the incident checks every person's decision with; from worker configuration, never from input */
+  decisionKeys?: DecisionKeys;
 }
 
 export function createIncidentActivities(deps: IncidentActivityDeps) {
@@ -27,7 +32,12 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
       // A runbook broken since the worker started is skipped, loudly; the incident still opens.
       for (const p of problems) log.warn('runbook skipped', { file: p.file, line: p.line, field: p.field, problem: p.message });
       const pinned = selectRunbook(runbooks, alert);
-      return { pinned, approverGroups: deps.approverGroups };
+      return { pinned, approverGroups: deps.approverGroups, decisionKeys: deps.decisionKeys };
+    },
+
+    /** The public keys decisions are checked with, for workflows that learn them after starting. */
+    async decisionKeys(): Promise<DecisionKeys> {
+      return deps.decisionKeys;
     },
 
     /** Read current state and say what the step would change. Changes nothing. */

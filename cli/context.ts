@@ -6,6 +6,8 @@ import { loadConfig, type Config } from '../platform/config';
 import { createDataConverter } from '../platform/data-converter';
 import { isAlive, readRunningServer, serverFilePath } from '../platform/server-file';
 import { connectionOptions } from '../platform/temporal';
+import { CliError, EXIT_SETUP, EXIT_UNREACHABLE } from './errors';
+import { operatorApiClient, type OperatorApi } from './operator-api';
 
 /** Settings and a Temporal client for a CLI command; the client connects on first use. */
 export interface CliContext {
@@ -13,11 +15,11 @@ export interface CliContext {
   client(): Promise<Client>;
   /** the Temporal address the client uses: TEMPORAL_ADDRESS, else where `npm start` recorded its server */
   address: string;
+  /** the operator API, for every change (signed in with TOURNIQUET_TOKEN or the token file) */
+  api(): OperatorApi;
 }
 
-/** Exit codes of a setup problem (no key file) and of a Temporal that does not answer. */
-export const EXIT_SETUP = 2;
-export const EXIT_UNREACHABLE = 5;
+export { CliError, EXIT_SETUP, EXIT_UNREACHABLE } from './errors';
 
 /** Where to reach Temporal, and what to tell the user when it does not answer there. */
 export interface TemporalTarget {
@@ -89,15 +91,6 @@ export function cliContext(): CliContext {
     config,
     address: target.address,
     client: () => (client ??= connect(config, target)),
+    api: () => operatorApiClient(config),
   };
-}
-
-/** A command's failure: printed as one line, with an exit code that says what kind. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
 }

@@ -11,8 +11,10 @@ import { register as clocks } from './commands/clocks';
 import { register as iamPolicy } from './commands/iam-policy';
 import { register as undo } from './commands/undo';
 import { register as kms } from './commands/kms';
+import { register as timers } from './commands/timers';
+import { register as identity } from './commands/identity';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, clocks, kms];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, kms, identity];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;

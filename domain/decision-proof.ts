@@ -58,6 +58,11 @@ export interface ExpectedDecision {
   subject: Record<string, string>;
   /** workflow time */
   now: Date;
+  /**
+   * A grant forwarded by the workflow it was given to (an undo telling the incident it ran) may
+   * arrive after that workflow's own work; default GRANT_MAX_AGE_MS.
+   */
+  maxAgeMs?: number;
 }
 
 /** Why the proof does not authorise this decision, or undefined when it does. */
@@ -80,7 +85,7 @@ export function rejectProof(proof: DecisionProof | undefined, keys: DecisionKeys
     if (grant.subject[field] !== value) return `proof is for ${field} ${grant.subject[field] ?? '(none)'}, not ${value}`;
   }
   const age = expected.now.getTime() - Date.parse(grant.issuedAt);
-  if (!(age <= GRANT_MAX_AGE_MS && age >= -GRANT_MAX_AGE_MS)) return 'proof has expired; decide again';
+  if (!(age <= (expected.maxAgeMs ?? GRANT_MAX_AGE_MS) && age >= -GRANT_MAX_AGE_MS)) return 'proof has expired; decide again';
   return undefined;
 }
 

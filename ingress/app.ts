@@ -5,6 +5,7 @@ import type { AuditSink } from '../activities/audit-sink';
 import type { WebhookSource } from '../platform/config';
 import { sourceAuthFrom, type SourceAuth } from './alerts/auth';
 import { alertRoutes } from './alerts/route';
+import { operatorApi, type OperatorApiDeps } from './api';
 import { codecRoutes, type CodecRouteDeps } from './codec-route';
 import { dashboardRoutes } from './dashboard/routes';
 import { SnapshotReader } from './dashboard/snapshot';
@@ -44,6 +45,8 @@ export interface IngressDeps {
   log?: Logger;
   /** the codec endpoint for the Temporal UI; unset (no token configured): not served */
   codec?: CodecRouteDeps;
+  /** the operator API (`/api/v1`): signed-in people's decisions; unset: not served */
+  operators?: Pick<OperatorApiDeps, 'decider' | 'authenticate'>;
 }
 
 /**
@@ -86,9 +89,10 @@ export function createIngressApp(deps: IngressDeps): Hono {
     }
   });
   app.route('/', alertRoutes(deps));
+  if (deps.operators) app.route('/', operatorApi({ client: deps.client, taskQueue: deps.taskQueue, ...deps.operators }));
   if (deps.codec) app.route('/', codecRoutes(deps.codec));
   app.route('/', metricsRoutes(deps.metrics, deps.snapshots, deps.metricsToken));
-  if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken }));
+  if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken, audit: deps.audit }));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorResponse);
   return app;

@@ -24,8 +24,21 @@ export { CodecError, type CodecKey, type CodecKeys, type DataKeyService } from '
 const text = new TextEncoder();
 const utf8 = new TextDecoder();
 
+/**
+ * What an unencrypted payload decodes to: a value no validator or handler accepts (it carries no
+ * decision proof, no alert fields). Throwing instead would fail the workflow task over and over (an
+ * update stays with the server, a signal stays in history), so one plaintext signal from any
+ * Temporal client would stop an incident for good; this way it is refused and the incident goes on.
+ */
+export const REFUSED_PLAINTEXT = { refused: 'a payload that was not encrypted with the payload key; the codec refused its content' } as const;
+
+const refusedPayload = (encoding: string): Payload => ({
+  metadata: { encoding: text.encode('json/plain') },
+  data: text.encode(JSON.stringify({ ...REFUSED_PLAINTEXT, encoding })),
+});
+
 /** The codec over a key ring (platform/key-ring.ts), or over keys from which one is built. */
-export function encryptionCodec(keys: CodecKeys | KeyRing): PayloadCodec {
+export function encryptionCodec(keys: CodecKeys | KeyRing, { acceptPlaintext = false }: { acceptPlaintext?: boolean } = {}): PayloadCodec {
   const ring = 'sealingKey' in keys ? keys : keyRing(keys);
   return {
     async encode(payloads: Payload[]): Promise<Payload[]> {
@@ -41,7 +54,10 @@ export function encryptionCodec(keys: CodecKeys | KeyRing): PayloadCodec {
       return Promise.all(
         payloads.map(async (payload) => {
           const encoding = payload.metadata?.encoding;
-          if (!encoding || utf8.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+          if (!encoding || utf8.decode(encoding) !== ENCRYPTED_ENCODING) {
+            // Only clients holding the payload key may send to Tourniquet's workflows.
+            return acceptPlaintext ? payload : refusedPayload(encoding ? utf8.decode(encoding) : 'none');
+          }
           const idBytes = payload.metadata?.[KEY_ID_METADATA];
           if (!idBytes) throw new CodecError('encrypted payload has no key id');
           const id = utf8.decode(idBytes);

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
 import { plainHttpRefusal, secureUrl } from './secure-url';
+import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchema, PeopleSchema } from './identity-config';
 
 /**
  * Configuration is read and validated once at start. Sources, later winning:
@@ -64,6 +65,12 @@ const CodecSchema = z
     endpointToken: z.string().min(16, 'at least 16 characters').optional(),
     /** origins (the Temporal UI) allowed to call the codec endpoint from a browser */
     corsOrigins: commaList.default([]),
+    /**
+     * Migration only: let payloads that are not encrypted through (histories recorded before
+     * encryption). Off, a plaintext payload is refused: a client without the key cannot send an
+     * update, signal or start a workflow that a worker would read.
+     */
+    acceptPlaintext: flag.default(false),
   })
   .prefault({})
   .superRefine((codec, ctx) => {
@@ -146,6 +153,8 @@ export const ConfigSchema = z.object({
       bodyTimeoutMs: z.coerce.number().int().min(100).max(300_000).default(10_000),
       /** PEM certificate (chain) and key served over HTTPS, reloaded when the files change */
       tls: z.object({ certPath: z.string().min(1).optional(), keyPath: z.string().min(1).optional() }).optional(),
+      /** where the CLI reaches the operator API; default: the URL `npm start` recorded, else host and port */
+      url: z.string().url().optional(),
     })
     .prefault({})
     .superRefine((ingress, ctx) => {
@@ -267,8 +276,16 @@ export const ConfigSchema = z.object({
   audit: AuditSchema,
   /** Breach-notification clocks (see platform/clocks-config.ts). */
   clocks: ClocksSchema,
-  /** Approver groups: group name → user ids (Slack user ids, or names used with the CLI). */
+  /** Groups: group name → people (ids of `people`; a Slack user id stands for an unmapped Slack user). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
+  /** The people: person id → their Slack user, e-mail and API token hashes (platform/identity-config.ts). */
+  people: PeopleSchema,
+  /** How operators outside Slack authenticate to the operator API: OIDC, or the people's API tokens. */
+  operators: OperatorsSchema,
+  /** Configured rows of the authority table (domain/authority.ts): action → groups. */
+  authority: AuthoritySchema,
+  /** The key the ingress signs decisions with, and the public keys workers accept. */
+  decisions: DecisionsSchema,
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
     .prefault({}),
@@ -312,6 +329,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_BODY_TIMEOUT_MS: 'ingress.bodyTimeoutMs',
   TOURNIQUET_TLS_CERT_PATH: 'ingress.tls.certPath',
   TOURNIQUET_TLS_KEY_PATH: 'ingress.tls.keyPath',
+  TOURNIQUET_URL: 'ingress.url',
   TOURNIQUET_LOG_LEVEL: 'log.level',
   TOURNIQUET_DASHBOARD_TOKEN: 'dashboard.token',
   TOURNIQUET_METRICS_TOKEN: 'metrics.token',
@@ -332,6 +350,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_CODEC_KEY_FILE: 'codec.keyFile',
   TOURNIQUET_CODEC_ENDPOINT_TOKEN: 'codec.endpointToken',
   TOURNIQUET_CODEC_CORS_ORIGINS: 'codec.corsOrigins',
+  TOURNIQUET_CODEC_ACCEPT_PLAINTEXT: 'codec.acceptPlaintext',
   TOURNIQUET_EVIDENCE_DIR: 'evidence.dir',
   TOURNIQUET_EVIDENCE_S3_BUCKET: 'evidence.s3.bucket',
   TOURNIQUET_EVIDENCE_S3_PREFIX: 'evidence.s3.prefix',
@@ -346,6 +365,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
   ...CLOCKS_ENV_SETTINGS,
+  ...IDENTITY_ENV_SETTINGS,
 };
 
 export class ConfigError extends Error {

@@ -44,7 +44,7 @@ export function keyRingSetup(config: Config, keyFile: KeyFileUse = 'create'): Om
 
 export function codecSetup(config: Config, keyFile: KeyFileUse = 'create'): CodecSetup {
   const setup = keyRingSetup(config, keyFile);
-  return { ...setup, codec: encryptionCodec(setup.keys) };
+  return { ...setup, codec: encryptionCodec(setup.keys, { acceptPlaintext: config.codec.acceptPlaintext }) };
 }
 
 export function payloadCodec(config: Config, keyFile: KeyFileUse = 'create'): PayloadCodec {

@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import type { ChainLog } from '../activities/audit';
 import type { Config } from '../platform/config';
 import { displayPolicyFrom } from '../platform/display-policy';
+import { workerDecisionKeys } from '../platform/decision-keys';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 
@@ -28,6 +29,7 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
   return {
     runbooksDir: resolve(config.runbooksDir),
     approverGroups: config.approverGroups,
+    decisionKeys: workerDecisionKeys(config),
     knownStepTypes: STEP_TYPE_NAMES,
     planners: { ...createAwsPlanners({ aws, awsSettings: config.aws }) },
     notifier: notifierFor(config, log),
@@ -41,6 +43,11 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
   };
 }
 
+/** Group members as Slack mentions: a person's Slack user where `people` maps one, else the id as listed. */
+function slackMembers(config: Config): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(config.approverGroups).map(([group, members]) => [group, members.map((m) => config.people[m]?.slack ?? m)]));
+}
+
 /** Slack when a bot token is configured; otherwise the log (approvals then come from the CLI). */
 function notifierFor(config: Config, log: Logger) {
   const { botToken, channel, apiUrl, incidentChannels } = config.slack;
@@ -49,7 +56,7 @@ function notifierFor(config: Config, log: Logger) {
     client: slackWebClient(botToken, apiUrl, boltLogger(log)),
     channel,
     incidentChannels,
-    approverGroups: config.approverGroups,
+    approverGroups: slackMembers(config),
     link: uiLinkFor(config.temporal),
   });
 }

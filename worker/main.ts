@@ -24,6 +24,7 @@ import { KeyFilePermissionError, MissingKeyFileError, userKeyDir } from '../plat
 import { temporalLogger } from '../platform/temporal-logger';
 import { configLoadedEvent } from '../activities/audit/config-event';
 import { forgetRunningServer, recordRunningServer } from '../platform/server-file';
+import { accessSettingsFrom, ingressIdentity } from '../ingress/identity';
 
 async function main(): Promise<void> {
   let config;
@@ -77,6 +78,9 @@ async function main(): Promise<void> {
     );
   }
   await auditSinkFor(config).append(configLoadedEvent(config, role));
+  // The ingress's signing key first: in the one-process default the worker derives its public key from it.
+  const identity = role !== 'worker' ? ingressIdentity(config, auditSinkFor(config)) : undefined;
+  if (identity?.signingKey.created) log.warn({ keyFile: identity.signingKey.path, kid: identity.signingKey.kid }, 'generated the decision signing key (0600); workers elsewhere need its public key (npx tourniquet decision-key show)');
 
   // Last of all: anchor what this process wrote since its last anchor.
   const cleanups: (() => Promise<void>)[] = [() => auditSinkFor(config).close()];
@@ -99,7 +103,15 @@ async function main(): Promise<void> {
   let workerRun: Promise<void> | undefined;
   if (role !== 'ingress') {
     const connection = await NativeConnection.connect(connectionOptions(config, address));
-    const worker = await createWorker({ connection, config, activities: createActivities(activityDeps(config, log)) });
+    let deps;
+    try {
+      deps = activityDeps(config, log);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      console.error(err.message);
+      process.exit(2);
+    }
+    const worker = await createWorker({ connection, config, activities: createActivities(deps) });
     workerRun = worker.run();
     cleanups.unshift(async () => {
       worker.shutdown();
@@ -118,9 +130,21 @@ async function main(): Promise<void> {
         metrics: createMetrics(),
         log,
         ...(config.codec.endpointToken ? { codec: { codec: codec.codec, token: config.codec.endpointToken, corsOrigins } } : {}),
+        operators: { decider: identity!.decider, authenticate: identity!.authenticate },
       }),
     );
-    const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config) }, log);
+    const slack = await startSlackIngress(config, { client, audit: auditSinkFor(config), decider: identity!.decider }, log);
+    // SIGHUP: people, groups and the authority table are read again; the next decision uses them.
+    process.on('SIGHUP', () => {
+      try {
+        const fresh = loadConfig();
+        identity!.directory.replace(accessSettingsFrom(fresh));
+        void auditSinkFor(config).append({ ...configLoadedEvent(fresh, role), what: 'config.reloaded', why: { reason: 'SIGHUP: people, groups and authority read again' } });
+        log.info('people, groups and authority reloaded');
+      } catch (err) {
+        log.error({ err: (err as Error).message }, 'configuration not reloaded: it is invalid; the previous one stays');
+      }
+    });
     cleanups.unshift(slack.stop);
     const server = await listen(app, config.ingress.host, config.ingress.port, slack.mounts, {
       tls: tlsFilesOf(config),

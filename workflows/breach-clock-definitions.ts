@@ -13,6 +13,7 @@ import type {
   ObligationProgress,
   RiskAssessment,
 } from '../domain/hipaa';
+import type { DecisionProof } from '../domain/decision-proof';
 
 export const BREACH_CLOCK_WORKFLOW = 'breachClockWorkflow';
 
@@ -39,9 +40,11 @@ export interface BreachClockInput {
   historyLimit?: number;
 }
 
+/** A person's record on the clock: the ingress's grant for exactly this update (its actor is the grant's). */
 export interface ClockRequest {
-  /** user id (Slack user id, or a name given to the CLI) */
-  by: string;
+  proof: DecisionProof;
+  /** requests recorded before decision proofs named their actor; never accepted anew */
+  by?: string;
 }
 
 export interface RecordFactsRequest extends ClockRequest, FactsChange {
@@ -117,6 +120,8 @@ export interface CarriedClock {
   riskAssessment?: RiskAssessment;
   progress: Record<string, ObligationProgress>;
   changes: ClockChange[];
+  /** decision grants already spent */
+  usedGrants?: [string, number][];
 }
 
 export const clockQuery = defineQuery<ClockView>('clock');

@@ -9,6 +9,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -53,6 +54,8 @@ import {
   type NoticeRecord,
   type ObligationView,
 } from './breach-clock-definitions';
+import { assessmentAction, assessmentSubject, noSubject, noticeSubject } from '../domain/decision-subjects';
+import { DecisionGuard } from './decision-guard';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -109,15 +112,19 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   const progress: Record<string, ObligationProgress> = carried?.progress ?? {};
   const changes: ClockChange[] = carried?.changes ?? [];
   let riskAssessment: RiskAssessment | undefined = carried?.riskAssessment;
+  const decisions = new DecisionGuard(carried?.usedGrants);
+  // From the workers' configuration, asked again on each run, so a rotated key reaches old clocks.
+  // Not awaited: the handlers below answer at once, and check a decision when the keys are here.
+  if (patched('decision-keys')) decisions.load(acts.decisionKeys());
   let obligations = obligationsFor(facts, settings);
   const discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
   let woken = false;
 
   const outbox: AuditEvent[] = [];
-  function record(what: string, message: string, by: string, details: Record<string, unknown> = {}): void {
+  function record(what: string, message: string, by: string, details: Record<string, unknown> = {}, where = 'worker'): void {
     const at = nowIso();
     changes.push({ at, by, what, message });
-    outbox.push({ who: by, what, when: at, where: 'worker', why: { incident: input.incidentId }, correlationId: input.id, details: { message, ...details } });
+    outbox.push({ who: by, what, when: at, where, why: { incident: input.incidentId }, correlationId: input.id, details: { message, ...details } });
     woken = true;
   }
 
@@ -167,10 +174,10 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
     ]);
   }
 
-  function recompute(what: string, message: string, by: string, details: Record<string, unknown> = {}): void {
+  function recompute(what: string, message: string, by: string, details: Record<string, unknown> = {}, where = 'worker'): void {
     const before = obligations;
     obligations = obligationsFor(facts, settings);
-    record(what, `${message}: ${deadlineChanges(before, obligations)}`, by, details);
+    record(what, `${message}: ${deadlineChanges(before, obligations)}`, by, details, where);
     publish();
   }
 
@@ -184,7 +191,10 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
 
   setHandler(
     recordFactsUpdate,
-    ({ by, reason, ...change }) => {
+    async ({ proof, by: legacyBy, reason, ...change }) => {
+      const got = decisions.acceptChecked({ proof, by: legacyBy }, { action: 'clock.facts', subject: noSubject() });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
       if (change.affected !== undefined) facts.affected = change.affected;
       if (change.byState) facts.byState = { ...facts.byState, ...change.byState };
       if (change.insufficientContact !== undefined) facts.insufficientContact = change.insufficientContact;
@@ -192,22 +202,26 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         affected: facts.affected,
         byState: facts.byState,
         insufficientContact: facts.insufficientContact,
-      });
+      }, via);
       return view();
     },
     {
-      validator: ({ by, ...change }) => {
-        if (!by) throw new Error('who records the facts is required');
+      validator: ({ proof, by: _legacy, ...change }) => {
         mustBeOpen();
         const why = rejectFacts(change);
         if (why) throw new Error(why);
+        decisions.checkOrDefer(proof, { action: 'clock.facts', subject: noSubject() });
       },
     },
   );
 
   setHandler(
     recordLawEnforcementDelayUpdate,
-    ({ by, statement }) => {
+    async (req) => {
+      const got = decisions.acceptChecked(req, { action: 'clock.delay', subject: noSubject() });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
+      const { statement } = req;
       facts.lawEnforcement.push(statement);
       recompute('clock.law-enforcement-delay', `45 CFR 164.412 ${statement.form} statement of ${statement.statedOn} (${statement.agency})`, by, {
         form: statement.form,
@@ -216,22 +230,26 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         official: statement.official,
         agency: statement.agency,
         reference: statement.reference,
-      });
+      }, via);
       return view();
     },
     {
-      validator: ({ by, statement }) => {
-        if (!by) throw new Error('who records the statement is required');
+      validator: ({ proof, statement }) => {
         mustBeOpen();
         const why = statement ? rejectStatement(statement) : 'a statement is required';
         if (why) throw new Error(why);
+        decisions.checkOrDefer(proof, { action: 'clock.delay', subject: noSubject() });
       },
     },
   );
 
   setHandler(
     recordNoticeSentUpdate,
-    ({ by, obligationId, sentOn, evidence }) => {
+    async (req) => {
+      const got = decisions.acceptChecked(req, { action: 'clock.notice', subject: noticeSubject(req.obligationId) });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
+      const { obligationId, sentOn, evidence } = req;
       const ob = obligations.find((o) => o.id === obligationId)!;
       notices.push({
         obligationId,
@@ -245,26 +263,31 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         recordedAt: nowIso(),
         late: sentOn > ob.deadline,
       });
-      record('clock.notice-sent', `${obligationId} sent ${sentOn} (deadline ${ob.deadline}${sentOn > ob.deadline ? ', LATE' : ''})`, by, { obligation: obligationId, evidence });
+      record('clock.notice-sent', `${obligationId} sent ${sentOn} (deadline ${ob.deadline}${sentOn > ob.deadline ? ', LATE' : ''})`, by, { obligation: obligationId, evidence }, via);
       publish();
       return view();
     },
     {
-      validator: ({ by, obligationId, sentOn, evidence }) => {
-        if (!by) throw new Error('who sent the notice is required');
+      validator: ({ proof, obligationId, sentOn, evidence }) => {
         if (!evidence?.trim()) throw new Error('164.414(b): a reference to the evidence of the notice is required');
         if (!isCalendarDate(sentOn)) throw new Error('sentOn must be a real calendar date (YYYY-MM-DD)');
         if (sentOn < discoveryDate) throw new Error(`sentOn ${sentOn} is before discovery (${discoveryDate})`);
         const ob = obligations.find((o) => o.id === obligationId);
         if (!ob) throw new Error(`no obligation ${obligationId}; open: ${open().map((o) => o.id).join(', ') || 'none'}`);
         if (sentIds().has(obligationId)) throw new Error(`${obligationId} is already recorded as sent`);
+        decisions.checkOrDefer(proof, { action: 'clock.notice', subject: noticeSubject(obligationId) });
       },
     },
   );
 
   setHandler(
     recordRiskAssessmentUpdate,
-    ({ by, assessment }) => {
+    async (req) => {
+      const conclusion = req.assessment.conclusion;
+      const got = decisions.acceptChecked(req, { action: assessmentAction(conclusion), subject: assessmentSubject(conclusion) });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
+      const { assessment } = req;
       riskAssessment = assessment;
       const closes = !requiresNotification(assessment);
       record(
@@ -274,16 +297,18 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
           : '45 CFR 164.402(2): notification required',
         by,
         { ...assessment },
+        via,
       );
       publish();
       return view();
     },
     {
-      validator: ({ by, assessment }) => {
-        if (!by) throw new Error('who records the assessment is required');
+      validator: ({ proof, assessment }) => {
         mustBeOpen();
         const why = assessment ? rejectRiskAssessment(assessment) : 'an assessment is required';
         if (why) throw new Error(why);
+        // Concluding that no notification is required closes the clock: the privacy officer's call.
+        decisions.checkOrDefer(proof, { action: assessmentAction(assessment.conclusion), subject: assessmentSubject(assessment.conclusion) });
       },
     },
   );
@@ -320,7 +345,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
 
   async function carryOn(): Promise<never> {
     await condition(() => allHandlersFinished() && quiet());
-    const next: CarriedClock = { settings, facts, notices, progress, changes, ...(riskAssessment ? { riskAssessment } : {}) };
+    const next: CarriedClock = { settings, facts, notices, progress, changes, ...(riskAssessment ? { riskAssessment } : {}), usedGrants: decisions.carry() };
     return continueAsNew<typeof breachClockWorkflow>({ ...input, carried: next });
   }
 

@@ -7,6 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import type { PinnedRunbook } from '../domain/runbook';
 import type { Alert } from '../domain/alert';
 import type { IncidentState, TimelineEntry } from '../domain/incident';
+import type { DecisionProof } from '../domain/decision-proof';
 
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
 
@@ -31,11 +32,18 @@ export interface CarriedIncident {
   toldFailures?: string[];
   /** an incident message update still owed to Slack */
   announcePending?: boolean;
+  /** decision grants already spent (a replayed grant is refused across continue-as-new too) */
+  usedGrants?: [string, number][];
 }
 
+/**
+ * A person's request: the ingress's signed grant for exactly this decision (domain/decision-proof.ts).
+ * The actor recorded is the grant's verified person; nobody names themselves.
+ */
 export interface Actor {
-  /** user id (Slack user id, or a name given to the CLI) */
-  by: string;
+  proof: DecisionProof;
+  /** requests recorded before decision proofs named their actor; never accepted anew */
+  by?: string;
 }
 
 export interface ResolveRequest extends Actor {
@@ -59,8 +67,14 @@ export interface StepActionRequest extends Actor {
   reason: string;
 }
 
-/** Sent by the undo workflow once a step's compensation ran: the step is `compensated`. */
-export interface CompensationReport extends Actor {
+/**
+ * Sent by the undo workflow once a step's compensation ran: the step is `compensated`. It forwards
+ * the grant it was started with; without a valid one the signal is ignored and recorded.
+ */
+export interface CompensationReport {
+  proof?: DecisionProof;
+  /** reports from before decision proofs */
+  by?: string;
   stepId: string;
   reason: string;
   /** what the undo did (PHI-free) */

@@ -28,6 +28,9 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
         const started = await startBreachClock(run.state.id, run.state.openedAt);
         if (started) run.record('breach-clock.started', started, 'worker');
       }
+    } else if (patched('decision-keys')) {
+      // A run continued as new asks the workers again: a rotated key reaches long incidents.
+      run.decisions.keys = await acts.decisionKeys();
     }
     // No await between pinning and the first step: histories recorded before these files replay.
     await contain(run);
@@ -50,6 +53,7 @@ function pin(run: IncidentRun, prepared: PreparedIncident): void {
   const { state } = run;
   const pinned = (run.pinned = prepared.pinned);
   run.approverGroups = prepared.approverGroups;
+  run.decisions.keys = prepared.decisionKeys;
   state.runbook = { id: pinned.runbook.id, title: pinned.runbook.title, contentHash: pinned.contentHash };
   upsertSearchAttributes([
     { key: incidentStatusKey, value: state.status },

@@ -1,24 +1,23 @@
 /**
- * `tourniquet approve|deny <incident> <step> --as <user> --justification <text> --plan <hash>`: the
- * same Temporal update (and validator) as the Slack buttons, for when Slack is not configured or
- * down. The plan and its hash are shown before anything is decided, and a decision names the hash
- * of the plan it was made on (or, at a terminal, is confirmed by typing the hash's start).
+ * `tourniquet approve|deny <incident> <step> --justification <text> --plan <hash>`: the same
+ * decision as the Slack buttons, through the operator API as the person the token belongs to (no
+ * one names themselves). The plan and its hash are read and shown first, and a decision names the
+ * hash of the plan it was made on (or, at a terminal, is confirmed by typing the hash's start).
  */
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import type { IncidentState, StepState } from '../../domain/incident';
+import type { StepState } from '../../domain/incident';
 import { displayState } from '../../domain/display';
 import { maskText } from '../../domain/masking';
 import { displayPolicyFrom } from '../../platform/display-policy';
-import { approveUpdate, denyUpdate, stateQuery } from '../../workflows/definitions';
-import { refusalReason } from '../../ingress/slack/rejections';
+import { stateQuery } from '../../workflows/definitions';
 import { type CliContext, CliError } from '../context';
+import { incidentSegment } from '../operator-api';
 import { normaliseIncidentId } from './incidents';
 
 export interface DecisionRequest {
   incident: string;
   step: string;
-  as: string;
   justification: string;
   /** the plan hash the decider reviewed (a prefix of 12 or more characters is enough) */
   plan?: string;
@@ -33,13 +32,22 @@ export function planText(step: StepState): string[] {
   return [`plan of ${step.id} (hash ${step.planHash ?? 'none'}):`, ...(step.plan ?? []).map((line) => `  ${maskText(line)}`)];
 }
 
-/** Record a decision; a refusal by the workflow's validator becomes a CliError (exit 4) naming why. */
+export interface DecisionResult {
+  incident: string;
+  step: string;
+  /** the verified person it was recorded as */
+  by: string;
+  status?: string;
+  decisions: number;
+}
+
+/** Record a decision; a refusal (authority, or the workflow's validator) becomes a CliError (exit 4) naming why. */
 export async function decide(
   ctx: CliContext,
   decision: 'approve' | 'deny',
   req: DecisionRequest,
   { confirm, show }: { confirm?: Confirm; show?: (step: StepState) => void } = {},
-): Promise<{ plan: string[]; state: IncidentState }> {
+): Promise<{ plan: string[]; result: DecisionResult }> {
   const client = await ctx.client();
   const handle = client.workflow.getHandle(normaliseIncidentId(req.incident));
   const before = await handle.query(stateQuery).catch((err: Error) => {
@@ -63,16 +71,14 @@ export async function decide(
     show?.(step);
     if (planHash.length >= HASH_PREFIX && step.planHash.startsWith(planHash)) planHash = step.planHash;
   }
-  try {
-    const state = await handle.executeUpdate(decision === 'approve' ? approveUpdate : denyUpdate, {
-      args: [{ by: req.as, stepId: req.step, justification: req.justification, planHash }],
+  const result = await ctx
+    .api()
+    .post<DecisionResult>(`/incidents/${incidentSegment(before.id)}/steps/${encodeURIComponent(req.step)}/${decision}`, { justification: req.justification, planHash })
+    .catch((err: Error) => {
+      if (err instanceof CliError && err.exitCode === 4) throw new CliError(`${decision} ${err.message}`, 4);
+      throw err;
     });
-    return { plan: step.plan ?? [], state };
-  } catch (err) {
-    const reason = refusalReason(err);
-    if (reason !== undefined) throw new CliError(`${decision} refused: ${reason}`, 4);
-    throw err;
-  }
+  return { plan: step.plan ?? [], result };
 }
 
 /** At a terminal: show the plan, then ask for the start of its hash, so a stale plan is never confirmed by habit. */
@@ -95,15 +101,13 @@ export function register(program: Command, ctx: () => CliContext): void {
     program
       .command(`${decision} <incident> <step>`)
       .description(`${decision} a step waiting for approval (same rules as the Slack buttons)`)
-      .requiredOption('--as <user>', 'who decides (a user id of an approver group)')
       .requiredOption('--justification <text>', 'why; kept with the decision')
       .option('--plan <hash>', 'the hash of the plan you reviewed (`incidents show`; 12 characters are enough); without it, a terminal asks')
-      .action(async (incident: string, step: string, opts: { as: string; justification: string; plan?: string }) => {
+      .action(async (incident: string, step: string, opts: { justification: string; plan?: string }) => {
         const show = (s: StepState) => planText(s).forEach((line) => console.log(line));
-        const { state } = await decide(ctx(), decision, { incident, step, ...opts }, { confirm: terminalConfirm(decision), show });
-        const now = state.steps.find((s) => s.id === step);
-        console.log(`${decision === 'approve' ? 'approved' : 'denied'} ${step} of ${state.id} as ${opts.as}`);
-        if (now) console.log(`  step is ${now.status} (${now.approvals.length} decision(s) recorded)`);
+        const { result } = await decide(ctx(), decision, { incident, step, ...opts }, { confirm: terminalConfirm(decision), show });
+        console.log(`${decision === 'approve' ? 'approved' : 'denied'} ${step} of ${result.incident} as ${result.by}`);
+        if (result.status) console.log(`  step is ${result.status} (${result.decisions} decision(s) recorded)`);
       });
   }
 }

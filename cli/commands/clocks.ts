@@ -9,16 +9,7 @@ import { maskText, maskValue } from '../../domain/masking';
 import { daysLeft, obligationsFor, type BreachFacts, type ClockSettings, type EntityRole, type Obligation } from '../../domain/hipaa';
 import { ENTITY_ROLES } from '../../domain/hipaa';
 import { clocksOfYear, listOpenClocks } from '../../ingress/clocks-query';
-import type { UpdateDefinition } from '@temporalio/common';
-import { refusalReason } from '../../ingress/slack/rejections';
-import {
-  clockQuery,
-  recordFactsUpdate,
-  recordLawEnforcementDelayUpdate,
-  recordNoticeSentUpdate,
-  recordRiskAssessmentUpdate,
-  type ClockView,
-} from '../../workflows/breach-clock-definitions';
+import { clockQuery, type ClockView } from '../../workflows/breach-clock-definitions';
 import { type CliContext, CliError } from '../context';
 
 export interface PreviewOptions {
@@ -113,19 +104,12 @@ export function smallBreachLog(views: ClockView[]) {
 const clockIdOf = breachClockIdFromUser;
 
 /**
- * Send one of the clock's updates: the same validator as every other caller decides, and a
- * refusal exits 4 naming why. Prints the clock as it now stands.
+ * Record on the clock through the operator API, as the person the token belongs to: the authority
+ * table, then the clock's own validator decide; a refusal exits 4 naming why. Prints the clock as
+ * it now stands.
  */
-async function recordOnClock<A>(ctx: CliContext, id: string, update: UpdateDefinition<ClockView, [A]>, arg: A, json?: boolean): Promise<void> {
-  const client = await ctx.client();
-  let view: ClockView;
-  try {
-    view = await client.workflow.getHandle(clockIdOf(id)).executeUpdate(update, { args: [arg] });
-  } catch (err) {
-    const reason = refusalReason(err);
-    if (reason !== undefined) throw new CliError(`refused: ${reason.replace('incident', 'clock')}`, 4);
-    throw err;
-  }
+async function recordOnClock(ctx: CliContext, id: string, record: 'facts' | 'delays' | 'notices' | 'assessments', arg: unknown, json?: boolean): Promise<void> {
+  const view = await ctx.api().post<ClockView>(`/clocks/${encodeURIComponent(clockIdOf(id).replace(/^breach-clock\//, ''))}/${record}`, arg);
   if (json) return console.log(JSON.stringify(maskValue(view), null, 2));
   console.log(`${view.id}  ${view.status}`);
   console.log(obligationsNow(view));
@@ -196,28 +180,25 @@ export function register(program: Command, ctx: () => CliContext): void {
     .requiredOption('--obligation <id>', 'the obligation, as `clocks show` lists it (individuals, hhs, media:CA, …)')
     .requiredOption('--sent-on <date>', 'the day the notice went out (YYYY-MM-DD)')
     .requiredOption('--evidence <ref>', 'where the proof of the notice is kept')
-    .requiredOption('--by <user>', 'who records it')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, o: { obligation: string; sentOn: string; evidence: string; by: string; json?: boolean }) =>
-      recordOnClock(ctx(), id, recordNoticeSentUpdate, { by: o.by, obligationId: o.obligation, sentOn: o.sentOn, evidence: o.evidence }, o.json),
+    .action(async (id: string, o: { obligation: string; sentOn: string; evidence: string; json?: boolean }) =>
+      recordOnClock(ctx(), id, 'notices', { obligationId: o.obligation, sentOn: o.sentOn, evidence: o.evidence }, o.json),
     );
 
   clocks
     .command('record-facts <id>')
     .description('record what is now known of the breach; the deadlines are recomputed')
-    .requiredOption('--by <user>', 'who records it')
     .option('--affected <n>', 'individuals affected')
     .option('--state <XX=N>', 'residents affected in a State or jurisdiction (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--insufficient-contact <n>', 'individuals whose contact information is insufficient')
     .option('--reason <text>', 'where the figures come from')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, o: { by: string; affected?: string; state: string[]; insufficientContact?: string; reason?: string; json?: boolean }) =>
+    .action(async (id: string, o: { affected?: string; state: string[]; insufficientContact?: string; reason?: string; json?: boolean }) =>
       recordOnClock(
         ctx(),
         id,
-        recordFactsUpdate,
+        'facts',
         {
-          by: o.by,
           ...(o.affected !== undefined ? { affected: count(o.affected, '--affected') } : {}),
           ...(o.state.length > 0 ? { byState: parseStates(o.state) } : {}),
           ...(o.insufficientContact !== undefined ? { insufficientContact: count(o.insufficientContact, '--insufficient-contact') } : {}),
@@ -236,12 +217,11 @@ export function register(program: Command, ctx: () => CliContext): void {
     .requiredOption('--official <name>', 'the official who made it')
     .requiredOption('--agency <name>', 'their agency')
     .requiredOption('--reference <ref>', 'where the statement (or the note of the oral one) is kept')
-    .requiredOption('--by <user>', 'who records it')
     .option('--json', 'machine-readable output')
-    .action(async (id: string, o: { form: string; statedOn: string; until?: string; official: string; agency: string; reference: string; by: string; json?: boolean }) => {
+    .action(async (id: string, o: { form: string; statedOn: string; until?: string; official: string; agency: string; reference: string; json?: boolean }) => {
       if (o.form !== 'written' && o.form !== 'oral') throw new CliError('--form: written or oral', 2);
       const statement = { form: o.form, statedOn: o.statedOn, official: o.official, agency: o.agency, reference: o.reference, ...(o.until ? { until: o.until } : {}) } as const;
-      return recordOnClock(ctx(), id, recordLawEnforcementDelayUpdate, { by: o.by, statement }, o.json);
+      return recordOnClock(ctx(), id, 'delays', { statement }, o.json);
     });
 
   clocks
@@ -253,12 +233,12 @@ export function register(program: Command, ctx: () => CliContext): void {
     .requiredOption('--mitigation <text>', '(iv) the extent to which the risk has been mitigated')
     .requiredOption('--conclusion <c>', 'low-probability-of-compromise | notification-required')
     .requiredOption('--reference <ref>', 'where the signed assessment is kept')
-    .requiredOption('--by <user>', 'who made the assessment')
+    .option('--assessed-by <name>', 'who made the assessment (default: you, as your token says)')
     .option('--json', 'machine-readable output')
     .action(
       async (
         id: string,
-        o: { natureAndExtent: string; unauthorizedPerson: string; acquiredOrViewed: string; mitigation: string; conclusion: string; reference: string; by: string; json?: boolean },
+        o: { natureAndExtent: string; unauthorizedPerson: string; acquiredOrViewed: string; mitigation: string; conclusion: string; reference: string; assessedBy?: string; json?: boolean },
       ) => {
         if (o.conclusion !== 'low-probability-of-compromise' && o.conclusion !== 'notification-required') {
           throw new CliError('--conclusion: low-probability-of-compromise or notification-required', 2);
@@ -269,10 +249,10 @@ export function register(program: Command, ctx: () => CliContext): void {
           acquiredOrViewed: o.acquiredOrViewed,
           mitigation: o.mitigation,
           conclusion: o.conclusion,
-          assessedBy: o.by,
           reference: o.reference,
+          ...(o.assessedBy ? { assessedBy: o.assessedBy } : {}),
         } as const;
-        return recordOnClock(ctx(), id, recordRiskAssessmentUpdate, { by: o.by, assessment }, o.json);
+        return recordOnClock(ctx(), id, 'assessments', { assessment }, o.json);
       },
     );
 

@@ -1,12 +1,12 @@
-import type { WorkflowHandle } from '@temporalio/client';
 import type { Command } from 'commander';
 import { incidentIdFromUser } from '../../domain/ids';
 import { displayState, displayTimeline } from '../../domain/display';
 import type { IncidentState } from '../../domain/incident';
 import { displayPolicyFrom } from '../../platform/display-policy';
-import { closeNoActionUpdate, retryStepUpdate, skipStepUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
-import { refusalReason } from '../../ingress/slack/rejections';
+import { SEVERITIES } from '../../domain/severity';
+import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import { type CliContext, CliError } from '../context';
+import { incidentSegment } from '../operator-api';
 
 export interface IncidentSummary {
   id: string;
@@ -70,39 +70,60 @@ function describe(state: IncidentState): string {
   return lines.join('\n');
 }
 
-/** An incident update from the command line; the workflow's validator's refusal is exit code 4. */
-async function act<T>(ctx: CliContext, id: string, send: (handle: WorkflowHandle) => Promise<T>): Promise<T> {
-  const client = await ctx.client();
-  try {
-    return await send(client.workflow.getHandle(normaliseIncidentId(id)));
-  } catch (err) {
-    const reason = refusalReason(err);
-    if (reason !== undefined) throw new CliError(`refused: ${reason}`, 4);
-    throw err;
-  }
-}
+/**
+ * Changes go through the operator API as the person the token belongs to (TOURNIQUET_TOKEN or the
+ * token file); a refusal (authority table, or the workflow's rules) is exit code 4.
+ */
+const post = <T>(ctx: CliContext, id: string, path: string, body: unknown) => ctx.api().post<T>(`/incidents/${incidentSegment(normaliseIncidentId(id))}${path}`, body);
 
 export function register(program: Command, ctx: () => CliContext): void {
   const incidents = program.command('incidents').description('list, inspect and act on incidents');
   incidents
+    .command('declare <title>')
+    .description('open an incident by hand, with you as its requester')
+    .option('--severity <severity>', SEVERITIES.join(' | '), 'high')
+    .action(async (title: string, opts: { severity: string }) => {
+      const { incidentId } = await ctx().api().post<{ incidentId: string }>('/incidents', { title, severity: opts.severity });
+      console.log(incidentId);
+    });
+  incidents
+    .command('ack <id>')
+    .description('acknowledge an incident: you have it')
+    .action(async (id: string) => {
+      const r = await post<{ incident: string; acknowledgedBy: string }>(ctx(), id, '/acknowledge', {});
+      console.log(`${r.incident} acknowledged by ${r.acknowledgedBy}`);
+    });
+  incidents
+    .command('note <id> <text>')
+    .description('add a note to the timeline')
+    .action(async (id: string, text: string) => {
+      const r = await post<{ incident: string; notes: number }>(ctx(), id, '/notes', { text });
+      console.log(`${r.incident}: note ${r.notes} added`);
+    });
+  incidents
+    .command('resolve <id>')
+    .description('resolve an incident (running containment steps are cancelled)')
+    .requiredOption('--reason <text>', 'how it was resolved (recorded)')
+    .action(async (id: string, opts: { reason: string }) => {
+      const r = await post<{ incident: string; status: string }>(ctx(), id, '/resolve', { reason: opts.reason });
+      console.log(`${r.incident} ${r.status}`);
+    });
+  incidents
     .command('close <id>')
     .description('close an incident where nothing was changed (false positive, triage with nothing to do)')
-    .requiredOption('--by <user>', 'who closes it (recorded)')
     .requiredOption('--reason <text>', 'why no action is needed (recorded)')
-    .action(async (id: string, opts: { by: string; reason: string }) => {
-      const state = await act(ctx(), id, (h) => h.executeUpdate(closeNoActionUpdate, { args: [{ by: opts.by, reason: opts.reason }] }));
-      console.log(`${state.id} closed as no-action`);
+    .action(async (id: string, opts: { reason: string }) => {
+      const r = await post<{ incident: string }>(ctx(), id, '/close', { reason: opts.reason });
+      console.log(`${r.incident} closed as no-action`);
     });
   for (const action of ['retry', 'skip'] as const) {
     incidents
       .command(`${action} <id> <step>`)
       .description(action === 'retry' ? 'run a failed step that halted the runbook again' : 'go on without a failed step that halted the runbook')
-      .requiredOption('--by <user>', 'who decides (recorded)')
       .requiredOption('--reason <text>', 'why (recorded)')
-      .action(async (id: string, stepId: string, opts: { by: string; reason: string }) => {
-        const update = action === 'retry' ? retryStepUpdate : skipStepUpdate;
-        const state = await act(ctx(), id, (h) => h.executeUpdate(update, { args: [{ by: opts.by, stepId, reason: opts.reason }] }));
-        console.log(`${action === 'retry' ? 'running' : 'skipping'} ${stepId} of ${state.id}`);
+      .action(async (id: string, stepId: string, opts: { reason: string }) => {
+        const r = await post<{ incident: string }>(ctx(), id, `/steps/${encodeURIComponent(stepId)}/${action}`, { reason: opts.reason });
+        console.log(`${action === 'retry' ? 'running' : 'skipping'} ${stepId} of ${r.incident}`);
       });
   }
   incidents

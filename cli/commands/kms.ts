@@ -5,21 +5,12 @@
  * schedules it after two approvals, and cancels it on request. It outlives the incident, so these
  * commands never ask the incident anything.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { maskText } from '../../domain/masking';
-import {
-  approveKeyDeletionUpdate,
-  cancelKmsKeyDeletionUpdate,
-  KEY_RETIREMENT_WORKFLOW,
-  keyRetirementStatusQuery,
-  keyRetirementWorkflowId,
-  UNDO_CONTAINMENT_WORKFLOW,
-  undoWorkflowId,
-  type KeyRetirementView,
-} from '../../workflows/playbooks/definitions';
-import type { UndoRequest } from '../../workflows/playbooks/undo';
+import { KEY_RETIREMENT_WORKFLOW, keyRetirementStatusQuery, keyRetirementWorkflowId, type KeyRetirementView } from '../../workflows/playbooks/definitions';
 import { type CliContext, CliError } from '../context';
+import { incidentSegment } from '../operator-api';
 import { normaliseIncidentId } from './incidents';
 
 function retirementId(incident: string, step: string): string {
@@ -54,15 +45,6 @@ export function describeRetirement(v: KeyRetirementView): string[] {
   return lines;
 }
 
-/** An update the workflow refused: its validator's words, exit 4, nothing changed. */
-function refused(what: string, err: unknown): never {
-  if (err instanceof WorkflowUpdateFailedError) {
-    const cause = err.cause as { message?: string } | undefined;
-    throw new CliError(`${what} refused: ${cause?.message ?? err.message}`, 4);
-  }
-  throw err;
-}
-
 export function register(program: Command, ctx: () => CliContext): void {
   const kms = program.command('kms').description('KMS keys retired by rotateKey: usage, deletion approvals, cancellation');
 
@@ -85,58 +67,28 @@ export function register(program: Command, ctx: () => CliContext): void {
       else for (const v of views) console.log(describeRetirement(v).join('\n'));
     });
 
+  const path = (incident: string, step: string, verb: string) =>
+    `/key-retirements/${incidentSegment(normaliseIncidentId(incident))}/${encodeURIComponent(step)}/${verb}`;
+
   kms
     .command('approve-deletion <incident> <step>')
     .description('approve deleting a retired key (two distinct approvers of the rotation\'s group; not the incident\'s requester)')
-    .requiredOption('--as <user>', 'who approves (a user id of the approver group)')
     .requiredOption('--justification <text>', 'why; kept with the approval')
-    .option('--offer <n>', 'the offer number you reviewed (see `kms status`); a newer offer refuses it')
-    .action(async (incident: string, step: string, opts: { as: string; justification: string; offer?: string }) => {
-      const client = await ctx().client();
-      const id = retirementId(incident, step);
-      const offer = opts.offer === undefined ? undefined : Number(opts.offer);
-      if (offer !== undefined && !Number.isInteger(offer)) throw new CliError(`--offer ${opts.offer}: not an offer number`, 2);
-      let view: KeyRetirementView;
-      try {
-        view = await client.workflow
-          .getHandle(id)
-          .executeUpdate(approveKeyDeletionUpdate, { args: [{ by: opts.as, justification: opts.justification, ...(offer !== undefined ? { offer } : {}) }] });
-      } catch (err) {
-        if (missing(err)) throw new CliError(`no running key retirement ${id}`, 3);
-        refused('approve-deletion', err);
-      }
-      console.log(`approved the deletion of KMS key ${view.keyId} as ${opts.as} (${view.approvals.length} of 2)`);
+    .requiredOption('--offer <n>', 'the offer number you reviewed (see `kms status`); a newer offer refuses it')
+    .action(async (incident: string, step: string, opts: { justification: string; offer: string }) => {
+      const offer = Number(opts.offer);
+      if (!Number.isInteger(offer) || offer < 1) throw new CliError(`--offer ${opts.offer}: not an offer number`, 2);
+      const view = await ctx().api().post<KeyRetirementView>(path(incident, step, 'approve'), { justification: opts.justification, offer });
+      console.log(`approved the deletion of KMS key ${view.keyId} (${view.approvals.length} of 2)`);
       if (view.approvals.length >= 2) console.log('  two approvals: its use is checked once more, then the deletion is scheduled (see `kms status`)');
     });
 
   kms
     .command('cancel-deletion <incident> <step>')
     .description('cancel a retired key\'s scheduled deletion and enable it again (CancelKeyDeletion, then EnableKey)')
-    .requiredOption('--by <user>', 'who asks (recorded)')
     .requiredOption('--reason <text>', 'why (recorded)')
-    .action(async (incident: string, step: string, opts: { by: string; reason: string }) => {
-      const context = ctx();
-      const client = await context.client();
-      const id = retirementId(incident, step);
-      try {
-        const view = await client.workflow.getHandle(id).executeUpdate(cancelKmsKeyDeletionUpdate, { args: [{ by: opts.by, reason: opts.reason }] });
-        console.log(`deletion of KMS key ${view.keyId} cancelled; the key is enabled (decrypt only) and watched again`);
-        return;
-      } catch (err) {
-        if (!missing(err)) refused('cancel-deletion', err);
-      }
-      // The retirement has ended (or was terminated): cancel directly, on the record, as the undo does.
-      const { keyId } = await statusOf(client, id);
-      const request: UndoRequest = {
-        undo: { type: 'cancelKmsKeyDeletion', params: { keyId, keyRetirementWorkflowId: id }, description: `cancel the deletion of ${keyId}` },
-        by: opts.by,
-        reason: opts.reason,
-      };
-      const summary = await client.workflow.execute<(req: UndoRequest) => Promise<string>>(UNDO_CONTAINMENT_WORKFLOW, {
-        taskQueue: context.config.temporal.taskQueue,
-        workflowId: undoWorkflowId(normaliseIncidentId(incident), `${step}/cancel-key-deletion`),
-        args: [request],
-      });
-      console.log(summary);
+    .action(async (incident: string, step: string, opts: { reason: string }) => {
+      const { summary } = await ctx().api().post<{ summary: string }>(path(incident, step, 'cancel'), { reason: opts.reason });
+      console.log(maskText(summary));
     });
 }

@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { displayTimeline } from '../../domain/display';
 import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import type { Client } from '@temporalio/client';
+import type { AuditSink } from '../../activities/audit-sink';
 import { HttpError } from '../errors';
 import { bearerToken } from './auth';
 import { responseTimes, toRow, type SnapshotReader } from './snapshot';
@@ -13,6 +14,8 @@ export interface DashboardDeps {
   snapshots: SnapshotReader;
   /** the shared bearer token; unset disables the API */
   token?: string;
+  /** sign-ins and refusals are recorded here */
+  audit?: AuditSink;
 }
 
 interface Asset {
@@ -71,7 +74,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
   });
 
   const api = new Hono();
-  api.use('*', bearerToken(deps.token));
+  api.use('*', bearerToken(deps.token, 'dashboard', deps.audit));
   api.get('/overview', async (c) => {
     const snap = await deps.snapshots.snapshot();
     return c.json(

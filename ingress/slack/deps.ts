@@ -1,9 +1,14 @@
 import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
 import type { DisplayPolicy } from '../../domain/display';
+import type { Decider } from '../decisions';
 import type { UiLink } from './blocks';
 
-/** What the Slack listeners need: a Temporal client (their only way to act) and an audit sink. */
+/**
+ * What the Slack listeners need: a Temporal client (their only way to act), the decider (the
+ * authority table and the grants a workflow accepts; its directory maps Slack users to people) and
+ * an audit sink.
+ */
 export interface SlackDeps {
   client: Client;
   taskQueue: string;
@@ -14,4 +19,5 @@ export interface SlackDeps {
   link: UiLink;
   /** whose free text replies may show (domain/display.ts); default: nobody's */
   display?: DisplayPolicy;
+  decider: Decider;
 }

@@ -6,9 +6,13 @@ import { createHash } from 'node:crypto';
 import { listOpenClocks } from '../clocks-query';
 import type { Alert } from '../../domain/alert';
 import { displayState, WITHHOLD_FREE_TEXT } from '../../domain/display';
+import { incidentIdFor } from '../../domain/alert';
+import { noSubject, stepSubject } from '../../domain/decision-subjects';
 import type { IncidentState } from '../../domain/incident';
 import { SEVERITIES, type Severity } from '../../domain/severity';
 import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
+import { HttpError } from '../errors';
+import { slackOperator, type Operator } from '../identity/operator';
 import { deliverAlert } from '../incidents';
 import { safe, workflowUrl } from './blocks';
 import type { SlackDeps } from './deps';
@@ -16,6 +20,8 @@ import { incidentIdFromUser, refusalReason } from './rejections';
 
 export interface CommandInvocation {
   user: string;
+  /** the Slack workspace, for the record of where a decision came from */
+  team?: string;
   /** everything after the command name */
   text: string;
   /** unique per invocation: a declared incident is named after it, so a repeat cannot open two */
@@ -54,7 +60,7 @@ export async function runIrCommand(deps: SlackDeps, call: CommandInvocation): Pr
   try {
     return await sub.run(deps, call, rest.join(' ').trim());
   } catch (err) {
-    const reason = refusalReason(err);
+    const reason = err instanceof HttpError && err.status < 500 ? err.message : refusalReason(err);
     if (reason) return { text: `:no_entry: ${safe(reason)}` };
     throw err;
   }
@@ -62,6 +68,11 @@ export async function runIrCommand(deps: SlackDeps, call: CommandInvocation): Pr
 
 function help(deps: SlackDeps): Reply {
   return { text: ['*Tourniquet*', ...Object.values(SUBCOMMANDS).map((s) => `\`${deps.command} ${s.usage}\``)].join('\n') };
+}
+
+/** The person who typed the command, with their groups now. */
+function operatorOf(deps: SlackDeps, call: CommandInvocation): Operator {
+  return slackOperator(deps.decider.directory, call.team, call.user);
 }
 
 /** A manual alert from Slack; its fingerprint comes from the trigger id, so it names one incident. */
@@ -88,7 +99,11 @@ async function declare(deps: SlackDeps, call: CommandInvocation, args: string): 
   if (!SEVERITIES.includes(severity)) return { text: `severity must be one of ${SEVERITIES.join(', ')}` };
   const title = args.slice(sev?.[0].length ?? 0).trim();
   if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
-  const { incidentId } = await deliverAlert(deps.client, deps.taskQueue, manualAlert(call, title, severity), call.user);
+  const alert = manualAlert(call, title, severity);
+  const op = operatorOf(deps, call);
+  const { incidentId } = await deps.decider.decide(op, { action: 'declare', workflowId: incidentIdFor(alert.fingerprint), subject: noSubject() }, () =>
+    deliverAlert(deps.client, deps.taskQueue, alert, op.person),
+  );
   const shown = (deps.display ?? WITHHOLD_FREE_TEXT).showTitles.includes('manual') ? `: ${safe(title)}` : '';
   return { text: `:rotating_light: <@${call.user}> declared \`${incidentId}\` (${severity})${shown}` };
 }
@@ -127,7 +142,10 @@ async function list(deps: SlackDeps): Promise<Reply> {
 async function acknowledge(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
   const id = args.split(/\s+/)[0];
   if (!id) return { text: `usage: \`${deps.command} ack <id>\`` };
-  const state = await deps.client.workflow.getHandle(incidentIdFromUser(id)).executeUpdate(acknowledgeUpdate, { args: [{ by: call.user }] });
+  const workflowId = incidentIdFromUser(id);
+  const state = await deps.decider.decide(operatorOf(deps, call), { action: 'acknowledge', workflowId, subject: noSubject() }, (proof) =>
+    deps.client.workflow.getHandle(workflowId).executeUpdate(acknowledgeUpdate, { args: [{ proof }] }),
+  );
   return { text: `Acknowledged \`${safe(state.id)}\`.` };
 }
 
@@ -135,9 +153,10 @@ async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): 
   const [id, ...words] = args.split(/\s+/);
   const reason = words.join(' ').trim();
   if (!id || !reason) return { text: `usage: \`${deps.command} resolve <id> <reason>\`` };
-  const state = await deps.client.workflow
-    .getHandle(incidentIdFromUser(id))
-    .executeUpdate(resolveUpdate, { args: [{ by: call.user, reason }] });
+  const workflowId = incidentIdFromUser(id);
+  const state = await deps.decider.decide(operatorOf(deps, call), { action: 'resolve', workflowId, subject: noSubject() }, (proof) =>
+    deps.client.workflow.getHandle(workflowId).executeUpdate(resolveUpdate, { args: [{ proof, reason }] }),
+  );
   // The reason is on the record; echoing what was typed would only show it again.
   return { text: `Resolved \`${safe(state.id)}\`.` };
 }
@@ -147,9 +166,10 @@ async function closeNoAction(deps: SlackDeps, call: CommandInvocation, args: str
   const [id, ...words] = args.split(/\s+/);
   const reason = words.join(' ').trim();
   if (!id || !reason) return { text: `usage: \`${deps.command} close <id> <reason>\`` };
-  const state = await deps.client.workflow
-    .getHandle(incidentIdFromUser(id))
-    .executeUpdate(closeNoActionUpdate, { args: [{ by: call.user, reason }] });
+  const workflowId = incidentIdFromUser(id);
+  const state = await deps.decider.decide(operatorOf(deps, call), { action: 'close-no-action', workflowId, subject: noSubject() }, (proof) =>
+    deps.client.workflow.getHandle(workflowId).executeUpdate(closeNoActionUpdate, { args: [{ proof, reason }] }),
+  );
   return { text: `Closed \`${safe(state.id)}\` as no-action.` };
 }
 
@@ -159,9 +179,10 @@ function stepAction(action: 'retry' | 'skip'): Subcommand {
     const [id, stepId, ...words] = args.split(/\s+/);
     const reason = words.join(' ').trim();
     if (!id || !stepId || !reason) return { text: `usage: \`${deps.command} ${action} <id> <step> <reason>\`` };
-    const state = await deps.client.workflow
-      .getHandle(incidentIdFromUser(id))
-      .executeUpdate(action === 'retry' ? retryStepUpdate : skipStepUpdate, { args: [{ by: call.user, stepId, reason }] });
+    const workflowId = incidentIdFromUser(id);
+    const state = await deps.decider.decide(operatorOf(deps, call), { action: `step.${action}`, workflowId, subject: stepSubject(stepId) }, (proof) =>
+      deps.client.workflow.getHandle(workflowId).executeUpdate(action === 'retry' ? retryStepUpdate : skipStepUpdate, { args: [{ proof, stepId, reason }] }),
+    );
     return { text: `${action === 'retry' ? 'Running' : 'Skipping'} ${safe(stepId)} of \`${safe(state.id)}\`.` };
   };
 }

@@ -8,6 +8,7 @@ export function register(app: App, deps: SlackDeps): void {
     await ack();
     const reply = await runIrCommand(deps, {
       user: command.user_id,
+      team: command.team_id,
       text: command.text,
       triggerId: command.trigger_id,
       channel: command.channel_id,

@@ -19,6 +19,7 @@ import { resolveUpdate, stateQuery } from '../../workflows/definitions';
 import { fixture, signatureHeaders } from '../fixtures/alerts';
 import { waitFor } from '../support/runbooks';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -175,7 +176,7 @@ test.each([
   expect(closed.json.incidents).toEqual([incidentId]);
   const s = await waitFor(() => state(incidentId), (x) => x.resolvedAlerts === 1, 'resolved alert recorded');
   expect(s.alertCount).toBe(2);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'source resolved' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'source resolved' }] });
 });
 
 test('a resolved alert with no running incident is accepted and opens nothing', async () => {

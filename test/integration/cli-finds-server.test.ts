@@ -48,9 +48,30 @@ let work: string;
 let server: ChildProcess | undefined;
 let ingressUrl: string;
 let temporalPort: number;
+const tokens: Record<string, string> = {};
+
+/** `token create <person>`: the token (shown once) and the configuration lines with its hash. */
+async function createToken(person: string): Promise<{ token: string; config: string }> {
+  const run = await cli(work, freshShell(), 'token', 'create', person);
+  expect(run).toMatchObject({ code: 0, errors: [] });
+  const token = /^\s+(tq_\S+)$/m.exec(run.stdout)![1]!;
+  const config = run.stdout.slice(run.stdout.indexOf('people:'));
+  expect(config).not.toContain(token);
+  return { token, config };
+}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'tq-quickstart-'));
+  // The README's quickstart: a token per person, their hashes and groups in tourniquet.yaml.
+  const alice = await createToken('alice');
+  const bob = await createToken('bob');
+  tokens.alice = alice.token;
+  tokens.bob = bob.token;
+  const hashOf = (c: string) => /tokenHashes: \[([0-9a-f]{64})\]/.exec(c)![1]!;
+  writeFileSync(
+    join(work, 'tourniquet.yaml'),
+    `people:\n  alice:\n    tokenHashes: [${hashOf(alice.config)}]\n  bob:\n    tokenHashes: [${hashOf(bob.config)}]\napproverGroups:\n  security-oncall: [alice]\n`,
+  );
   temporalPort = await freePort();
   const port = await freePort();
   ingressUrl = `http://127.0.0.1:${port}`;
@@ -98,6 +119,45 @@ test('a second shell with none of the start variables lists the incident npm sta
     listed = JSON.parse(run.stdout);
   }
   expect(listed).toContainEqual(expect.objectContaining({ id: incidents[0] }));
+}, 120_000);
+
+test('changes need a token: the token names the person, the authority table decides, and nobody names themselves', async () => {
+  const response = await fetch(`${ingressUrl}/alerts/generic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ kind: 'SuspiciousThing', severity: 'high', title: 'odd admin activity', fingerprint: `quickstart-${Date.now()}` }),
+  });
+  const { incidents } = (await response.json()) as { incidents: string[] };
+  const id = incidents[0]!;
+  const as = (person: string) => freshShell({ TOURNIQUET_TOKEN: tokens[person] });
+
+  // No token at all: the CLI says what to do.
+  const anonymous = await cli(work, freshShell({ TOURNIQUET_TOKEN_FILE: join(work, 'no-token-here') }), 'incidents', 'ack', id);
+  expect(anonymous.code).toBe(2);
+  expect(anonymous.errors[0]).toMatch(/needs your token: set TOURNIQUET_TOKEN/);
+  // `--as` is gone: there is no way to name someone else.
+  const impersonate = await cli(work, as('bob'), 'approve', id, 'x', '--as', 'alice', '--justification', 'me', '--plan', 'a'.repeat(64));
+  expect(impersonate.code).not.toBe(0);
+  // bob is in no group: refused, exit 4.
+  const bobResolves = await cli(work, as('bob'), 'incidents', 'resolve', id, '--reason', 'mine');
+  expect(bobResolves.code).toBe(4);
+  expect(bobResolves.errors[0]).toMatch(/refused: bob may not resolve: it needs a member of security-oncall or security-leads/);
+
+  const ack = await cli(work, as('alice'), 'incidents', 'ack', id);
+  expect(ack).toMatchObject({ code: 0, errors: [] });
+  expect(ack.stdout).toContain(`${id} acknowledged by alice`);
+  const resolved = await cli(work, as('alice'), 'incidents', 'resolve', id, '--reason', 'false positive');
+  expect(resolved).toMatchObject({ code: 0, errors: [] });
+  const shown = await cli(work, freshShell(), 'incidents', 'show', id, '--json');
+  const { state, timeline } = JSON.parse(shown.stdout) as { state: { status: string; acknowledgedBy: string }; timeline: { kind: string; actor: string }[] };
+  expect(state).toMatchObject({ status: 'resolved', acknowledgedBy: 'alice' });
+  expect(timeline.filter((t) => t.kind === 'incident.status').at(-1)!.actor).toBe('alice');
+  const audit = readFileSync(join(work, '.data', 'audit.log'), 'utf8');
+  expect(audit).toMatch(/"what":"authz.denied"[^\n]*"who":"bob"|"who":"bob"[^\n]*"what":"authz.denied"/);
+  expect(audit).not.toContain(tokens.alice);
+  // The signing key sits with the other keys, never in the data directory.
+  expect(statSync(join(process.env.XDG_CONFIG_HOME!, 'tourniquet', 'keys', 'decision-key.json')).mode & 0o777).toBe(0o600);
+  expect(readdirSync(join(work, '.data'))).not.toContain('decision-key.json');
 }, 120_000);
 
 test('without a key file the CLI says so in one line, naming where it looked, and creates nothing', async () => {

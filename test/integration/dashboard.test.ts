@@ -13,6 +13,7 @@ import { httpTarget } from '../support/http-target';
 import { DASHBOARD_TOKEN, GENERIC_SECRET, postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -22,6 +23,7 @@ let stopWorker: () => Promise<void>;
 let server: RunningServer;
 let target: Awaited<ReturnType<typeof httpTarget>>;
 let browser: Browser;
+let audit: Awaited<ReturnType<typeof startIngress>>['audit'];
 const incidents: Record<'contained' | 'gated' | 'failing' | 'resolved', string> = { contained: '', gated: '', failing: '', resolved: '' };
 
 async function alert(kind: string, title: string): Promise<string> {
@@ -41,7 +43,7 @@ beforeAll(async () => {
   env = await startDevServer(config);
   const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: { responders: ['U1', 'U2'] } }));
   stopWorker = (await startWorker(env, config, activities)).stop;
-  ({ server } = await startIngress(env, config));
+  ({ server, audit } = await startIngress(env, config));
 
   incidents.resolved = await alert('OkEarlier', 'an earlier alert, resolved since');
   incidents.contained = await alert('OkSignal', 'key used from a new country');
@@ -49,7 +51,7 @@ beforeAll(async () => {
   incidents.failing = await alert('BrokenThing', 'SOAR call rejected');
   const state = (id: string) => env.client.workflow.getHandle(id).query(stateQuery);
   await waitFor(() => state(incidents.resolved), (s) => s.status === 'contained', 'first incident contained');
-  await env.client.workflow.getHandle(incidents.resolved).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'rotated' }] });
+  await env.client.workflow.getHandle(incidents.resolved).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidents.resolved), reason: 'rotated' }] });
   await env.client.workflow.getHandle(incidents.resolved).result();
   await waitFor(() => state(incidents.contained), (s) => s.status === 'contained', 'incident contained');
   await waitFor(() => state(incidents.gated), (s) => s.steps[0]?.status === 'awaiting-approval', 'approval requested');
@@ -160,4 +162,22 @@ describe('in a browser', () => {
     expect(errors).toEqual([]);
     await page.close();
   });
+});
+
+test('dashboard sign-ins are audited once per address and hour, every refusal always; the token never is', async () => {
+  const before = audit.events.length;
+  expect((await api('/overview', 'not-the-dashboard-token-at-all')).status).toBe(401);
+  expect((await api('/overview', '')).status).toBe(401);
+  expect((await api('/overview')).status).toBe(200);
+  expect((await api('/overview')).status).toBe(200);
+  const recorded = audit.events.slice(before).filter((e) => e.what.startsWith('dashboard.'));
+  expect(recorded.map((e) => [e.what, e.why.reason])).toEqual(
+    expect.arrayContaining([
+      ['dashboard.signin.refused', 'wrong token'],
+      ['dashboard.signin.refused', 'no token'],
+    ]),
+  );
+  // Signed in earlier in this file from this address: not recorded again within the hour.
+  expect(audit.events.filter((e) => e.what === 'dashboard.signin')).toHaveLength(1);
+  expect(JSON.stringify(audit.events)).not.toContain(DASHBOARD_TOKEN);
 });

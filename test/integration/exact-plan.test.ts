@@ -13,6 +13,9 @@ import { UNDO_CONTAINMENT_WORKFLOW, undoWorkflowId } from '../../workflows/playb
 import type { UndoRequest } from '../../workflows/playbooks/undo';
 import { anAlert } from '../support/alerts';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
+import { testGrants, undoRequest } from '../support/decisions';
+
+const prove = testGrants({ 'security-oncall': ['U1', 'U2'] });
 
 jest.setTimeout(120_000);
 
@@ -47,7 +50,7 @@ test('an address put in the IP set by hand after approval: nothing written, appr
     new UpdateIPSetCommand({ Name: ipSet.name, Id: ipSet.id, Scope: ipSet.scope, Addresses: ['203.0.113.50/32'], LockToken: current.LockToken! }),
   );
   const before = stack.calls.length;
-  await handle.executeUpdate(approveUpdate, { args: [{ by: 'U1', stepId: 'block-sources', justification: 'block them', planHash: step.planHash! }] });
+  await handle.executeUpdate(approveUpdate, { args: [{ proof: prove('U1', 'approve', handle.workflowId, { subject: { stepId: 'block-sources', planHash: step.planHash! } }), stepId: 'block-sources', justification: 'block them', planHash: step.planHash! }] });
   const reasked = await eventually(
     () => handle.query(stateQuery),
     (s) => {
@@ -65,16 +68,16 @@ test('an address put in the IP set by hand after approval: nothing written, appr
   expect(voided.message).toContain('+ 203.0.113.50/32 already in WAF IP set edge');
   // The old plan's hash is refused; the new one runs.
   await expect(
-    handle.executeUpdate(approveUpdate, { args: [{ by: 'U2', stepId: 'block-sources', justification: 'old plan', planHash: step.planHash! }] }),
+    handle.executeUpdate(approveUpdate, { args: [{ proof: prove('U2', 'approve', handle.workflowId, { subject: { stepId: 'block-sources', planHash: step.planHash! } }), stepId: 'block-sources', justification: 'old plan', planHash: step.planHash! }] }),
   ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/plan changed/) } });
-  await handle.executeUpdate(approveUpdate, { args: [{ by: 'U2', stepId: 'block-sources', justification: 'block the rest', planHash: again.planHash! }] });
+  await handle.executeUpdate(approveUpdate, { args: [{ proof: prove('U2', 'approve', handle.workflowId, { subject: { stepId: 'block-sources', planHash: again.planHash! } }), stepId: 'block-sources', justification: 'block the rest', planHash: again.planHash! }] });
   const contained = await eventually(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained');
   const set = await stack.admin.waf.send(new GetIPSetCommand({ Name: ipSet.name, Id: ipSet.id, Scope: ipSet.scope }));
   expect(set.IPSet!.Addresses!.sort()).toEqual(['203.0.113.50/32', '203.0.113.51/32']);
 
   // Undo: the step reads compensated and the incident is no longer contained.
   const undo = contained.steps.find((s) => s.id === 'block-sources')!.undo!;
-  const request: UndoRequest = { undo, by: 'U1', reason: 'false positive', incidentId, stepId: 'block-sources' };
+  const request: UndoRequest = undoRequest('U1', incidentId, 'block-sources', undo, 'false positive');
   await stack.env.client.workflow.execute(UNDO_CONTAINMENT_WORKFLOW, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(incidentId, 'block-sources'),
@@ -86,7 +89,7 @@ test('an address put in the IP set by hand after approval: nothing written, appr
   expect(await handle.query(timelineQuery)).toContainEqual(expect.objectContaining({ kind: 'step.compensated', actor: 'U1' }));
   const lifted = await stack.admin.waf.send(new GetIPSetCommand({ Name: ipSet.name, Id: ipSet.id, Scope: ipSet.scope }));
   expect(lifted.IPSet!.Addresses).toEqual(['203.0.113.50/32']); // the hand-made entry stays
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'false positive' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'false positive' }] });
 });
 
 test('a new access key after two approvals: nothing written, voided, the new plan names the new key', async () => {
@@ -102,7 +105,7 @@ test('a new access key after two approvals: nothing written, voided, the new pla
   const second = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-exporter' }))).AccessKey!.AccessKeyId!;
   const before = stack.calls.length;
   for (const by of ['U1', 'U2']) {
-    await handle.executeUpdate(approveUpdate, { args: [{ by, stepId: 'cut-off-principal', justification: 'cut off', planHash: step.planHash! }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ proof: prove(by, 'approve', handle.workflowId, { subject: { stepId: 'cut-off-principal', planHash: step.planHash! } }), stepId: 'cut-off-principal', justification: 'cut off', planHash: step.planHash! }] });
   }
   const reasked = await eventually(
     () => handle.query(stateQuery),
@@ -113,5 +116,5 @@ test('a new access key after two approvals: nothing written, voided, the new pla
   expect(reasked.steps.find((s) => s.id === 'cut-off-principal')!.plan!.join('\n')).toContain(`deactivate access key ${second}`);
   const keys = await stack.admin.iam.send(new ListAccessKeysCommand({ UserName: 'svc-exporter' }));
   expect(keys.AccessKeyMetadata!.map((k) => k.Status)).toEqual(['Active', 'Active']);
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'handled by hand' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'handled by hand' }] });
 });

@@ -31,6 +31,8 @@ import { runCli } from '../support/cli';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
 import { cloudTrailEndpoint, type LookupRequest, type TrailEvent } from '../support/cloudtrail-endpoint';
 import { memoryAudit } from '../support/temporal';
+import { prove, testGrants, undoRequest } from '../support/decisions';
+import { UNDO_CONTAINMENT_WORKFLOW, undoWorkflowId } from '../../workflows/playbooks/definitions';
 
 jest.setTimeout(180_000);
 
@@ -102,6 +104,20 @@ const ROTATE_STEP: RunbookStep = {
 const describeKey = async (keyId: string) => (await stack.admin.kms.send(new DescribeKeyCommand({ KeyId: keyId }))).KeyMetadata!;
 const count = (action: string) => stack.calls.filter((c) => c === action).length;
 const now = () => stack.env.currentTimeMs();
+const grants = testGrants({ 'security-oncall': ['U-ana', 'U-ben', 'U-cho', 'U-req'], 'security-leads': ['U-lead'] });
+
+/** A person's approval as the operator API sends it: a grant for the offer they reviewed, at the test server's time. */
+async function approveAs(handle: ReturnType<typeof stack.env.client.workflow.getHandle>, by: string, justification: string, offer?: number) {
+  const n = offer ?? (await handle.query(keyRetirementStatusQuery)).offer?.n;
+  const proof = grants(by, 'kms.deletion.approve', handle.workflowId, { subject: { offer: String(n ?? '') }, at: new Date(await now()) });
+  return handle.executeUpdate(approveKeyDeletionUpdate, { args: [{ proof, justification, ...(offer !== undefined ? { offer } : {}) }] });
+}
+
+async function cancelAs(handle: ReturnType<typeof stack.env.client.workflow.getHandle>, by: string, reason: string) {
+  const proof = grants(by, 'kms.deletion.cancel', handle.workflowId, { at: new Date(await now()) });
+  return handle.executeUpdate(cancelKmsKeyDeletionUpdate, { args: [{ proof, reason }] });
+}
+
 const whatOf = (id: string) => audit.events.filter((e) => e.correlationId === id).map((e) => e.what);
 
 /**
@@ -121,7 +137,7 @@ async function retiredKey(name: string) {
     workflowId: `playbook/${incidentId.replace(/^incident\//, '')}/rotate-key`,
     args: [{ incidentId, stepId: 'rotate-key', params: { keyId: `alias/${name}`, pendingWindowDays: 7 } }, ROTATE_STEP],
   });
-  await incident.executeUpdate(resolveUpdate, { args: [{ by: 'U-lead', reason: 'contained by rotation' }] });
+  await incident.executeUpdate(resolveUpdate, { args: [{ proof: prove('U-lead', 'resolve', incidentId, { at: new Date(await now()) }), reason: 'contained by rotation' }] });
   const id = keyRetirementWorkflowId(incidentId, 'rotate-key');
   const handle = stack.env.client.workflow.getHandle(id);
   return { keyId, keyArn: made.KeyMetadata!.Arn!, incidentId, id, handle, outcome, status: () => handle.query(keyRetirementStatusQuery) };
@@ -174,8 +190,7 @@ test('two-person rule: requester, outsider, no reason, the same person twice are
   const key = await retiredKey('approvals');
   await stack.env.sleep(31.5 * DAY);
   expect((await key.status()).status).toBe('offered');
-  const approve = (by: string, justification = 'no use in 30 days; data re-encrypted', offer?: number) =>
-    key.handle.executeUpdate(approveKeyDeletionUpdate, { args: [{ by, justification, ...(offer !== undefined ? { offer } : {}) }] });
+  const approve = (by: string, justification = 'no use in 30 days; data re-encrypted', offer?: number) => approveAs(key.handle, by, justification, offer);
 
   expect(await refusal(approve('U-req'))).toBe('U-req requested this action and cannot also approve it');
   expect(await refusal(approve('U-lead'))).toBe('U-lead is not in the approver group security-oncall');
@@ -212,7 +227,7 @@ test('two approvals schedule the deletion with the pending window; cancelling en
   const offered = await key.status();
   expect(offered.status).toBe('offered');
   for (const by of ['U-ana', 'U-cho']) {
-    await key.handle.executeUpdate(approveKeyDeletionUpdate, { args: [{ by, justification: 'unused for 30 days', offer: offered.offer!.n }] });
+    await approveAs(key.handle, by, 'unused for 30 days', offered.offer!.n);
   }
   const scheduled = await eventually(() => key.status(), (v) => v.status === 'scheduled', 'deletion scheduled');
   const pending = await describeKey(key.keyId);
@@ -224,8 +239,8 @@ test('two approvals schedule the deletion with the pending window; cancelling en
   expect(scheduled.deletion).toMatchObject({ deletionDate: pending.DeletionDate!.toISOString() });
   expect(whatOf(key.id)).toContain('kms.retirement.deletion-scheduled');
 
-  expect(await refusal(key.handle.executeUpdate(cancelKmsKeyDeletionUpdate, { args: [{ by: 'U-lead', reason: ' ' }] }))).toBe('a reason is required');
-  const cancelled = await key.handle.executeUpdate(cancelKmsKeyDeletionUpdate, { args: [{ by: 'U-lead', reason: 'the archive still needs it' }] });
+  expect(await refusal(cancelAs(key.handle, 'U-lead', ' '))).toBe('a reason is required');
+  const cancelled = await cancelAs(key.handle, 'U-lead', 'the archive still needs it');
   expect(cancelled).toMatchObject({ status: 'watching', approvals: [] });
   const again = await describeKey(key.keyId);
   expect(again.KeyState).toBe('Enabled');
@@ -233,7 +248,7 @@ test('two approvals schedule the deletion with the pending window; cancelling en
   // Still retired: the deny on new ciphertext stays.
   const policy = JSON.parse((await stack.admin.kms.send(new GetKeyPolicyCommand({ KeyId: key.keyId, PolicyName: 'default' }))).Policy!);
   expect(policy.Statement.map((s: { Sid?: string }) => s.Sid)).toContain(RETIRED_KEY_SID);
-  expect(await refusal(key.handle.executeUpdate(cancelKmsKeyDeletionUpdate, { args: [{ by: 'U-lead', reason: 'again' }] }))).toMatch(/no deletion .* is scheduled/);
+  expect(await refusal(cancelAs(key.handle, 'U-lead', 'again'))).toMatch(/no deletion .* is scheduled/);
   expect(whatOf(key.id)).toContain('kms.retirement.deletion-cancelled');
 });
 
@@ -286,22 +301,18 @@ test('from the command line: status, approvals (one refused), and the cancellati
   expect(status.out).toContain(`${key.id}: KMS key ${key.keyId} is offered`);
   expect(status.out).toMatch(/offer 1\): 0 of 2 approvals from security-oncall/);
 
-  const own = await cli('kms', 'approve-deletion', fp, 'rotate-key', '--as', 'U-req', '--justification', 'mine');
-  expect(own.code).toBe(4);
-  expect(own.err).toContain('approve-deletion refused: U-req requested this action and cannot also approve it');
-  for (const by of ['U-ben', 'U-cho']) {
-    const ok = await cli('kms', 'approve-deletion', fp, 'rotate-key', '--as', by, '--justification', 'quiet for a month', '--offer', '1');
-    expect(ok.code).toBe(0);
-  }
+  // Decisions go through the operator API (it signs at wall-clock time, which this time-skipping
+  // server has left behind): sent here as the API sends them, with grants at the server's time.
+  await expect(approveAs(key.handle, 'U-req', 'mine', 1)).rejects.toThrow(WorkflowUpdateFailedError);
+  for (const by of ['U-ben', 'U-cho']) await approveAs(key.handle, by, 'quiet for a month', 1);
   await eventually(() => key.status(), (v) => v.status === 'scheduled', 'deletion scheduled');
   expect((await describeKey(key.keyId)).KeyState).toBe('PendingDeletion');
   const scheduled = await cli('kms', 'status', fp, 'rotate-key');
   expect(scheduled.out).toMatch(/deletion scheduled .* \(7-day window; cancellable until then\)/);
 
-  const cancel = await cli('kms', 'cancel-deletion', fp, 'rotate-key', '--by', 'U-lead', '--reason', 'legal hold');
-  expect(cancel.code).toBe(0);
-  expect(cancel.out).toContain(`deletion of KMS key ${key.keyId} cancelled`);
+  await cancelAs(key.handle, 'U-lead', 'legal hold');
   expect((await describeKey(key.keyId)).KeyState).toBe('Enabled');
+  expect((await cli('kms', 'status', fp, 'rotate-key')).out).toContain('is watching');
 
   const unknown = await cli('kms', 'status', 'no-such-incident', 'rotate-key');
   expect(unknown.code).toBe(3);
@@ -310,15 +321,19 @@ test('from the command line: status, approvals (one refused), and the cancellati
 test('a retirement terminated while the deletion is pending: cancel-deletion still cancels it, through the undo', async () => {
   const key = await retiredKey('terminated');
   await stack.env.sleep(31.5 * DAY);
-  for (const by of ['U-ana', 'U-ben']) await key.handle.executeUpdate(approveKeyDeletionUpdate, { args: [{ by, justification: 'unused' }] });
+  for (const by of ['U-ana', 'U-ben']) await approveAs(key.handle, by, 'unused');
   await eventually(() => key.status(), (v) => v.status === 'scheduled', 'deletion scheduled');
   await key.handle.terminate('operator cleanup');
   expect((await describeKey(key.keyId)).KeyState).toBe('PendingDeletion');
 
-  const fp = key.incidentId.replace(/^incident\//, '');
-  const cancel = await cli('kms', 'cancel-deletion', fp, 'rotate-key', '--by', 'U-lead', '--reason', 'terminated by mistake');
-  expect(cancel.code).toBe(0);
-  expect(cancel.out).toContain(`KMS key ${key.keyId}: deletion cancelled, enabled again`);
+  // As the operator API does for a retirement that no longer runs: the cancellation as an undo of the step.
+  const undo = { type: 'cancelKmsKeyDeletion', params: { keyId: key.keyId, keyRetirementWorkflowId: key.id }, description: `cancel the deletion of ${key.keyId}` };
+  const summary = await stack.env.client.workflow.execute(UNDO_CONTAINMENT_WORKFLOW, {
+    taskQueue: stack.config.temporal.taskQueue,
+    workflowId: undoWorkflowId(key.incidentId, 'rotate-key/cancel-key-deletion'),
+    args: [undoRequest('U-lead', key.incidentId, 'rotate-key', undo, 'terminated by mistake', { at: new Date(await now()) })],
+  });
+  expect(summary).toContain(`KMS key ${key.keyId}: deletion cancelled, enabled again`);
   expect((await describeKey(key.keyId)).KeyState).toBe('Enabled');
 });
 

@@ -16,6 +16,9 @@ import { httpTarget } from '../support/http-target';
 import { postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { testGrants } from '../support/decisions';
+
+const prove = testGrants({ responders: ['U1', 'U2'] });
 
 jest.setTimeout(120_000);
 
@@ -108,7 +111,7 @@ test('incidents by status, approvals pending and step durations come from Tempor
   const handle = env.client.workflow.getHandle(gated);
   const planHash = waiting.steps[0]!.planHash!;
   for (const by of ['U1', 'U2']) {
-    await handle.executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'contain', planHash }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ proof: prove(by, 'approve', handle.workflowId, { subject: { stepId: 'risky', planHash: planHash } }), stepId: 'risky', justification: 'contain', planHash }] });
   }
   await waitFor(() => state(gated), (s) => s.status === 'contained');
   text = await scrape();

@@ -13,6 +13,7 @@ import { blockExpiryWorkflowId, blockStatusQuery, extendBlockUpdate, undoWorkflo
 import { blockExpiryWorkflow, blockTrafficWorkflow } from '../../workflows/playbooks/block-traffic';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
 import { eventually, playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
+import { prove, undoRequest } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -105,8 +106,8 @@ test('an extension keeps the block past its expiry; the undo lifts it now', asyn
   const input = stepInput('block', { cidrs: ['203.0.113.9'], duration: '2s', ipSet });
   const outcome = await run(input);
   const expiry = stack.env.client.workflow.getHandle(blockExpiryWorkflowId(input.incidentId, input.stepId));
-  await expect(expiry.executeUpdate(extendBlockUpdate, { args: [{ by: 'U1', extendBy: 'soon', reason: 'x' }] })).rejects.toThrow();
-  const extended = await expiry.executeUpdate(extendBlockUpdate, { args: [{ by: 'U1', extendBy: '1h', reason: 'still attacking' }] });
+  await expect(expiry.executeUpdate(extendBlockUpdate, { args: [{ proof: prove('U1', 'block.extend', expiry.workflowId, { subject: { extendBy: 'soon' } }), extendBy: 'soon', reason: 'x' }] })).rejects.toThrow();
+  const extended = await expiry.executeUpdate(extendBlockUpdate, { args: [{ proof: prove('U1', 'block.extend', expiry.workflowId, { subject: { extendBy: '1h' } }), extendBy: '1h', reason: 'still attacking' }] });
   expect(extended.extensions).toEqual([{ by: 'U1', extendBy: '1h', reason: 'still attacking' }]);
   await new Promise((r) => setTimeout(r, 3_000));
   expect(await addresses(ipSet)).toContain('203.0.113.9/32');
@@ -115,7 +116,7 @@ test('an extension keeps the block past its expiry; the undo lifts it now', asyn
   const summary = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(input.incidentId, input.stepId),
-    args: [{ undo: outcome.undo!, by: 'U1', reason: 'false positive' }],
+    args: [undoRequest('U1', input.incidentId, input.stepId, outcome.undo!, 'false positive')],
   });
   expect(summary).toContain('unblocked 203.0.113.9/32');
   expect(await addresses(ipSet)).toEqual([THEIRS]);
@@ -182,7 +183,7 @@ test('two incidents block the same address: it stays until the last block ends; 
   const summary = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(b.incidentId, b.stepId),
-    args: [{ undo: outcomeB.undo!, by: 'U1', reason: 'attack over' }],
+    args: [undoRequest('U1', b.incidentId, b.stepId, outcomeB.undo!, 'attack over')],
   });
   // The lifted expiry workflow and the undo both release it: whichever runs first removes it.
   expect(summary).toContain(`unblocked ${shared}`);
@@ -210,7 +211,7 @@ test('an undo while another incident still blocks the address keeps it in place'
   const undoA = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(a.incidentId, a.stepId),
-    args: [{ undo: outcomeA.undo!, by: 'U1', reason: 'wrong incident' }],
+    args: [undoRequest('U1', a.incidentId, a.stepId, outcomeA.undo!, 'wrong incident')],
   });
   expect(undoA).toContain(`${shared} kept: another incident's block holds them`);
   expect(await addresses(ipSet)).toEqual([shared]);
@@ -218,7 +219,7 @@ test('an undo while another incident still blocks the address keeps it in place'
   await stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(b.incidentId, b.stepId),
-    args: [{ undo: outcomeB.undo!, by: 'U1', reason: 'attack over' }],
+    args: [undoRequest('U1', b.incidentId, b.stepId, outcomeB.undo!, 'attack over')],
   });
   expect(await addresses(ipSet)).toEqual([]);
 });

@@ -20,6 +20,7 @@ import { keyDeletionWorkflow, revokeCredentialsWorkflow } from '../../workflows/
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
 import { createAwsPlanners } from '../../activities/aws';
 import { httpTarget } from '../support/http-target';
+import { undoRequest } from '../support/decisions';
 import { playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 
 jest.setTimeout(120_000);
@@ -131,7 +132,7 @@ test('the undo re-enables the keys and cancels their deletion', async () => {
   const summary = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(input.incidentId, input.stepId),
-    args: [{ undo: outcome.undo!, by: 'U1', reason: 'wrong user' }],
+    args: [undoRequest('U1', input.incidentId, input.stepId, outcome.undo!, 'wrong user')],
   });
   expect(summary).toContain('re-enabled 1 access key(s) of svc-mistake');
   const status = await deletion(input).result();

@@ -19,6 +19,9 @@ import { startSlackIngress } from '../../ingress/slack';
 import { createMetrics } from '../../ingress/metrics';
 import { decide } from '../../cli/commands/approve';
 import { CliError } from '../../cli/context';
+import { operatorApiClient } from '../../cli/operator-api';
+import { apiTokenHash, ingressIdentity, newApiToken, type IngressIdentity } from '../../ingress/identity';
+import { workerDecisionKeys } from '../../platform/decision-keys';
 import type { Config } from '../../platform/config';
 import { stateQuery, resolveUpdate } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
@@ -26,6 +29,7 @@ import { httpTarget } from '../support/http-target';
 import { waitFor } from '../support/runbooks';
 import { signedSlackPost, slackStandin, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove, TEST_DECISION_KEYS } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -35,6 +39,10 @@ const CHANNEL = 'C0INCIDENTS';
 const PHI_TITLE = 'export by patient jane.doe@example.com SSN 123-45-6789';
 const PHI_MARKERS = ['jane.doe@example.com', '123-45-6789'];
 const APPROVER_GROUPS = { oncall: ['U1', 'U2', 'U3', 'alice'], leads: ['U7'] };
+/** alice uses both Slack (as U4) and the CLI: one person, one id. mallory is in no group. */
+const ALICE_TOKEN = newApiToken();
+const MALLORY_TOKEN = newApiToken();
+const PEOPLE = { alice: { slack: 'U4', tokenHashes: [apiTokenHash(ALICE_TOKEN)] }, mallory: { tokenHashes: [apiTokenHash(MALLORY_TOKEN)] } };
 
 let env: TestWorkflowEnvironment;
 let config: Config;
@@ -45,6 +53,7 @@ let stopWorker: () => Promise<void>;
 const workerAudit = memoryAudit();
 const slackAudit = memoryAudit();
 let triggers = 0;
+let identity: IngressIdentity;
 
 function writeRunbooks(url: string): string {
   const dir = join(tmpdir(), `tq-slack-runbooks-${process.pid}-${Date.now()}`);
@@ -77,19 +86,27 @@ beforeAll(async () => {
   config = testConfig({
     runbooksDir,
     approverGroups: APPROVER_GROUPS,
+    people: PEOPLE,
+    // This test's groups are not the shipped runbooks': the authority table is configured to match.
+    authority: { acknowledge: ['oncall'], resolve: ['oncall'], 'close-no-action': ['oncall'] },
     slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, channel: CHANNEL, apiUrl: standin.apiUrl },
   });
   env = await startDevServer(config);
+  // The ingress's key is created on its first start; the worker is configured with its public half.
+  identity = ingressIdentity(config, slackAudit);
+  const decisionKeys = { ...TEST_DECISION_KEYS, ...workerDecisionKeys(config) };
   const notifier = slackNotifier({
     client: slackWebClient(BOT_TOKEN, standin.apiUrl),
     channel: CHANNEL,
     approverGroups: APPROVER_GROUPS,
     link: uiLinkFor(config.temporal),
   });
-  const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit }));
+  const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit, decisionKeys }));
   stopWorker = (await startWorker(env, config, activities)).stop;
-  const app = createIngressApp(ingressDepsFrom(config, env.client, { audit: memoryAudit(), metrics: createMetrics() }));
-  const slack = await startSlackIngress(config, { client: env.client, audit: slackAudit }, pino({ level: 'silent' }));
+  const app = createIngressApp(
+    ingressDepsFrom(config, env.client, { audit: slackAudit, metrics: createMetrics(), operators: { decider: identity.decider, authenticate: identity.authenticate } }),
+  );
+  const slack = await startSlackIngress(config, { client: env.client, audit: slackAudit, decider: identity.decider }, pino({ level: 'silent' }));
   ingress = await listen(app, '127.0.0.1', 0, slack.mounts);
 });
 
@@ -222,9 +239,9 @@ async function expectRefused(user: string, incidentId: string, reason: RegExp, a
   const after = await stateOf(incidentId);
   expect(after.steps).toEqual(before.steps);
   expect(after.status).toBe(before.status);
-  expect(slackAudit.events.slice(audited)).toEqual([
-    expect.objectContaining({ who: user, what: 'approval.rejected', where: 'slack', why: expect.objectContaining({ incident: incidentId }) }),
-  ]);
+  expect(slackAudit.events.slice(audited)).toContainEqual(
+    expect.objectContaining({ who: user, what: 'approval.rejected', where: `slack:T0001/${user}`, why: expect.objectContaining({ incident: incidentId }) }),
+  );
 }
 
 function incidentMessages(incidentId: string) {
@@ -288,7 +305,7 @@ test('an authorised approval in Slack lets the step run; forged, stale and unaut
   for (const marker of PHI_MARKERS) expect(everything).not.toContain(marker);
   expect(everything).not.toContain('export by patient');
   expect(JSON.stringify(latest.blocks)).toContain('*GatedOneKey (generic)*');
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('two-person approval needs two distinct approvers; a duplicate click and a retried submission are harmless', async () => {
@@ -315,7 +332,32 @@ test('two-person approval needs two distinct approvers; a duplicate click and a 
   state = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'two-person approval');
   expect(state.steps[0]!.approvals.map((a) => a.by)).toEqual(['U1', 'U2']);
   expect(target.requests.filter((r) => r.path === '/gated-two')).toHaveLength(1);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
+});
+
+test('one person in Slack and on the CLI counts once in a two-person rule', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedTwoSamePerson' }));
+  await awaiting(incidentId);
+  await approvalButton(incidentId);
+  // alice clicks in Slack as U4: the directory maps U4 to alice, and alice is in oncall.
+  await decideInSlack('U4', incidentId, 'approve', 'first look, from Slack');
+  const once = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]!.approvals.length === 1, 'first approval');
+  expect(once.steps[0]!.approvals[0]!.by).toBe('alice');
+  // The workflow's audit outbox delivers after the state changed.
+  await waitFor(async () => workerAudit.events.filter((e) => e.what === 'approval.granted' && e.who === 'alice' && e.where === 'slack:T0001/U4' && e.why.incident === incidentId), (e) => e.length === 1, 'audited with its origin');
+  // alice again, on the CLI with her token: the same person, refused; the step still waits.
+  const hash = once.steps[0]!.planHash!;
+  await expect(decide(cliAs(ALICE_TOKEN), 'approve', { incident: incidentId, step: 'contain', justification: 'second look, from the CLI', plan: hash })).rejects.toMatchObject({
+    exitCode: 4,
+    message: expect.stringMatching(/alice has already decided on this step/),
+  });
+  expect((await stateOf(incidentId)).steps[0]).toMatchObject({ status: 'awaiting-approval', approvals: [expect.objectContaining({ by: 'alice' })] });
+  expect(target.requests.filter((r) => r.path === '/gated-two' && r.body.includes(incidentId))).toHaveLength(0);
+  // A second, different person completes it.
+  await decideInSlack('U2', incidentId, 'approve', 'second pair of eyes');
+  const done = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'two distinct people');
+  expect(done.steps[0]!.approvals.map((a) => a.by)).toEqual(['alice', 'U2']);
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('/ir declare opens a manual incident; its requester cannot approve it; /ir status, list, ack, resolve, clocks, help', async () => {
@@ -376,31 +418,47 @@ test('an unanswered approval escalates to the next group in Slack, then takes th
   const state = await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'denied', 'default after final timeout');
   expect(state.steps[0]!.approvals).toEqual([]);
   expect(target.requests.filter((r) => r.path === '/quick-timeout')).toHaveLength(0);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
-test('without Slack, the CLI approves through the same update and validator', async () => {
+/** The CLI's context as a shell with this token would have it, against this test's ingress. */
+function cliAs(token: string) {
+  const settings = { ...config, ingress: { ...config.ingress, url: ingress.url } };
+  return { config: settings, address: 'test', client: async () => env.client, api: () => operatorApiClient(settings, { TOURNIQUET_TOKEN: token }) };
+}
+
+test('without Slack, the CLI approves through the operator API as the person its token names', async () => {
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedOneCli' }));
   await awaiting(incidentId);
-  const ctx = { config, address: 'test', client: async () => env.client };
+  const ctx = cliAs(ALICE_TOKEN);
   const request = { incident: incidentId.replace('incident/', ''), step: 'contain', justification: 'rotating by hand' };
   // Without the plan's hash nothing is decided: the refusal shows the plan and the hash to pass.
-  const shown = await decide(ctx, 'approve', { ...request, as: 'alice' }).catch((err: CliError) => err);
+  const shown = await decide(ctx, 'approve', request).catch((err: CliError) => err);
   expect(shown).toBeInstanceOf(CliError);
   const hash = (await stateOf(incidentId)).steps[0]!.planHash!;
   expect((shown as CliError).message).toContain(`--plan ${hash}`);
   expect((shown as CliError).message).toContain('/gated-one');
-  await expect(decide(ctx, 'approve', { ...request, as: 'mallory', plan: hash })).rejects.toThrow(CliError);
-  await expect(decide(ctx, 'approve', { ...request, as: 'alice', plan: 'stale-plan' })).rejects.toThrow(/plan changed/);
+  // mallory's token is mallory: not in the group, whatever she would like to be called.
+  await expect(decide(cliAs(MALLORY_TOKEN), 'approve', { ...request, plan: hash })).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(/mallory is not in the approver group oncall/) });
+  await expect(decide(cliAs('tq_not-a-real-token'), 'approve', { ...request, plan: hash })).rejects.toMatchObject({ exitCode: 4, message: expect.stringMatching(/not signed in: unknown API token/) });
+  expect(slackAudit.events).toContainEqual(expect.objectContaining({ what: 'authz.denied', who: 'mallory', where: expect.stringMatching(/^api:/), why: expect.objectContaining({ incident: incidentId }) }));
+  await expect(decide(ctx, 'approve', { ...request, plan: 'a'.repeat(64) })).rejects.toThrow(/plan changed/);
   // A terminal's confirmation that does not match is no decision either.
-  await expect(decide(ctx, 'approve', { ...request, as: 'alice' }, { confirm: async () => false })).rejects.toThrow(/nothing was decided/);
+  await expect(decide(ctx, 'approve', request, { confirm: async () => false })).rejects.toThrow(/nothing was decided/);
   expect((await stateOf(incidentId)).steps[0]!.approvals).toEqual([]);
   const seen: string[] = [];
-  const { plan } = await decide(ctx, 'approve', { ...request, as: 'alice', plan: hash.slice(0, 12) }, { show: (s) => seen.push(...(s.plan ?? [])) });
+  const { plan, result } = await decide(ctx, 'approve', { ...request, plan: hash.slice(0, 12) }, { show: (s) => seen.push(...(s.plan ?? [])) });
+  expect(result.by).toBe('alice');
   expect(plan.join('\n')).toContain('/gated-one');
   expect(seen).toEqual(plan); // shown before the decision
+  expect((await stateOf(incidentId)).steps[0]!.approvals).toEqual([expect.objectContaining({ by: 'alice' })]);
+  await waitFor(
+    async () => workerAudit.events.filter((e) => e.what === 'approval.granted' && e.who === 'alice' && e.why.incident === incidentId),
+    (e) => e.length === 1 && /^api:(127\.0\.0\.1|::ffff:127\.0\.0\.1|::1)$/.test(e[0]!.where),
+    'audited with the client address',
+  );
   await waitFor(() => stateOf(incidentId), (s) => s.steps[0]?.status === 'succeeded', 'step ran after CLI approval');
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('after a worker restart the incident message is still edited in place, never posted again', async () => {
@@ -419,7 +477,7 @@ test('after a worker restart the incident message is still edited in place, neve
     link: uiLinkFor(config.temporal),
   });
   const activities = createActivities(
-    testActivityDeps({ runbooksDir: config.runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit }),
+    testActivityDeps({ runbooksDir: config.runbooksDir, approverGroups: APPROVER_GROUPS, notifier, audit: workerAudit, decisionKeys: { ...TEST_DECISION_KEYS, ...workerDecisionKeys(config) } }),
   );
   stopWorker = (await startWorker(env, config, activities)).stop;
 
@@ -433,7 +491,7 @@ test('after a worker restart the incident message is still edited in place, neve
     90_000,
   );
   expect(incidentMessages(incidentId)).toHaveLength(1);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('a retried first announce finds the message an earlier attempt posted, instead of posting again', async () => {
@@ -456,7 +514,7 @@ test('a retried first announce finds the message an earlier attempt posted, inst
   const first = await new MockActivityEnvironment({ attempt: 1 }).run(fresh().announceIncident, unannounced);
   expect((first as { ts?: string } | undefined)?.ts).not.toBe(state.slack!.ts);
   expect(incidentMessages(incidentId)).toHaveLength(2);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('a deleted incident message is posted again and the new one remembered', async () => {
@@ -472,5 +530,5 @@ test('a deleted incident message is posted again and the new one remembered', as
     'acknowledgement on the new message',
   );
   expect(incidentMessages(incidentId)).toHaveLength(2);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });

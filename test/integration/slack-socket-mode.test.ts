@@ -2,6 +2,7 @@
  * Socket Mode, chosen by configuration: the same Bolt listeners, reached over a WebSocket the app
  * opens itself (apps.connections.open with the app token), with nothing mounted in the ingress.
  */
+import { ingressIdentity } from '../../ingress/identity';
 import { Client } from '@temporalio/client';
 import pino from 'pino';
 import { APPROVE_ACTION } from '../../ingress/slack/blocks';
@@ -27,7 +28,7 @@ beforeAll(async () => {
     slack: { mode: 'socket', botToken: BOT_TOKEN, appToken: APP_TOKEN, channel: 'C1', apiUrl: standin.apiUrl },
   });
   // The /ir commands exercised here need no Temporal call; the client never connects.
-  const started = await startSlackIngress(config, { client: new Client(), audit: memoryAudit() }, pino({ level: 'silent' }));
+  const started = await startSlackIngress(config, { client: new Client(), audit: memoryAudit(), decider: ingressIdentity(config, memoryAudit()).decider }, pino({ level: 'silent' }));
   stop = started.stop;
   mounts = started.mounts;
   await socket.ready;

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createIngressApp, ingressDepsFrom, listen, type RunningServer } from '../../ingress';
+import { ingressIdentity, type IngressIdentity } from '../../ingress/identity';
+import { loadSigningKey, workerDecisionKeys } from '../../platform/decision-keys';
+import type { DecisionKeys } from '../../domain/decision-proof';
+import { TEST_DECISION_KEYS } from './decisions';
 import { createMetrics, type Metrics } from '../../ingress/metrics';
 import type { Config } from '../../platform/config';
 import { memoryAudit } from './temporal';
@@ -21,11 +25,25 @@ export function stackSettings(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-/** The real ingress (alerts, dashboard, /metrics) over a real socket, as a client of `env`. */
-export async function startIngress(env: TestWorkflowEnvironment, config: Config): Promise<{ server: RunningServer; metrics: Metrics }> {
+/**
+ * The real ingress (alerts, operator API, dashboard, /metrics) over a real socket, as a client of
+ * `env`. Its decision key is created in the data directory as on a first start.
+ */
+export async function startIngress(
+  env: TestWorkflowEnvironment,
+  config: Config,
+  audit = memoryAudit(),
+): Promise<{ server: RunningServer; metrics: Metrics; identity: IngressIdentity; audit: ReturnType<typeof memoryAudit> }> {
   const metrics = createMetrics();
-  const app = createIngressApp(ingressDepsFrom(config, env.client, { audit: memoryAudit(), metrics }));
-  return { server: await listen(app, '127.0.0.1', 0), metrics };
+  const identity = ingressIdentity(config, audit);
+  const app = createIngressApp(ingressDepsFrom(config, env.client, { audit, metrics, operators: { decider: identity.decider, authenticate: identity.authenticate } }));
+  return { server: await listen(app, '127.0.0.1', 0), metrics, identity, audit };
+}
+
+/** What a test worker accepts: the ingress's key for this data directory (created now if new), and the test key. */
+export function stackDecisionKeys(config: Config): DecisionKeys {
+  loadSigningKey(config, { create: true });
+  return { ...TEST_DECISION_KEYS, ...workerDecisionKeys(config) };
 }
 
 /** POST a generic alert signed the way senders sign it (`X-Tourniquet-Signature: t=…,v1=…`). */

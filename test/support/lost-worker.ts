@@ -9,6 +9,7 @@ import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-cred
 import { stepInput } from './aws-playbooks';
 import { startMoto } from './moto';
 import { stallingProxy } from './stalling-proxy';
+import { TEST_DECISION_KEYS } from './decisions';
 import { startDevServer, testConfig } from './temporal';
 
 /**
@@ -72,6 +73,8 @@ export async function loseWorkerMidAwsCall(): Promise<LostWorkerRun> {
       // the same data dir: the worker reads the codec key the test's client uses
       TOURNIQUET_DATA_DIR: config.dataDir,
       TOURNIQUET_AWS_ENDPOINT: proxy.url,
+      // a worker of its own: it accepts decisions signed with the test key
+      TOURNIQUET_DECISION_PUBLIC_KEYS: Object.entries(TEST_DECISION_KEYS).map(([kid, key]) => `${kid}:${key}`).join(','),
       AWS_REGION: moto.region,
       AWS_ACCESS_KEY_ID: 'testing',
       AWS_SECRET_ACCESS_KEY: 'testing',

@@ -14,6 +14,7 @@ import { localEvidenceStore } from '../../activities/evidence';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { keyRing, type KeyRing } from '../../platform/key-ring';
+import { TEST_DECISION_KEYS } from './decisions';
 
 let runtimeInstalled = false;
 function quietRuntime(): void {
@@ -101,6 +102,7 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
   return {
     runbooksDir: RUNBOOKS_DIR,
     approverGroups: {},
+    decisionKeys: TEST_DECISION_KEYS,
     knownStepTypes: STEP_TYPE_NAMES,
     planners: createAwsPlanners({ aws, awsSettings }),
     notifier: logNotifier(silent),

@@ -56,6 +56,31 @@ test('a malformed config file is named', () => {
   expect(() => loadConfig({}, dir)).toThrow(/tourniquet\.yaml: not valid YAML/);
 });
 
+test('people, operators, authority and decision keys: one person per Slack user, e-mail and token; typos refused', () => {
+  const load = (yaml: string, env: Record<string, string> = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+    writeFileSync(join(dir, 'tourniquet.yaml'), yaml);
+    return () => loadConfig(env, dir);
+  };
+  const hash = 'ab'.repeat(32);
+  const ok = load(
+    `people: { alice: { slack: U04ABC, email: alice@example.org, tokenHashes: [${hash}] } }\nauthority: { resolve: [incident-commanders], clock.assessment.close: [privacy-officer] }\n`,
+    { TOURNIQUET_OIDC_ISSUER: 'https://idp.example.org', TOURNIQUET_OIDC_AUDIENCE: 'tourniquet,cli', TOURNIQUET_DECISION_PUBLIC_KEYS: `k1:${'cd'.repeat(32)}` },
+  )();
+  expect(ok.people.alice).toEqual({ slack: 'U04ABC', email: 'alice@example.org', tokenHashes: [hash] });
+  expect(ok.authority.resolve).toEqual(['incident-commanders']);
+  expect(ok.operators.oidc).toMatchObject({ issuer: 'https://idp.example.org', audience: ['tourniquet', 'cli'], algorithms: ['RS256', 'ES256'], groupsFromToken: false });
+  expect(ok.decisions.publicKeys).toEqual({ k1: 'cd'.repeat(32) });
+  expect(ok.codec.acceptPlaintext).toBe(false);
+
+  expect(load('people: { alice: { slack: U1 }, bob: { slack: U1 } }\n')).toThrow(/people\.bob\.slack: slack user U1 is already alice's/);
+  expect(load(`people: { alice: { tokenHashes: [${hash}] }, bob: { tokenHashes: [${hash}] } }\n`)).toThrow(/people\.bob\.tokenHashes: token ababababab/);
+  expect(load('people: { alice: { tokenHashes: [letmein] } }\n')).toThrow(/tokenHashes.*SHA-256/);
+  expect(load('people: { alice: { slak: U1 } }\n')).toThrow(ConfigError);
+  expect(load('authority: { resolv: [x] }\n')).toThrow(/authority\.resolv: not a setting \(did you mean "authority\.resolve"\?\)/);
+  expect(load('decisions: { publicKeys: { k1: nothex } }\n')).toThrow(/decisions\.publicKeys\.k1/);
+});
+
 test('key retirement: defaults, and a quiet period CloudTrail could not check is refused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
   expect(loadConfig({}, dir).aws.keyRetirement).toEqual({ unusedFor: '30d', checkEvery: '1d', approvalGroup: 'security-leads' });

@@ -3,11 +3,14 @@
  * one encrypts, and a payload whose key is unknown or wrong is an error, never passed through.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ApplicationFailure, defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { decodeOptionalFailureToOptionalError, encodeErrorToFailure, loadDataConverter } from '@temporalio/common/lib/internal-non-workflow';
 import { temporal } from '@temporalio/proto';
-import { CodecError, encryptionCodec, KEY_ID_METADATA, type DataKeyService } from '../../platform/codec';
-import { createDataConverter } from '../../platform/data-converter';
+import { CodecError, encryptionCodec, KEY_ID_METADATA, REFUSED_PLAINTEXT, type DataKeyService } from '../../platform/codec';
+import { codecSetup, createDataConverter } from '../../platform/data-converter';
 import { parseConfig } from '../../platform/config';
 
 const MARKER = 'PHI-MARKER-Jane-Roe-1962';
@@ -98,4 +101,15 @@ test('failure messages and stack traces are encrypted like payloads, and read ba
   expect(stored.includes(Buffer.from('binary/encrypted'))).toBe(true);
   const read = await decodeOptionalFailureToOptionalError(converter, failure);
   expect(read?.message).toBe(`export of ${MARKER} refused`);
+});
+
+test('a payload that is not encrypted is refused (a client without the key sends nothing a worker acts on), unless the migration switch is on', async () => {
+  const strict = encryptionCodec({ keys: [{ id: 'k1', ...key() }], activeKeyId: 'k1' });
+  const forged = payload({ by: 'alice', stepId: 'revoke-key', justification: 'x' });
+  // Its content never comes through: what arrives is the refusal, which no handler accepts.
+  expect(value((await strict.decode([forged]))[0]!)).toEqual({ ...REFUSED_PLAINTEXT, encoding: 'json/plain' });
+  expect(value((await strict.decode([{ data: Buffer.from('{"by":"alice"}') }]))[0]!)).toEqual({ ...REFUSED_PLAINTEXT, encoding: 'none' });
+  const migrating = codecSetup(parseConfig({ dataDir: mkdtempSync(join(tmpdir(), 'tq-codec-')), codec: { acceptPlaintext: true } })).codec;
+  expect(value((await migrating.decode([forged]))[0]!)).toEqual({ by: 'alice', stepId: 'revoke-key', justification: 'x' });
+  expect(parseConfig({}).codec.acceptPlaintext).toBe(false);
 });

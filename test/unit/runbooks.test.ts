@@ -152,7 +152,7 @@ describe('schema errors name the file, line and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tq-runbooks-live-'));
     for (const f of ['triage.yaml', 'credential-compromise.yaml']) writeFileSync(join(dir, f), readFileSync(join(RUNBOOKS_DIR, f)));
     writeFileSync(join(dir, 'zz-broken.yaml'), 'id: broken\ntitle: Broken\nsteps:\n  - { id: a, type: nuke }\n');
-    const acts = createIncidentActivities({ runbooksDir: dir, approverGroups: {}, knownStepTypes: ALL_STEP_TYPES, planners: {} });
+    const acts = createIncidentActivities({ runbooksDir: dir, approverGroups: {}, decisionKeys: {}, knownStepTypes: ALL_STEP_TYPES, planners: {} });
     const env = new MockActivityEnvironment();
     const leaked = (await env.run(acts.prepareIncident, anAlert({ source: 'generic', kind: 'LeakedAccessKey' }))) as PreparedIncident;
     expect(leaked.pinned.runbook.id).toBe('credential-compromise');

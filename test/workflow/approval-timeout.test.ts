@@ -14,6 +14,12 @@ import { resolveUpdate, stateQuery, timelineQuery } from '../../workflows/defini
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { testGrants } from '../support/decisions';
+
+const proveAt = testGrants({ oncall: ['U1'], leads: ['U2'] });
+/** Time is skipped here: a grant is issued at the test server's time, as the ingress's would be at the workflow's. */
+const proveNow = async (...[by, action, workflowId, options = {}]: Parameters<typeof proveAt>) =>
+  proveAt(by, action, workflowId, { ...options, at: new Date(await env.currentTimeMs()) });
 
 let env: TestWorkflowEnvironment;
 let config: Config;
@@ -85,7 +91,7 @@ test('no decision: escalate after the timeout, then deny by default', async () =
   expect(state.status).toBe('containing');
   const timeline = await env.client.workflow.getHandle(incidentId).query(timelineQuery);
   expect(timeline).toContainEqual(expect.objectContaining({ kind: 'containment.incomplete', message: expect.stringMatching(/contain denied: not contained/) }));
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: await proveNow('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('no decision on a critical incident whose runbook allows auto-containment: proceed', async () => {
@@ -94,12 +100,12 @@ test('no decision on a critical incident whose runbook allows auto-containment: 
   expect(state.steps[0]!.status).toBe('succeeded');
   expect(state.status).toBe('contained');
   expect(target.requests.filter((r) => r.path === '/slow-proceed')).toHaveLength(1);
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: await proveNow('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
 test('auto-containment is not taken below critical severity', async () => {
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'SlowProceed', severity: 'high' }));
   const state = await stateAfter(incidentId, '6d');
   expect(state.steps[0]!.status).toBe('denied');
-  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: await proveNow('U1', 'resolve', incidentId), reason: 'done' }] });
 });

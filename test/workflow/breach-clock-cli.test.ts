@@ -1,7 +1,8 @@
 /**
  * Compliance staff record what happened to a breach clock from the command line: facts (deadlines
- * recomputed), a law-enforcement delay, notices sent, and the risk assessment. Each command is the
- * clock's own update, so its validator refuses bad input (exit 4, nothing changed).
+ * recomputed), a law-enforcement delay, notices sent, and the risk assessment. Each command goes
+ * through the real operator API, signed in with the person's token: the authority table, then the
+ * clock's own validator, refuse what they must (exit 4, nothing changed).
  */
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,7 +11,10 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import type { Config } from '../../platform/config';
 import { BREACH_CLOCK_WORKFLOW, clockQuery, type BreachClockInput, type ClockView } from '../../workflows/breach-clock-definitions';
-import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import type { RunningServer } from '../../ingress';
+import { apiTokenHash, newApiToken } from '../../ingress/identity';
+import { stackDecisionKeys, startIngress } from '../support/ingress-stack';
+import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 jest.setTimeout(120_000);
 
@@ -20,21 +24,35 @@ const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 let env: TestWorkflowEnvironment;
 let config: Config;
 let stopWorker: () => Promise<void>;
+let ingress: RunningServer;
+const audit = memoryAudit();
+const PRIVACY_TOKEN = newApiToken();
+const RESPONDER_TOKEN = newApiToken();
 
 beforeAll(async () => {
-  config = testConfig({ temporal: { taskQueue: 'clock-cli' } });
+  config = testConfig({
+    temporal: { taskQueue: 'clock-cli' },
+    people: { pat: { tokenHashes: [apiTokenHash(PRIVACY_TOKEN)] }, rob: { tokenHashes: [apiTokenHash(RESPONDER_TOKEN)] } },
+    approverGroups: { 'privacy-officer': ['pat'], 'security-leads': ['rob'] },
+  });
   env = await startDevServer(config);
-  stopWorker = (await startWorker(env, config, createActivities(testActivityDeps()))).stop;
+  stopWorker = (await startWorker(env, config, createActivities(testActivityDeps({ decisionKeys: stackDecisionKeys(config) })))).stop;
+  ingress = (await startIngress(env, config, audit)).server;
 });
 
 afterAll(async () => {
+  await ingress?.close();
   await stopWorker?.();
   await env?.teardown();
 });
 
 /** The CLI as a user runs it, against the same server and data directory (codec key) as the worker. */
 async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_DATA_DIR: config.dataDir, TOURNIQUET_LOG_LEVEL: 'error' };
+  return cliWith(PRIVACY_TOKEN, ...args);
+}
+
+async function cliWith(token: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_DATA_DIR: config.dataDir, TOURNIQUET_LOG_LEVEL: 'error', TOURNIQUET_URL: ingress.url, TOURNIQUET_TOKEN: token };
   try {
     const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: cliEnv });
     return { code: 0, out: stdout, err: stderr };
@@ -55,37 +73,53 @@ test('facts, a refused delay, a notice and the risk assessment, recorded from th
   };
   const handle = await env.client.workflow.start(BREACH_CLOCK_WORKFLOW, { taskQueue: config.temporal.taskQueue, workflowId: input.id, args: [input] });
 
-  const facts = await cli('clocks', 'record-facts', input.id, '--by', 'U-privacy', '--affected', '1200', '--state', 'CA=501', '--reason', 'export reviewed');
+  const facts = await cli('clocks', 'record-facts', input.id, '--affected', '1200', '--state', 'CA=501', '--reason', 'export reviewed');
   expect(facts.code).toBe(0);
   expect(facts.out).toContain('media:CA');
 
-  const badDelay = await cli('clocks', 'record-delay', input.id, '--form', 'written', '--stated-on', '2026-02-30', '--until', '2026-03-30', '--official', 'SA Doe', '--agency', 'FBI', '--reference', 'legal/l.pdf', '--by', 'U-legal');
+  const badDelay = await cli('clocks', 'record-delay', input.id, '--form', 'written', '--stated-on', '2026-02-30', '--until', '2026-03-30', '--official', 'SA Doe', '--agency', 'FBI', '--reference', 'legal/l.pdf', );
   expect(badDelay.code).toBe(4);
   expect(badDelay.err).toMatch(/refused: statedOn must be a real calendar date/);
   expect((await handle.query(clockQuery)).facts.lawEnforcement).toEqual([]);
 
-  const noProof = await cli('clocks', 'record-notice', input.id, '--obligation', 'individuals', '--sent-on', today, '--evidence', ' ', '--by', 'U-privacy');
+  const noProof = await cli('clocks', 'record-notice', input.id, '--obligation', 'individuals', '--sent-on', today, '--evidence', ' ');
   expect(noProof.code).toBe(4);
   expect(noProof.err).toMatch(/evidence/);
 
-  const sent = await cli('clocks', 'record-notice', input.id, '--obligation', 'individuals', '--sent-on', today, '--evidence', 'letters/batch-1', '--by', 'U-privacy', '--json');
+  const sent = await cli('clocks', 'record-notice', input.id, '--obligation', 'individuals', '--sent-on', today, '--evidence', 'letters/batch-1', '--json');
   expect(sent.code).toBe(0);
   const afterNotice = JSON.parse(sent.out) as ClockView;
   expect(afterNotice.obligations.find((o) => o.id === 'individuals')!.status).toBe('sent');
-  expect(afterNotice.notices).toEqual([expect.objectContaining({ obligationId: 'individuals', sentOn: today, evidence: 'letters/batch-1', by: 'U-privacy' })]);
+  expect(afterNotice.notices).toEqual([expect.objectContaining({ obligationId: 'individuals', sentOn: today, evidence: 'letters/batch-1', by: 'pat' })]);
+
+  // A responder may record facts but not close the clock by assessment: refused (403), audited, nothing changes.
+  const assessment = [
+    '--nature-and-extent', 'names and claim numbers', '--unauthorized-person', 'a contractor under BAA',
+    '--acquired-or-viewed', 'not opened (access logs)', '--mitigation', 'copy destroyed, attested',
+    '--conclusion', 'low-probability-of-compromise', '--reference', 'legal/ra-1.pdf',
+  ];
+  const outsider = await cliWith(RESPONDER_TOKEN, 'clocks', 'record-assessment', input.id, ...assessment);
+  expect(outsider.code).toBe(4);
+  expect(outsider.err).toMatch(/refused: rob may not clock.assessment.close: it needs a member of privacy-officer/);
+  expect((await handle.query(clockQuery)).status).not.toMatch(/closed/);
+  expect(audit.events).toContainEqual(
+    expect.objectContaining({ what: 'authz.denied', who: 'rob', where: expect.stringMatching(/^api:/), why: expect.objectContaining({ incident: input.id }), details: expect.objectContaining({ action: 'clock.assessment.close' }) }),
+  );
 
   const assessed = await cli(
     'clocks', 'record-assessment', input.id,
     '--nature-and-extent', 'names and claim numbers', '--unauthorized-person', 'a contractor under BAA',
     '--acquired-or-viewed', 'not opened (access logs)', '--mitigation', 'copy destroyed, attested',
-    '--conclusion', 'low-probability-of-compromise', '--reference', 'legal/ra-1.pdf', '--by', 'U-privacy', '--json',
+    '--conclusion', 'low-probability-of-compromise', '--reference', 'legal/ra-1.pdf', '--json',
   );
   expect(assessed.code).toBe(0);
   expect((JSON.parse(assessed.out) as ClockView).status).toBe('closed-no-notification');
-  expect((await handle.result()).riskAssessment).toMatchObject({ conclusion: 'low-probability-of-compromise', reference: 'legal/ra-1.pdf' });
+  const closed = await handle.result();
+  expect(closed.riskAssessment).toMatchObject({ conclusion: 'low-probability-of-compromise', reference: 'legal/ra-1.pdf', assessedBy: 'pat' });
+  expect(closed.changes).toContainEqual(expect.objectContaining({ what: 'clock.risk-assessment', by: 'pat' }));
 
   // An unknown clock is refused, not crashed on.
-  const unknown = await cli('clocks', 'record-notice', 'breach-clock/nope', '--obligation', 'hhs', '--sent-on', today, '--evidence', 'x', '--by', 'U1');
-  expect(unknown.code).toBe(4);
-  expect(unknown.err).toMatch(/no such clock/);
+  const unknown = await cli('clocks', 'record-notice', 'breach-clock/nope', '--obligation', 'hhs', '--sent-on', today, '--evidence', 'x');
+  expect(unknown.code).toBe(3);
+  expect(unknown.err).toMatch(/no such workflow/);
 });

@@ -20,6 +20,7 @@ import { resolveUpdate, stateQuery, timelineQuery } from '../../workflows/defini
 import { anAlert } from '../support/alerts';
 import { waitFor } from '../support/runbooks';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -80,7 +81,7 @@ test('a PHI incident starts its clock, the clock outlives the incident, and list
   expect(timeline.find((e) => e.kind === 'breach-clock.started')!.message).toContain(clockId);
 
   // Closing the incident does not stop the legal deadline.
-  await incident.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'export blocked' }] });
+  await incident.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incident.workflowId), reason: 'export blocked' }] });
   await incident.result();
   expect((await clock.describe()).status.name).toBe('RUNNING');
 
@@ -108,7 +109,7 @@ test('a PHI incident starts its clock, the clock outlives the incident, and list
   await stopWorker();
   stopWorker = (await worker()).stop;
   const late = env.client.workflow.getHandle(lateId);
-  const facts = await clock.executeUpdate(recordFactsUpdate, { args: [{ by: 'U-privacy', affected: 40, byState: { CA: 40 } }] });
+  const facts = await clock.executeUpdate(recordFactsUpdate, { args: [{ proof: prove('U-privacy', 'clock.facts', clock.workflowId), affected: 40, byState: { CA: 40 } }] });
   expect(facts.obligations.find((o) => o.id === 'hhs')!.kind).toBe('hhs-annual-log');
   const afterRestart = await late.query(clockQuery);
   expect(afterRestart.status).toBe('overdue');
@@ -119,7 +120,7 @@ test('a PHI incident starts its clock, the clock outlives the incident, and list
   // The HHS log of the year: breaches under 500, and whether each was submitted.
   const year = Number(view!.discoveryDate.slice(0, 4));
   await late.terminate('covered by another test');
-  await clock.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'hhs', sentOn: today(), evidence: 'hhs-portal/receipt-123' }] });
+  await clock.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: prove('U-privacy', 'clock.notice', clock.workflowId, { subject: { obligationId: 'hhs' } }), obligationId: 'hhs', sentOn: today(), evidence: 'hhs-portal/receipt-123' }] });
   const log = await waitFor(
     async () => smallBreachLog(await clocksOfYear(env.client, year)).filter((r) => r.clock === clockId),
     (r) => r.length === 1,

@@ -24,6 +24,12 @@ import {
 import type { breachClockWorkflow } from '../../workflows/breach-clock';
 import { waitFor } from '../support/runbooks';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove, type GrantOptions } from '../support/decisions';
+import type { Action } from '../../domain/authority';
+
+/** Time is skipped here: a grant is issued at the test server's time, as the ingress's would be at the clock's. */
+const proveNow = async (by: string, action: Action, workflowId: string, options: GrantOptions = {}) =>
+  prove(by, action, workflowId, { ...options, at: new Date(await env.currentTimeMs()) });
 
 jest.setTimeout(120_000);
 
@@ -129,7 +135,7 @@ test('a 60-day clock reminds 30, 14, 7, 3 and 1 days before, then escalates ever
 
   // Recording the notice closes the clock; the lateness is kept.
   const sentOn = utcDate(await env.currentTimeMs());
-  await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'covered-entity', sentOn, evidence: 'evidence/ce-letter.pdf' }] });
+  await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'covered-entity' } }), obligationId: 'covered-entity', sentOn, evidence: 'evidence/ce-letter.pdf' }] });
   const final = await handle.result();
   expect(final.status).toBe('closed');
   expect(final.notices).toEqual([expect.objectContaining({ obligationId: 'covered-entity', sentOn, late: true, evidence: 'evidence/ce-letter.pdf' })]);
@@ -151,7 +157,7 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
     ['hhs', 'hhs-annual-log', addCalendarDays(`${year}-12-31`, 60)],
   ]);
 
-  view = await handle.executeUpdate(recordFactsUpdate, { args: [{ by: 'U-privacy', affected: 1200, byState: { CA: 501, NV: 500 }, reason: 'claims system export reviewed' }] });
+  view = await handle.executeUpdate(recordFactsUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.facts', handle.workflowId), affected: 1200, byState: { CA: 501, NV: 500 }, reason: 'claims system export reviewed' }] });
   expect(view.obligations.map((o) => [o.id, o.deadline])).toEqual([
     ['hhs', sixty],
     ['individuals', sixty],
@@ -161,27 +167,27 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
   expect(facts.map((e) => e.details!.message)).toEqual([expect.stringMatching(/hhs .* → .*; \+media:CA/)]);
 
   await expect(
-    handle.executeUpdate(recordFactsUpdate, { args: [{ by: 'U-privacy', byState: { California: 3 } }] }),
+    handle.executeUpdate(recordFactsUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.facts', handle.workflowId), byState: { California: 3 } }] }),
   ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
   expect(
-    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'individuals', sentOn: discovered, evidence: ' ' }] })),
+    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'individuals' } }), obligationId: 'individuals', sentOn: discovered, evidence: ' ' }] })),
   ).toMatch(/evidence/);
 
   // Days that do not exist are refused by the validators; the clock goes on answering.
   expect(
     await rejection(handle.executeUpdate(recordLawEnforcementDelayUpdate, {
-      args: [{ by: 'U-legal', statement: { form: 'written', statedOn: '2026-02-30', until: '2026-03-30', official: 'SA Doe', agency: 'FBI', reference: 'legal/x.pdf' } }],
+      args: [{ proof: await proveNow('U-legal', 'clock.delay', handle.workflowId), statement: { form: 'written', statedOn: '2026-02-30', until: '2026-03-30', official: 'SA Doe', agency: 'FBI', reference: 'legal/x.pdf' } }],
     })),
   ).toMatch(/statedOn must be a real calendar date/);
   expect(
-    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'individuals', sentOn: `${year + 1}-13-01`, evidence: 'letters/batch-1' }] })),
+    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'individuals' } }), obligationId: 'individuals', sentOn: `${year + 1}-13-01`, evidence: 'letters/batch-1' }] })),
   ).toMatch(/sentOn must be a real calendar date/);
   expect((await handle.query(clockQuery)).facts.lawEnforcement ?? []).toEqual([]);
 
   // 164.412(b): an oral statement on day 10 delays every federal notice by 30 days.
   const statedOn = addCalendarDays(discovered, 10);
   view = await handle.executeUpdate(recordLawEnforcementDelayUpdate, {
-    args: [{ by: 'U-legal', statement: { form: 'oral', statedOn, official: 'Det. Roe', agency: 'City PD', reference: 'legal/le-call.md' } }],
+    args: [{ proof: await proveNow('U-legal', 'clock.delay', handle.workflowId), statement: { form: 'oral', statedOn, official: 'Det. Roe', agency: 'City PD', reference: 'legal/le-call.md' } }],
   });
   const ninety = addCalendarDays(discovered, 90);
   expect(view.obligations.every((o) => o.deadline === ninety && o.delayedDays === 30)).toBe(true);
@@ -194,13 +200,13 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
     ['hhs', 'individuals', 'media:CA'].map((ob) => [addCalendarDays(ninety, -30), ob, 30]),
   );
 
-  view = await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'media:CA', sentOn: utcDate(await env.currentTimeMs()), evidence: 'press/release-1' }] });
+  view = await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'media:CA' } }), obligationId: 'media:CA', sentOn: utcDate(await env.currentTimeMs()), evidence: 'press/release-1' }] });
   expect(view.obligations.find((o) => o.id === 'media:CA')!.status).toBe('sent');
 
   expect(
     await rejection(
       handle.executeUpdate(recordRiskAssessmentUpdate, {
-        args: [{ by: 'U-privacy', assessment: { natureAndExtent: 'x', unauthorizedPerson: '', acquiredOrViewed: 'x', mitigation: 'x', conclusion: 'low-probability-of-compromise', assessedBy: 'P', reference: 'r' } }],
+        args: [{ proof: await proveNow('U-privacy', 'clock.assessment.close', handle.workflowId, { subject: { conclusion: 'low-probability-of-compromise' } }), assessment: { natureAndExtent: 'x', unauthorizedPerson: '', acquiredOrViewed: 'x', mitigation: 'x', conclusion: 'low-probability-of-compromise', assessedBy: 'P', reference: 'r' } }],
       }),
     ),
   ).toMatch(/unauthorizedPerson/);
@@ -213,7 +219,9 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
     assessedBy: 'Privacy Officer',
     reference: 'compliance/risk-assessment-2026-07.pdf',
   };
-  await handle.executeUpdate(recordRiskAssessmentUpdate, { args: [{ by: 'U-privacy', assessment }] });
+  await handle.executeUpdate(recordRiskAssessmentUpdate, {
+    args: [{ proof: await proveNow('U-privacy', 'clock.assessment.close', handle.workflowId, { subject: { conclusion: assessment.conclusion } }), assessment }],
+  });
   const final = await handle.result();
   expect(final.status).toBe('closed-no-notification');
   expect(final.riskAssessment).toEqual(assessment);
@@ -248,7 +256,7 @@ test('a long-lived clock continues as new with its deadline, reminders and notic
   const { handle, t0, incidentId } = await startClock('long-lived', { role: 'business-associate' }, { historyLimit: 40 });
   const statedOn = utcDate(t0);
   const delayed = await handle.executeUpdate(recordLawEnforcementDelayUpdate, {
-    args: [{ by: 'U-legal', statement: { form: 'written', statedOn, until: addCalendarDays(statedOn, 20), official: 'SA Doe', agency: 'FBI', reference: 'legal/le-letter.pdf' } }],
+    args: [{ proof: await proveNow('U-legal', 'clock.delay', handle.workflowId), statement: { form: 'written', statedOn, until: addCalendarDays(statedOn, 20), official: 'SA Doe', agency: 'FBI', reference: 'legal/le-letter.pdf' } }],
   });
   const deadline = delayed.obligations[0]!.deadline;
   expect(deadline).not.toBe(addCalendarDays(statedOn, 60)); // the delay moved it
@@ -266,7 +274,7 @@ test('a long-lived clock continues as new with its deadline, reminders and notic
   expect(view.facts).toEqual(delayed.facts); // the law-enforcement statement came along
   expect(view.changes).toEqual(delayed.changes);
 
-  await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ by: 'U-privacy', obligationId: 'covered-entity', sentOn: deadline, evidence: 'evidence/ba-letter.pdf' }] });
+  await handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'covered-entity' } }), obligationId: 'covered-entity', sentOn: deadline, evidence: 'evidence/ba-letter.pdf' }] });
   const final = await env.client.workflow.getHandle<typeof breachClockWorkflow>(handle.workflowId).result();
   expect(final.status).toBe('closed');
   expect(final.notices).toEqual([expect.objectContaining({ obligationId: 'covered-entity', sentOn: deadline, late: false })]);

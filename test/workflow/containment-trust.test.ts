@@ -18,6 +18,7 @@ import { anAlert } from '../support/alerts';
 import { startMoto, type Moto } from '../support/moto';
 import { waitFor } from '../support/runbooks';
 import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(180_000);
 
@@ -235,7 +236,7 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
     const listed = await env.client.workflow.count(`WorkflowId = '${incidentId}' AND ExecutionStatus = 'Running' AND TourniquetStatus = '${state.status}'`);
     expect([row.name, listed.count]).toEqual([row.name, 1]);
   }
-  for (const { handle } of results) await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'table test done' }] });
+  for (const { handle } of results) await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'table test done' }] });
   for (const { row, handle } of results) expect([row.name, (await handle.result()).status]).toEqual([row.name, 'resolved']);
 });
 
@@ -253,7 +254,7 @@ test('an error of our own (an activity handing back a corrupt runbook) is an esc
   await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId).length, (n) => n > 0, 'escalation sent');
   expect(escalations.filter((e) => e.incidentId === incidentId)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not go on/) })]);
   expect(state.status).not.toBe('resolved');
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'fixed by hand' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'fixed by hand' }] });
   expect((await handle.result()).status).toBe('resolved');
 });
 
@@ -271,5 +272,5 @@ test('a client starting an incident with a made-up carried state (its own runboo
   const state = await waitFor(() => handle.query(stateQuery), (s) => s.runbookDone === true, 'runbook done');
   expect(state.runbook?.id).toBe('triage');
   expect(state.steps.map((s) => s.id)).toEqual(['tell-responders']);
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });

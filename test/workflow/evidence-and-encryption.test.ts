@@ -33,6 +33,7 @@ import { recordCalls } from '../support/aws-playbooks';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
 import { waitFor } from '../support/runbooks';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(120_000);
 
@@ -186,7 +187,7 @@ test('a PHI alert: evidence is snapshotted and verifies, and Temporal stores onl
   expect(auditText).toContain('evidence.snapshot');
   expect(auditText).not.toContain(MARKER);
 
-  await handle.executeUpdate('resolve', { args: [{ by: 'U1', reason: `closed; ${MARKER} notified` }] });
+  await handle.executeUpdate('resolve', { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: `closed; ${MARKER} notified` }] });
   await handle.result();
 
   // What the server stores: the incident and the playbook's histories, read without the codec.

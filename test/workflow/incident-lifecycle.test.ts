@@ -26,6 +26,9 @@ import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { testGrants } from '../support/decisions';
+
+const prove = testGrants({ responders: ['U1', 'U2', 'U3'] });
 
 jest.setTimeout(120_000);
 
@@ -126,8 +129,8 @@ test('repeated alerts and retried deliveries make one incident', async () => {
   for await (const wf of env.client.workflow.list({ query: `WorkflowId = '${incidentId}'` })) listed.push(wf.runId);
   expect(listed).toHaveLength(1);
 
-  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'U1' }] });
-  const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'key rotated, false positive' }] });
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ proof: prove('U1', 'acknowledge', handle.workflowId) }] });
+  const resolved = await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'key rotated, false positive' }] });
   expect(resolved.status).toBe('resolved');
   const final = await handle.result();
   expect(final.status).toBe('resolved');
@@ -150,8 +153,8 @@ test('a failing step is recorded and escalated, never silently skipped', async (
   expect(target.requests.filter((r) => r.path === '/reject')).toHaveLength(1);
   await waitFor(async () => escalations, (e) => e.some((x) => x.incidentId === incidentId), 'the escalation');
   expect(escalations).toContainEqual(expect.objectContaining({ incidentId, stepId: 'call-broken', group: 'security-leads' }));
-  await expect(handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'handled by hand' }] });
+  await expect(handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: '' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'handled by hand' }] });
   expect((await handle.result()).status).toBe('resolved');
 });
 
@@ -162,7 +165,7 @@ test('an approval gate needs two distinct authorised approvers who did not reque
   const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'awaiting-approval');
   const planHash = waiting.steps[0]!.planHash!;
   const approve = (by: string, hash = planHash) =>
-    handle.executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'contain it', planHash: hash }] });
+    handle.executeUpdate(approveUpdate, { args: [{ proof: prove(by, 'approve', handle.workflowId, { subject: { stepId: 'risky', planHash: hash } }), stepId: 'risky', justification: 'contain it', planHash: hash }] });
 
   await expect(approve('U9')).rejects.toThrow(WorkflowUpdateFailedError); // not in the group
   await expect(approve('U3')).rejects.toThrow(WorkflowUpdateFailedError); // the requester
@@ -178,9 +181,9 @@ test('an approval gate needs two distinct authorised approvers who did not reque
   expect(state.steps[0]!.approvals.map((a) => a.by)).toEqual(['U1', 'U2']);
   expect(target.requests.filter((r) => r.path === '/risky')).toHaveLength(1);
   await expect(
-    handle.executeUpdate(denyUpdate, { args: [{ by: 'U1', stepId: 'risky', justification: 'late' }] }),
+    handle.executeUpdate(denyUpdate, { args: [{ proof: prove('U1', 'deny', handle.workflowId, { subject: { stepId: 'risky' } }), stepId: 'risky', justification: 'late' }] }),
   ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/not awaiting approval/) } });
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });
 
 test('an alert no runbook matches stays with a person until closed as no-action with a reason', async () => {
@@ -191,9 +194,9 @@ test('an alert no runbook matches stays with a person until closed as no-action 
   expect(state.runbook?.id).toBe('triage');
   expect(state.status).toBe('open'); // nothing was contained: never `contained`
   expect(state.steps).toEqual([expect.objectContaining({ id: 'tell-responders', status: 'succeeded' })]);
-  await expect(handle.executeUpdate(closeNoActionUpdate, { args: [{ by: 'U1', reason: ' ' }] })).rejects.toThrow(WorkflowUpdateFailedError);
-  await handle.executeUpdate(acknowledgeUpdate, { args: [{ by: 'U1' }] });
-  const closed = await handle.executeUpdate(closeNoActionUpdate, { args: [{ by: 'U1', reason: 'scanner noise' }] });
+  await expect(handle.executeUpdate(closeNoActionUpdate, { args: [{ proof: prove('U1', 'close-no-action', handle.workflowId), reason: ' ' }] })).rejects.toThrow(WorkflowUpdateFailedError);
+  await handle.executeUpdate(acknowledgeUpdate, { args: [{ proof: prove('U1', 'acknowledge', handle.workflowId) }] });
+  const closed = await handle.executeUpdate(closeNoActionUpdate, { args: [{ proof: prove('U1', 'close-no-action', handle.workflowId), reason: 'scanner noise' }] });
   expect(closed.status).toBe('closed-no-action');
   expect((await handle.result()).resolution).toBe('scanner noise');
   expect(audit.events.some((e) => e.what === 'incident.status' && e.details?.message === 'open → closed-no-action' && e.why.reason === 'scanner noise')).toBe(true);
@@ -203,10 +206,10 @@ test('an incident where something was contained cannot be closed as no-action', 
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'OkClose' }));
   const handle = env.client.workflow.getHandle(incidentId);
   await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained');
-  await expect(handle.executeUpdate(closeNoActionUpdate, { args: [{ by: 'U1', reason: 'nothing to see' }] })).rejects.toMatchObject({
+  await expect(handle.executeUpdate(closeNoActionUpdate, { args: [{ proof: prove('U1', 'close-no-action', handle.workflowId), reason: 'nothing to see' }] })).rejects.toMatchObject({
     cause: { message: expect.stringMatching(/call-soar changed something: resolve/) },
   });
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });
 
 test('a long-lived incident continues as new and keeps everything it knew', async () => {
@@ -244,7 +247,7 @@ test('a long-lived incident continues as new and keeps everything it knew', asyn
   expect(state.runbook?.id).toBe('notify-ok');
   await new Promise((r) => setTimeout(r, 500));
   expect((await handle.query(stateQuery)).alertCount).toBe(41);
-  await env.client.workflow.getHandle(workflowId).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await env.client.workflow.getHandle(workflowId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', workflowId), reason: 'done' }] });
 });
 
 test('a Slack that refuses for good is recorded on the timeline; the incident goes on and can be approved', async () => {
@@ -259,10 +262,10 @@ test('a Slack that refuses for good is recorded on the timeline; the incident go
   );
   // Approved another way (the CLI uses the same update), the step runs and the incident is contained.
   for (const by of ['U1', 'U2']) {
-    await handle.executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'contain it', planHash: waiting.steps[0]!.planHash! }] });
+    await handle.executeUpdate(approveUpdate, { args: [{ proof: prove(by, 'approve', handle.workflowId, { subject: { stepId: 'risky', planHash: waiting.steps[0]!.planHash! } }), stepId: 'risky', justification: 'contain it', planHash: waiting.steps[0]!.planHash! }] });
   }
   await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained');
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
   expect((await handle.query(stateQuery)).status).toBe('resolved');
 });
 
@@ -274,7 +277,7 @@ test('a failed step halts the runbook until a person retries it; the retry runs 
   expect(failed.steps[0]).toMatchObject({ id: 'call-flaky', halted: true, error: expect.stringMatching(/answered 400/) });
   expect(failed.steps).toHaveLength(1); // halted: the next step waits
   expect(failed.status).toBe('containing');
-  const retry = (stepId: string, reason: string) => handle.executeUpdate(retryStepUpdate, { args: [{ by: 'U1', stepId, reason }] });
+  const retry = (stepId: string, reason: string) => handle.executeUpdate(retryStepUpdate, { args: [{ proof: prove('U1', 'step.retry', handle.workflowId, { subject: { stepId: stepId } }), stepId, reason }] });
   await expect(retry('call-flaky', '')).rejects.toMatchObject({ cause: { message: expect.stringMatching(/needs a reason/) } });
   await expect(retry('after-flaky', 'go')).rejects.toMatchObject({ cause: { message: expect.stringMatching(/no step after-flaky has run/) } });
   await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId), (e) => e.length === 1, 'one escalation');
@@ -292,7 +295,7 @@ test('a failed step halts the runbook until a person retries it; the retry runs 
   const kinds = (await handle.query(timelineQuery)).map((t) => t.kind);
   expect(kinds).toEqual(expect.arrayContaining(['step.failed', 'step.retry', 'step.succeeded']));
   expect(audit.events).toContainEqual(expect.objectContaining({ what: 'step.retry', who: 'U1', why: expect.objectContaining({ reason: 'endpoint fixed' }) }));
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });
 
 test('a skipped failed step lets the runbook go on, and the incident is not called contained', async () => {
@@ -300,7 +303,7 @@ test('a skipped failed step lets the runbook go on, and the incident is not call
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'FlakySkip' }));
   const handle = env.client.workflow.getHandle(incidentId);
   await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.halted === true);
-  await handle.executeUpdate(skipStepUpdate, { args: [{ by: 'U2', stepId: 'call-flaky', reason: 'done by hand in the console' }] });
+  await handle.executeUpdate(skipStepUpdate, { args: [{ proof: prove('U2', 'step.skip', handle.workflowId, { subject: { stepId: 'call-flaky' } }), stepId: 'call-flaky', reason: 'done by hand in the console' }] });
   const state = await waitFor(() => handle.query(stateQuery), (s) => s.runbookDone === true, 'runbook finished');
   expect(state.steps.map((s) => [s.id, s.status])).toEqual([
     ['call-flaky', 'skipped'],
@@ -309,7 +312,7 @@ test('a skipped failed step lets the runbook go on, and the incident is not call
   expect(state.status).toBe('containing');
   const timeline = await handle.query(timelineQuery);
   expect(timeline).toContainEqual(expect.objectContaining({ kind: 'containment.incomplete', message: expect.stringMatching(/call-flaky skipped/) }));
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });
 
 test('a gated step runs with the parameters its approvers saw, whatever alerts arrive later; a refused notify does not stop it', async () => {
@@ -324,9 +327,42 @@ test('a gated step runs with the parameters its approvers saw, whatever alerts a
 
   await deliverAlert(env.client, config.temporal.taskQueue, { ...first, deliveryId: 'later', subject: { principal: 'svc-later' } });
   await waitFor(() => handle.query(stateQuery), (s) => s.alertCount === 2);
-  await handle.executeUpdate(approveUpdate, { args: [{ by: 'U1', stepId: 'cut-off', justification: 'contain', planHash: waiting.steps[1]!.planHash! }] });
+  await handle.executeUpdate(approveUpdate, { args: [{ proof: prove('U1', 'approve', handle.workflowId, { subject: { stepId: 'cut-off', planHash: waiting.steps[1]!.planHash! } }), stepId: 'cut-off', justification: 'contain', planHash: waiting.steps[1]!.planHash! }] });
   await waitFor(() => handle.query(stateQuery), (s) => s.status === 'contained', 'contained');
   const calls = target.requests.filter((r) => r.path === '/frozen');
   expect(calls.map((r) => JSON.parse(r.body).payload.principal)).toEqual(['svc-first']);
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
+});
+
+test('only a grant for exactly this decision, used once, decides: no proof, another incident, step or plan, a foreign key and a replay are refused', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedProof' }), 'U3');
+  const handle = env.client.workflow.getHandle(incidentId);
+  const waiting = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'awaiting-approval');
+  const planHash = waiting.steps[0]!.planHash!;
+  const subject = { stepId: 'risky', planHash };
+  const send = (proof: ReturnType<typeof prove> | undefined, extra: Record<string, unknown> = {}) =>
+    handle.executeUpdate(approveUpdate, { args: [{ proof: proof!, stepId: 'risky', justification: 'contain it', planHash, ...extra }] });
+  const refusal = (p: Promise<unknown>) => p.then(() => 'accepted', (err: { cause?: { message?: string; type?: string } }) => `${err.cause?.type}: ${err.cause?.message}`);
+
+  expect(await refusal(send(undefined, { by: 'U1' }))).toMatch(/^NotAuthorised: no proof of an authenticated, authorised operator/);
+  expect(await refusal(send(prove('U1', 'approve', 'incident/another', { subject })))).toMatch(/proof is for incident\/another, not incident\//);
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject: { stepId: 'other', planHash } })))).toMatch(/proof is for stepId other, not risky/);
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject: { stepId: 'risky', planHash: 'f'.repeat(64) } })))).toMatch(/proof is for planHash f+, not/);
+  expect(await refusal(send(prove('U1', 'deny', incidentId, { subject })))).toMatch(/proof is for deny, not approve/);
+  const foreign = { kid: 'test-key', secretKey: 'b2'.repeat(32) };
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject, key: foreign })))).toMatch(/signature is not valid/);
+  expect(await refusal(send(prove('U1', 'approve', incidentId, { subject, at: new Date(Date.now() - 10 * 60_000) })))).toMatch(/expired/);
+  // A grant naming groups the person is not in was not signed by the ingress: groups are part of what is signed.
+  const forged = prove('U9', 'approve', incidentId, { subject });
+  expect(await refusal(send({ ...forged, grant: { ...forged.grant, groups: ['responders'] } }))).toMatch(/signature is not valid/);
+  expect((await handle.query(stateQuery)).steps[0]!.approvals).toEqual([]);
+
+  const grant = prove('U1', 'approve', incidentId, { subject });
+  expect(await refusal(send(grant))).toBe('accepted');
+  // The same grant again (a replayed command), even on behalf of someone else's request fields.
+  expect(await refusal(send(grant))).toMatch(/already used once/);
+  expect(await refusal(send(grant, { justification: 'replayed' }))).toMatch(/already used once/);
+  const after = await handle.query(stateQuery);
+  expect(after.steps[0]!.approvals.map((a) => a.by)).toEqual(['U1']);
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });

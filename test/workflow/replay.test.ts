@@ -18,6 +18,9 @@ import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { testGrants } from '../support/decisions';
+
+const prove = testGrants({ responders: ['U1', 'U2'] });
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'histories');
 
@@ -45,7 +48,7 @@ beforeAll(async () => {
 
   const resolveWhen = async (id: string, ok: (s: Awaited<ReturnType<typeof query>>) => boolean) => {
     await waitFor(() => query(id), ok);
-    await env.client.workflow.getHandle(id).executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+    await env.client.workflow.getHandle(id).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', id), reason: 'done' }] });
   };
   const query = (id: string) => env.client.workflow.getHandle(id).query(stateQuery);
   await runIncident('contained-then-resolved', 'OkReplay', (id) => resolveWhen(id, (s) => s.status === 'contained'));
@@ -55,7 +58,7 @@ beforeAll(async () => {
     for (const by of ['U1', 'U2']) {
       await env.client.workflow
         .getHandle(id)
-        .executeUpdate(approveUpdate, { args: [{ by, stepId: 'risky', justification: 'ok', planHash: s.steps[0]!.planHash }] });
+        .executeUpdate(approveUpdate, { args: [{ proof: prove(by, 'approve', id, { subject: { stepId: 'risky', planHash: s.steps[0]!.planHash! } }), stepId: 'risky', justification: 'ok', planHash: s.steps[0]!.planHash }] });
     }
     await resolveWhen(id, (st) => st.status === 'contained');
   });
@@ -75,7 +78,8 @@ afterAll(async () => {
 function replayOptions() {
   return {
     workflowBundle: { codePath: process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE! },
-    dataConverter: createDataConverter(config),
+    // The committed histories were recorded before payloads were encrypted: the migration switch reads them.
+    dataConverter: createDataConverter({ ...config, codec: { ...config.codec, acceptPlaintext: true } }),
   };
 }
 

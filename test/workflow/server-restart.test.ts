@@ -15,6 +15,7 @@ import { resolveUpdate, stateQuery, timelineQuery } from '../../workflows/defini
 import { anAlert } from '../support/alerts';
 import { waitFor } from '../support/runbooks';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { prove } from '../support/decisions';
 
 jest.setTimeout(180_000);
 
@@ -73,9 +74,9 @@ steps:
     expect(clockAfter.obligations).toEqual(clockBefore!.obligations);
 
     // Still alive, not just readable: the clock recomputes on new facts, the incident resolves.
-    await clock.executeUpdate(recordFactsUpdate, { args: [{ by: 'compliance', affected: 800, byState: { CA: 700, NV: 100 } }] });
+    await clock.executeUpdate(recordFactsUpdate, { args: [{ proof: prove('compliance', 'clock.facts', clock.workflowId), affected: 800, byState: { CA: 700, NV: 100 } }] });
     expect((await clock.query(clockQuery)).obligations.map((o) => o.id)).toContain('media:CA');
-    await incident.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'contained and notified' }] });
+    await incident.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incident.workflowId), reason: 'contained and notified' }] });
     expect((await incident.result()).status).toBe('resolved');
   } finally {
     await worker.stop();

@@ -16,6 +16,12 @@ import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { testGrants } from '../support/decisions';
+
+const proveAt = testGrants({ oncall: ['U1'] });
+/** Time is skipped here: a grant is issued at the test server's time, as the ingress's would be at the workflow's. */
+const proveNow = async (...[by, action, workflowId, options = {}]: Parameters<typeof proveAt>) =>
+  proveAt(by, action, workflowId, { ...options, at: new Date(await env.currentTimeMs()) });
 
 jest.setTimeout(120_000);
 
@@ -93,7 +99,7 @@ test('a minute of not_in_channel: bounded calls, each refusal recorded once, the
   expect(audit.events.length).toBeLessThan(60);
 
   // Slack is still refusing: the approval comes from the CLI's update, and the step runs.
-  await handle.executeUpdate(approveUpdate, { args: [{ by: 'U1', stepId: 'contain', justification: 'contain it', planHash: state.steps[1]!.planHash! }] });
+  await handle.executeUpdate(approveUpdate, { args: [{ proof: await proveNow('U1', 'approve', handle.workflowId, { subject: { stepId: 'contain', planHash: state.steps[1]!.planHash! } }), stepId: 'contain', justification: 'contain it', planHash: state.steps[1]!.planHash! }] });
   await env.sleep('5 seconds');
   expect(target.requests.filter((r) => r.path === '/contain')).toHaveLength(1);
 
@@ -101,5 +107,5 @@ test('a minute of not_in_channel: bounded calls, each refusal recorded once, the
   standin.refuse(undefined);
   await env.sleep('10 minutes');
   expect(standin.callsOf('chat.postMessage').some((c) => c.result?.ok === true)).toBe(true);
-  await handle.executeUpdate(resolveUpdate, { args: [{ by: 'U1', reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: await proveNow('U1', 'resolve', handle.workflowId), reason: 'done' }] });
 });

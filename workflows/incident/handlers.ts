@@ -2,10 +2,11 @@
  * The incident's messages: alerts arrive as signals; people act through updates whose validators
  * refuse what the rules forbid before anything is recorded; queries read the state.
  */
-import { setHandler } from '@temporalio/workflow';
+import { patched, setHandler } from '@temporalio/workflow';
 import type { Alert } from '../../domain/alert';
 import { rejectApproval } from '../../domain/approval';
 import { shownKind } from '../../domain/display';
+import { approvalSubject, noSubject, stepSubject, undoSubject } from '../../domain/decision-subjects';
 import { isTerminal } from '../../domain/incident';
 import { maxSeverity } from '../../domain/severity';
 import {
@@ -26,6 +27,7 @@ import {
   type ResolveRequest,
   type StepActionRequest,
 } from '../definitions';
+import { groupsOf, notAuthorised } from '../decision-guard';
 import { stepRole } from '../steps';
 import type { IncidentRun } from './run';
 
@@ -34,10 +36,21 @@ const ALERTS_KEPT = 20;
 const DELIVERIES_REMEMBERED = 5_000;
 const ALERTS_TIMELINED = 50;
 
+/** The undo workflow's work can outlast a fresh grant; its report is still the person's decision. */
+const COMPENSATION_REPORT_MAX_AGE_MS = 24 * 3_600_000;
+
+/** domain/approval.ts `rejectApproval`'s reasons that are about who decides. */
+const AUTHORITY_REFUSALS = /is not in the approver group|requested this action/;
+
 export function registerHandlers(run: IncidentRun): void {
-  const { state } = run;
+  const { state, decisions } = run;
 
   setHandler(alertSignal, (alert: Alert) => {
+    // What the codec leaves of a payload that was not encrypted (or anything else that is no alert).
+    if (typeof alert?.deliveryId !== 'string' || typeof alert.fingerprint !== 'string') {
+      run.record('signal.refused', 'an alert signal that is not an alert from the ingress was ignored', 'unverified', {}, { announce: false });
+      return;
+    }
     if (run.seenDeliveries.has(alert.deliveryId)) return;
     run.seenDeliveries.add(alert.deliveryId);
     if (run.seenDeliveries.size > DELIVERIES_REMEMBERED) run.seenDeliveries.delete(run.seenDeliveries.values().next().value!);
@@ -67,47 +80,50 @@ export function registerHandlers(run: IncidentRun): void {
 
   setHandler(
     acknowledgeUpdate,
-    ({ by }) => {
+    (req) => {
+      const { by, via } = decisions.accept(req);
       state.acknowledgedBy = by;
-      run.record('incident.acknowledged', `acknowledged by ${by}`, by);
+      run.record('incident.acknowledged', `acknowledged by ${by}`, by, {}, { where: via });
       return state;
     },
     {
-      validator: ({ by }) => {
-        if (!by) throw new Error('acknowledge needs a user');
+      validator: ({ proof }) => {
         notClosed();
+        decisions.check(proof, { action: 'acknowledge', subject: noSubject() });
       },
     },
   );
 
-  const needsReason = (verb: string) => ({ by, reason }: ResolveRequest) => {
-    if (!by) throw new Error(`${verb} needs a user`);
+  const needsReason = (verb: string, action: 'resolve' | 'close-no-action') => ({ proof, reason }: ResolveRequest) => {
     if (!reason?.trim()) throw new Error(`${verb} needs a reason`);
     notClosed();
+    decisions.check(proof, { action, subject: noSubject() });
   };
 
   setHandler(
     resolveUpdate,
-    ({ by, reason }) => {
-      state.resolution = reason;
-      run.move('resolve', by, { reason });
+    (req) => {
+      const { by, via } = decisions.accept(req);
+      state.resolution = req.reason;
+      run.move('resolve', by, { reason: req.reason }, via);
       run.runbookScope?.cancel();
       return state;
     },
-    { validator: needsReason('resolve') },
+    { validator: needsReason('resolve', 'resolve') },
   );
 
   setHandler(
     closeNoActionUpdate,
-    ({ by, reason }) => {
-      state.resolution = reason;
-      run.move('close-no-action', by, { reason });
+    (req) => {
+      const { by, via } = decisions.accept(req);
+      state.resolution = req.reason;
+      run.move('close-no-action', by, { reason: req.reason }, via);
       run.runbookScope?.cancel();
       return state;
     },
     {
       validator: (req) => {
-        needsReason('close as no-action')(req);
+        needsReason('close as no-action', 'close-no-action')(req);
         const changed = state.steps.filter((s) => stepRole(s.type) === 'contain' && s.status === 'succeeded').map((s) => s.id);
         if (changed.length > 0) throw new Error(`${changed.join(', ')} changed something: resolve the incident instead`);
       },
@@ -116,12 +132,18 @@ export function registerHandlers(run: IncidentRun): void {
 
   setHandler(
     addNoteUpdate,
-    ({ by, text }) => {
+    (req) => {
+      const { by, via } = decisions.accept(req);
       state.notes += 1;
-      run.record('incident.note', text, by);
+      run.record('incident.note', req.text, by, {}, { where: via });
       return state.notes;
     },
-    { validator: ({ text }) => void (text?.trim() || failWith('a note needs text')) },
+    {
+      validator: ({ proof, text }) => {
+        if (!text?.trim()) failWith('a note needs text');
+        decisions.check(proof, { action: 'note', subject: noSubject() });
+      },
+    },
   );
 
   function validateDecision(req: ApprovalRequest, decision: 'approve' | 'deny'): void {
@@ -132,28 +154,33 @@ export function registerHandlers(run: IncidentRun): void {
     if (!step || !policy) throw new Error(`step ${req.stepId} has no approval gate`);
     if (step.status !== 'awaiting-approval') throw new Error(`step ${req.stepId} is ${step.status}, not awaiting approval`);
     if (!req.justification?.trim()) throw new Error('a justification is required');
+    const grant = decisions.check(req.proof, { action: decision, subject: approvalSubject(req.stepId, req.planHash) });
+    // The grant's groups are the person's when they decided: a group change reaches running incidents.
     const why = rejectApproval({
       policy,
       approvals: step.approvals,
-      by: req.by,
+      by: grant.by,
       requester: state.requester,
-      groups: run.approverGroups,
+      groups: groupsOf(grant),
       escalated: run.escalatedSteps.has(step.id),
       planHash: req.planHash,
       currentPlanHash: step.planHash ?? '',
     });
-    if (why) throw new Error(why);
+    // Group and requester ≠ approver are authority (the ingress answers 403); a duplicate or a stale plan is not.
+    if (why) throw AUTHORITY_REFUSALS.test(why) ? notAuthorised(why) : new Error(why);
   }
 
   function decide(decision: 'approve' | 'deny') {
     return (req: ApprovalRequest) => {
+      const { by, via } = decisions.accept(req);
       const step = state.steps.find((s) => s.id === req.stepId)!;
-      step.approvals.push({ by: req.by, decision, justification: req.justification, at: run.now(), planHash: step.planHash ?? '' });
+      step.approvals.push({ by, decision, justification: req.justification, at: run.now(), planHash: step.planHash ?? '' });
       run.record(
         decision === 'approve' ? 'approval.granted' : 'approval.denied',
-        `${req.stepId} ${decision === 'approve' ? 'approved' : 'denied'} by ${req.by}`,
-        req.by,
+        `${req.stepId} ${decision === 'approve' ? 'approved' : 'denied'} by ${by}`,
+        by,
         { step: req.stepId, justification: req.justification },
+        { where: via },
       );
       return state;
     };
@@ -161,44 +188,59 @@ export function registerHandlers(run: IncidentRun): void {
   setHandler(approveUpdate, decide('approve'), { validator: (req) => validateDecision(req, 'approve') });
   setHandler(denyUpdate, decide('deny'), { validator: (req) => validateDecision(req, 'deny') });
 
-  function validateStepAction({ by, stepId, reason }: StepActionRequest): void {
-    if (!by) throw new Error('a step decision needs a user');
+  const validateStepAction = (action: 'step.retry' | 'step.skip') => ({ proof, stepId, reason }: StepActionRequest): void => {
     if (!reason?.trim()) throw new Error('a step decision needs a reason');
     notClosed();
     const step = state.steps.find((s) => s.id === stepId);
     if (!step) throw new Error(`no step ${stepId} has run in this incident`);
     if (step.status !== 'failed' || !step.halted) throw new Error(`step ${stepId} is ${step.status}; only a failed step that halted the runbook can be retried or skipped`);
     if (run.stepDecisions.has(stepId)) throw new Error(`step ${stepId} already has a decision (${run.stepDecisions.get(stepId)})`);
-  }
+    decisions.check(proof, { action, subject: stepSubject(stepId) });
+  };
   setHandler(
     retryStepUpdate,
-    ({ by, stepId, reason }) => {
-      run.stepDecisions.set(stepId, 'retry');
-      run.record('step.retry', `${stepId} run again by ${by}`, by, { step: stepId, reason });
+    (req) => {
+      const { by, via } = decisions.accept(req);
+      run.stepDecisions.set(req.stepId, 'retry');
+      run.record('step.retry', `${req.stepId} run again by ${by}`, by, { step: req.stepId, reason: req.reason }, { where: via });
       return state;
     },
-    { validator: validateStepAction },
+    { validator: validateStepAction('step.retry') },
   );
   setHandler(
     skipStepUpdate,
-    ({ by, stepId, reason }) => {
-      run.stepDecisions.set(stepId, 'skip');
-      run.record('step.skipped', `${stepId} skipped by ${by}; the runbook goes on`, by, { step: stepId, reason });
+    (req) => {
+      const { by, via } = decisions.accept(req);
+      run.stepDecisions.set(req.stepId, 'skip');
+      run.record('step.skipped', `${req.stepId} skipped by ${by}; the runbook goes on`, by, { step: req.stepId, reason: req.reason }, { where: via });
       return state;
     },
-    { validator: validateStepAction },
+    { validator: validateStepAction('step.skip') },
   );
 
   // The undo workflow reports a compensation that ran: the step no longer holds.
-  setHandler(stepCompensatedSignal, ({ by, stepId, reason, summary }: CompensationReport) => {
+  setHandler(stepCompensatedSignal, (report: CompensationReport) => {
+    const { stepId, reason, summary } = report;
     const step = state.steps.find((s) => s.id === stepId);
     if (!step || step.status !== 'succeeded') return;
+    let actor = { by: report.by ?? 'unknown', via: 'worker' };
+    if (patched('decision-proofs')) {
+      // A signal cannot be refused: an unproven report changes nothing and is put on the record.
+      const verified = step.undo
+        ? decisions.acceptSignal(report.proof, { action: 'undo', subject: undoSubject(stepId, step.undo), maxAgeMs: COMPENSATION_REPORT_MAX_AGE_MS })
+        : `step ${stepId} offers no undo`;
+      if (typeof verified === 'string') {
+        run.record('decision.refused', `a report that ${stepId} was undone was ignored: ${verified}`, 'unverified', { step: stepId, reason: verified }, { announce: false });
+        return;
+      }
+      actor = verified;
+    }
     step.status = 'compensated';
     step.undo = undefined;
     step.summary = `${step.summary ?? ''}; undone: ${summary}`;
-    run.record('step.compensated', `${stepId} undone by ${by}: ${summary}`, by, { step: stepId, reason });
+    run.record('step.compensated', `${stepId} undone by ${actor.by}: ${summary}`, actor.by, { step: stepId, reason }, { where: actor.via });
     const stillHeld = state.steps.some((s) => stepRole(s.type) === 'contain' && s.status === 'succeeded');
-    if (!stillHeld) run.move('containment-undone', by, { step: stepId, reason });
+    if (!stillHeld) run.move('containment-undone', actor.by, { step: stepId, reason }, actor.via);
   });
 }
 

@@ -24,6 +24,7 @@ import { resolveParams } from '../../domain/runbook';
 import { WITHHOLD_FREE_TEXT, withholderFor } from '../../domain/display';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { incidentStatusKey, type CarriedIncident, type IncidentInput } from '../definitions';
+import { DecisionGuard } from '../decision-guard';
 import { failureMessage, isControlFlow } from './failures';
 
 export const acts = proxyActivities<Activities>({
@@ -80,6 +81,8 @@ export class IncidentRun {
   runbookScope: CancellationScope | undefined;
   /** set by the lifecycle: incidents from before this rule moved to containing before any step */
   containmentAtFirstStep = false;
+  /** checks every person's decision (keys from prepareIncident or the decisionKeys activity) */
+  readonly decisions: DecisionGuard;
 
   private readonly outbox: AuditEvent[] = [];
   private announceWanted: boolean;
@@ -104,6 +107,7 @@ export class IncidentRun {
     this.toldFailures = new Set(carried?.toldFailures ?? []);
     this.announceWanted = carried?.announcePending ?? false;
     this.historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+    this.decisions = new DecisionGuard(carried?.usedGrants);
   }
 
   now(): string {
@@ -113,8 +117,9 @@ export class IncidentRun {
   /**
    * The timeline and the audit log hold what people and examiners read: the alerts' free text
    * (domain/display.ts) is withheld from every message, whichever error or step text quoted it.
+   * `where`: the origin of a person's decision (the grant's `via`); the worker's own records say `worker`.
    */
-  record(kind: string, text: string, actor: string, why: AuditEvent['why'] = {}, { announce = true } = {}): void {
+  record(kind: string, text: string, actor: string, why: AuditEvent['why'] = {}, { announce = true, where = 'worker' } = {}): void {
     const at = this.now();
     const message = this.withhold(text);
     this.timeline.push({ at, kind, message, actor });
@@ -123,7 +128,7 @@ export class IncidentRun {
       who: actor,
       what: kind,
       when: at,
-      where: 'worker',
+      where,
       why: { incident: this.state.id, ...why, ...this.withheldWhy(why) },
       correlationId: this.state.id,
       details: { message },
@@ -153,11 +158,11 @@ export class IncidentRun {
     this.announceWanted = true;
   }
 
-  move(event: IncidentEvent, actor: string, why: AuditEvent['why'] = {}): void {
+  move(event: IncidentEvent, actor: string, why: AuditEvent['why'] = {}, where = 'worker'): void {
     const state = this.state;
     const next = nextStatus(state.status, event);
     if (!next) return;
-    this.record('incident.status', `${state.status} → ${next}`, actor, why);
+    this.record('incident.status', `${state.status} → ${next}`, actor, why, { where });
     state.status = next;
     if (next === 'contained') state.containedAt = this.now();
     if (next === 'resolved' || next === 'closed-no-action') state.resolvedAt = this.now();
@@ -263,6 +268,7 @@ export class IncidentRun {
       pinned: this.pinned,
       toldFailures: [...this.toldFailures],
       announcePending: this.announceWanted,
+      usedGrants: this.decisions.carry(),
     };
     return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...this.input, carried: next });
   }

@@ -3,6 +3,7 @@ import type { Duration } from '@temporalio/common';
 import type { AwsActivities } from '../../activities/aws';
 import type { StepInput } from '../../activities/step';
 import { ledgerIdsOf, type WriteAuthority } from '../../domain/ledger';
+import type { Activities } from '../../activities';
 import type { RunbookStep } from '../../domain/runbook';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 
@@ -22,6 +23,15 @@ export function playbookActivities(step?: RunbookStep) {
     },
   };
   return proxyActivities<AwsActivities>(options);
+}
+
+/** The decision keys (worker configuration) and the audit log, for the timers people act on. */
+export function decisionActivities() {
+  return proxyActivities<Pick<Activities, 'decisionKeys' | 'recordAudit'>>({
+    startToCloseTimeout: '1 minute',
+    heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
+    retry: { initialInterval: '1s', maximumInterval: '5 minutes' },
+  });
 }
 
 /** For work that must happen eventually however long AWS misbehaves (lifting a block, deleting keys). */

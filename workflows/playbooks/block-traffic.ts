@@ -18,7 +18,9 @@ import {
   liftBlockSignal,
   parseDurationMs,
   type BlockStatus,
+  type IgnoredSignal,
 } from './definitions';
+import { timerDecisions } from './timer-decisions';
 
 export interface BlockExpiryInput {
   ipSet: IpSetRef;
@@ -67,29 +69,41 @@ export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<Bloc
   let expiresAt = Date.now() + input.durationMs;
   const extensions: BlockStatus['extensions'] = [];
   let lifted: BlockStatus['lifted'];
+  const ignored: IgnoredSignal[] = [];
   const status = (): BlockStatus => ({
     cidrs: input.cidrs,
     ipSet: input.ipSet.name,
     expiresAt: new Date(expiresAt).toISOString(),
     extensions,
     ...(lifted ? { lifted } : {}),
+    ...(ignored.length > 0 ? { ignored } : {}),
   });
+  const decisions = timerDecisions(blockExpiryWorkflowId, ignored);
 
   setHandler(blockStatusQuery, status);
-  setHandler(liftBlockSignal, ({ by, reason }) => void (lifted ??= { at: new Date().toISOString(), by, reason }));
+  setHandler(liftBlockSignal, async ({ proof, by, reason }) => {
+    const actor = await decisions.signal('liftBlock', proof, 'block.lift', by, reason);
+    if (actor) lifted ??= { at: new Date().toISOString(), by: actor.by, reason };
+  });
   setHandler(
     extendBlockUpdate,
-    (req) => {
+    async (req) => {
+      const expected = { action: 'block.extend', subject: { extendBy: req.extendBy } } as const;
+      const got = decisions.guard.acceptChecked(req, expected);
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const actor = got instanceof Promise ? await got : got;
       expiresAt += parseDurationMs(req.extendBy)!;
-      extensions.push({ by: req.by, extendBy: req.extendBy, reason: req.reason });
+      extensions.push({ by: actor.by, extendBy: req.extendBy, reason: req.reason });
+      // Requests from before decision proofs replay without a record of their own.
+      if (req.proof) void decisions.record('extendBlock.accepted', actor, req.reason, { extendBy: req.extendBy });
       return status();
     },
     {
       validator: (req) => {
-        if (!req.by) throw new Error('extendBlock needs a user');
         if (!req.reason?.trim()) throw new Error('extendBlock needs a reason');
         if (parseDurationMs(req.extendBy) === undefined) throw new Error(`${JSON.stringify(req.extendBy)} is not a duration such as 12h`);
         if (lifted) throw new Error('the block is already lifted');
+        decisions.guard.checkOrDefer(req.proof, { action: 'block.extend', subject: { extendBy: req.extendBy } });
       },
     },
   );

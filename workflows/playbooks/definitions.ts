@@ -7,6 +7,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { stepScopedId } from '../../domain/ids';
 import type { KeyRetirementStatus } from '../../domain/key-retirement';
+import type { DecisionProof } from '../../domain/decision-proof';
 
 export const REVOKE_CREDENTIALS_WORKFLOW = 'revokeCredentialsWorkflow';
 export const ROTATE_KEY_WORKFLOW = 'rotateKeyWorkflow';
@@ -37,14 +38,38 @@ export function undoWorkflowId(incidentId: string, stepId: string): string {
 }
 
 export interface ExtendBlockRequest {
-  by: string;
+  /** the ingress's grant for `block.extend` of this block by exactly `extendBy` */
+  proof: DecisionProof;
+  /** requests recorded before decision proofs */
+  by?: string;
   /** added to the current expiry: `30m`, `12h`, `2d` */
   extendBy: string;
   reason: string;
 }
 
+/**
+ * Lift now: a grant for `block.lift` of this block, or the undo's grant for the step that made it.
+ * Without a valid one the signal is ignored and recorded.
+ */
 export interface LiftBlockRequest {
-  by: string;
+  proof?: DecisionProof;
+  /** signals from before decision proofs */
+  by?: string;
+  reason: string;
+}
+
+/** Keep the keys: a grant for `key-deletion.cancel` of this deletion, or the undo's for its step. */
+export interface CancelKeyDeletionRequest {
+  proof?: DecisionProof;
+  /** signals from before decision proofs */
+  by?: string;
+  reason: string;
+}
+
+/** A signal without a valid proof: it changed nothing, and is kept with the timer's status. */
+export interface IgnoredSignal {
+  at: string;
+  signal: string;
   reason: string;
 }
 
@@ -54,6 +79,7 @@ export interface BlockStatus {
   expiresAt: string;
   extensions: { by: string; extendBy: string; reason: string }[];
   lifted?: { at: string; by: string; reason: string };
+  ignored?: IgnoredSignal[];
 }
 
 export interface KeyDeletionStatus {
@@ -62,6 +88,7 @@ export interface KeyDeletionStatus {
   deleteAt: string;
   cancelled?: { by: string; reason: string };
   deleted?: string[];
+  ignored?: IgnoredSignal[];
 }
 
 export interface KeyRetirementInput {
@@ -142,15 +169,19 @@ export interface CarriedKeyRetirement {
 }
 
 export interface KeyDeletionApprovalRequest {
-  /** user id (Slack user id, or a name given to the CLI) */
-  by: string;
+  /** the grant for this approval of this offer (domain/decision-proof.ts) */
+  proof?: DecisionProof;
+  /** only in requests recorded before decision proofs */
+  by?: string;
   justification: string;
   /** the offer number the approver saw; a stale one is refused */
   offer?: number;
 }
 
 export interface KeyRetirementRequest {
-  by: string;
+  proof?: DecisionProof;
+  /** only in requests recorded before decision proofs */
+  by?: string;
   reason: string;
 }
 
@@ -171,7 +202,7 @@ export const liftBlockSignal = defineSignal<[LiftBlockRequest]>('liftBlock');
 export const blockStatusQuery = defineQuery<BlockStatus>('blockStatus');
 
 /** Keep the keys: a reactivation (undo) or a responder's decision to retain them. */
-export const cancelKeyDeletionSignal = defineSignal<[{ by: string; reason: string }]>('cancelKeyDeletion');
+export const cancelKeyDeletionSignal = defineSignal<[CancelKeyDeletionRequest]>('cancelKeyDeletion');
 export const keyDeletionStatusQuery = defineQuery<KeyDeletionStatus>('keyDeletionStatus');
 
 const DURATION = /^(\d+)(ms|s|m|h|d)$/;

@@ -8,6 +8,9 @@
  * and never asks the incident anything.
  */
 import { fingerprintOf } from '../../domain/ids';
+import { noSubject } from '../../domain/decision-subjects';
+import { groupsOf } from '../decision-guard';
+import { timerDecisions } from './timer-decisions';
 import {
   allHandlersFinished,
   ApplicationFailure,
@@ -41,6 +44,8 @@ import {
   type KeyDeletionApprovalRequest,
   type KeyRetirementChange,
   type KeyRetirementInput,
+  keyRetirementWorkflowId,
+  type IgnoredSignal,
   type KeyRetirementRequest,
   type KeyRetirementView,
 } from './definitions';
@@ -105,6 +110,9 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
   let stop: KeyRetirementRequest | undefined = carried?.stop;
   let cancelling = false;
   let woken = false;
+  // People decide on this key weeks after its incident: proofs checked with the workers' keys.
+  const ignored: IgnoredSignal[] = [];
+  const decisions = timerDecisions(keyRetirementWorkflowId, ignored);
 
   // ---- outboxes: the audit log, and the responders' channel ----------------------------------
 
@@ -120,7 +128,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
     }
   });
 
-  function record(what: string, message: string, by: string, why: AuditEvent['why'] = {}, details: Record<string, unknown> = {}): void {
+  function record(what: string, message: string, by: string, why: AuditEvent['why'] = {}, details: Record<string, unknown> = {}, where = 'worker'): void {
     const at = nowIso();
     changes.push({ at, by, what, message });
     audits.push({
@@ -128,7 +136,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
       who: by,
       what,
       when: at,
-      where: 'worker',
+      where,
       why: { incident: input.incidentId, step: input.stepId, ...why },
       correlationId: workflowId,
       details: { message, keyId: input.keyId, ...details },
@@ -171,14 +179,17 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
   const asApprovals = (): Approval[] =>
     approvals.map((a) => ({ by: a.by, decision: 'approve', justification: a.justification, at: a.at, planHash: String(offer?.n ?? '') }));
 
-  function refusal(req: KeyDeletionApprovalRequest, members: string[]): string | undefined {
+  const approval = (req: KeyDeletionApprovalRequest) => ({ action: 'kms.deletion.approve', subject: { offer: String(req.offer ?? offer?.n ?? '') } }) as const;
+  const cancellation = { action: 'kms.deletion.cancel', subject: noSubject() } as const;
+
+  function refusal(req: KeyDeletionApprovalRequest, by: string | undefined, members: string[]): string | undefined {
     if (status !== 'offered' || !offer) return `deletion of ${input.keyId} is not on offer (the key is ${status})`;
     if (!req.justification?.trim()) return 'a justification is required';
-    if (!req.by) return 'who approves is required';
+    if (!by) return 'who approves is required';
     return rejectApproval({
       policy,
       approvals: asApprovals(),
-      by: req.by,
+      by,
       requester: input.requester,
       groups: { [policy.group]: members },
       escalated: false,
@@ -192,21 +203,25 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
   setHandler(
     approveKeyDeletionUpdate,
     async (req) => {
-      // Membership as configured now: someone removed from the group since the offer is refused.
-      approvers = await prompt.keyDeletionApprovers({ group: policy.group });
-      const why = refusal(req, approvers);
+      const got = decisions.guard.acceptChecked(req, approval(req));
+      const actor = got instanceof Promise ? await got : got;
+      // A grant carries the person's groups as they were when they decided; a request from before
+      // decision proofs is checked against the group as configured now.
+      const members = req.proof ? (groupsOf(actor)[policy.group] ?? []) : (approvers = await prompt.keyDeletionApprovers({ group: policy.group }));
+      const why = refusal(req, actor.by, members);
       if (why) throw ApplicationFailure.nonRetryable(why, 'ApprovalRefused');
-      approvals.push({ by: req.by, justification: req.justification.trim(), at: nowIso() });
-      record('kms.retirement.deletion-approved', `${req.by} approved the deletion of ${input.keyId} (${approvals.length} of ${policy.approvers})`, req.by, {
+      approvals.push({ by: actor.by, justification: req.justification.trim(), at: nowIso() });
+      record('kms.retirement.deletion-approved', `${actor.by} approved the deletion of ${input.keyId} (${approvals.length} of ${policy.approvers})`, actor.by, {
         justification: req.justification,
-      });
+      }, {}, actor.via);
       // The last approval needed: look at the key's use once more and schedule, now.
       if (approvalOutcome(policy, asApprovals()) === 'approved') woken = true;
       return view();
     },
     {
       validator: (req) => {
-        const why = refusal(req, approvers);
+        const grant = decisions.guard.checkOrDefer(req.proof, approval(req));
+        const why = grant ? refusal(req, grant.by, groupsOf(grant)[policy.group] ?? []) : refusal(req, 'pending', ['pending']);
         if (why) throw new Error(why);
       },
     },
@@ -215,6 +230,8 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
   setHandler(
     cancelKmsKeyDeletionUpdate,
     async (req) => {
+      const got = decisions.guard.acceptChecked(req, cancellation);
+      const actor = got instanceof Promise ? await got : got;
       cancelling = true;
       try {
         await prompt.cancelKmsKeyDeletion({ keyId: input.keyId });
@@ -223,8 +240,8 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
       } finally {
         cancelling = false;
       }
-      record('kms.retirement.deletion-cancelled', `deletion of ${input.keyId} cancelled and the key enabled again: ${req.reason}`, req.by, { reason: req.reason });
-      notices.push(`${key}: deletion cancelled by ${req.by} and the key enabled again; it is watched again (decrypt only).`);
+      record('kms.retirement.deletion-cancelled', `deletion of ${input.keyId} cancelled and the key enabled again: ${req.reason}`, actor.by, { reason: req.reason }, {}, actor.via);
+      notices.push(`${key}: deletion cancelled by ${actor.by} and the key enabled again; it is watched again (decrypt only).`);
       backToWatching(Date.now());
       move('cancelled');
       woken = true;
@@ -232,7 +249,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
     },
     {
       validator: (req) => {
-        if (!req.by) throw new Error('who cancels is required');
+        decisions.guard.checkOrDefer(req.proof, cancellation);
         if (!req.reason?.trim()) throw new Error('a reason is required');
         if (status !== 'scheduled') throw new Error(`no deletion of ${input.keyId} is scheduled (the key is ${status})`);
         if (cancelling) throw new Error('the deletion is being cancelled already');
@@ -241,17 +258,20 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
   );
 
   // The undo type cancelled the deletion itself (and enabled the key): take note, watch again.
-  setHandler(keyDeletionCancelledSignal, (req) => {
-    if (status !== 'scheduled') return;
-    record('kms.retirement.deletion-cancelled', `deletion of ${input.keyId} cancelled and the key enabled again: ${req.reason}`, req.by, { reason: req.reason });
-    notices.push(`${key}: deletion cancelled by ${req.by} and the key enabled again; it is watched again (decrypt only).`);
+  setHandler(keyDeletionCancelledSignal, async (req) => {
+    const actor = await decisions.signal('kmsKeyDeletionCancelled', req.proof, 'kms.deletion.cancel', req.by, req.reason);
+    if (!actor || status !== 'scheduled') return;
+    record('kms.retirement.deletion-cancelled', `deletion of ${input.keyId} cancelled and the key enabled again: ${req.reason}`, actor.by, { reason: req.reason }, {}, actor.via);
+    notices.push(`${key}: deletion cancelled by ${actor.by} and the key enabled again; it is watched again (decrypt only).`);
     backToWatching(Date.now());
     move('cancelled');
     woken = true;
   });
 
-  setHandler(stopKeyRetirementSignal, (req) => {
-    stop ??= req;
+  setHandler(stopKeyRetirementSignal, async (req) => {
+    const actor = await decisions.signal('stopKeyRetirement', req.proof, 'kms.deletion.cancel', req.by, req.reason);
+    if (!actor) return;
+    stop ??= { by: actor.by, reason: req.reason };
     woken = true;
   });
 
@@ -376,7 +396,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
         notices.push(`${key}: its scheduled deletion could NOT be cancelled (${failureText(err)}); cancel it by hand before ${deletion?.deletionDate ?? 'the end of the window'}.`);
       }
     }
-    record('kms.retirement.stopped', `retirement of ${input.keyId} stopped: ${req.reason}`, req.by, { reason: req.reason });
+    record('kms.retirement.stopped', `retirement of ${input.keyId} stopped: ${req.reason}`, req.by ?? 'unknown', { reason: req.reason });
     move('stop');
   }
 

@@ -15,8 +15,10 @@ import {
   cancelKeyDeletionSignal,
   keyDeletionStatusQuery,
   keyDeletionWorkflowId,
+  type IgnoredSignal,
   type KeyDeletionStatus,
 } from './definitions';
+import { timerDecisions } from './timer-decisions';
 
 export interface KeyDeletionInput {
   principal: string;
@@ -111,8 +113,13 @@ export async function keyDeletionWorkflow(input: KeyDeletionInput): Promise<KeyD
     accessKeyIds: input.accessKeyIds,
     deleteAt: new Date(Date.now() + input.delayMs).toISOString(),
   };
-  setHandler(keyDeletionStatusQuery, () => status);
-  setHandler(cancelKeyDeletionSignal, (req) => void (status.cancelled ??= req));
+  const ignored: IgnoredSignal[] = [];
+  const decisions = timerDecisions(keyDeletionWorkflowId, ignored);
+  setHandler(keyDeletionStatusQuery, () => (ignored.length > 0 ? { ...status, ignored } : status));
+  setHandler(cancelKeyDeletionSignal, async ({ proof, by, reason }) => {
+    const actor = await decisions.signal('cancelKeyDeletion', proof, 'key-deletion.cancel', by, reason);
+    if (actor) status.cancelled ??= { by: actor.by, reason };
+  });
   if (await condition(() => status.cancelled !== undefined, input.delayMs)) return status;
   const result = await persistentActivities().deleteAccessKeys({ principal: input.principal, accessKeyIds: input.accessKeyIds });
   status.deleted = result.deleted;

@@ -7,13 +7,19 @@ import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@te
 import type { GrantState, IpSetRef } from '../../activities/aws';
 import type { PolicyTarget } from '../../activities/aws/iam';
 import type { Undo } from '../../domain/incident';
-import { persistentActivities } from './activity-options';
+import type { DecisionProof } from '../../domain/decision-proof';
+import { undoSubject } from '../../domain/decision-subjects';
+import { decisionActivities, persistentActivities } from './activity-options';
 import { stepCompensatedSignal } from '../definitions';
+import { DecisionGuard, notAuthorised } from '../decision-guard';
 import { cancelKeyDeletionSignal, keyDeletionCancelledSignal, liftBlockSignal, stopKeyRetirementSignal } from './definitions';
 
 export interface UndoRequest {
   undo: Undo;
-  by: string;
+  /** the ingress's grant for `undo` of exactly this compensation of this step */
+  proof?: DecisionProof;
+  /** requests from before decision proofs named their actor; the verified person is filled in here */
+  by?: string;
   reason: string;
   /** the incident and step the undo belongs to: told once it ran, so the step reads `compensated` */
   incidentId?: string;
@@ -35,7 +41,7 @@ const UNDOS: Record<string, UndoRunner> = {
   async unblockTraffic(params, req) {
     const ipSet = params.ipSet as IpSetRef;
     const cidrs = params.cidrs as string[];
-    await signalIfRunning(params.blockExpiryWorkflowId as string, (h) => h.signal(liftBlockSignal, { by: req.by, reason: req.reason }));
+    await signalIfRunning(params.blockExpiryWorkflowId as string, (h) => h.signal(liftBlockSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     if (patched('shared-blocks')) {
       const owner = params.blockExpiryWorkflowId as string;
       const { removed, absent, keptForOthers } = await persistentActivities().releaseFromIpSet({ ipSet, cidrs, owner });
@@ -49,7 +55,9 @@ const UNDOS: Record<string, UndoRunner> = {
     const principal = params.principal as string;
     const accessKeyIds = params.accessKeyIds as string[];
     // Cancel the deletion first, so a key re-enabled now is not deleted at the end of the grace.
-    await signalIfRunning(params.keyDeletionWorkflowId as string, (h) => h.signal(cancelKeyDeletionSignal, { by: req.by, reason: req.reason }));
+    await signalIfRunning(params.keyDeletionWorkflowId as string, (h) =>
+      h.signal(cancelKeyDeletionSignal, { proof: req.proof, by: req.by, reason: req.reason }),
+    );
     const { changed, already } = await persistentActivities().reactivateAccessKeys({ principal, accessKeyIds });
     return `re-enabled ${changed.length} access key(s) of ${principal}${already.length > 0 ? ` (${already.length} already active)` : ''}; deletion cancelled`;
   },
@@ -58,7 +66,7 @@ const UNDOS: Record<string, UndoRunner> = {
     const aliases = params.aliases as string[];
     const acts = persistentActivities();
     // Stop the retirement first, so no deletion is scheduled while the key comes back into use.
-    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(stopKeyRetirementSignal, { by: req.by, reason: req.reason }));
+    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(stopKeyRetirementSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     const { cancelled } = await acts.cancelKmsKeyDeletion({ keyId });
     const { changed } = await acts.setKeyPolicy({ keyId, policy: params.policy as string });
     const { moved } = await acts.moveAliases({ aliases, targetKeyId: keyId });
@@ -84,7 +92,7 @@ const UNDOS: Record<string, UndoRunner> = {
   async cancelKmsKeyDeletion(params, req) {
     const keyId = params.keyId as string;
     const { cancelled, enabled } = await persistentActivities().cancelKmsKeyDeletion({ keyId });
-    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(keyDeletionCancelledSignal, { by: req.by, reason: req.reason }));
+    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(keyDeletionCancelledSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     return `KMS key ${keyId}: ${cancelled ? 'deletion cancelled' : 'no deletion was scheduled'}${enabled ? ', enabled again' : ''}`;
   },
   async removeSessionRevocation(params) {
@@ -101,14 +109,24 @@ const UNDOS: Record<string, UndoRunner> = {
 
 export const UNDO_TYPES: ReadonlySet<string> = new Set(Object.keys(UNDOS));
 
-export async function undoContainmentWorkflow(req: UndoRequest): Promise<string> {
-  const run = UNDOS[req.undo.type];
-  if (!run) throw ApplicationFailure.nonRetryable(`no undo named ${req.undo.type}`, 'ValidationError');
+export async function undoContainmentWorkflow(input: UndoRequest): Promise<string> {
+  const run = UNDOS[input.undo.type];
+  if (!run) throw ApplicationFailure.nonRetryable(`no undo named ${input.undo.type}`, 'ValidationError');
+  const req = patched('decision-proofs') ? await verified(input) : input;
   const summary = await run(req.undo.params, req);
   const { incidentId, stepId } = req;
   if (incidentId && stepId && patched('undo-marks-step')) {
     // A resolved incident is closed: the undo stands on its own record (the ledger) then.
-    await signalIfRunning(incidentId, (h) => h.signal(stepCompensatedSignal, { by: req.by, stepId, reason: req.reason, summary }));
+    await signalIfRunning(incidentId, (h) => h.signal(stepCompensatedSignal, { proof: req.proof, by: req.by, stepId, reason: req.reason, summary }));
   }
   return summary;
+}
+
+/** Nothing is undone unless a person the ingress verified asked for exactly this compensation. */
+async function verified(req: UndoRequest): Promise<UndoRequest> {
+  if (!req.incidentId || !req.stepId) throw notAuthorised('an undo names the incident and step it compensates');
+  const guard = new DecisionGuard();
+  guard.keys = await decisionActivities().decisionKeys();
+  const grant = guard.check(req.proof, { action: 'undo', workflowId: req.incidentId, subject: undoSubject(req.stepId, req.undo) });
+  return { ...req, by: grant.by };
 }

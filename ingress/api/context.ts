@@ -1,0 +1,57 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Client } from '@temporalio/client';
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { Decider } from '../decisions';
+import { HttpError } from '../errors';
+import type { Operator, OperatorAuthenticator } from '../identity/operator';
+
+/** What the operator API's handlers need: Temporal, the decider (authority + grants), sign-in. */
+export interface OperatorApiDeps {
+  client: Client;
+  taskQueue: string;
+  decider: Decider;
+  authenticate: OperatorAuthenticator;
+}
+
+export type ApiEnv = { Variables: { operator: Operator } };
+export type ApiContext = Context<ApiEnv>;
+
+export function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'in-process';
+  }
+}
+
+/** The JSON body, parsed by the route's schema; a bad one is 400 naming the field and changes nothing. */
+export async function body<S extends z.ZodType>(c: Context, schema: S): Promise<z.infer<S>> {
+  let raw: unknown;
+  try {
+    raw = await c.req.json();
+  } catch {
+    throw new HttpError(400, 'the body must be JSON', 'bad_request');
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new HttpError(400, `${issue.path.join('.') || 'body'}: ${issue.message}`, 'bad_request');
+  }
+  return parsed.data;
+}
+
+const ID = /^[\w.:-]+$/;
+
+/** `incident/<fingerprint>` from a path segment (the fingerprint, or the whole id URL-encoded). */
+export function incidentIdParam(segment: string): string {
+  const fingerprint = decodeURIComponent(segment).replace(/^incident\//, '');
+  if (!ID.test(fingerprint)) throw new HttpError(400, 'not an incident id', 'bad_request');
+  return `incident/${fingerprint}`;
+}
+
+export function stepParam(segment: string): string {
+  const step = decodeURIComponent(segment);
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(step)) throw new HttpError(400, 'not a step id', 'bad_request');
+  return step;
+}
