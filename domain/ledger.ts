@@ -17,9 +17,8 @@ export function ledgerIdsOf(result: unknown): string[] {
   return Array.isArray(ids) ? (ids as string[]) : [];
 }
 
-/** `aws/<workflow id>/<activity id>/<api>/<resource>` → `<api> <resource>`, for a timeline. */
-export function describeWrite(ledgerId: string, workflowId: string): string {
-  const rest = ledgerId.startsWith(`aws/${workflowId}/`) ? ledgerId.slice(`aws/${workflowId}/`.length) : ledgerId;
-  const parts = rest.split('/');
-  return parts.length >= 3 ? `${parts[1]} ${parts.slice(2).join('/')}` : rest;
+/** `aws/<workflow id>/<activity id>/<api>/<resource digest>` → `<api> (ledger <id>)`, for a timeline. */
+export function describeWrite(ledgerId: string): string {
+  const parts = ledgerId.split('/');
+  return parts.length >= 3 ? `${parts[parts.length - 2]} (ledger ${ledgerId})` : ledgerId;
 }

@@ -121,6 +121,8 @@ function finishRunbook(run: IncidentRun): void {
 /** Last line of defence: an error of our own becomes an escalated incident, never a Failed workflow. */
 async function fault(run: IncidentRun, err: unknown): Promise<void> {
   run.state.escalated = true;
+  // Whatever went wrong, a person must be able to resolve: learn the decision keys if opening did not.
+  if (!run.decisions.keys) run.decisions.keys = await acts.decisionKeys().catch(() => undefined);
   const message = failureMessage(err);
   run.record('incident.fault', `Tourniquet could not go on with this incident: ${message}. A person must take it over.`, 'worker');
   await run.tell('the fault escalation', () =>

@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { stepScopeOf } from '../../domain/ids';
@@ -38,7 +39,9 @@ export async function recordWrite(write: AwsWrite): Promise<void> {
   const { workflowExecution, activityId, attempt } = Context.current().info;
   const workflowId = workflowExecution?.workflowId ?? 'no-workflow';
   const owner = stepScopeOf(workflowId);
-  const id = `aws/${workflowId}/${activityId}/${write.api}/${write.resource}`;
+  // The resource names a principal (which may be an e-mail address): in the id only as a digest,
+  // since ids are kept as they are while the record's fields are masked.
+  const id = `aws/${workflowId}/${activityId}/${write.api}/${createHash('sha256').update(write.resource).digest('hex').slice(0, 24)}`;
   const authority = current.authority ?? { approvedBy: [], reason: 'unstated' };
   await current.audit.append({
     id,

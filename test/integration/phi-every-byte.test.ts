@@ -119,7 +119,9 @@ function planted(source: WebhookSource, original: string): string {
   };
   const tryLeaf = (parent: Record<string, unknown> | unknown[], key: string | number) => {
     const before = (parent as Record<string | number, unknown>)[key];
-    for (const candidate of [idFields(source)[String(key)] ?? PHI_TEXT, `${before} ${PHI_TEXT}`]) {
+    // A sender's alert id keeps what made it unique: the same id on two alerts is refused (409).
+    const candidates = key === 'id' ? [`${before} ${PHI_TEXT}`] : [idFields(source)[String(key)] ?? PHI_TEXT, `${before} ${PHI_TEXT}`];
+    for (const candidate of candidates) {
       (parent as Record<string | number, unknown>)[key] = candidate;
       if (alerts(doc) === want) return;
     }
@@ -228,6 +230,7 @@ beforeAll(async () => {
   writeFileSync(
     settings,
     `approverGroups: { oncall: [U1, U2], leads: [U7] }
+authority: { resolve: [oncall, leads], acknowledge: [oncall, leads] }
 sources:
   generic: { hmacSecret: ${SECRET.generic} }
   pagerduty: { hmacSecret: ${SECRET.pagerduty} }

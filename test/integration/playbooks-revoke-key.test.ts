@@ -26,6 +26,7 @@ import type { RunbookStep } from '../../domain/runbook';
 import { undoWorkflowId } from '../../workflows/playbooks/definitions';
 import { revokeKeyAccessWorkflow } from '../../workflows/playbooks/revoke-key-access';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
+import { undoRequest } from '../support/decisions';
 import { playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 
 jest.setTimeout(120_000);
@@ -108,7 +109,7 @@ const undo = (input: ReturnType<typeof stepInput>, outcome: Awaited<ReturnType<t
   stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(input.incidentId, `${input.stepId}-${Math.random().toString(36).slice(2, 6)}`),
-    args: [{ undo: outcome.undo!, by: 'U-lead', reason: 'the grants were legitimate' }],
+    args: [undoRequest('U-lead', input.incidentId, input.stepId, outcome.undo!, 'the grants were legitimate')],
   });
 
 test('the plan shows the policy diff and every grant; the step restores the baseline, revokes the grants, leaves the key enabled; the undo puts it all back', async () => {

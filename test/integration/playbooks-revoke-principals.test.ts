@@ -31,6 +31,7 @@ import { loadRunbooks, parseRunbook, selectRunbook } from '../../runbooks';
 import { undoWorkflowId } from '../../workflows/playbooks/definitions';
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
+import { undoRequest } from '../support/decisions';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { fixture } from '../fixtures/alerts';
 import { playbookStack, recordCalls, stepInput, type CallLog, type PlaybookStack } from '../support/aws-playbooks';
@@ -84,7 +85,7 @@ const undo = (input: ReturnType<typeof stepInput>, outcome: Awaited<ReturnType<t
   stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: `${undoWorkflowId(input.incidentId, input.stepId)}-${Date.now()}`,
-    args: [{ undo: outcome.undo!, by: 'U1', reason: 'the instance was ours' }],
+    args: [undoRequest('U1', input.incidentId, input.stepId, outcome.undo!, 'the instance was ours')],
   });
 
 /** The final failure a playbook run ends with, and every AWS call the worker made meanwhile. */

@@ -23,6 +23,7 @@ import {
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { rotateKeyWorkflow } from '../../workflows/playbooks/rotate-key';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
+import { undoRequest } from '../support/decisions';
 import { keyRetirementStatusQuery, keyRetirementWorkflowId, undoWorkflowId } from '../../workflows/playbooks/definitions';
 import { createAwsPlanners } from '../../activities/aws';
 import { createKmsActivities, replacementMarkerAlias } from '../../activities/aws/kms';
@@ -182,7 +183,7 @@ test('replace mode: the plan says what happens to the old key; after it, old cip
   const undone = await stack.env.client.workflow.execute(undoContainmentWorkflow, {
     taskQueue: stack.config.temporal.taskQueue,
     workflowId: undoWorkflowId(input.incidentId, input.stepId),
-    args: [{ undo: outcome.undo!, by: 'U-lead', reason: 'rotated the wrong key' }],
+    args: [undoRequest('U-lead', input.incidentId, input.stepId, outcome.undo!, 'rotated the wrong key')],
   });
   expect(undone).toContain(`KMS key ${keyId} back in use`);
   expect((await describe('alias/claims')).KeyId).toBe(keyId);
