@@ -75,6 +75,8 @@ export interface StepState {
    * (or started, without a gate) and frozen from then on: a later alert cannot change what runs
    */
   params?: Record<string, unknown>;
+  /** ledger ids of the AWS writes the step (and its undo) made: `audit verify` finds each on the ledger */
+  writes?: string[];
   /** failed and halting the runbook: a person retries it, skips it, or resolves the incident */
   halted?: boolean;
   /** how many times the step ran (retries by a person count) */

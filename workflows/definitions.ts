@@ -79,6 +79,8 @@ export interface CompensationReport {
   reason: string;
   /** what the undo did (PHI-free) */
   summary: string;
+  /** ledger ids of the AWS writes the undo made */
+  writes?: string[];
 }
 
 /** Every alert is delivered by signalWithStart; a repeated delivery id is ignored. */

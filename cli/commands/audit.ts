@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { ledgerIdsOfText, writeCoverage, type WriteCoverage } from '../../activities/audit/coverage';
 import { readCheckpoints, verifyAuditLog, type AuditVerification } from '../../activities/audit';
 import { readAnchors, readWitness } from '../../activities/audit/anchors';
 import { anchorVerifierFor, witnessFile } from '../../activities/audit/from-config';
@@ -31,15 +33,34 @@ export function describeAudit(report: AuditVerification & { path: string }): str
   ].join('\n');
 }
 
+/** The ledger against the writes the workflows report (see activities/audit/coverage.ts). */
+export async function verifyCoverage(ctx: CliContext): Promise<WriteCoverage> {
+  const path = auditLogPath(ctx.config);
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+  return writeCoverage(await ctx.client(), ledgerIdsOfText(text));
+}
+
+export function describeCoverage(coverage: WriteCoverage): string {
+  if (coverage.missing.length === 0) return `coverage: all ${coverage.reported} AWS write(s) the workflows report are on the ledger`;
+  return [
+    `coverage: ${coverage.missing.length} of ${coverage.reported} reported AWS write(s) are MISSING from the ledger`,
+    ...coverage.missing.map((m) => `  ${m.workflowId}${m.stepId ? ` step ${m.stepId}` : ''}: ${m.ledgerId}`),
+  ].join('\n');
+}
+
 export function register(program: Command, ctx: () => CliContext): void {
   const audit = program.command('audit').description('the hash-chained audit log');
   audit
     .command('verify')
     .description('re-derive the chain and check it against its signed anchors; says where it breaks (exit 1)')
     .option('--json', 'machine-readable report')
-    .action(async (opts: { json?: boolean }) => {
+    .option('--no-coverage', 'skip checking the ledger against the AWS writes the workflows report (needs Temporal)')
+    .action(async (opts: { json?: boolean; coverage: boolean }) => {
       const report = await verifyAudit(ctx().config);
-      console.log(opts.json ? JSON.stringify(report, null, 2) : describeAudit(report));
+      const coverage = opts.coverage ? await verifyCoverage(ctx()) : undefined;
+      console.log(opts.json ? JSON.stringify({ ...report, ...(coverage ? { coverage } : {}) }, null, 2) : describeAudit(report));
+      if (coverage && !opts.json) console.log(describeCoverage(coverage));
       if (!report.intact) throw new CliError(`the audit log breaks at line ${report.breaks[0]!.line}: ${report.breaks[0]!.problem}`, 1);
+      if (coverage && coverage.missing.length > 0) throw new CliError(`${coverage.missing.length} reported AWS write(s) have no ledger record`, 1);
     });
 }

@@ -36,12 +36,11 @@ export async function recordRejection(
  * reference — never the payload) went to which incidents.
  */
 export async function recordAcceptance(
-  deps: { audit: AuditSink; metrics: Metrics },
+  deps: { audit: AuditSink },
   ctx: RejectionContext,
   alerts: Alert[],
   incidents: string[],
 ): Promise<void> {
-  deps.metrics.alertsAccepted.inc({ source: ctx.source }, alerts.length);
   await deps.audit.append({
     who: `alert:${ctx.source}`,
     what: 'alert.accepted',
@@ -53,5 +52,18 @@ export async function recordAcceptance(
       incidents,
       alerts: alerts.map((a) => ({ kind: shownKind(a.kind), severity: a.severity, status: a.status, deliveryId: a.deliveryId, rawRef: a.rawRef })),
     },
+  });
+}
+
+/** Accepted on the ledger, then Temporal could not be reached: the sender is told to retry (5xx). */
+export async function recordNotDelivered(deps: { audit: AuditSink }, ctx: RejectionContext, alerts: Alert[], err: unknown): Promise<void> {
+  await deps.audit.append({
+    who: `alert:${ctx.source}`,
+    what: 'alert.not-delivered',
+    when: new Date().toISOString(),
+    where: ctx.remoteAddress,
+    why: { reason: (err as Error).name ?? 'Error' },
+    correlationId: ctx.correlationId,
+    details: { deliveryIds: alerts.map((a) => a.deliveryId), message: 'accepted, but not delivered to Temporal; the sender retries' },
   });
 }

@@ -15,7 +15,8 @@ import { clip } from './clean-json';
 import { requireJson } from './media-type';
 import { normalise } from './normalise';
 import { parseDelivery } from './parse-delivery';
-import { recordAcceptance, recordRejection } from './rejections';
+import { recordAcceptance, recordNotDelivered, recordRejection } from './rejections';
+import { incidentIdFor } from '../../domain/ids';
 import { refuseReusedIds } from './reused-ids';
 import { ALERT_SOURCES, isWebhookSource } from './sources';
 import type { WebhookSource } from '../../platform/config';
@@ -74,13 +75,19 @@ export function alertRoutes(deps: AlertRouteDeps) {
       const alerts: Alert[] = found.map((a, i) => normalise(source, a, rawRef, i, receivedAt));
       await refuseReusedIds(deps.deliveryIds, source, found, alerts);
       if ((await deps.rawStore.put(source, body)) !== rawRef) throw new Error('raw store named the payload differently');
+      // On the ledger before any incident sees it: no alert is ever on an incident without its record.
+      const context = { source, remoteAddress: remoteAddress(c), correlationId };
+      await recordAcceptance(deps, context, alerts, [...new Set(alerts.map((a) => incidentIdFor(a.fingerprint)))]);
       // Each alert is idempotent on its delivery id, so a partial failure is safe to retry whole.
       // Bounded, so an unreachable Temporal answers 503 before the sender's own timeout gives up.
-      const delivered = await deps.client.withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () =>
-        Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert))),
-      );
+      const delivered = await deps.client
+        .withDeadline(Date.now() + DELIVERY_DEADLINE_MS, () => Promise.all(alerts.map((alert) => deliverAlert(deps.client, deps.taskQueue, alert))))
+        .catch(async (err: unknown) => {
+          await recordNotDelivered(deps, context, alerts, err);
+          throw err;
+        });
       const incidents = [...new Set(delivered.filter((d) => d.attached).map((d) => d.incidentId))];
-      await recordAcceptance(deps, { source, remoteAddress: remoteAddress(c), correlationId }, alerts, incidents);
+      deps.metrics.alertsAccepted.inc({ source }, alerts.length);
       return c.json({ accepted: alerts.length, incidents }, 202);
     } catch (err) {
       if (err instanceof HttpError) {

@@ -335,7 +335,7 @@ test('a sender id reused for a different alert is refused with 409, also after a
   expect((await post('generic', JSON.stringify({ ...other, id: 'reused-0002' }))).status).toBe(202);
 });
 
-test('Temporal unreachable: 503 so the sender retries, never a 4xx', async () => {
+test('Temporal unreachable: 503 so the sender retries, never a 4xx; the ledger shows it accepted, then not delivered', async () => {
   const dead = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1' }) });
   const app = createIngressApp(ingressDepsFrom(config, dead, { audit, metrics }));
   const cut = await listen(app, '127.0.0.1', 0);
@@ -344,6 +344,9 @@ test('Temporal unreachable: 503 so the sender retries, never a 4xx', async () =>
     const res = await fetch(`${cut.url}/alerts/generic`, { method: 'POST', headers: { 'content-type': 'application/json', ...credentials('generic', body) }, body });
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: string }).error).toBe('temporal_unavailable');
+    // Acceptance is recorded before delivery, so no alert ever reaches an incident without it.
+    const requestId = res.headers.get('x-request-id');
+    expect(audit.events.filter((e) => e.correlationId === requestId).map((e) => e.what)).toEqual(['alert.accepted', 'alert.not-delivered']);
   } finally {
     await cut.close();
   }

@@ -239,6 +239,7 @@ export function registerHandlers(run: IncidentRun): void {
     step.undo = undefined;
     step.summary = `${step.summary ?? ''}; undone: ${summary}`;
     run.record('step.compensated', `${stepId} undone by ${actor.by}: ${summary}`, actor.by, { step: stepId, reason }, { where: actor.via });
+    run.noteWrites(step, report.writes);
     const stillHeld = state.steps.some((s) => stepRole(s.type) === 'contain' && s.status === 'succeeded');
     if (!stillHeld) run.move('containment-undone', actor.by, { step: stepId, reason }, actor.via);
   });

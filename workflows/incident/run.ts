@@ -19,6 +19,7 @@ import type { Activities } from '../../activities';
 import type { AuditEvent } from '../../activities/audit-sink';
 import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../../domain/incident';
 import { nextStatus } from '../../domain/incident';
+import { describeWrite } from '../../domain/ledger';
 import type { PinnedRunbook, RunbookStep } from '../../domain/runbook';
 import { resolveParams } from '../../domain/runbook';
 import { WITHHOLD_FREE_TEXT, withholderFor } from '../../domain/display';
@@ -119,11 +120,12 @@ export class IncidentRun {
    * (domain/display.ts) is withheld from every message, whichever error or step text quoted it.
    * `where`: the origin of a person's decision (the grant's `via`); the worker's own records say `worker`.
    */
-  record(kind: string, text: string, actor: string, why: AuditEvent['why'] = {}, { announce = true, where = 'worker' } = {}): void {
+  record(kind: string, text: string, actor: string, why: AuditEvent['why'] = {}, { announce = true, where = 'worker', ledger = true } = {}): void {
     const at = this.now();
     const message = this.withhold(text);
     this.timeline.push({ at, kind, message, actor });
-    this.outbox.push({
+    // What is already on the ledger (an AWS write, recorded by its activity) goes on the timeline only.
+    if (ledger) this.outbox.push({
       id: `${workflowInfo().runId}/${++this.recorded}`,
       who: actor,
       what: kind,
@@ -182,6 +184,13 @@ export class IncidentRun {
     return this.pinned?.runbook.steps
       .flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel))
       .find((s) => s.id === stepId);
+  }
+
+  /** The AWS writes a step (or its undo) reported: kept with the step, and each on the timeline. */
+  noteWrites(st: StepState, writes: string[] | undefined): void {
+    if (!writes?.length) return;
+    st.writes = [...(st.writes ?? []), ...writes];
+    for (const id of writes) this.record('aws.write', describeWrite(id), 'worker', { step: st.id }, { announce: false, ledger: false });
   }
 
   /** A step's parameters from the latest alert; references the alerts do not provide are listed. */

@@ -59,12 +59,14 @@ async function runStep(run: IncidentRun, step: RunbookStep): Promise<boolean> {
       st.startedAt = run.now();
       st.runs = (st.runs ?? 0) + 1;
       run.record('step.started', `${step.id} (${step.type})`, 'worker', { step: step.id });
-      const outcome = await type.run(step, { incidentId: run.state.id, stepId: step.id, params: st.params, planHash: st.planHash });
+      const approvedBy = st.approvals.filter((a) => a.decision === 'approve').map((a) => a.by);
+      const outcome = await type.run(step, { incidentId: run.state.id, stepId: step.id, params: st.params, planHash: st.planHash, approvedBy });
       st.status = 'succeeded';
       st.summary = outcome.summary;
       st.undo = outcome.undo;
       st.finishedAt = run.now();
       run.record('step.succeeded', `${step.id}: ${outcome.summary}`, 'worker', { step: step.id });
+      run.noteWrites(st, outcome.writes);
       return true;
     } catch (err) {
       if (isControlFlow(err)) throw err;

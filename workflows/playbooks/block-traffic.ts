@@ -8,7 +8,8 @@ import { condition, ParentClosePolicy, patched, setHandler, startChild, upsertSe
 import type { IpSetRef } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
-import { persistentActivities, playbookActivities } from './activity-options';
+import { onTheLedger, persistentActivities, playbookActivities, stepAuthority } from './activity-options';
+import type { WriteAuthority } from '../../domain/ledger';
 import {
   blockedCidrsKey,
   blockExpiryWorkflowId,
@@ -27,10 +28,13 @@ export interface BlockExpiryInput {
   /** the entries this block added; only these are lifted */
   cidrs: string[];
   durationMs: number;
+  /** the approvals of the step that made the block: on the ledger with the lift */
+  authority?: WriteAuthority;
 }
 
 export async function blockTrafficWorkflow(input: StepInput, step?: RunbookStep): Promise<StepOutcome> {
-  const acts = playbookActivities(step);
+  const authority = stepAuthority(input);
+  const { acts, written } = onTheLedger(playbookActivities(step), authority);
   const plan = await acts.prepareBlock(input);
   const set = `WAF IP set ${plan.ipSet.name}`;
   // Entries another incident's running block holds are held by this block too, so the first
@@ -42,13 +46,13 @@ export async function blockTrafficWorkflow(input: StepInput, step?: RunbookStep)
       : [];
   const owned = [...plan.toAdd, ...shared];
   if (owned.length === 0) {
-    return { summary: `${plan.alreadyPresent.join(', ')} already blocked in ${set}; nothing added` };
+    return { summary: `${plan.alreadyPresent.join(', ')} already blocked in ${set}; nothing added`, writes: written };
   }
   if (plan.toAdd.length > 0) await acts.addToIpSet({ ipSet: plan.ipSet, cidrs: plan.toAdd });
   const expiryId = blockExpiryWorkflowId(input.incidentId, input.stepId);
   await startChild(blockExpiryWorkflow, {
     workflowId: expiryId,
-    args: [{ ipSet: plan.ipSet, cidrs: owned, durationMs: plan.durationMs }],
+    args: [{ ipSet: plan.ipSet, cidrs: owned, durationMs: plan.durationMs, authority }],
     typedSearchAttributes: [{ key: blockedCidrsKey, value: owned.map((cidr) => blockTag(plan.ipSet.id, cidr)) }],
     // The block must be lifted at expiry whatever happens to the incident.
     parentClosePolicy: ParentClosePolicy.ABANDON,
@@ -56,6 +60,7 @@ export async function blockTrafficWorkflow(input: StepInput, step?: RunbookStep)
   const sharedNote = shared.length > 0 ? `; ${shared.join(', ')} also held by another incident's block` : '';
   return {
     summary: `blocked ${owned.join(', ')} in ${set} for ${plan.duration}${plan.alreadyPresent.length > 0 ? ` (${plan.alreadyPresent.length} already there)` : ''}${sharedNote}`,
+    writes: written,
     undo: {
       type: 'unblockTraffic',
       params: { ipSet: plan.ipSet, cidrs: owned, blockExpiryWorkflowId: expiryId },
@@ -116,12 +121,17 @@ export async function blockExpiryWorkflow(input: BlockExpiryInput): Promise<Bloc
     await condition(() => lifted !== undefined || expiresAt !== deadline, left);
   }
   lifted ??= { at: new Date().toISOString(), by: 'expiry', reason: 'the block expired' };
+  const { acts: lift, written } = onTheLedger(persistentActivities(), {
+    approvedBy: input.authority?.approvedBy ?? [],
+    ...(lifted.by !== 'expiry' ? { requestedBy: lifted.by } : {}),
+    reason: lifted.by === 'expiry' ? 'the block expired' : `lifted: ${lifted.reason}`,
+  });
   if (patched('shared-blocks')) {
     // Drop the claim first: two blocks expiring together then both see the entry as free.
     upsertSearchAttributes([{ key: blockedCidrsKey, value: [] }]);
-    await persistentActivities().releaseFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs, owner: workflowInfo().workflowId });
+    await lift.releaseFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs, owner: workflowInfo().workflowId });
   } else {
-    await persistentActivities().removeFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs });
+    await lift.removeFromIpSet({ ipSet: input.ipSet, cidrs: input.cidrs });
   }
-  return status();
+  return { ...status(), writes: written };
 }

@@ -74,6 +74,8 @@ export interface IgnoredSignal {
 }
 
 export interface BlockStatus {
+  /** ledger ids of the AWS writes the lift made */
+  writes?: string[];
   cidrs: string[];
   ipSet: string;
   expiresAt: string;
@@ -83,6 +85,8 @@ export interface BlockStatus {
 }
 
 export interface KeyDeletionStatus {
+  /** ledger ids of the AWS writes the deletion made */
+  writes?: string[];
   principal: string;
   accessKeyIds: string[];
   deleteAt: string;

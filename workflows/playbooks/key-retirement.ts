@@ -10,6 +10,7 @@
 import { fingerprintOf } from '../../domain/ids';
 import { noSubject } from '../../domain/decision-subjects';
 import { groupsOf } from '../decision-guard';
+import { onTheLedger } from './activity-options';
 import { timerDecisions } from './timer-decisions';
 import {
   allHandlersFinished,
@@ -234,7 +235,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
       const actor = got instanceof Promise ? await got : got;
       cancelling = true;
       try {
-        await prompt.cancelKmsKeyDeletion({ keyId: input.keyId });
+        await onTheLedger(prompt, { approvedBy: [], requestedBy: actor.by, reason: `cancel the deletion: ${req.reason}` }).acts.cancelKmsKeyDeletion({ keyId: input.keyId });
       } catch (err) {
         throw ApplicationFailure.nonRetryable(`the deletion of ${input.keyId} could not be cancelled: ${failureText(err)}`, 'CancelFailed');
       } finally {
@@ -349,7 +350,8 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
       return;
     }
     try {
-      const scheduled = await act.scheduleKeyDeletion({ keyId: input.keyId, pendingWindowDays: input.pendingWindowDays });
+      const approved = { approvedBy: approvals.map((a) => a.by), reason: `retired key unused for ${input.unusedFor}: deletion approved` };
+      const scheduled = await onTheLedger(act, approved).acts.scheduleKeyDeletion({ keyId: input.keyId, pendingWindowDays: input.pendingWindowDays });
       deletion = { scheduledAt: nowIso(), deletionDate: scheduled.deletionDate };
     } catch (err) {
       record('kms.retirement.schedule-failed', `ScheduleKeyDeletion of ${input.keyId} failed: ${failureText(err)}; the approvals stand`, 'worker');
@@ -390,7 +392,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
   async function stopNow(req: KeyRetirementRequest): Promise<void> {
     if (status === 'scheduled') {
       try {
-        await act.cancelKmsKeyDeletion({ keyId: input.keyId });
+        await onTheLedger(act, { approvedBy: [], ...(req.by ? { requestedBy: req.by } : {}), reason: `retirement stopped: ${req.reason}` }).acts.cancelKmsKeyDeletion({ keyId: input.keyId });
       } catch (err) {
         record('kms.retirement.cancel-failed', `the scheduled deletion of ${input.keyId} could not be cancelled: ${failureText(err)}`, 'worker');
         notices.push(`${key}: its scheduled deletion could NOT be cancelled (${failureText(err)}); cancel it by hand before ${deletion?.deletionDate ?? 'the end of the window'}.`);

@@ -10,7 +10,8 @@ import { condition, ParentClosePolicy, setHandler, startChild, workflowInfo } fr
 import type { RevokePlan } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
-import { persistentActivities, playbookActivities } from './activity-options';
+import { onTheLedger, persistentActivities, playbookActivities, stepAuthority } from './activity-options';
+import type { WriteAuthority } from '../../domain/ledger';
 import {
   cancelKeyDeletionSignal,
   keyDeletionStatusQuery,
@@ -24,10 +25,13 @@ export interface KeyDeletionInput {
   principal: string;
   accessKeyIds: string[];
   delayMs: number;
+  /** the approvals of the step that deactivated the keys: on the ledger with their deletion */
+  authority?: WriteAuthority;
 }
 
 export async function revokeCredentialsWorkflow(input: StepInput, step?: RunbookStep): Promise<StepOutcome> {
-  const acts = playbookActivities(step);
+  const authority = stepAuthority(input);
+  const { acts, written } = onTheLedger(playbookActivities(step), authority);
   const plan = await acts.prepareRevoke(input);
   const { principal } = plan;
   // Plans made before principals had types were IAM users'.
@@ -66,7 +70,7 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
   if (plan.deleteAfterMs !== null && plan.targetKeyIds.length > 0) {
     await startChild(keyDeletionWorkflow, {
       workflowId: deletionId,
-      args: [{ principal, accessKeyIds: plan.targetKeyIds, delayMs: plan.deleteAfterMs }],
+      args: [{ principal, accessKeyIds: plan.targetKeyIds, delayMs: plan.deleteAfterMs, authority }],
       // The grace period runs on whatever happens to the incident.
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
@@ -75,7 +79,7 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
     did.push('keys kept');
   }
 
-  return { summary: did.join('; '), ...undoOf(plan, deletionId, issuedBefore) };
+  return { summary: did.join('; '), writes: written, ...undoOf(plan, deletionId, issuedBefore) };
 }
 
 /**
@@ -121,7 +125,12 @@ export async function keyDeletionWorkflow(input: KeyDeletionInput): Promise<KeyD
     if (actor) status.cancelled ??= { by: actor.by, reason };
   });
   if (await condition(() => status.cancelled !== undefined, input.delayMs)) return status;
-  const result = await persistentActivities().deleteAccessKeys({ principal: input.principal, accessKeyIds: input.accessKeyIds });
+  const { acts, written } = onTheLedger(persistentActivities(), {
+    approvedBy: input.authority?.approvedBy ?? [],
+    reason: 'grace period over: the deactivated keys kept as evidence are deleted',
+  });
+  const result = await acts.deleteAccessKeys({ principal: input.principal, accessKeyIds: input.accessKeyIds });
   status.deleted = result.deleted;
+  status.writes = written;
   return status;
 }

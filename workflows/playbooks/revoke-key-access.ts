@@ -7,7 +7,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
-import { playbookActivities } from './activity-options';
+import { onTheLedger, playbookActivities, stepAuthority } from './activity-options';
 
 /** Disabling a key is an outage of everything encrypted under it: two people, and no proceed-on-timeout. */
 export function disableAllowedBy(step: RunbookStep | undefined): boolean {
@@ -15,7 +15,7 @@ export function disableAllowedBy(step: RunbookStep | undefined): boolean {
 }
 
 export async function revokeKeyAccessWorkflow(input: StepInput, step?: RunbookStep): Promise<StepOutcome> {
-  const acts = playbookActivities(step);
+  const { acts, written } = onTheLedger(playbookActivities(step), stepAuthority(input));
   const plan = await acts.prepareRevokeKeyAccess(input);
   const key = `KMS key ${plan.keyId}`;
   if (plan.disable === 'disable' && !disableAllowedBy(step)) {
@@ -58,6 +58,7 @@ export async function revokeKeyAccessWorkflow(input: StepInput, step?: RunbookSt
   ];
   return {
     summary: did.join('; '),
+    writes: written,
     ...(undoParts.length > 0
       ? {
           undo: {

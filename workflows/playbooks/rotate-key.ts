@@ -11,7 +11,7 @@ import type { AwsActivities } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
-import { playbookActivities } from './activity-options';
+import { onTheLedger, playbookActivities, stepAuthority } from './activity-options';
 import { keyRetirementWorkflowId } from './definitions';
 import { keyRetirementWorkflow } from './key-retirement';
 
@@ -28,12 +28,12 @@ const incident = proxyActivities<Pick<Activities, 'incidentRequester'>>({
 });
 
 export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): Promise<StepOutcome> {
-  const acts = playbookActivities(step);
+  const { acts, written } = onTheLedger(playbookActivities(step), stepAuthority(input));
   const plan = await acts.prepareRotate(input);
   if (plan.mode === 'on-demand') {
     await acts.rotateKeyOnDemand({ keyId: plan.keyId, rotationsBefore: plan.rotationsBefore, limit: plan.limit });
     const { rotations } = await verify.verifyOnDemandRotation({ keyId: plan.keyId, rotationsBefore: plan.rotationsBefore });
-    return { summary: `rotated KMS key ${plan.keyId} on demand (${rotations} of ${plan.limit} on-demand rotations used)` };
+    return { summary: `rotated KMS key ${plan.keyId} on demand (${rotations} of ${plan.limit} on-demand rotations used)`, writes: written };
   }
   const replacement = await acts.createReplacementKey({
     oldKeyId: plan.keyId,
@@ -56,6 +56,7 @@ export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): P
       summary:
         `replaced KMS key ${plan.keyId} by ${replacement.keyId} (${plan.reason}); ${plan.aliases.join(', ')} moved; ` +
         `old key deleted on ${deletion.deletionDate.slice(0, 10)} unless cancelled`,
+      writes: written,
     };
   }
 
@@ -90,6 +91,7 @@ export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): P
     summary:
       `replaced KMS key ${plan.keyId} by ${replacement.keyId} (${plan.reason}); ${plan.aliases.join(', ')} moved; ` +
       `old key kept enabled for decryption only (no new ciphertext); deletion offered once unused for ${plan.retirement.unusedFor}, with two approvals`,
+    writes: written,
     undo: {
       type: 'restoreRotatedKey',
       params: { keyId: plan.keyId, aliases: plan.aliases, policy: previousPolicy, keyRetirementWorkflowId: retirementId },

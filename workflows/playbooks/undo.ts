@@ -9,7 +9,7 @@ import type { PolicyTarget } from '../../activities/aws/iam';
 import type { Undo } from '../../domain/incident';
 import type { DecisionProof } from '../../domain/decision-proof';
 import { undoSubject } from '../../domain/decision-subjects';
-import { decisionActivities, persistentActivities } from './activity-options';
+import { decisionActivities, onTheLedger, persistentActivities } from './activity-options';
 import { stepCompensatedSignal } from '../definitions';
 import { DecisionGuard, notAuthorised } from '../decision-guard';
 import { cancelKeyDeletionSignal, keyDeletionCancelledSignal, liftBlockSignal, stopKeyRetirementSignal } from './definitions';
@@ -26,7 +26,7 @@ export interface UndoRequest {
   stepId?: string;
 }
 
-type UndoRunner = (params: Record<string, unknown>, req: UndoRequest) => Promise<string>;
+type UndoRunner = (params: Record<string, unknown>, req: UndoRequest, acts: ReturnType<typeof persistentActivities>) => Promise<string>;
 
 /** Tell a timer workflow; if it already finished there is nothing to tell. */
 async function signalIfRunning(workflowId: string, send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) {
@@ -38,33 +38,32 @@ async function signalIfRunning(workflowId: string, send: (handle: ReturnType<typ
 }
 
 const UNDOS: Record<string, UndoRunner> = {
-  async unblockTraffic(params, req) {
+  async unblockTraffic(params, req, acts) {
     const ipSet = params.ipSet as IpSetRef;
     const cidrs = params.cidrs as string[];
     await signalIfRunning(params.blockExpiryWorkflowId as string, (h) => h.signal(liftBlockSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     if (patched('shared-blocks')) {
       const owner = params.blockExpiryWorkflowId as string;
-      const { removed, absent, keptForOthers } = await persistentActivities().releaseFromIpSet({ ipSet, cidrs, owner });
+      const { removed, absent, keptForOthers } = await acts.releaseFromIpSet({ ipSet, cidrs, owner });
       const kept = keptForOthers.length > 0 ? `; ${keptForOthers.join(', ')} kept: another incident's block holds them` : '';
       return `unblocked ${cidrs.join(', ')} in WAF IP set ${ipSet.name} (${removed.length} removed now, ${absent.length} already gone${kept})`;
     }
-    const { removed, absent } = await persistentActivities().removeFromIpSet({ ipSet, cidrs });
+    const { removed, absent } = await acts.removeFromIpSet({ ipSet, cidrs });
     return `unblocked ${cidrs.join(', ')} in WAF IP set ${ipSet.name} (${removed.length} removed now, ${absent.length} already gone)`;
   },
-  async reactivateAccessKeys(params, req) {
+  async reactivateAccessKeys(params, req, acts) {
     const principal = params.principal as string;
     const accessKeyIds = params.accessKeyIds as string[];
     // Cancel the deletion first, so a key re-enabled now is not deleted at the end of the grace.
     await signalIfRunning(params.keyDeletionWorkflowId as string, (h) =>
       h.signal(cancelKeyDeletionSignal, { proof: req.proof, by: req.by, reason: req.reason }),
     );
-    const { changed, already } = await persistentActivities().reactivateAccessKeys({ principal, accessKeyIds });
+    const { changed, already } = await acts.reactivateAccessKeys({ principal, accessKeyIds });
     return `re-enabled ${changed.length} access key(s) of ${principal}${already.length > 0 ? ` (${already.length} already active)` : ''}; deletion cancelled`;
   },
-  async restoreRotatedKey(params, req) {
+  async restoreRotatedKey(params, req, acts) {
     const keyId = params.keyId as string;
     const aliases = params.aliases as string[];
-    const acts = persistentActivities();
     // Stop the retirement first, so no deletion is scheduled while the key comes back into use.
     await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(stopKeyRetirementSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     const { cancelled } = await acts.cancelKmsKeyDeletion({ keyId });
@@ -75,9 +74,8 @@ const UNDOS: Record<string, UndoRunner> = {
       `${changed ? 'put back' : 'was already back'}${cancelled ? ', its scheduled deletion cancelled' : ''}; retirement stopped`
     );
   },
-  async restoreKeyAccess(params) {
+  async restoreKeyAccess(params, _req, acts) {
     const keyId = params.keyId as string;
-    const acts = persistentActivities();
     const done: string[] = [];
     // Enabled first: a grant is re-created on a usable key.
     if (params.enable === true) done.push((await acts.enableKmsKey({ keyId })).already ? 'already enabled' : 'enabled again');
@@ -89,16 +87,16 @@ const UNDOS: Record<string, UndoRunner> = {
     }
     return `KMS key ${keyId}: ${done.join('; ')}`;
   },
-  async cancelKmsKeyDeletion(params, req) {
+  async cancelKmsKeyDeletion(params, req, acts) {
     const keyId = params.keyId as string;
-    const { cancelled, enabled } = await persistentActivities().cancelKmsKeyDeletion({ keyId });
+    const { cancelled, enabled } = await acts.cancelKmsKeyDeletion({ keyId });
     await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(keyDeletionCancelledSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     return `KMS key ${keyId}: ${cancelled ? 'deletion cancelled' : 'no deletion was scheduled'}${enabled ? ', enabled again' : ''}`;
   },
-  async removeSessionRevocation(params) {
+  async removeSessionRevocation(params, _req, acts) {
     const target = params.target as PolicyTarget;
     const who = `IAM ${target.kind} ${target.name}`;
-    const answer: unknown = await persistentActivities().removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
+    const answer: unknown = await acts.removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
     // Workers before the ledger answered with the bare outcome.
     const result = typeof answer === 'string' ? answer : (answer as { outcome: string }).outcome;
     if (result === 'removed') return `removed the session deny from ${who}: sessions issued before ${params.issuedBefore as string} work again until they expire`;
@@ -113,11 +111,13 @@ export async function undoContainmentWorkflow(input: UndoRequest): Promise<strin
   const run = UNDOS[input.undo.type];
   if (!run) throw ApplicationFailure.nonRetryable(`no undo named ${input.undo.type}`, 'ValidationError');
   const req = patched('decision-proofs') ? await verified(input) : input;
-  const summary = await run(req.undo.params, req);
+  // Every write the compensation makes is on the ledger, with who asked for it and why.
+  const { acts, written } = onTheLedger(persistentActivities(), { approvedBy: [], ...(req.by ? { requestedBy: req.by } : {}), reason: `undo: ${req.reason}` });
+  const summary = await run(req.undo.params, req, acts);
   const { incidentId, stepId } = req;
   if (incidentId && stepId && patched('undo-marks-step')) {
     // A resolved incident is closed: the undo stands on its own record (the ledger) then.
-    await signalIfRunning(incidentId, (h) => h.signal(stepCompensatedSignal, { proof: req.proof, by: req.by, stepId, reason: req.reason, summary }));
+    await signalIfRunning(incidentId, (h) => h.signal(stepCompensatedSignal, { proof: req.proof, by: req.by, stepId, reason: req.reason, summary, writes: written }));
   }
   return summary;
 }
