@@ -90,7 +90,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
   });
   app.route('/', alertRoutes(deps));
   if (deps.operators) app.route('/', operatorApi({ client: deps.client, taskQueue: deps.taskQueue, ...deps.operators }));
-  if (deps.codec) app.route('/', codecRoutes(deps.codec));
+  if (deps.codec) app.route('/', codecRoutes({ audit: deps.audit, ...deps.codec }));
   app.route('/', metricsRoutes(deps.metrics, deps.snapshots, deps.metricsToken));
   if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken, audit: deps.audit }));
   app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));

@@ -1,3 +1,5 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { AuditSink } from '../activities/audit-sink';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
@@ -16,6 +18,8 @@ export interface CodecRouteDeps {
   codec: PayloadCodec;
   token: string;
   corsOrigins: readonly string[];
+  /** decoding stored payloads is a disclosure: each request is on the ledger */
+  audit?: AuditSink;
 }
 
 interface JsonPayload {
@@ -119,12 +123,31 @@ export function codecRoutes(deps: CodecRouteDeps): Hono {
     }
     if (!Array.isArray(body.payloads)) return c.json({ error: 'invalid_payload', message: 'body must be {"payloads": [...]}' }, 400);
     const payloads = body.payloads.map(fromJson);
+    const op = c.req.param('op');
+    await deps.audit?.append({
+      who: bearerMatches(c.req.header('authorization'), deps.token) ? 'codec-token' : 'codec-session',
+      what: `codec.${op}`,
+      when: new Date().toISOString(),
+      where: clientAddress(c),
+      why: {},
+      // The Temporal UI names the namespace it shows; the workflow is not sent with the payloads.
+      correlationId: `codec:${c.req.header('x-namespace') ?? 'unknown namespace'}`,
+      details: { payloads: payloads.length, namespace: c.req.header('x-namespace') ?? null },
+    });
     try {
-      const out = c.req.param('op') === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
+      const out = op === 'decode' ? await deps.codec.decode(payloads) : await deps.codec.encode(payloads);
       return c.json({ payloads: out.map(toJson) });
     } catch (err) {
       return c.json({ error: 'codec_failed', message: (err as Error).message }, 422);
     }
   });
   return app;
+}
+
+function clientAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'in-process';
+  }
 }

@@ -7,7 +7,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -122,6 +122,9 @@ test('an alert sent to npm start shows in the CLI and the Temporal UI, and survi
   expect(decoded.headers.get('access-control-allow-origin')).toBe(`http://127.0.0.1:${uiPort}`);
   const plain = ((await decoded.json()) as { payloads: { data: string }[] }).payloads.map((p) => Buffer.from(p.data, 'base64').toString());
   expect(plain.join('')).toContain('svc-a');
+  // Decoding is a disclosure: on the ledger, with how many payloads and from where.
+  const ledger = readFileSync(join(env.TOURNIQUET_DATA_DIR!, 'audit.log'), 'utf8');
+  expect(ledger).toMatch(new RegExp(`"details":\\{"namespace":[^}]*"payloads":${signalled.length}\\}[^\\n]*"what":"codec\\.decode"`));
 
   expect(await stop(running.child)).toBe(0);
 
