@@ -26,7 +26,7 @@ export function buildProgram(): Command {
 
 export function run(argv: string[] = process.argv): void {
   buildProgram()
-    .parseAsync(process.argv)
+    .parseAsync(argv)
     .then(() => process.exit(0))
     .catch((thrown: unknown) => {
       // Commands that open the stores (evidence, audit) meet the key file there, not in the client.

@@ -58,7 +58,9 @@ function delivered(source: WebhookSource, body: string): Alert {
   const [alert] = parseDelivery(ALERT_SOURCES[source], Buffer.from(body));
   return normalise(source, alert!, `raw/${source}/test`, 0, new Date());
 }
-const guardDuty = (name: string, edit: (event: { detail: Record<string, any> }) => void = () => undefined) => {
+/** The parts of a GuardDuty finding the tests edit. */
+type GuardDutyEvent = { detail: { accountId?: string; resource: { accessKeyDetails: Record<string, string> } } };
+const guardDuty = (name: string, edit: (event: GuardDutyEvent) => void = () => undefined) => {
   const event = JSON.parse(fixture(name));
   edit(event);
   return delivered('guardduty', JSON.stringify(event));

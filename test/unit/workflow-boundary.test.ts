@@ -1,55 +1,62 @@
 /**
- * Workflow code runs in Temporal's deterministic sandbox: it may import only @temporalio/workflow
- * (and @temporalio/common), domain/, other workflow modules and activity *types*. This guard reads
- * every file under workflows/ and domain/ and fails on anything else.
+ * The sandbox boundary is a lint rule (lint-boundaries.cjs, in eslint.config.mjs), run by `npm test`
+ * over the whole tree.
+ * This checks the rule itself: code that would break determinism in workflows/, or purity in
+ * domain/, is flagged, and what they may import passes.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
+import { ESLint } from 'eslint';
 
 const ROOT = join(__dirname, '..', '..');
+// The boundary rules alone (no typed linting), loaded as the lint run loads them.
+const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig: require('../../lint-boundaries.cjs') });
 
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? files(path) : path.endsWith('.ts') ? [path] : [];
-  });
+/** The boundary rules' messages for `code` as if it were the file at `path`. */
+async function boundaryProblems(path: string, code: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
+  return result!.messages
+    .filter((m) => ['@typescript-eslint/no-restricted-imports', 'no-restricted-properties', 'no-restricted-globals'].includes(m.ruleId ?? ''))
+    .map((m) => m.message);
 }
 
-const IMPORT = /^\s*import\s+(type\s+)?[^'"]*?from\s+['"]([^'"]+)['"]/gm;
-const FORBIDDEN_CODE: [RegExp, string][] = [
-  [/process\.env/, 'process.env'],
-  [/Math\.random/, 'Math.random'],
-  [/\bsetTimeout\(/, 'setTimeout (use sleep / condition)'],
-  [/\brequire\(/, 'require'],
-];
+jest.setTimeout(60_000);
 
-function violations(file: string, allowed: (spec: string, typeOnly: boolean, file: string) => boolean): string[] {
-  const text = readFileSync(file, 'utf8');
-  const found: string[] = [];
-  for (const m of text.matchAll(IMPORT)) {
-    const typeOnly = Boolean(m[1]);
-    const spec = m[2]!;
-    if (!allowed(spec, typeOnly, file)) found.push(`${relative(ROOT, file)} imports ${typeOnly ? 'type ' : ''}${spec}`);
-  }
-  for (const [pattern, what] of FORBIDDEN_CODE) if (pattern.test(text)) found.push(`${relative(ROOT, file)} uses ${what}`);
-  return found;
-}
-
-test('workflow files import only the workflow API, domain/, workflows/ and activity types', () => {
-  const bad = files(join(ROOT, 'workflows')).flatMap((file) =>
-    violations(file, (spec, typeOnly, from) => {
-      if (spec === '@temporalio/workflow' || spec === '@temporalio/common') return true;
-      const target = spec.startsWith('.') ? relative(ROOT, join(from, '..', spec)) : spec;
-      if (target.startsWith('domain') || target.startsWith('workflows')) return true;
-      return typeOnly && (target.startsWith('activities') || spec.startsWith('@temporalio/'));
-    }),
-  );
-  expect(bad).toEqual([]);
+test.each([
+  ['a Node built-in', "import { readFileSync } from 'node:fs';\nexport const f = readFileSync;\n", /no Node APIs/],
+  ['a bare Node built-in', "import { createHash } from 'crypto';\nexport const f = createHash;\n", /no Node APIs/],
+  ['an AWS client', "import { IAMClient } from '@aws-sdk/client-iam';\nexport const c = IAMClient;\n", /no I\/O: call an activity/],
+  ['Slack', "import { WebClient } from '@slack/web-api';\nexport const c = WebClient;\n", /no I\/O/],
+  ['an activity implementation', "import { createIamActivities } from '../activities/aws/iam';\nexport const c = createIamActivities;\n", /activity types only/],
+  ['platform code', "import { loadConfig } from '../platform/config';\nexport const c = loadConfig;\n", /only domain\/, workflows\/ and activity types/],
+  ['the environment', 'export const e = () => process.env.HOME;\n', /reads no environment/],
+  ['Math.random', 'export const r = () => Math.random();\n', /not replayable/],
+  ['setTimeout', 'export const t = () => setTimeout(() => undefined, 1);\n', /sleep\(\)/],
+])('workflow code may not use %s', async (_what, code, why) => {
+  expect(await boundaryProblems('workflows/steps.ts', code)).toEqual([expect.stringMatching(why)]);
 });
 
-test('domain/ stays pure: no Node APIs and no packages but date-fns and the pure-JS @noble cryptography', () => {
-  const bad = files(join(ROOT, 'domain')).flatMap((file) =>
-    violations(file, (spec) => spec.startsWith('.') || spec.startsWith('date-fns') || spec.startsWith('@date-fns/') || spec.startsWith('@noble/')),
-  );
-  expect(bad).toEqual([]);
+test('workflow code may import the workflow API, domain/, other workflow modules and activity types', async () => {
+  const code = [
+    "import { proxyActivities } from '@temporalio/workflow';",
+    "import type { Activities } from '../activities';",
+    "import type { AwsActivities } from '../activities/aws';",
+    "import { isTerminal } from '../domain/incident';",
+    "import { STEP_TYPES } from './steps';",
+    'export const all = [proxyActivities, isTerminal, STEP_TYPES] as const;',
+    'export type A = Activities | AwsActivities;',
+  ].join('\n');
+  expect(await boundaryProblems('workflows/incident.ts', code)).toEqual([]);
+});
+
+test.each([
+  ['a Node built-in', "import { createHash } from 'node:crypto';\nexport const f = createHash;\n"],
+  ['a package', "import { z } from 'zod';\nexport const s = z;\n"],
+  ['platform code', "import { loadConfig } from '../platform/config';\nexport const c = loadConfig;\n"],
+])('domain/ may not import %s', async (_what, code) => {
+  expect((await boundaryProblems('domain/incident.ts', code)).length).toBeGreaterThan(0);
+});
+
+test('domain/ may import date-fns and the pure-JS @noble cryptography', async () => {
+  const code = "import { addDays } from 'date-fns';\nimport { ed25519 } from '@noble/curves/ed25519';\nimport { isTerminal } from './incident';\nexport const all = [addDays, ed25519, isTerminal] as const;\n";
+  expect(await boundaryProblems('domain/approval.ts', code)).toEqual([]);
 });
