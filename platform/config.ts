@@ -1,3 +1,4 @@
+import { DURATION_HINT, DURATION_PATTERN, parseDurationMs } from '../domain/duration';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { unknownSettings } from './unknown-settings';
@@ -213,9 +214,9 @@ export const ConfigSchema = z.object({
         )
         .default({}),
       /** grace before deactivated access keys are deleted (kept meanwhile as evidence) */
-      keyDeletionGrace: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 7d').default('7d'),
+      keyDeletionGrace: z.string().regex(DURATION_PATTERN, DURATION_HINT).default('7d'),
       /** how long a block lasts when a step names no duration */
-      blockDuration: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 24h').default('24h'),
+      blockDuration: z.string().regex(DURATION_PATTERN, DURATION_HINT).default('24h'),
       /** KMS allows this many on-demand rotations per key; past it, rotateKey replaces the key */
       onDemandRotationLimit: z.coerce.number().int().min(0).default(25),
       /** a replaced KMS key is kept (decrypt only) until CloudTrail shows it unused this long; then deletion may be asked for */
@@ -225,7 +226,7 @@ export const ConfigSchema = z.object({
             .string()
             .regex(/^\d+(m|h|d)$/, 'a duration such as 30d')
             // CloudTrail event history keeps 90 days: a longer quiet period could not be checked.
-            .refine((d) => Number(d.slice(0, -1)) * { m: 1, h: 60, d: 1_440 }[d.slice(-1) as 'm' | 'h' | 'd'] <= 89 * 1_440, 'at most 89d (CloudTrail keeps 90 days of events)')
+            .refine((d) => parseDurationMs(d)! <= 89 * 86_400_000, 'at most 89d (CloudTrail keeps 90 days of events)')
             .default('30d'),
           checkEvery: z.string().regex(/^\d+(m|h|d)$/, 'a duration such as 1d').default('1d'),
           /** who approves the deletion when the rotation step had no approval gate of its own */

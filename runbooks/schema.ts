@@ -1,9 +1,10 @@
+import { DURATION_HINT, DURATION_PATTERN } from '../domain/duration';
 import { z } from 'zod';
 import { SEVERITIES } from '../domain/severity';
 
 const duration = z
   .string()
-  .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 30s, 15m, 2h or 7d');
+  .regex(DURATION_PATTERN, DURATION_HINT);
 
 const identifier = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, digits and dashes');
 

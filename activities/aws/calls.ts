@@ -27,3 +27,20 @@ export function isNotFound(err: unknown): boolean {
 export function errorName(err: unknown): string {
   return (err as { name?: string } | undefined)?.name ?? 'Error';
 }
+
+/**
+ * Every item of a paginated listing, through the SDK's own `paginate*` helper, its error classified
+ * like any call; `limit` stops early (the items up to it are returned).
+ */
+export async function collectPages<P, T>(what: string, pages: AsyncIterable<P>, items: (page: P) => T[] | undefined, limit = Infinity): Promise<T[]> {
+  const all: T[] = [];
+  try {
+    for await (const page of pages) {
+      all.push(...(items(page) ?? []));
+      if (all.length >= limit) break;
+    }
+  } catch (err) {
+    classify(err, what);
+  }
+  return all;
+}

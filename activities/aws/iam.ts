@@ -8,14 +8,14 @@ import {
   GetRolePolicyCommand,
   GetUserCommand,
   GetUserPolicyCommand,
-  ListAccessKeysCommand,
+  paginateListAccessKeys,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { classify, finalFailure } from '../errors';
-import { call, isNotFound, readOptional } from './calls';
+import { call, collectPages, isNotFound, readOptional } from './calls';
 import { recordWrite } from './ledger';
 
 /**
@@ -84,18 +84,8 @@ export async function requireRole(iam: IAMClient, roleName: string): Promise<Iam
 }
 
 export async function listAccessKeys(iam: IAMClient, userName: string): Promise<AccessKeyState[]> {
-  const keys: AccessKeyState[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await call(`iam ListAccessKeys ${userName}`, () =>
-      iam.send(new ListAccessKeysCommand({ UserName: userName, Marker: marker })),
-    );
-    for (const key of page.AccessKeyMetadata ?? []) {
-      keys.push({ id: key.AccessKeyId!, status: key.Status === 'Active' ? 'Active' : 'Inactive' });
-    }
-    marker = page.IsTruncated ? page.Marker : undefined;
-  } while (marker);
-  return keys;
+  const keys = await collectPages(`iam ListAccessKeys ${userName}`, paginateListAccessKeys({ client: iam }, { UserName: userName }), (page) => page.AccessKeyMetadata);
+  return keys.map((key) => ({ id: key.AccessKeyId!, status: key.Status === 'Active' ? 'Active' : 'Inactive' }));
 }
 
 export async function hasLoginProfile(iam: IAMClient, userName: string): Promise<boolean> {

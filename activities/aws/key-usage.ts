@@ -1,6 +1,5 @@
 import { paginateLookupEvents, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { classify } from '../errors';
-import { heartbeat } from './kms-access';
 
 /**
  * When a KMS key was last used, from CloudTrail event history (LookupEvents on the key's ARN).
@@ -52,7 +51,6 @@ export function createKeyUsageActivities(cloudTrail: CloudTrailClient) {
           const uses = (page.Events ?? []).filter(
             (e) => e.EventName && KEY_USE_EVENTS.has(e.EventName) && (e.EventSource === undefined || e.EventSource === 'kms.amazonaws.com'),
           );
-          heartbeat({ pages });
           if (uses.length > 0) {
             const latest = uses.reduce((a, b) => ((a.EventTime?.getTime() ?? 0) >= (b.EventTime?.getTime() ?? 0) ? a : b));
             return { lastUse: { at: (latest.EventTime ?? new Date(input.until)).toISOString(), event: latest.EventName! }, pages };

@@ -12,10 +12,10 @@ import {
   type GrantOperation,
   type KMSClient,
 } from '@aws-sdk/client-kms';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { canonicalJson } from '../../platform/canonical-json';
 import { classify, finalFailure } from '../errors';
-import { call, isNotFound, readOptional } from './calls';
+import { call, collectPages, isNotFound, readOptional } from './calls';
 import { isRestricted, parsePolicy, restrictedPolicy, samePolicy, withoutRestriction, type KeyPolicy } from './key-policy';
 import { describeKey } from './kms';
 import { recordWrite } from './ledger';
@@ -26,14 +26,6 @@ import { recordWrite } from './ledger';
  * finds the change already made.
  */
 
-/** Heartbeat when running as an activity; planners also run from the CLI (`runbook plan`). */
-export function heartbeat(details: unknown): void {
-  try {
-    Context.current().heartbeat(details);
-  } catch {
-    // not in an activity: nobody is waiting for a heartbeat
-  }
-}
 
 /** A grant as recorded for an undo: what CreateGrant needs to make an equivalent one. */
 export interface GrantState {
@@ -61,25 +53,15 @@ async function keyArn(kms: KMSClient, keyId: string): Promise<string> {
 }
 
 export async function listGrants(kms: KMSClient, keyId: string): Promise<GrantState[]> {
-  const grants: GrantState[] = [];
-  try {
-    for await (const page of paginateListGrants({ client: kms }, { KeyId: keyId })) {
-      for (const g of page.Grants ?? []) {
-        grants.push({
-          grantId: g.GrantId!,
-          ...(g.Name ? { name: g.Name } : {}),
-          grantee: g.GranteePrincipal ?? '',
-          ...(g.RetiringPrincipal ? { retiringPrincipal: g.RetiringPrincipal } : {}),
-          operations: [...(g.Operations ?? [])].sort(),
-          ...(g.Constraints && Object.keys(g.Constraints).length > 0 ? { constraints: g.Constraints } : {}),
-        });
-      }
-      heartbeat({ grants: grants.length });
-    }
-  } catch (err) {
-    classify(err, `kms ListGrants ${keyId}`);
-  }
-  return grants;
+  const grants = await collectPages(`kms ListGrants ${keyId}`, paginateListGrants({ client: kms }, { KeyId: keyId }), (page) => page.Grants);
+  return grants.map((g) => ({
+    grantId: g.GrantId!,
+    ...(g.Name ? { name: g.Name } : {}),
+    grantee: g.GranteePrincipal ?? '',
+    ...(g.RetiringPrincipal ? { retiringPrincipal: g.RetiringPrincipal } : {}),
+    operations: [...(g.Operations ?? [])].sort(),
+    ...(g.Constraints && Object.keys(g.Constraints).length > 0 ? { constraints: g.Constraints } : {}),
+  }));
 }
 
 /** The same grant in all that matters for access (its id is new when re-created). */
@@ -139,7 +121,6 @@ export function createKmsAccessActivities(kms: KMSClient) {
           if (!isNotFound(err) && (err as { name?: string }).name !== 'InvalidGrantIdException') classify(err, `kms RevokeGrant ${grantId}`);
           absent.push(grantId);
         }
-        heartbeat({ revoked: revoked.length });
       }
       const left = (await listGrants(kms, input.keyId)).filter((g) => input.grantIds.includes(g.grantId));
       if (left.length > 0) {
@@ -172,7 +153,6 @@ export function createKmsAccessActivities(kms: KMSClient) {
         );
         await recordWrite({ api: 'kms:CreateGrant', resource: `${await keyArn(kms, input.keyId)}/grant/${made.GrantId ?? grant.grantId}`, before: null, after: { ...grant, grantId: made.GrantId } });
         created += 1;
-        heartbeat({ created });
       }
       return { created, already };
     },

@@ -4,9 +4,9 @@ import {
   CreateKeyCommand,
   DescribeKeyCommand,
   GetKeyRotationStatusCommand,
-  ListAliasesCommand,
-  ListKeyRotationsCommand,
-  ListKeysCommand,
+  paginateListAliases,
+  paginateListKeyRotations,
+  paginateListKeys,
   ListResourceTagsCommand,
   RotateKeyOnDemandCommand,
   ScheduleKeyDeletionCommand,
@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-kms';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { classify, finalFailure } from '../errors';
-import { call, errorName, readOptional } from './calls';
+import { call, collectPages, errorName, readOptional } from './calls';
 import { recordWrite } from './ledger';
 
 /**
@@ -42,45 +42,31 @@ export function onDemandUnsupported(key: KeyMetadata): string | undefined {
 }
 
 export async function aliasesOf(kms: KMSClient, keyId: string): Promise<string[]> {
-  const names: string[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await call(`kms ListAliases ${keyId}`, () => kms.send(new ListAliasesCommand({ KeyId: keyId, Marker: marker })));
-    for (const alias of page.Aliases ?? []) {
-      if (alias.AliasName && !alias.AliasName.startsWith('alias/aws/')) names.push(alias.AliasName);
-    }
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
-  return names.sort();
+  const aliases = await collectPages(`kms ListAliases ${keyId}`, paginateListAliases({ client: kms }, { KeyId: keyId }), (page) => page.Aliases);
+  return aliases
+    .map((alias) => alias.AliasName)
+    .filter((name): name is string => !!name && !name.startsWith('alias/aws/'))
+    .sort();
 }
 
 export async function onDemandRotationCount(kms: KMSClient, keyId: string): Promise<number> {
-  let count = 0;
-  let marker: string | undefined;
-  do {
-    const page = await call(`kms ListKeyRotations ${keyId}`, () => kms.send(new ListKeyRotationsCommand({ KeyId: keyId, Marker: marker })));
-    count += (page.Rotations ?? []).filter((r) => r.RotationType === 'ON_DEMAND').length;
-    marker = page.Truncated ? page.NextMarker : undefined;
-  } while (marker);
-  return count;
+  const rotations = await collectPages(`kms ListKeyRotations ${keyId}`, paginateListKeyRotations({ client: kms }, { KeyId: keyId }), (page) => page.Rotations);
+  return rotations.filter((r) => r.RotationType === 'ON_DEMAND').length;
 }
 
 const MARKER_TAG = 'TourniquetMarker';
 
 /** A live key tagged with this marker alias name: one an interrupted attempt created. */
 async function keyTaggedWith(kms: KMSClient, marker: string): Promise<string | undefined> {
-  let page: string | undefined;
-  do {
-    const keys = await call('kms ListKeys', () => kms.send(new ListKeysCommand({ Marker: page })));
-    for (const { KeyId } of keys.Keys ?? []) {
-      // Keys we may not read (AWS managed, other owners) are not ours: skip them.
-      const tags = await kms.send(new ListResourceTagsCommand({ KeyId })).catch(() => undefined);
-      if (!tags?.Tags?.some((t) => t.TagKey === MARKER_TAG && t.TagValue === marker.slice(0, 256))) continue;
-      const key = await describeKey(kms, KeyId!);
-      if (key.KeyState === 'Enabled') return KeyId;
-    }
-    page = keys.Truncated ? keys.NextMarker : undefined;
-  } while (page);
+  // Every key of the account, one tag read each: long, so it heartbeats (the activity wrapper) and
+  // stops when the activity is cancelled (the client's abort signal).
+  for (const { KeyId } of await collectPages('kms ListKeys', paginateListKeys({ client: kms }, {}), (page) => page.Keys)) {
+    // Keys we may not read (AWS managed, other owners) are not ours: skip them.
+    const tags = await kms.send(new ListResourceTagsCommand({ KeyId })).catch(() => undefined);
+    if (!tags?.Tags?.some((t) => t.TagKey === MARKER_TAG && t.TagValue === marker.slice(0, 256))) continue;
+    const key = await describeKey(kms, KeyId!);
+    if (key.KeyState === 'Enabled') return KeyId;
+  }
   return undefined;
 }
 

@@ -1,3 +1,4 @@
+import { DURATION_HINT, DURATION_PATTERN, parseDurationMs } from '../../domain/duration';
 import { z } from 'zod';
 import { PRINCIPAL_TYPES } from '../../domain/alert';
 import type { StepInput } from '../step';
@@ -8,16 +9,14 @@ import { finalFailure } from '../errors';
  * activity of each playbook (and by its planner), so a bad runbook fails fast and non-retryably.
  */
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
+/** A duration a runbook gave; a bad one is the runbook's fault and retrying cannot fix it. */
 export function durationMs(text: string): number {
-  const match = DURATION.exec(text);
-  if (!match) throw finalFailure(`${JSON.stringify(text)} is not a duration such as 30s, 24h or 7d`, 'ValidationError');
-  return Number(match[1]) * UNIT_MS[match[2]!]!;
+  const ms = parseDurationMs(text);
+  if (ms === undefined) throw finalFailure(`${JSON.stringify(text)} is not ${DURATION_HINT}`, 'ValidationError');
+  return ms;
 }
 
-const duration = z.string().regex(DURATION, 'a duration such as 30s, 24h or 7d');
+const duration = z.string().regex(DURATION_PATTERN, DURATION_HINT);
 
 export const RevokeParams = z.object({
   /** a name (IAM user, role, federated user) or a principal ARN */

@@ -1,14 +1,15 @@
-import { LookupEventsCommand, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { paginateLookupEvents, type CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import {
   GetUserCommand,
   GetUserPolicyCommand,
-  ListAccessKeysCommand,
+  paginateListAccessKeys,
   ListAttachedUserPoliciesCommand,
   ListUserPoliciesCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { DescribeKeyCommand, GetKeyPolicyCommand, GetKeyRotationStatusCommand, type KMSClient } from '@aws-sdk/client-kms';
 import { GetIPSetCommand, type WAFV2Client } from '@aws-sdk/client-wafv2';
+import { collectPages } from '../aws/calls';
 import { classify } from '../errors';
 
 /**
@@ -42,7 +43,7 @@ function strip<T extends object>(out: T): Omit<T, '$metadata'> {
 export async function iamUserState(iam: IAMClient, userName: string) {
   const user = await read(`iam GetUser ${userName}`, () => iam.send(new GetUserCommand({ UserName: userName })));
   if (!user) return { userName, exists: false };
-  const keys = await iam.send(new ListAccessKeysCommand({ UserName: userName })).catch((e) => classify(e, 'iam ListAccessKeys'));
+  const accessKeys = await collectPages('iam ListAccessKeys', paginateListAccessKeys({ client: iam }, { UserName: userName }), (page) => page.AccessKeyMetadata);
   const inlineNames = await iam.send(new ListUserPoliciesCommand({ UserName: userName })).catch((e) => classify(e, 'iam ListUserPolicies'));
   const inline = [];
   for (const name of inlineNames.PolicyNames ?? []) {
@@ -54,7 +55,7 @@ export async function iamUserState(iam: IAMClient, userName: string) {
     userName,
     exists: true,
     user: strip(user).User,
-    accessKeys: keys.AccessKeyMetadata ?? [],
+    accessKeys,
     inlinePolicies: inline,
     attachedPolicies: attached.AttachedPolicies ?? [],
   };
@@ -75,21 +76,7 @@ export async function wafIpSetState(waf: WAFV2Client, ipSet: { name: string; id:
 }
 
 export async function cloudTrailEvents(cloudTrail: CloudTrailClient, userName: string, since: Date, until: Date) {
-  const events = [];
-  let token: string | undefined;
-  do {
-    const out = await cloudTrail
-      .send(
-        new LookupEventsCommand({
-          LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: userName }],
-          StartTime: since,
-          EndTime: until,
-          NextToken: token,
-        }),
-      )
-      .catch((e) => classify(e, 'cloudtrail LookupEvents'));
-    events.push(...(out.Events ?? []));
-    token = out.NextToken;
-  } while (token && events.length < 1_000);
+  const lookup = { LookupAttributes: [{ AttributeKey: 'Username' as const, AttributeValue: userName }], StartTime: since, EndTime: until };
+  const events = await collectPages('cloudtrail LookupEvents', paginateLookupEvents({ client: cloudTrail }, lookup), (page) => page.Events, 1_000);
   return { userName, since: since.toISOString(), until: until.toISOString(), events };
 }

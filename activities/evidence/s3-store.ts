@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { KeyRing } from '../../platform/key-ring';
-import { call } from '../aws/calls';
+import { collectPages } from '../aws/calls';
 import { classify } from '../errors';
 import { sealedStore } from './sealed-store';
 import { checkKey, type BlobStore, type EvidenceStore } from './store';
@@ -59,16 +59,8 @@ export function s3BlobStore(s3: S3Client, settings: S3EvidenceSettings, now: () 
       }
     },
     async list(under) {
-      const keys: string[] = [];
-      let token: string | undefined;
-      do {
-        const out = await call(`s3 ListObjectsV2 ${under}`, () =>
-          s3.send(new ListObjectsV2Command({ Bucket: settings.bucket, Prefix: `${prefix}${under}`, ContinuationToken: token })),
-        );
-        for (const o of out.Contents ?? []) if (o.Key) keys.push(o.Key.slice(prefix.length));
-        token = out.IsTruncated ? out.NextContinuationToken : undefined;
-      } while (token);
-      return keys.sort();
+      const objects = await collectPages(`s3 ListObjectsV2 ${under}`, paginateListObjectsV2({ client: s3 }, { Bucket: settings.bucket, Prefix: `${prefix}${under}` }), (page) => page.Contents);
+      return objects.flatMap((o) => (o.Key ? [o.Key.slice(prefix.length)] : [])).sort();
     },
   };
   return store;

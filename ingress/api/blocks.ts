@@ -1,3 +1,4 @@
+import { DURATION_HINT, DURATION_PATTERN } from '../../domain/duration';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { noSubject, undoSubject } from '../../domain/decision-subjects';
@@ -22,7 +23,7 @@ import { HttpError } from '../errors';
 import { body, incidentIdParam, stepParam, type ApiEnv, type OperatorApiDeps } from './context';
 
 const Reason = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(2_000) });
-const Extension = Reason.extend({ extendBy: z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 12h') });
+const Extension = Reason.extend({ extendBy: z.string().regex(DURATION_PATTERN, DURATION_HINT) });
 const DeletionApproval = z.object({ justification: z.string().trim().min(1, 'a justification is required').max(2_000), offer: z.number().int().min(1) });
 
 /**

@@ -209,14 +209,7 @@ export const blockStatusQuery = defineQuery<BlockStatus>('blockStatus');
 export const cancelKeyDeletionSignal = defineSignal<[CancelKeyDeletionRequest]>('cancelKeyDeletion');
 export const keyDeletionStatusQuery = defineQuery<KeyDeletionStatus>('keyDeletionStatus');
 
-const DURATION = /^(\d+)(ms|s|m|h|d)$/;
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `30s`, `15m`, `2h`, `7d` → milliseconds; undefined for anything else. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = DURATION.exec(text);
-  return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
-}
+export { parseDurationMs } from '../../domain/duration';
 
 /**
  * What a running block holds, as `<ip set id>|<cidr>` tags: when two incidents block the same
