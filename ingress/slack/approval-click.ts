@@ -1,6 +1,7 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { APPROVE_ACTION, DENY_ACTION, justificationModal, type ApprovalTarget } from './blocks';
+import { APPROVE_ACTION, DENY_ACTION, justificationModal } from './blocks';
 import type { SlackDeps } from './deps';
+import { approvalTargetOf } from './echoed-values';
 
 /**
  * Approve / Deny buttons: nothing is decided on the click. It opens a modal asking for the
@@ -13,7 +14,7 @@ export function register(app: App, _deps: SlackDeps): void {
   ] as const) {
     app.action<BlockButtonAction>(actionId, async ({ ack, body, action, client }) => {
       await ack();
-      const target = parseTarget(action.value);
+      const target = approvalTargetOf(action.value);
       if (!target) return;
       await client.views.open({
         trigger_id: body.trigger_id,
@@ -21,16 +22,4 @@ export function register(app: App, _deps: SlackDeps): void {
       });
     });
   }
-}
-
-function parseTarget(value: string | undefined): ApprovalTarget | undefined {
-  try {
-    const v = JSON.parse(value ?? '') as Partial<ApprovalTarget>;
-    if (typeof v.incidentId === 'string' && typeof v.stepId === 'string' && typeof v.planHash === 'string') {
-      return { incidentId: v.incidentId, stepId: v.stepId, planHash: v.planHash };
-    }
-  } catch {
-    // a button we did not build: ignore
-  }
-  return undefined;
 }

@@ -4,7 +4,8 @@ import { maskText } from '../../domain/masking';
 import { approveUpdate, denyUpdate } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { slackOperator } from '../identity/operator';
-import { JUSTIFICATION_BLOCK, JUSTIFICATION_INPUT, JUSTIFY_VIEW, safe, type JustificationContext } from './blocks';
+import { JUSTIFICATION_BLOCK, JUSTIFICATION_INPUT, JUSTIFY_VIEW, safe } from './blocks';
+import { justificationContextOf } from './echoed-values';
 import type { SlackDeps } from './deps';
 import { refusalReason } from './rejections';
 
@@ -17,7 +18,7 @@ import { refusalReason } from './rejections';
 export function register(app: App, deps: SlackDeps): void {
   app.view(JUSTIFY_VIEW, async ({ ack, body, view, client }) => {
     await ack();
-    const context = parseContext(view.private_metadata);
+    const context = justificationContextOf(view.private_metadata);
     if (!context) return;
     const user = body.user.id;
     const operator = slackOperator(deps.decider.directory, body.team?.id ?? body.user.team_id, user);
@@ -49,15 +50,4 @@ export function register(app: App, deps: SlackDeps): void {
       else await client.chat.postMessage({ channel: user, text });
     }
   });
-}
-
-function parseContext(metadata: string): JustificationContext | undefined {
-  try {
-    const c = JSON.parse(metadata) as Partial<JustificationContext>;
-    if (typeof c.incidentId !== 'string' || typeof c.stepId !== 'string' || typeof c.planHash !== 'string') return undefined;
-    if (c.decision !== 'approve' && c.decision !== 'deny') return undefined;
-    return { incidentId: c.incidentId, stepId: c.stepId, planHash: c.planHash, decision: c.decision, channel: c.channel };
-  } catch {
-    return undefined;
-  }
 }
