@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { PLAN_CHANGED, type PlanChange } from '../domain/approval';
-import { sealPlan, type Plan } from './plan';
+import { sealPlan, type Plan } from '../domain/plan';
 import type { StepInput } from './step';
 
 /**

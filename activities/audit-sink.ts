@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
+
 /** One security-relevant event. `when` is UTC with milliseconds. */
 export interface AuditEvent {
   /**
-   * stable id of the event (workflow events: `<runId>/<n>`): a retried batch appends each id once.
-   * Events without an id are appended every time they are offered.
+   * stable id of the event (workflow events: `<runId>/<n>`; an activity's: fixed by what it
+   * records): a retried batch appends each id once.
    */
-  id?: string;
+  id: string;
   /** user id, `alert:<source>`, `worker`, `ingress` */
   who: string;
   /** e.g. `incident.opened`, `approval.granted`, `aws.iam.deactivate-key` */
@@ -23,3 +25,9 @@ export interface AuditSink {
   /** several events in order, written and made durable together */
   appendAll?(events: AuditEvent[]): Promise<void>;
 }
+
+/**
+ * The id of an event recorded once, where it happens (a request refused, a sign-in): nothing
+ * retries it as a batch, so a fresh id is its identity. `origin` says which process wrote it.
+ */
+export const singleEventId = (origin: string): string => `${origin}/${randomUUID()}`;

@@ -3,7 +3,7 @@ import type { PinnedRunbook } from '../domain/runbook';
 import type { DecisionKeys } from '../domain/decision-proof';
 import { log } from '@temporalio/activity';
 import { readRunbooks, selectRunbook } from '../runbooks';
-import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from './plan';
+import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from '../domain/plan';
 
 export interface IncidentActivityDeps {
   runbooksDir: string;

@@ -34,4 +34,4 @@ export type { AuditEvent, AuditSink } from './audit-sink';
 export type { Notifier, ApprovalAsk, Escalation } from './notifier';
 export { logNotifier } from './notifier';
 export type { StepInput, StepOutcome, Undo } from './step';
-export type { Plan, PlanInput, Planner } from './plan';
+export type { Plan, PlanInput, Planner } from '../domain/plan';

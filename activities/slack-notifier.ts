@@ -2,12 +2,12 @@
  * The Slack Notifier: one message per incident (in the configured channel, or in a channel of the
  * incident's own when `incidentChannels` is set), posted once and then edited in place; approval
  * requests with Approve / Deny buttons showing the exact plan; escalations mentioning the group.
- * Every text goes through the builders in ingress/slack/blocks.ts, which mask PHI.
+ * Every text goes through the builders in activities/slack/blocks.ts, which mask PHI.
  */
 import { fingerprintOf } from '../domain/ids';
 import { ErrorCode, WebClient, type Logger as SlackLogger, type WebAPICallResult } from '@slack/web-api';
 import type { ChatMessageRef } from '../domain/incident';
-import { approvalMessage, escalationMessage, incidentMessage, safe, type UiLink } from '../ingress/slack/blocks';
+import { approvalMessage, escalationMessage, incidentMessage, safe, type UiLink } from './slack/blocks';
 import { classify, finalFailure } from './errors';
 import type { Notifier } from './notifier';
 

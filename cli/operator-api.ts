@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fingerprintOf } from '../domain/ids';
 import type { Config } from '../platform/config';
 import { readRunningServer, serverFilePath } from '../platform/server-file';
 import { CliError, EXIT_SETUP, EXIT_UNREACHABLE } from './errors';
@@ -89,5 +90,5 @@ export function operatorApiClient(config: Config, env: NodeJS.ProcessEnv = proce
 
 /** A path segment for an incident: its fingerprint. */
 export function incidentSegment(id: string): string {
-  return encodeURIComponent(id.replace(/^incident\//, ''));
+  return encodeURIComponent(fingerprintOf(id));
 }

@@ -1,6 +1,10 @@
 import type { Severity } from './severity';
 
-export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic', 'manual'] as const;
+/** Sources that deliver alerts by signed webhook (`POST /alerts/<source>`). */
+export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic'] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+/** Every source an alert may name: the webhooks, and a person declaring an incident by hand. */
+export const ALERT_SOURCES = [...WEBHOOK_SOURCES, 'manual'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
 /**
@@ -56,3 +60,33 @@ export interface Alert {
 
 /** Fingerprints become workflow ids (domain/ids.ts); keep them to a safe alphabet. */
 export { incidentIdFor } from './ids';
+
+/** A person declaring an incident by hand (Slack `/ir declare`, `POST /incidents`). */
+export interface Declaration {
+  title: string;
+  severity: Severity;
+  /** who declared it, and where (e.g. the Slack channel) */
+  labels: Record<string, string>;
+  /** names the incident: `manual-<…>` */
+  fingerprint: string;
+  /** `<channel>:<id>`: a retried declaration attaches once */
+  deliveryId: string;
+  observedAt: string;
+}
+
+/** The alert a declaration opens its incident with: no payload behind it, nothing to withhold. */
+export function manualAlert(d: Declaration): Alert {
+  return {
+    source: 'manual',
+    kind: 'ManualDeclaration',
+    severity: d.severity,
+    status: 'firing',
+    title: d.title,
+    subject: {},
+    labels: d.labels,
+    observedAt: d.observedAt,
+    fingerprint: d.fingerprint,
+    deliveryId: d.deliveryId,
+    rawRef: 'none',
+  };
+}

@@ -1,3 +1,5 @@
+import { sha256 } from '@noble/hashes/sha2';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 /** JSON with object keys sorted at every depth: the same value always serialises to the same bytes. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));
@@ -14,4 +16,9 @@ function sortKeys(value: unknown): unknown {
     );
   }
   return value;
+}
+
+/** SHA-256 of the text (UTF-8), hex: pure, so workflow code and planners compute the same hash. */
+export function sha256Hex(text: string): string {
+  return bytesToHex(sha256(utf8ToBytes(text)));
 }

@@ -4,10 +4,8 @@
  * undo, obligation or conclusion cannot be spent on another. Free text (reasons, justifications)
  * is not bound: it is the decider's to word, and is recorded with the verified actor.
  */
-import { sha256 } from '@noble/hashes/sha2';
-import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils';
 import type { Action } from './authority';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, sha256Hex } from './canonical-json';
 import type { Undo } from './incident';
 
 export type Subject = Record<string, string>;
@@ -22,7 +20,7 @@ export const approvalSubject = (stepId: string, planHash?: string): Subject => (
 /** The exact compensation: its type and parameters (which IP set, which keys, which timer). */
 export const undoSubject = (stepId: string, undo: Undo): Subject => ({
   stepId,
-  undo: bytesToHex(sha256(utf8ToBytes(canonicalJson({ type: undo.type, params: undo.params })))),
+  undo: sha256Hex(canonicalJson({ type: undo.type, params: undo.params })),
 });
 
 export const noticeSubject = (obligationId: string): Subject => ({ obligationId });

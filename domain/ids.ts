@@ -10,6 +10,7 @@ export const STEP_SCOPED = ['playbook', 'block-expiry', 'key-deletion', 'key-ret
 export type StepScopedKind = (typeof STEP_SCOPED)[number];
 
 const INCIDENT = 'incident/';
+const CLOCK = 'breach-clock/';
 
 /** `incident/<fingerprint>` */
 export function incidentIdFor(fingerprint: string): string {
@@ -21,8 +22,10 @@ export function incidentIdFromUser(id: string): string {
   return id.startsWith(INCIDENT) ? id : incidentIdFor(id);
 }
 
-export function fingerprintOf(incidentId: string): string {
-  return incidentId.startsWith(INCIDENT) ? incidentId.slice(INCIDENT.length) : incidentId;
+/** The fingerprint in an incident id, a clock id, or a bare fingerprint (what a URL segment carries). */
+export function fingerprintOf(id: string): string {
+  for (const prefix of [INCIDENT, CLOCK]) if (id.startsWith(prefix)) return id.slice(prefix.length);
+  return id;
 }
 
 /** `breach-clock/<fingerprint>`: one clock per incident. */
@@ -32,7 +35,12 @@ export function breachClockId(incidentId: string): string {
 
 /** A clock id from what a person typed: a clock id, an incident id or a bare fingerprint. */
 export function breachClockIdFromUser(id: string): string {
-  return id.startsWith('breach-clock/') ? id : breachClockId(id);
+  return breachClockId(id);
+}
+
+/** The incident a breach clock belongs to. */
+export function incidentOfClock(clockId: string): string {
+  return incidentIdFor(fingerprintOf(clockId));
 }
 
 /** `<kind>/<fingerprint>/<step>` */

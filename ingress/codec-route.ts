@@ -1,5 +1,5 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { AuditSink } from '../activities/audit-sink';
+import { singleEventId, type AuditSink } from '../activities/audit-sink';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { Hono, type Context } from 'hono';
@@ -125,6 +125,7 @@ export function codecRoutes(deps: CodecRouteDeps): Hono {
     const payloads = body.payloads.map(fromJson);
     const op = c.req.param('op');
     await deps.audit?.append({
+      id: singleEventId('ingress'),
       who: bearerMatches(c.req.header('authorization'), deps.token) ? 'codec-token' : 'codec-session',
       what: `codec.${op}`,
       when: new Date().toISOString(),

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
-import type { AuditSink } from '../activities/audit-sink';
+import { singleEventId, type AuditSink } from '../activities/audit-sink';
 import { rejectAuthority, type Action } from '../domain/authority';
 import { signDecision, type DecisionProof } from '../domain/decision-proof';
 import type { Subject } from '../domain/decision-subjects';
@@ -41,6 +41,7 @@ export type Decider = ReturnType<typeof createDecider>;
 export function createDecider(deps: DeciderDeps) {
   async function denied(op: Operator, decision: Decision, reason: string): Promise<Forbidden> {
     await deps.audit.append({
+      id: singleEventId('ingress'),
       who: op.person,
       what: 'authz.denied',
       when: new Date().toISOString(),

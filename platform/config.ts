@@ -1,3 +1,4 @@
+import { WEBHOOK_SOURCES, type WebhookSource } from '../domain/alert';
 import { DURATION_HINT, DURATION_PATTERN, parseDurationMs } from '../domain/duration';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -16,9 +17,8 @@ import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchem
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-/** Alert sources that post webhooks to /alerts/<source>. */
-export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic'] as const;
-export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+/** Alert sources that post webhooks to /alerts/<source> (domain/alert.ts). */
+export { WEBHOOK_SOURCES, type WebhookSource } from '../domain/alert';
 
 /** "true"/"false" from the environment; z.coerce.boolean would read "false" as true. */
 const flag = z.preprocess((v) => (v === 'true' ? true : v === 'false' ? false : v), z.boolean());

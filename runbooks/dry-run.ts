@@ -1,5 +1,4 @@
-import type { Plan, Planner } from '../activities/plan';
-import { describeParams, sealPlan } from '../activities/plan';
+import { describeParams, sealPlan, type Plan, type Planner } from '../domain/plan';
 import type { Alert } from '../domain/alert';
 import type { ApprovalPolicy, PinnedRunbook, RunbookStep } from '../domain/runbook';
 import { resolveParams } from '../domain/runbook';

@@ -3,7 +3,7 @@ import { createAwsClients, createAwsPlanners } from '../activities/aws';
 import { auditLogFor } from '../activities/audit';
 import { auditLogPath, evidenceDeps } from '../activities/evidence';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
-import { uiLinkFor } from '../ingress/slack/blocks';
+import { uiLinkFor } from '../activities/slack/blocks';
 import { boltLogger } from '../ingress/slack/bolt-logger';
 import { resolve } from 'node:path';
 import type { ChainLog } from '../activities/audit';

@@ -13,11 +13,9 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from './activity-heartbeat';
-import type { AuditEvent } from '../activities/audit-sink';
 import {
   calendarDateOf,
   daysLeft,
@@ -56,6 +54,7 @@ import {
 } from './breach-clock-definitions';
 import { assessmentAction, assessmentSubject, noSubject, noticeSubject } from '../domain/decision-subjects';
 import { DecisionGuard } from './decision-guard';
+import { auditOutbox, historyFull } from './outbox';
 
 const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -120,11 +119,11 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   const discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
   let woken = false;
 
-  const outbox: AuditEvent[] = [];
+  const audits = auditOutbox((batch) => acts.recordAudit(batch));
   function record(what: string, message: string, by: string, details: Record<string, unknown> = {}, where = 'worker'): void {
     const at = nowIso();
     changes.push({ at, by, what, message });
-    outbox.push({ who: by, what, when: at, where, why: { incident: input.incidentId }, correlationId: input.id, details: { message, ...details } });
+    audits.push({ who: by, what, when: at, where, why: { incident: input.incidentId }, correlationId: input.id, details: { message, ...details } });
     woken = true;
   }
 
@@ -313,19 +312,6 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
     },
   );
 
-  // ---- the audit outbox: handlers stay synchronous; a background loop delivers in order -------
-
-  let flushing = false;
-  const quiet = () => outbox.length === 0 && !flushing;
-  void (async () => {
-    for (;;) {
-      await condition(() => outbox.length > 0);
-      flushing = true;
-      await acts.recordAudit(outbox.splice(0));
-      flushing = false;
-    }
-  })();
-
   async function perform(action: ClockAction): Promise<void> {
     const ob = obligations.find((o) => o.id === action.obligationId)!;
     const notice = {
@@ -341,10 +327,9 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   }
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
-  const historyFull = () => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > historyLimit;
 
   async function carryOn(): Promise<never> {
-    await condition(() => allHandlersFinished() && quiet());
+    await condition(() => allHandlersFinished() && audits.quiet());
     const next: CarriedClock = { settings, facts, notices, progress, changes, ...(riskAssessment ? { riskAssessment } : {}), usedGrants: decisions.carry() };
     return continueAsNew<typeof breachClockWorkflow>({ ...input, carried: next });
   }
@@ -367,7 +352,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
       publish(); // an escalation turns the clock overdue
       continue;
     }
-    if (historyFull()) await carryOn();
+    if (historyFull(historyLimit)) await carryOn();
     woken = false;
     const wake = () => woken || closed();
     if (next === undefined) await condition(wake);
@@ -380,6 +365,6 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
     'worker',
   );
   publish();
-  await condition(() => allHandlersFinished() && quiet());
+  await condition(() => allHandlersFinished() && audits.quiet());
   return view();
 }

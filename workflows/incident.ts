@@ -19,7 +19,6 @@ import { runRunbook } from './incident/step-runner';
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
   const run = new IncidentRun(input);
   registerHandlers(run);
-  run.startOutbox();
   try {
     await condition(() => run.state.alertCount > 0);
     if (!run.pinned) {

@@ -1,11 +1,12 @@
 import { hostname } from 'node:os';
 import { canonicalJson, sha256Hex } from '../../platform/canonical-json';
 import type { Config } from '../../platform/config';
-import type { AuditEvent } from '../audit-sink';
+import { singleEventId, type AuditEvent } from '../audit-sink';
 
 /** "configuration loaded": which settings a process runs with, by hash (secrets never leave). */
 export function configLoadedEvent(config: Config, role: string): AuditEvent {
   return {
+    id: singleEventId(role),
     who: `${role}:${process.pid}`,
     what: 'config.loaded',
     when: new Date().toISOString(),

@@ -1,5 +1,5 @@
 import { boundToApproval } from '../approved-plan';
-import type { Planner } from '../plan';
+import type { Planner } from '../../domain/plan';
 import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';

@@ -3,12 +3,12 @@
  * `clocks preview` (obligations from facts alone, nothing started), `clocks show <id>`, and
  * `clocks report --year` (the HHS log of breaches under 500, 45 CFR 164.408(c)).
  */
-import { breachClockIdFromUser } from '../../domain/ids';
+import { breachClockIdFromUser, fingerprintOf } from '../../domain/ids';
 import type { Command } from 'commander';
 import { maskText, maskValue } from '../../domain/masking';
 import { daysLeft, obligationsFor, type BreachFacts, type ClockSettings, type EntityRole, type Obligation } from '../../domain/hipaa';
-import { ENTITY_ROLES } from '../../domain/hipaa';
-import { clocksOfYear, listOpenClocks } from '../../ingress/clocks-query';
+import { ENTITY_ROLES, smallBreachLog } from '../../domain/hipaa';
+import { clocksOfYear, listOpenClocks } from '../../ingress/read-model';
 import { clockQuery, type ClockView } from '../../workflows/breach-clock-definitions';
 import { type CliContext, CliError } from '../context';
 
@@ -77,30 +77,6 @@ function describeObligations(obligations: { id: string; deadline: string; rule: 
     .join('\n');
 }
 
-/** The HHS log rows of a year: breaches under 500 (164.408(c)), with what was submitted. */
-export function smallBreachLog(views: ClockView[]) {
-  return views
-    // A documented low probability of compromise is not a breach (164.402(2)): not for the log.
-    .filter((v) => v.status !== 'closed-no-notification' && v.obligations.some((o) => o.kind === 'hhs-annual-log'))
-    .map((v) => {
-      const hhs = v.obligations.find((o) => o.id === 'hhs')!;
-      const submitted = v.notices.find((n) => n.obligationId === 'hhs');
-      const individuals = v.notices.find((n) => n.obligationId === 'individuals');
-      return {
-        clock: v.id,
-        incident: v.incidentId,
-        discovered: v.discoveryDate,
-        affected: v.facts.affected,
-        states: Object.keys(v.facts.byState).filter((s) => (v.facts.byState[s] ?? 0) > 0),
-        individualsNotified: individuals ? individuals.sentOn : null,
-        dueToHhs: hhs.deadline,
-        submittedToHhs: submitted ? { sentOn: submitted.sentOn, evidence: submitted.evidence } : null,
-        clockStatus: v.status,
-        riskAssessment: v.riskAssessment?.conclusion ?? null,
-      };
-    });
-}
-
 const clockIdOf = breachClockIdFromUser;
 
 /**
@@ -109,7 +85,7 @@ const clockIdOf = breachClockIdFromUser;
  * it now stands.
  */
 async function recordOnClock(ctx: CliContext, id: string, record: 'facts' | 'delays' | 'notices' | 'assessments', arg: unknown, json?: boolean): Promise<void> {
-  const view = await ctx.api().post<ClockView>(`/clocks/${encodeURIComponent(clockIdOf(id).replace(/^breach-clock\//, ''))}/${record}`, arg);
+  const view = await ctx.api().post<ClockView>(`/clocks/${encodeURIComponent(fingerprintOf(clockIdOf(id)))}/${record}`, arg);
   if (json) return console.log(JSON.stringify(maskValue(view), null, 2));
   console.log(`${view.id}  ${view.status}`);
   console.log(obligationsNow(view));

@@ -5,38 +5,9 @@ import type { IncidentState } from '../../domain/incident';
 import { displayPolicyFrom } from '../../platform/display-policy';
 import { SEVERITIES } from '../../domain/severity';
 import { stateQuery, timelineQuery } from '../../workflows/definitions';
+import { listIncidents } from '../../ingress/read-model';
 import { type CliContext, CliError } from '../context';
 import { incidentSegment } from '../operator-api';
-
-export interface IncidentSummary {
-  id: string;
-  runId: string;
-  status: string;
-  severity: string;
-  runbook: string;
-  startTime: string;
-  closed: boolean;
-}
-
-/** Incidents through Temporal visibility (search attributes), newest first. */
-export async function listIncidents(ctx: CliContext, all: boolean): Promise<IncidentSummary[]> {
-  const client = await ctx.client();
-  const query = `WorkflowType = 'incidentWorkflow'${all ? '' : " AND ExecutionStatus = 'Running'"}`;
-  const rows: IncidentSummary[] = [];
-  for await (const wf of client.workflow.list({ query })) {
-    const attr = (name: string) => String((wf.searchAttributes?.[name] as unknown[] | undefined)?.[0] ?? '-');
-    rows.push({
-      id: wf.workflowId,
-      runId: wf.runId,
-      status: attr('TourniquetStatus'),
-      severity: attr('TourniquetSeverity'),
-      runbook: attr('TourniquetRunbook'),
-      startTime: wf.startTime.toISOString(),
-      closed: wf.status.name !== 'RUNNING',
-    });
-  }
-  return rows;
-}
 
 export const normaliseIncidentId = incidentIdFromUser;
 
@@ -132,10 +103,10 @@ export function register(program: Command, ctx: () => CliContext): void {
     .option('--all', 'include closed incidents')
     .option('--json', 'machine-readable output')
     .action(async (opts: { all?: boolean; json?: boolean }) => {
-      const rows = await listIncidents(ctx(), Boolean(opts.all));
+      const rows = await listIncidents(await ctx().client(), { all: Boolean(opts.all) });
       if (opts.json) return console.log(JSON.stringify(rows, null, 2));
       if (rows.length === 0) return console.log('no incidents');
-      for (const r of rows) console.log(`${r.id}  ${r.status.padEnd(16)} ${r.severity.padEnd(8)} ${r.runbook.padEnd(24)} ${r.startTime}`);
+      for (const r of rows) console.log(`${r.id}  ${(r.status ?? '-').padEnd(16)} ${(r.severity ?? '-').padEnd(8)} ${(r.runbook ?? '-').padEnd(24)} ${r.startTime}`);
     });
   incidents
     .command('show <id>')

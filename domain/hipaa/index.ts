@@ -5,3 +5,4 @@ export * from './deadlines';
 export * from './law-enforcement';
 export * from './schedule';
 export * from './risk-assessment';
+export * from './small-breach-log';

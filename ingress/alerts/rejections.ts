@@ -1,4 +1,4 @@
-import type { AuditSink } from '../../activities/audit-sink';
+import { singleEventId, type AuditSink } from '../../activities/audit-sink';
 import type { Metrics } from '../metrics';
 import type { HttpError } from '../errors';
 import type { Alert } from '../../domain/alert';
@@ -21,6 +21,7 @@ export async function recordRejection(
 ): Promise<void> {
   deps.metrics.alertsRejected.inc({ source: ctx.source, reason: err.code });
   await deps.audit.append({
+    id: singleEventId('ingress'),
     who: `alert:${ctx.source}`,
     what: 'alert.rejected',
     when: new Date().toISOString(),
@@ -42,6 +43,7 @@ export async function recordAcceptance(
   incidents: string[],
 ): Promise<void> {
   await deps.audit.append({
+    id: singleEventId('ingress'),
     who: `alert:${ctx.source}`,
     what: 'alert.accepted',
     when: new Date().toISOString(),
@@ -58,6 +60,7 @@ export async function recordAcceptance(
 /** Accepted on the ledger, then Temporal could not be reached: the sender is told to retry (5xx). */
 export async function recordNotDelivered(deps: { audit: AuditSink }, ctx: RejectionContext, alerts: Alert[], err: unknown): Promise<void> {
   await deps.audit.append({
+    id: singleEventId('ingress'),
     who: `alert:${ctx.source}`,
     what: 'alert.not-delivered',
     when: new Date().toISOString(),

@@ -18,7 +18,7 @@ import { parseDelivery } from './parse-delivery';
 import { recordAcceptance, recordNotDelivered, recordRejection } from './rejections';
 import { incidentIdFor } from '../../domain/ids';
 import { refuseReusedIds } from './reused-ids';
-import { ALERT_SOURCES, isWebhookSource } from './sources';
+import { WEBHOOK_SOURCE_SPECS, isWebhookSource } from './sources';
 import type { WebhookSource } from '../../platform/config';
 
 export interface AlertRouteDeps {
@@ -67,7 +67,7 @@ export function alertRoutes(deps: AlertRouteDeps) {
       requireJson(c.req.header('content-type'));
       const body = await readBodyWithin(c.req.raw, deps.maxBodyBytes, deps.bodyTimeoutMs);
       authenticate(source, deps.sourceAuth[source], (name) => c.req.header(name), body, Math.floor(Date.now() / 1000));
-      const found = parseDelivery(ALERT_SOURCES[source], body);
+      const found = parseDelivery(WEBHOOK_SOURCE_SPECS[source], body);
 
       // Named before it is stored, so a delivery refused for a reused id stores nothing.
       const rawRef = rawRefOf(source, body);

@@ -18,7 +18,7 @@ import {
   undoWorkflowId,
 } from '../../workflows/playbooks/definitions';
 import type { UndoRequest } from '../../workflows/playbooks/undo';
-import type { Undo } from '../../domain/incident';
+import type { KnownUndo } from '../../workflows/playbooks/undo-kinds';
 import { HttpError } from '../errors';
 import { body, incidentIdParam, stepParam, type ApiEnv, type OperatorApiDeps } from './context';
 
@@ -93,7 +93,7 @@ export function timerRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
     const { keyId } = await handle.query(keyRetirementStatusQuery).catch(() => {
       throw new HttpError(404, `no key retirement ${workflowId}`, 'not_found');
     });
-    const undo: Undo = { type: 'cancelKmsKeyDeletion', params: { keyId, keyRetirementWorkflowId: workflowId }, description: `cancel the deletion of ${keyId}` };
+    const undo = { type: 'cancelKmsKeyDeletion', params: { keyId, keyRetirementWorkflowId: workflowId }, description: `cancel the deletion of ${keyId}` } satisfies KnownUndo;
     const summary = await decider.decide(c.get('operator'), { action: 'undo', workflowId: incidentId, subject: undoSubject(stepId, undo) }, async (proof) => {
       const request: UndoRequest = { undo, proof, reason, incidentId, stepId };
       return client.workflow.execute<(req: UndoRequest) => Promise<string>>(UNDO_CONTAINMENT_WORKFLOW, {

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { assessmentAction, assessmentSubject, noSubject, noticeSubject } from '../../domain/decision-subjects';
+import { fingerprintOf } from '../../domain/ids';
 import {
   breachClockId,
   recordFactsUpdate,
@@ -40,7 +41,7 @@ const Assessment = z.object({
 /** `breach-clock/<fingerprint>` from a clock id, an incident id or a bare fingerprint. */
 function clockIdParam(segment: string): string {
   const id = decodeURIComponent(segment);
-  const fingerprint = id.replace(/^(breach-clock|incident)\//, '');
+  const fingerprint = fingerprintOf(id);
   if (!/^[\w.:-]+$/.test(fingerprint)) throw new HttpError(400, 'not a clock id', 'bad_request');
   return breachClockId(fingerprint);
 }

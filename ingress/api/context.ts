@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Client } from '@temporalio/client';
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { fingerprintOf, incidentIdFor } from '../../domain/ids';
 import type { Decider } from '../decisions';
 import { HttpError } from '../errors';
 import type { Operator, OperatorAuthenticator } from '../identity/operator';
@@ -45,9 +46,9 @@ const ID = /^[\w.:-]+$/;
 
 /** `incident/<fingerprint>` from a path segment (the fingerprint, or the whole id URL-encoded). */
 export function incidentIdParam(segment: string): string {
-  const fingerprint = decodeURIComponent(segment).replace(/^incident\//, '');
+  const fingerprint = fingerprintOf(decodeURIComponent(segment));
   if (!ID.test(fingerprint)) throw new HttpError(400, 'not an incident id', 'bad_request');
-  return `incident/${fingerprint}`;
+  return incidentIdFor(fingerprint);
 }
 
 export function stepParam(segment: string): string {

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { Alert } from '../../domain/alert';
-import { incidentIdFor } from '../../domain/alert';
+import { incidentIdFor, manualAlert } from '../../domain/alert';
 import { noSubject } from '../../domain/decision-subjects';
 import { SEVERITIES } from '../../domain/severity';
 import { acknowledgeUpdate, addNoteUpdate, closeNoActionUpdate, resolveUpdate } from '../../workflows/definitions';
@@ -24,19 +23,14 @@ export function incidentRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
     const fingerprint = `manual-${randomBytes(10).toString('hex')}`;
     const workflowId = incidentIdFor(fingerprint);
     await decider.decide(op, { action: 'declare', workflowId, subject: noSubject() }, async () => {
-      const alert: Alert = {
-        source: 'manual',
-        kind: 'ManualDeclaration',
-        severity,
-        status: 'firing',
+      const alert = manualAlert({
         title,
-        subject: {},
+        severity,
         labels: { declaredBy: op.person },
-        observedAt: new Date().toISOString(),
         fingerprint,
         deliveryId: `api:${fingerprint}`,
-        rawRef: 'none',
-      };
+        observedAt: new Date().toISOString(),
+      });
       return deliverAlert(client, deps.taskQueue, alert, op.person);
     });
     return c.json({ incidentId: workflowId, requester: op.person }, 201);

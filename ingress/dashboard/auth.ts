@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AuditSink } from '../../activities/audit-sink';
+import { singleEventId, type AuditSink } from '../../activities/audit-sink';
 import { HttpError } from '../errors';
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -39,7 +39,7 @@ function signInLog(realm: string, audit: AuditSink | undefined) {
     }
   };
   const append = (c: Context, what: string, reason?: string) =>
-    audit?.append({ who: `${realm}-token`, what, when: new Date().toISOString(), where: address(c), why: reason ? { reason } : {}, correlationId: `${realm}:${address(c)}` });
+    audit?.append({ id: singleEventId('ingress'), who: `${realm}-token`, what, when: new Date().toISOString(), where: address(c), why: reason ? { reason } : {}, correlationId: `${realm}:${address(c)}` });
   return {
     refused: (c: Context, reason: string) => append(c, `${realm}.signin.refused`, reason),
     async accepted(c: Context) {

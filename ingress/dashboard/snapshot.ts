@@ -1,9 +1,10 @@
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import type { IncidentState, IncidentStatus, StepState } from '../../domain/incident';
 import { INCIDENT_STATUSES } from '../../domain/incident';
 import { displayState, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../../domain/display';
-import { INCIDENT_WORKFLOW, stateQuery } from '../../workflows/definitions';
+import { stateQuery } from '../../workflows/definitions';
+import { listWorkflows, queryClock, visibility } from '../read-model';
 
 /** What the dashboard and /metrics show, read from Temporal in one go and shared while fresh. */
 export interface Snapshot {
@@ -53,8 +54,6 @@ export interface ClockRow {
   obligations: Obligation[];
 }
 
-const CLOCK_WORKFLOW = 'breachClockWorkflow';
-const CLOCK_QUERY = 'clock';
 /** How far back closed incidents count for the MTTD/MTTC/MTTR charts. */
 const CHART_WINDOW_DAYS = 30;
 const MAX_CLOSED = 500;
@@ -137,15 +136,6 @@ async function inBatches<T, R>(items: T[], work: (item: T) => Promise<R>): Promi
   return out;
 }
 
-async function listAll(client: Client, query: string, limit = Number.POSITIVE_INFINITY): Promise<WorkflowExecutionInfo[]> {
-  const found: WorkflowExecutionInfo[] = [];
-  for await (const wf of client.workflow.list({ query })) {
-    found.push(wf);
-    if (found.length >= limit) break;
-  }
-  return found;
-}
-
 /** Reads Temporal: visibility for the lists and counts, queries for open incidents, results for closed ones. */
 export class SnapshotReader {
   private cached?: { at: number; value: Promise<Snapshot> };
@@ -176,18 +166,15 @@ export class SnapshotReader {
   private async read(): Promise<Snapshot> {
     const since = new Date(this.now() - CHART_WINDOW_DAYS * 86_400_000).toISOString();
     const [running, closedInfos, counts, clockInfos] = await Promise.all([
-      listAll(this.client, `WorkflowType = '${INCIDENT_WORKFLOW}' AND ExecutionStatus = 'Running'`),
-      listAll(this.client, `WorkflowType = '${INCIDENT_WORKFLOW}' AND ExecutionStatus = 'Completed' AND CloseTime > '${since}'`, MAX_CLOSED),
+      listWorkflows(this.client, visibility.incidents()),
+      listWorkflows(this.client, visibility.incidentsClosedSince(since), MAX_CLOSED),
       Promise.all(
         INCIDENT_STATUSES.map(async (status) => {
-          // A continued-as-new run is the same incident as its successor: count each once.
-          const { count } = await this.client.workflow.count(
-            `WorkflowType = '${INCIDENT_WORKFLOW}' AND TourniquetStatus = '${status}' AND ExecutionStatus != 'ContinuedAsNew'`,
-          );
+          const { count } = await this.client.workflow.count(visibility.incidentsWithStatus(status));
           return [status, count] as const;
         }),
       ),
-      listAll(this.client, `WorkflowType = '${CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`),
+      listWorkflows(this.client, visibility.openClocks()),
     ]);
     const open = await inBatches(running, async (wf) => {
       try {
@@ -210,7 +197,7 @@ export class SnapshotReader {
     });
     const clocks = await inBatches(clockInfos, async (wf) => {
       try {
-        return clockRow(wf.workflowId, await this.client.workflow.getHandle(wf.workflowId, wf.runId).query<unknown>(CLOCK_QUERY));
+        return clockRow(wf.workflowId, await queryClock(this.client, wf));
       } catch {
         return { id: wf.workflowId, obligations: [] };
       }

@@ -1,4 +1,4 @@
-import type { AuditSink } from '../../activities/audit-sink';
+import { singleEventId, type AuditSink } from '../../activities/audit-sink';
 import type { OidcSettings } from '../../platform/identity-config';
 import { HttpError } from '../errors';
 import { looksLikeApiToken } from './api-tokens';
@@ -41,6 +41,7 @@ const JWT = /^[\w-]+\.[\w-]+\.[\w-]*$/;
 export function operatorAuthenticator(deps: OperatorAuthDeps) {
   const refuse = async (address: string, method: string, reason: string): Promise<never> => {
     await deps.audit.append({
+      id: singleEventId('ingress'),
       who: 'unauthenticated',
       what: 'operator.signin.refused',
       when: new Date().toISOString(),
@@ -83,6 +84,7 @@ export function operatorAuthenticator(deps: OperatorAuthDeps) {
     if (!token) return refuse(address, 'none', 'sign in: send Authorization: Bearer <token> (an API token from `npx tourniquet token create`, or an OIDC token)');
     const operator = await identify(token, address);
     await deps.audit.append({
+      id: singleEventId('ingress'),
       who: operator.person,
       what: 'operator.signin',
       when: new Date().toISOString(),

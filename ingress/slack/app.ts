@@ -11,7 +11,7 @@ import { displayPolicyFrom } from '../../platform/display-policy';
 import type { Logger } from '../../platform/logger';
 import { register as approvalClick } from './approval-click';
 import { register as approvalSubmit } from './approval-submit';
-import { uiLinkFor } from './blocks';
+import { uiLinkFor } from '../../activities/slack/blocks';
 import { boltLogger } from './bolt-logger';
 import type { SlackDeps } from './deps';
 import { register as slashCommand } from './slash-command';

@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction } from '@slack/bolt';
-import { APPROVE_ACTION, DENY_ACTION, justificationModal } from './blocks';
+import { APPROVE_ACTION, DENY_ACTION, justificationModal } from '../../activities/slack/blocks';
 import type { SlackDeps } from './deps';
 import { approvalTargetOf } from './echoed-values';
 

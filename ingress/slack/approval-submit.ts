@@ -4,8 +4,9 @@ import { maskText } from '../../domain/masking';
 import { approveUpdate, denyUpdate } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { slackOperator } from '../identity/operator';
-import { JUSTIFICATION_BLOCK, JUSTIFICATION_INPUT, JUSTIFY_VIEW, safe } from './blocks';
+import { JUSTIFICATION_BLOCK, JUSTIFICATION_INPUT, JUSTIFY_VIEW, safe } from '../../activities/slack/blocks';
 import { justificationContextOf } from './echoed-values';
+import { singleEventId } from '../../activities/audit-sink';
 import type { SlackDeps } from './deps';
 import { refusalReason } from './rejections';
 
@@ -37,6 +38,7 @@ export function register(app: App, deps: SlackDeps): void {
       const reason = err instanceof HttpError && err.status < 500 ? err.message : refusalReason(err);
       if (reason === undefined) throw err;
       await deps.audit.append({
+        id: singleEventId('ingress'),
         who: operator.person,
         what: `approval.rejected`,
         when: new Date().toISOString(),

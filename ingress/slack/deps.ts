@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
 import type { DisplayPolicy } from '../../domain/display';
 import type { Decider } from '../decisions';
-import type { UiLink } from './blocks';
+import type { UiLink } from '../../activities/slack/blocks';
 
 /**
  * What the Slack listeners need: a Temporal client (their only way to act), the decider (the

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ApprovalTarget, JustificationContext } from './blocks';
+import type { ApprovalTarget, JustificationContext } from '../../activities/slack/blocks';
 
 /**
  * What Slack echoes back to us — a button's value, a modal's private metadata — is input like any

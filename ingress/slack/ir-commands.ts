@@ -3,10 +3,10 @@
  * visibility listing) and returns the reply for the person who typed it. Replies mask PHI.
  */
 import { createHash } from 'node:crypto';
-import { listOpenClocks } from '../clocks-query';
+import { listIncidents, listOpenClocks } from '../read-model';
 import type { Alert } from '../../domain/alert';
 import { displayState, WITHHOLD_FREE_TEXT } from '../../domain/display';
-import { incidentIdFor } from '../../domain/alert';
+import { incidentIdFor, manualAlert } from '../../domain/alert';
 import { noSubject, stepSubject } from '../../domain/decision-subjects';
 import type { IncidentState } from '../../domain/incident';
 import { SEVERITIES, type Severity } from '../../domain/severity';
@@ -14,7 +14,7 @@ import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate,
 import { HttpError } from '../errors';
 import { slackOperator, type Operator } from '../identity/operator';
 import { deliverAlert } from '../incidents';
-import { safe, workflowUrl } from './blocks';
+import { safe, workflowUrl } from '../../activities/slack/blocks';
 import type { SlackDeps } from './deps';
 import { incidentIdFromUser, refusalReason } from './rejections';
 
@@ -76,21 +76,16 @@ function operatorOf(deps: SlackDeps, call: CommandInvocation): Operator {
 }
 
 /** A manual alert from Slack; its fingerprint comes from the trigger id, so it names one incident. */
-export function manualAlert(call: CommandInvocation, title: string, severity: Severity, now = new Date()): Alert {
+export function slackDeclaration(call: CommandInvocation, title: string, severity: Severity, now = new Date()): Alert {
   const digest = createHash('sha256').update(call.triggerId).digest('hex').slice(0, 20);
-  return {
-    source: 'manual',
-    kind: 'ManualDeclaration',
-    severity,
-    status: 'firing',
+  return manualAlert({
     title,
-    subject: {},
+    severity,
     labels: { declaredBy: call.user, channel: call.channel },
-    observedAt: now.toISOString(),
     fingerprint: `manual-${digest}`,
     deliveryId: `slack:${call.triggerId}`,
-    rawRef: 'none',
-  };
+    observedAt: now.toISOString(),
+  });
 }
 
 async function declare(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
@@ -99,7 +94,7 @@ async function declare(deps: SlackDeps, call: CommandInvocation, args: string): 
   if (!SEVERITIES.includes(severity)) return { text: `severity must be one of ${SEVERITIES.join(', ')}` };
   const title = args.slice(sev?.[0].length ?? 0).trim();
   if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
-  const alert = manualAlert(call, title, severity);
+  const alert = slackDeclaration(call, title, severity);
   const op = operatorOf(deps, call);
   const { incidentId } = await deps.decider.decide(op, { action: 'declare', workflowId: incidentIdFor(alert.fingerprint), subject: noSubject() }, () =>
     deliverAlert(deps.client, deps.taskQueue, alert, op.person),
@@ -129,13 +124,9 @@ async function status(deps: SlackDeps, _call: CommandInvocation, args: string): 
 }
 
 async function list(deps: SlackDeps): Promise<Reply> {
-  const lines: string[] = [];
-  const query = `WorkflowType = 'incidentWorkflow' AND ExecutionStatus = 'Running'`;
-  for await (const wf of deps.client.workflow.list({ query })) {
-    const attr = (name: string) => String((wf.searchAttributes?.[name] as unknown[] | undefined)?.[0] ?? '—');
-    lines.push(`• \`${safe(wf.workflowId)}\` ${attr('TourniquetStatus')} · ${attr('TourniquetSeverity')} · ${safe(attr('TourniquetRunbook'))}`);
-    if (lines.length >= 50) break;
-  }
+  const lines = (await listIncidents(deps.client, { limit: 50 })).map(
+    (i) => `• \`${safe(i.id)}\` ${i.status ?? '—'} · ${i.severity ?? '—'} · ${safe(i.runbook ?? '—')}`,
+  );
   return { text: lines.length > 0 ? `*Open incidents*\n${lines.join('\n')}` : 'No open incidents.' };
 }
 

@@ -22,9 +22,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { createAwsClients } from '../../activities/aws';
-import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { WEBHOOK_SOURCE_SPECS } from '../../ingress/alerts/sources';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
-import { APPROVE_ACTION, JUSTIFY_VIEW } from '../../ingress/slack/blocks';
+import { APPROVE_ACTION, JUSTIFY_VIEW } from '../../activities/slack/blocks';
 import type { WebhookSource } from '../../platform/config';
 import { fixture, signatureHeaders } from '../fixtures/alerts';
 import { startMoto, type Moto } from '../support/moto';
@@ -97,7 +97,7 @@ const idFields = (source: WebhookSource): Record<string, string> => ({
  * accepts the delivery with as many alerts (a timestamp, an enum or an event type stays as it was).
  */
 function planted(source: WebhookSource, original: string): string {
-  const spec = ALERT_SOURCES[source];
+  const spec = WEBHOOK_SOURCE_SPECS[source];
   const alerts = (body: unknown) => {
     try {
       return parseDelivery(spec, Buffer.from(JSON.stringify(body))).length;

@@ -8,7 +8,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreateIPSetCommand, GetIPSetCommand, UpdateIPSetCommand, WAFV2Client } from '@aws-sdk/client-wafv2';
 import { createAwsPlanners, type IpSetRef } from '../../activities/aws';
-import { sealPlan } from '../../activities/plan';
+import { sealPlan } from '../../domain/plan';
 import { blockExpiryWorkflowId, blockStatusQuery, extendBlockUpdate, undoWorkflowId } from '../../workflows/playbooks/definitions';
 import { blockExpiryWorkflow, blockTrafficWorkflow } from '../../workflows/playbooks/block-traffic';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';

@@ -16,7 +16,7 @@ import { grantedActions } from '../../activities/aws/policy';
 import type { Alert } from '../../domain/alert';
 import { normalise } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
-import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { WEBHOOK_SOURCE_SPECS } from '../../ingress/alerts/sources';
 import { deliverAlert } from '../../ingress/incidents';
 import { fixture } from '../fixtures/alerts';
 import { stateQuery } from '../../workflows/definitions';
@@ -96,7 +96,7 @@ afterAll(async () => stack?.teardown());
 
 /** A GuardDuty finding from the fixtures, as the ingress normalises it. */
 function guardDutyAlert(name: string): Alert {
-  const [alert] = parseDelivery(ALERT_SOURCES.guardduty, Buffer.from(fixture(name).replace(/"id": "([0-9a-f]{32})"/, `"id": "$1${Date.now()}"`)));
+  const [alert] = parseDelivery(WEBHOOK_SOURCE_SPECS.guardduty, Buffer.from(fixture(name).replace(/"id": "([0-9a-f]{32})"/, `"id": "$1${Date.now()}"`)));
   return normalise('guardduty', alert!, 'raw/guardduty/test', 0, new Date());
 }
 

@@ -25,7 +25,7 @@ import type { Alert } from '../../domain/alert';
 import { resolveParams, stepsOf } from '../../domain/runbook';
 import { normalise } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
-import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { WEBHOOK_SOURCE_SPECS } from '../../ingress/alerts/sources';
 import type { WebhookSource } from '../../platform/config';
 import { loadRunbooks, parseRunbook, selectRunbook } from '../../runbooks';
 import { undoWorkflowId } from '../../workflows/playbooks/definitions';
@@ -55,7 +55,7 @@ const ASSUME_EC2 = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect:
 
 /** A delivery as the ingress normalises it. */
 function delivered(source: WebhookSource, body: string): Alert {
-  const [alert] = parseDelivery(ALERT_SOURCES[source], Buffer.from(body));
+  const [alert] = parseDelivery(WEBHOOK_SOURCE_SPECS[source], Buffer.from(body));
   return normalise(source, alert!, `raw/${source}/test`, 0, new Date());
 }
 /** The parts of a GuardDuty finding the tests edit. */

@@ -14,7 +14,7 @@ import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import type { Alert } from '../../domain/alert';
 import type { IncidentState } from '../../domain/incident';
 import { createIngressApp, deliverAlert, ingressDepsFrom, listen, type RunningServer } from '../../ingress';
-import { APPROVE_ACTION, DENY_ACTION, JUSTIFY_VIEW, uiLinkFor } from '../../ingress/slack/blocks';
+import { APPROVE_ACTION, DENY_ACTION, JUSTIFY_VIEW, uiLinkFor } from '../../activities/slack/blocks';
 import { startSlackIngress } from '../../ingress/slack';
 import { createMetrics } from '../../ingress/metrics';
 import { decide } from '../../cli/commands/approve';

@@ -5,7 +5,7 @@
 import { ingressIdentity } from '../../ingress/identity';
 import { Client } from '@temporalio/client';
 import pino from 'pino';
-import { APPROVE_ACTION } from '../../ingress/slack/blocks';
+import { APPROVE_ACTION } from '../../activities/slack/blocks';
 import { startSlackIngress } from '../../ingress/slack';
 import { parseConfig } from '../../platform/config';
 import { waitFor } from '../support/runbooks';

@@ -55,13 +55,29 @@ export async function startDevServer(
   });
 }
 
+/**
+ * The SDK gives a starting server five seconds; a JVM on a busy machine can take longer. A start
+ * that timed out left nothing listening, so starting again is safe.
+ */
+async function withStartAttempts<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts || !/did not start within/.test((err as Error).message)) throw err;
+    }
+  }
+}
+
 /** Temporal's Java time-skipping test server, for days-long timers. */
 export async function startTimeSkippingServer(config: Config = testConfig()): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: timeSkippingServerExecutable() },
-    client: { dataConverter: createDataConverter(config) },
-  });
+  const env = await withStartAttempts(() =>
+    TestWorkflowEnvironment.createTimeSkipping({
+      server: { executable: timeSkippingServerExecutable() },
+      client: { dataConverter: createDataConverter(config) },
+    }),
+  );
   // The test server knows no custom search attributes until told (the dev server gets them as flags).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',

@@ -16,7 +16,7 @@ import { testKeys } from '../support/temporal';
 import { sourceAuthFrom } from '../../ingress/alerts/auth';
 import { normalise } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
-import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { WEBHOOK_SOURCE_SPECS } from '../../ingress/alerts/sources';
 import { HttpError } from '../../ingress/errors';
 import { createMetrics } from '../../ingress/metrics';
 import { parseConfig, WEBHOOK_SOURCES, type WebhookSource } from '../../platform/config';
@@ -107,7 +107,7 @@ describe.each(WEBHOOK_SOURCES)('%s parser under mutated payloads', (source) => {
       fc.property(payloads(source), (body) => {
         let alerts;
         try {
-          alerts = parseDelivery(ALERT_SOURCES[source], Buffer.from(body, 'latin1'));
+          alerts = parseDelivery(WEBHOOK_SOURCE_SPECS[source], Buffer.from(body, 'latin1'));
         } catch (err) {
           if (!(err instanceof HttpError) || ![400, 422].includes(err.status) || err.message.length === 0) throw err;
           outcomes.refused += 1;
@@ -328,7 +328,7 @@ function injected(source: WebhookSource, build: (doc: Json, objects: (string | n
 describe.each(WEBHOOK_SOURCES)('%s parser: unclean JSON anywhere in a documented payload', (source) => {
   const refusedWith = (code: string) => (body: Buffer) => {
     try {
-      parseDelivery(ALERT_SOURCES[source], body);
+      parseDelivery(WEBHOOK_SOURCE_SPECS[source], body);
     } catch (err) {
       if (err instanceof HttpError && err.status === 400 && err.code === code) return;
       throw err;

@@ -5,12 +5,12 @@
 import { authenticate, sourceAuthFrom, type SourceAuth } from '../../ingress/alerts/auth';
 import { fingerprintOf, normalise } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
-import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { WEBHOOK_SOURCE_SPECS } from '../../ingress/alerts/sources';
 import { HttpError } from '../../ingress/errors';
 import { parseConfig, loadConfig, type WebhookSource } from '../../platform/config';
 import { fixture, signatureHeaders } from '../fixtures/alerts';
 
-const parse = (source: WebhookSource, name: string) => parseDelivery(ALERT_SOURCES[source], Buffer.from(fixture(name)));
+const parse = (source: WebhookSource, name: string) => parseDelivery(WEBHOOK_SOURCE_SPECS[source], Buffer.from(fixture(name)));
 
 describe('documented payloads map to alerts', () => {
   test('Alertmanager v4: every alert of the group, firing and resolved, with its own fingerprint', () => {
@@ -66,10 +66,10 @@ describe('documented payloads map to alerts', () => {
     expect(fingerprintOf('datadog', recovered!)).toBe(fingerprintOf('datadog', triggered!));
     // The priority after the transition reads the same; P1 is critical.
     const swapped = fixture('datadog').replace('[P2] [Triggered on {service:patient-api}]', '[Triggered on {service:patient-api}] [P1]');
-    const [p1] = parseDelivery(ALERT_SOURCES.datadog, Buffer.from(swapped));
+    const [p1] = parseDelivery(WEBHOOK_SOURCE_SPECS.datadog, Buffer.from(swapped));
     expect(p1).toMatchObject({ kind: 'KMS decrypt volume abnormal', severity: 'critical', labels: { scope: 'service:patient-api' } });
     // $DATE is epoch milliseconds: ten digits would be a date in 1970.
-    expect(() => parseDelivery(ALERT_SOURCES.datadog, Buffer.from(fixture('datadog').replace('"1714651200000"', '"1714651200"')))).toThrow(/epoch milliseconds/);
+    expect(() => parseDelivery(WEBHOOK_SOURCE_SPECS.datadog, Buffer.from(fixture('datadog').replace('"1714651200000"', '"1714651200"')))).toThrow(/epoch milliseconds/);
   });
 
   test('GuardDuty via EventBridge: finding type, key, principal, caller IP, severity band', () => {
@@ -99,7 +99,7 @@ describe('documented payloads map to alerts', () => {
         ],
       },
     };
-    const [finding] = parseDelivery(ALERT_SOURCES.guardduty, Buffer.from(JSON.stringify(event)));
+    const [finding] = parseDelivery(WEBHOOK_SOURCE_SPECS.guardduty, Buffer.from(JSON.stringify(event)));
     expect(finding).toMatchObject({ kind: 'Recon:EC2/PortProbeUnprotectedPort', subject: { ips: ['203.0.113.9', '203.0.113.10'] }, labels: { instanceId: 'i-0abc' } });
   });
 
@@ -125,7 +125,7 @@ describe('documented payloads map to alerts', () => {
   ] as const)('%s: bad body #%# is refused with the right status', (source, body, status, message) => {
     let error: unknown;
     try {
-      parseDelivery(ALERT_SOURCES[source], typeof body === 'string' ? Buffer.from(body) : body);
+      parseDelivery(WEBHOOK_SOURCE_SPECS[source], typeof body === 'string' ? Buffer.from(body) : body);
     } catch (err) {
       error = err;
     }
@@ -207,7 +207,7 @@ describe('authentication', () => {
 });
 
 describe('principals as AWS reports them', () => {
-  const one = (source: WebhookSource, body: unknown) => parseDelivery(ALERT_SOURCES[source], Buffer.from(JSON.stringify(body)))[0]!;
+  const one = (source: WebhookSource, body: unknown) => parseDelivery(WEBHOOK_SOURCE_SPECS[source], Buffer.from(JSON.stringify(body)))[0]!;
   const genericWith = (subject: unknown) => one('generic', { kind: 'LeakedAccessKey', severity: 'high', title: 't', subject });
 
   test.each([

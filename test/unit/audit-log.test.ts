@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { auditCheckpoints, chainLog, readCheckpoints, verifyAuditLog, type AuditRecord } from '../../activities/audit';
-import type { AuditEvent } from '../../activities/audit-sink';
+import { singleEventId, type AuditEvent } from '../../activities/audit-sink';
 import { localEvidenceStore } from '../../activities/evidence';
 import { describeAudit, verifyAudit } from '../../cli/commands/audit';
 import { parseConfig } from '../../platform/config';
@@ -157,16 +157,15 @@ test('a whole last record that only lost its newline is kept, not cut off as tor
   expect(existsSync(`${path}.torn`)).toBe(false);
 });
 
-test('a retried batch appends each event id once; events without an id are not deduplicated', async () => {
+test('a retried batch appends each event id once; distinct ids are all kept', async () => {
   const path = join(dir(), 'audit.log');
   const log = chainLog({ path });
   await log.appendAll([event(1), event(2)]);
   await log.appendAll([event(1), event(2), event(3)]); // the activity retried after a partial success
   await chainLog({ path }).appendAll([event(2), event(3), event(4)]); // another process retried it
   expect(records(path).map((r) => r.id)).toEqual(['run-1/1', 'run-1/2', 'run-1/3', 'run-1/4']);
-  const { id: _id, ...anonymous } = event(9);
-  await log.append(anonymous);
-  await log.append(anonymous);
+  await log.append(event(9, { id: singleEventId('ingress') }));
+  await log.append(event(9, { id: singleEventId('ingress') }));
   expect(records(path)).toHaveLength(6);
 });
 

@@ -1,5 +1,5 @@
 /** The annual HHS log (164.408(c)) lists breaches under 500; a risk-assessed non-breach is not one. */
-import { smallBreachLog } from '../../cli/commands/clocks';
+import { smallBreachLog } from '../../domain/hipaa';
 import type { ClockView } from '../../workflows/breach-clock-definitions';
 
 function clock(id: string, status: ClockView['status']): ClockView {

@@ -10,7 +10,7 @@ import { localDeliveryIds } from '../../ingress/delivery-ids';
 import { normalise, type SourceAlert } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
 import { refuseReusedIds } from '../../ingress/alerts/reused-ids';
-import { ALERT_SOURCES } from '../../ingress/alerts/sources';
+import { WEBHOOK_SOURCE_SPECS } from '../../ingress/alerts/sources';
 import { HttpError } from '../../ingress/errors';
 import type { WebhookSource } from '../../platform/config';
 import { fixture } from '../fixtures/alerts';
@@ -80,14 +80,14 @@ test('ids we derive from the body are not bound (a body hash cannot be reused fo
 
 test('Alertmanager re-sending a group with re-rendered annotations and a new endsAt is not a conflict', async () => {
   const { ids } = registry();
-  const first = parseDelivery(ALERT_SOURCES.alertmanager, Buffer.from(fixture('alertmanager')));
+  const first = parseDelivery(WEBHOOK_SOURCE_SPECS.alertmanager, Buffer.from(fixture('alertmanager')));
   await deliver(ids, first, 'alertmanager');
   const doc = JSON.parse(fixture('alertmanager')) as { alerts: { annotations: Record<string, string>; endsAt?: string }[] };
   doc.alerts.forEach((a) => {
     a.annotations = { ...a.annotations, summary: `${a.annotations.summary ?? ''} (now 97%)` };
     a.endsAt = '2099-01-01T00:00:00Z';
   });
-  const repeat = parseDelivery(ALERT_SOURCES.alertmanager, Buffer.from(JSON.stringify(doc)));
+  const repeat = parseDelivery(WEBHOOK_SOURCE_SPECS.alertmanager, Buffer.from(JSON.stringify(doc)));
   expect(repeat[0]!.title).not.toBe(first[0]!.title);
   await expect(deliver(ids, repeat, 'alertmanager')).resolves.toBeUndefined();
 });

@@ -53,7 +53,7 @@ async function twoSnapshots(keys = codecKeys('k1')): Promise<{ config: Config; s
   const audit = chainLog({ path: auditLogPath(config) });
   for (const [i, step] of ['before', 'after'].entries()) {
     const written = await writeSnapshot(store, { incidentId: INCIDENT, snapshotId: `${step}-r${i}`, createdAt: `2025-03-01T10:0${i}:00.000Z`, custody: custody(step), artifacts: artifacts(step) });
-    await audit.append({ who: 'worker', what: SNAPSHOT_EVENT, when: at, where: 'test', why: { incident: INCIDENT, step }, correlationId: INCIDENT, details: { snapshotId: written.manifest.snapshotId, manifestHash: written.manifestHash } });
+    await audit.append({ id: `evidence/${INCIDENT}/${step}`, who: 'worker', what: SNAPSHOT_EVENT, when: at, where: 'test', why: { incident: INCIDENT, step }, correlationId: INCIDENT, details: { snapshotId: written.manifest.snapshotId, manifestHash: written.manifestHash } });
   }
   return { config, store, root: join(root, 'evidence') };
 }

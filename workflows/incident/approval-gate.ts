@@ -6,7 +6,7 @@
  */
 import { condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import type { Plan } from '../../activities/plan';
+import type { Plan } from '../../domain/plan';
 import { approvalOutcome } from '../../domain/approval';
 import type { StepState } from '../../domain/incident';
 import { isTerminal } from '../../domain/incident';

@@ -17,6 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { AuditEvent } from '../../activities/audit-sink';
+import { auditOutbox, historyFull, type Outbox, type WorkflowAuditEvent } from '../outbox';
 import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../../domain/incident';
 import { nextStatus } from '../../domain/incident';
 import { describeWrite } from '../../domain/ledger';
@@ -85,15 +86,13 @@ export class IncidentRun {
   /** checks every person's decision (keys from prepareIncident or the decisionKeys activity) */
   readonly decisions: DecisionGuard;
 
-  private readonly outbox: AuditEvent[] = [];
+  /** The background loop: audit batches first, then at most one announce, backed off on refusal. */
+  private readonly outbox: Outbox<WorkflowAuditEvent>;
   private announceWanted: boolean;
   private announcePaused = false;
   private announceFailures = 0;
-  private flushing = false;
   /** telling failures already on the record: a Slack that keeps refusing is recorded once */
   private readonly toldFailures: Set<string>;
-  // Audit ids are `<runId>/<n>`: a retried recordAudit batch is appended once.
-  private recorded = 0;
   private readonly historyLimit: number;
 
   constructor(readonly input: IncidentInput) {
@@ -109,6 +108,13 @@ export class IncidentRun {
     this.announceWanted = carried?.announcePending ?? false;
     this.historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     this.decisions = new DecisionGuard(carried?.usedGrants);
+    const announceDue = () => this.announceWanted && !this.announcePaused;
+    this.outbox = auditOutbox(async (batch) => {
+      const announce = announceDue();
+      if (announce) this.announceWanted = false;
+      if (batch.length > 0) await auditActs.recordAudit(batch);
+      if (announce && this.state.alertCount > 0) await this.announce();
+    }, announceDue);
   }
 
   now(): string {
@@ -126,7 +132,6 @@ export class IncidentRun {
     this.timeline.push({ at, kind, message, actor });
     // What is already on the ledger (an AWS write, recorded by its activity) goes on the timeline only.
     if (ledger) this.outbox.push({
-      id: `${workflowInfo().runId}/${++this.recorded}`,
       who: actor,
       what: kind,
       when: at,
@@ -222,22 +227,6 @@ export class IncidentRun {
     }
   }
 
-  /** The background loop: audit batches first, then at most one announce, backed off on refusal. */
-  startOutbox(): void {
-    void (async () => {
-      for (;;) {
-        await condition(() => this.outbox.length > 0 || (this.announceWanted && !this.announcePaused));
-        this.flushing = true;
-        const batch = this.outbox.splice(0);
-        const announce = this.announceWanted && !this.announcePaused;
-        if (announce) this.announceWanted = false;
-        if (batch.length > 0) await auditActs.recordAudit(batch);
-        if (announce && this.state.alertCount > 0) await this.announce();
-        this.flushing = false;
-      }
-    })();
-  }
-
   private async announce(): Promise<void> {
     const told = await this.tell('the incident message', () => acts.announceIncident(this.state));
     if (told.sent) {
@@ -256,7 +245,7 @@ export class IncidentRun {
 
   /** Nothing left to send (an announce paused by a refusing Slack does not hold the run open). */
   quiet(): boolean {
-    return this.outbox.length === 0 && !this.flushing && (!this.announceWanted || this.announcePaused);
+    return this.outbox.quiet() && (!this.announceWanted || this.announcePaused);
   }
 
   async settled(): Promise<void> {
@@ -264,7 +253,7 @@ export class IncidentRun {
   }
 
   historyFull(): boolean {
-    return workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > this.historyLimit;
+    return historyFull(this.historyLimit);
   }
 
   async carryOn(): Promise<never> {

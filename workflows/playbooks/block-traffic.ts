@@ -22,6 +22,7 @@ import {
   type IgnoredSignal,
 } from './definitions';
 import { timerDecisions } from './timer-decisions';
+import type { KnownUndo } from './undo-kinds';
 
 export interface BlockExpiryInput {
   ipSet: IpSetRef;
@@ -65,7 +66,7 @@ export async function blockTrafficWorkflow(input: StepInput, step?: RunbookStep)
       type: 'unblockTraffic',
       params: { ipSet: plan.ipSet, cidrs: owned, blockExpiryWorkflowId: expiryId },
       description: `lift the block of ${owned.join(', ')} in ${set} now`,
-    },
+    } satisfies KnownUndo,
   };
 }
 

@@ -33,7 +33,7 @@ import {
   type KeyRetirementEvent,
   type KeyRetirementStatus,
 } from '../../domain/key-retirement';
-import { historyFull, outbox } from '../outbox';
+import { auditOutbox, historyFull, outbox } from '../outbox';
 import {
   approveKeyDeletionUpdate,
   cancelKmsKeyDeletionUpdate,
@@ -117,8 +117,7 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
 
   // ---- outboxes: the audit log, and the responders' channel ----------------------------------
 
-  let recorded = 0;
-  const audits = outbox<AuditEvent>((batch) => audit.recordAudit(batch));
+  const audits = auditOutbox((batch) => audit.recordAudit(batch));
   const notices = outbox<string>(async (texts) => {
     for (const text of texts) {
       try {
@@ -133,7 +132,6 @@ export async function keyRetirementWorkflow(input: KeyRetirementInput): Promise<
     const at = nowIso();
     changes.push({ at, by, what, message });
     audits.push({
-      id: `${workflowInfo().runId}/${++recorded}`,
       who: by,
       what,
       when: at,

@@ -20,6 +20,7 @@ import {
   type KeyDeletionStatus,
 } from './definitions';
 import { timerDecisions } from './timer-decisions';
+import type { KnownUndo } from './undo-kinds';
 
 export interface KeyDeletionInput {
   principal: string;
@@ -94,7 +95,7 @@ function undoOf(plan: RevokePlan, deletionId: string, issuedBefore: string): Pic
         type: 'reactivateAccessKeys',
         params: { principal, accessKeyIds: plan.toDeactivate, keyDeletionWorkflowId: deletionId },
         description: `re-enable access key(s) ${plan.toDeactivate.join(', ')} of ${principal} and cancel their deletion`,
-      },
+      } satisfies KnownUndo,
     };
   }
   if (plan.sessions && !plan.sessions.alreadyRevoked) {
@@ -104,7 +105,7 @@ function undoOf(plan: RevokePlan, deletionId: string, issuedBefore: string): Pic
         type: 'removeSessionRevocation',
         params: { target, issuedBefore },
         description: `remove the session deny from IAM ${target.kind} ${target.name}: its sessions issued before containment work again until they expire`,
-      },
+      } satisfies KnownUndo,
     };
   }
   return {};

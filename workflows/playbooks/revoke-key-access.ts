@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/workflow';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
 import { onTheLedger, playbookActivities, stepAuthority } from './activity-options';
+import type { KnownUndo } from './undo-kinds';
 
 /** Disabling a key is an outage of everything encrypted under it: two people, and no proceed-on-timeout. */
 export function disableAllowedBy(step: RunbookStep | undefined): boolean {
@@ -70,7 +71,7 @@ export async function revokeKeyAccessWorkflow(input: StepInput, step?: RunbookSt
               enable: disabled,
             },
             description: `${key}: ${undoParts.join(', ')}`,
-          },
+          } satisfies KnownUndo,
         }
       : {}),
   };

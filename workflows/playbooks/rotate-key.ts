@@ -14,6 +14,7 @@ import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { onTheLedger, playbookActivities, stepAuthority } from './activity-options';
 import { keyRetirementWorkflowId } from './definitions';
 import { keyRetirementWorkflow } from './key-retirement';
+import type { KnownUndo } from './undo-kinds';
 
 /** KMS rotates asynchronously: reading the rotation back may take a few tries. */
 const verify = proxyActivities<AwsActivities>({
@@ -96,6 +97,6 @@ export async function rotateKeyWorkflow(input: StepInput, step?: RunbookStep): P
       type: 'restoreRotatedKey',
       params: { keyId: plan.keyId, aliases: plan.aliases, policy: previousPolicy, keyRetirementWorkflowId: retirementId },
       description: `point ${plan.aliases.join(', ')} back at ${plan.keyId}, put its key policy back (new ciphertext allowed again) and stop its retirement; the replacement ${replacement.keyId} stays`,
-    },
+    } satisfies KnownUndo,
   };
 }

@@ -29,9 +29,13 @@ export function timerDecisions(timerIdFor: (incidentId: string, stepId: string) 
     return timerIdFor(grant.workflowId, stepId) === workflowInfo().workflowId ? [{ action: 'undo', workflowId: grant.workflowId, subject: grant.subject }] : [];
   }
 
+  // The timer's own audit ids (`<runId>/decision/<n>`): a retried record is appended once.
+  let recorded = 0;
+  const nextId = () => `${workflowInfo().runId}/decision/${++recorded}`;
+
   /** A person's decision on the timer, on the audit log with where it came from. */
   const record = (what: string, actor: Pick<VerifiedActor, 'by' | 'via'>, reason: string, details: Record<string, unknown> = {}) =>
-    acts.recordAudit([{ who: actor.by, what, when: new Date().toISOString(), where: actor.via, why: { reason }, correlationId: workflowInfo().workflowId, details }]);
+    acts.recordAudit([{ id: nextId(), who: actor.by, what, when: new Date().toISOString(), where: actor.via, why: { reason }, correlationId: workflowInfo().workflowId, details }]);
 
   return {
     guard,
@@ -58,7 +62,7 @@ export function timerDecisions(timerIdFor: (incidentId: string, stepId: string) 
       const at = new Date().toISOString();
       ignored.push({ at, signal: name, reason: verified });
       await acts.recordAudit([
-        { who: 'unverified', what: 'decision.refused', when: at, where: 'worker', why: { reason: verified }, correlationId: workflowInfo().workflowId, details: { signal: name } },
+        { id: nextId(), who: 'unverified', what: 'decision.refused', when: at, where: 'worker', why: { reason: verified }, correlationId: workflowInfo().workflowId, details: { signal: name } },
       ]);
       return undefined;
     },

@@ -4,8 +4,6 @@
  * twice is harmless.
  */
 import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
-import type { GrantState, IpSetRef } from '../../activities/aws';
-import type { PolicyTarget } from '../../activities/aws/iam';
 import type { Undo } from '../../domain/incident';
 import type { DecisionProof } from '../../domain/decision-proof';
 import { undoSubject } from '../../domain/decision-subjects';
@@ -13,6 +11,7 @@ import { decisionActivities, onTheLedger, persistentActivities } from './activit
 import { stepCompensatedSignal } from '../definitions';
 import { DecisionGuard, notAuthorised } from '../decision-guard';
 import { cancelKeyDeletionSignal, keyDeletionCancelledSignal, liftBlockSignal, stopKeyRetirementSignal } from './definitions';
+import type { KnownUndo, UndoKind, UndoOf, UndoParams } from './undo-kinds';
 
 export interface UndoRequest {
   undo: Undo;
@@ -26,7 +25,8 @@ export interface UndoRequest {
   stepId?: string;
 }
 
-type UndoRunner = (params: Record<string, unknown>, req: UndoRequest, acts: ReturnType<typeof persistentActivities>) => Promise<string>;
+type Acts = ReturnType<typeof persistentActivities>;
+type UndoRunners = { [K in UndoKind]: (params: UndoParams[K], req: UndoRequest, acts: Acts) => Promise<string> };
 
 /** Tell a timer workflow; if it already finished there is nothing to tell. */
 async function signalIfRunning(workflowId: string, send: (handle: ReturnType<typeof getExternalWorkflowHandle>) => Promise<void>) {
@@ -37,14 +37,12 @@ async function signalIfRunning(workflowId: string, send: (handle: ReturnType<typ
   }
 }
 
-const UNDOS: Record<string, UndoRunner> = {
+const UNDOS: UndoRunners = {
   async unblockTraffic(params, req, acts) {
-    const ipSet = params.ipSet as IpSetRef;
-    const cidrs = params.cidrs as string[];
-    await signalIfRunning(params.blockExpiryWorkflowId as string, (h) => h.signal(liftBlockSignal, { proof: req.proof, by: req.by, reason: req.reason }));
+    const { ipSet, cidrs, blockExpiryWorkflowId } = params;
+    await signalIfRunning(blockExpiryWorkflowId, (h) => h.signal(liftBlockSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     if (patched('shared-blocks')) {
-      const owner = params.blockExpiryWorkflowId as string;
-      const { removed, absent, keptForOthers } = await acts.releaseFromIpSet({ ipSet, cidrs, owner });
+      const { removed, absent, keptForOthers } = await acts.releaseFromIpSet({ ipSet, cidrs, owner: blockExpiryWorkflowId });
       const kept = keptForOthers.length > 0 ? `; ${keptForOthers.join(', ')} kept: another incident's block holds them` : '';
       return `unblocked ${cidrs.join(', ')} in WAF IP set ${ipSet.name} (${removed.length} removed now, ${absent.length} already gone${kept})`;
     }
@@ -52,22 +50,20 @@ const UNDOS: Record<string, UndoRunner> = {
     return `unblocked ${cidrs.join(', ')} in WAF IP set ${ipSet.name} (${removed.length} removed now, ${absent.length} already gone)`;
   },
   async reactivateAccessKeys(params, req, acts) {
-    const principal = params.principal as string;
-    const accessKeyIds = params.accessKeyIds as string[];
+    const { principal, accessKeyIds } = params;
     // Cancel the deletion first, so a key re-enabled now is not deleted at the end of the grace.
-    await signalIfRunning(params.keyDeletionWorkflowId as string, (h) =>
+    await signalIfRunning(params.keyDeletionWorkflowId, (h) =>
       h.signal(cancelKeyDeletionSignal, { proof: req.proof, by: req.by, reason: req.reason }),
     );
     const { changed, already } = await acts.reactivateAccessKeys({ principal, accessKeyIds });
     return `re-enabled ${changed.length} access key(s) of ${principal}${already.length > 0 ? ` (${already.length} already active)` : ''}; deletion cancelled`;
   },
   async restoreRotatedKey(params, req, acts) {
-    const keyId = params.keyId as string;
-    const aliases = params.aliases as string[];
+    const { keyId, aliases } = params;
     // Stop the retirement first, so no deletion is scheduled while the key comes back into use.
-    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(stopKeyRetirementSignal, { proof: req.proof, by: req.by, reason: req.reason }));
+    await signalIfRunning(params.keyRetirementWorkflowId, (h) => h.signal(stopKeyRetirementSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     const { cancelled } = await acts.cancelKmsKeyDeletion({ keyId });
-    const { changed } = await acts.setKeyPolicy({ keyId, policy: params.policy as string });
+    const { changed } = await acts.setKeyPolicy({ keyId, policy: params.policy });
     const { moved } = await acts.moveAliases({ aliases, targetKeyId: keyId });
     return (
       `KMS key ${keyId} back in use: ${aliases.join(', ')} point at it (${moved.length} moved now), its key policy ` +
@@ -75,12 +71,12 @@ const UNDOS: Record<string, UndoRunner> = {
     );
   },
   async restoreKeyAccess(params, _req, acts) {
-    const keyId = params.keyId as string;
+    const { keyId } = params;
     const done: string[] = [];
     // Enabled first: a grant is re-created on a usable key.
     if (params.enable === true) done.push((await acts.enableKmsKey({ keyId })).already ? 'already enabled' : 'enabled again');
     if (typeof params.policy === 'string') done.push((await acts.setKeyPolicy({ keyId, policy: params.policy })).changed ? 'previous key policy put back' : 'previous key policy already in place');
-    const grants = (params.grants as GrantState[] | undefined) ?? [];
+    const grants = params.grants ?? [];
     if (grants.length > 0) {
       const { created, already } = await acts.recreateKeyGrants({ keyId, grants });
       done.push(`${created} grant(s) re-created${already > 0 ? ` (${already} already there)` : ''}`);
@@ -88,18 +84,18 @@ const UNDOS: Record<string, UndoRunner> = {
     return `KMS key ${keyId}: ${done.join('; ')}`;
   },
   async cancelKmsKeyDeletion(params, req, acts) {
-    const keyId = params.keyId as string;
+    const { keyId } = params;
     const { cancelled, enabled } = await acts.cancelKmsKeyDeletion({ keyId });
-    await signalIfRunning(params.keyRetirementWorkflowId as string, (h) => h.signal(keyDeletionCancelledSignal, { proof: req.proof, by: req.by, reason: req.reason }));
+    await signalIfRunning(params.keyRetirementWorkflowId, (h) => h.signal(keyDeletionCancelledSignal, { proof: req.proof, by: req.by, reason: req.reason }));
     return `KMS key ${keyId}: ${cancelled ? 'deletion cancelled' : 'no deletion was scheduled'}${enabled ? ', enabled again' : ''}`;
   },
   async removeSessionRevocation(params, _req, acts) {
-    const target = params.target as PolicyTarget;
+    const { target, issuedBefore } = params;
     const who = `IAM ${target.kind} ${target.name}`;
-    const answer: unknown = await acts.removeSessionRevocation({ target, issuedBefore: params.issuedBefore as string });
     // Workers before the ledger answered with the bare outcome.
-    const result = typeof answer === 'string' ? answer : (answer as { outcome: string }).outcome;
-    if (result === 'removed') return `removed the session deny from ${who}: sessions issued before ${params.issuedBefore as string} work again until they expire`;
+    const answer: string | { outcome: string } = await acts.removeSessionRevocation({ target, issuedBefore });
+    const result = typeof answer === 'string' ? answer : answer.outcome;
+    if (result === 'removed') return `removed the session deny from ${who}: sessions issued before ${issuedBefore} work again until they expire`;
     if (result === 'already') return `${who} had no session deny any more`;
     return `kept the session deny on ${who}: a later containment has refreshed it`;
   },
@@ -107,13 +103,23 @@ const UNDOS: Record<string, UndoRunner> = {
 
 export const UNDO_TYPES: ReadonlySet<string> = new Set(Object.keys(UNDOS));
 
+/** An undo recorded on a step names one of ours; its parameters are what that playbook recorded. */
+function isKnownUndo(undo: Undo): undo is Undo & KnownUndo {
+  return UNDO_TYPES.has(undo.type);
+}
+
+function runUndo<K extends UndoKind>(undo: UndoOf<K>, req: UndoRequest, acts: Acts): Promise<string> {
+  const run: UndoRunners[K] = UNDOS[undo.type];
+  return run(undo.params, req, acts);
+}
+
 export async function undoContainmentWorkflow(input: UndoRequest): Promise<string> {
-  const run = UNDOS[input.undo.type];
-  if (!run) throw ApplicationFailure.nonRetryable(`no undo named ${input.undo.type}`, 'ValidationError');
+  const { undo } = input;
+  if (!isKnownUndo(undo)) throw ApplicationFailure.nonRetryable(`no undo named ${undo.type}`, 'ValidationError');
   const req = patched('decision-proofs') ? await verified(input) : input;
   // Every write the compensation makes is on the ledger, with who asked for it and why.
   const { acts, written } = onTheLedger(persistentActivities(), { approvedBy: [], ...(req.by ? { requestedBy: req.by } : {}), reason: `undo: ${req.reason}` });
-  const summary = await run(req.undo.params, req, acts);
+  const summary = await runUndo(undo, req, acts);
   const { incidentId, stepId } = req;
   if (incidentId && stepId && patched('undo-marks-step')) {
     // A resolved incident is closed: the undo stands on its own record (the ledger) then.

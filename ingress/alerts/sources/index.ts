@@ -1,4 +1,4 @@
-import type { WebhookSource } from '../../../platform/config';
+import type { WebhookSource } from '../../../domain/alert';
 import { alertmanager } from './alertmanager';
 import { datadog } from './datadog';
 import { generic } from './generic';
@@ -7,18 +7,18 @@ import { guardduty } from './guardduty';
 import { pagerduty } from './pagerduty';
 import type { AlertSourceSpec } from './source';
 
-/** Every source `POST /alerts/<source>` accepts. */
-export const ALERT_SOURCES: Record<WebhookSource, AlertSourceSpec> = {
-  alertmanager: alertmanager as AlertSourceSpec,
-  grafana: grafana as AlertSourceSpec,
-  pagerduty: pagerduty as AlertSourceSpec,
-  datadog: datadog as AlertSourceSpec,
-  guardduty: guardduty as AlertSourceSpec,
-  generic: generic as AlertSourceSpec,
+/** The schema and mapping of every source `POST /alerts/<source>` accepts. */
+export const WEBHOOK_SOURCE_SPECS: Record<WebhookSource, AlertSourceSpec> = {
+  alertmanager: alertmanager,
+  grafana: grafana,
+  pagerduty: pagerduty,
+  datadog: datadog,
+  guardduty: guardduty,
+  generic: generic,
 };
 
 export function isWebhookSource(name: string): name is WebhookSource {
-  return Object.hasOwn(ALERT_SOURCES, name);
+  return Object.hasOwn(WEBHOOK_SOURCE_SPECS, name);
 }
 
 export type { AlertSourceSpec } from './source';

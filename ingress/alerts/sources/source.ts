@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { WebhookSource } from '../../../platform/config';
+import type { WebhookSource } from '../../../domain/alert';
 import type { SourceAlert } from '../normalise';
 
 /**

@@ -1,4 +1,4 @@
-import { canonicalJson, sha256Hex } from '../platform/canonical-json';
+import { canonicalJson, sha256Hex } from './canonical-json';
 
 /** What a step will change, read from the current state of the world, before it changes it. */
 export interface Plan {
