@@ -53,7 +53,7 @@ export function stepScopeOf(workflowId: string): { kind: StepScopedKind; inciden
   const slash = workflowId.indexOf('/');
   const last = workflowId.lastIndexOf('/');
   if (slash < 0 || last <= slash) return undefined;
-  const kind = workflowId.slice(0, slash) as StepScopedKind;
-  if (!STEP_SCOPED.includes(kind)) return undefined;
+  const kind = STEP_SCOPED.find((k) => k === workflowId.slice(0, slash));
+  if (!kind) return undefined;
   return { kind, incidentId: incidentIdFor(workflowId.slice(slash + 1, last)), stepId: workflowId.slice(last + 1) };
 }

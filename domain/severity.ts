@@ -2,6 +2,10 @@
 export const SEVERITIES = ['info', 'low', 'medium', 'high', 'critical'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+export function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
 export function severityRank(severity: Severity): number {
   return SEVERITIES.indexOf(severity);
 }

@@ -9,7 +9,7 @@ import { displayState, WITHHOLD_FREE_TEXT } from '../../domain/display';
 import { incidentIdFor, manualAlert } from '../../domain/alert';
 import { noSubject, stepSubject } from '../../domain/decision-subjects';
 import type { IncidentState } from '../../domain/incident';
-import { SEVERITIES, type Severity } from '../../domain/severity';
+import { isSeverity, SEVERITIES, type Severity } from '../../domain/severity';
 import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { slackOperator, type Operator } from '../identity/operator';
@@ -90,8 +90,8 @@ export function slackDeclaration(call: CommandInvocation, title: string, severit
 
 async function declare(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
   const sev = /^--sev=(\S+)\s*/.exec(args);
-  const severity = (sev?.[1] ?? 'high') as Severity;
-  if (!SEVERITIES.includes(severity)) return { text: `severity must be one of ${SEVERITIES.join(', ')}` };
+  const severity = sev?.[1] ?? 'high';
+  if (!isSeverity(severity)) return { text: `severity must be one of ${SEVERITIES.join(', ')}` };
   const title = args.slice(sev?.[0].length ?? 0).trim();
   if (!title) return { text: `usage: \`${deps.command} declare [--sev=<severity>] <title>\`` };
   const alert = slackDeclaration(call, title, severity);

@@ -1,11 +1,11 @@
 import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
-import type { Duration } from '@temporalio/common';
 import type { AwsActivities } from '../../activities/aws';
 import type { StepInput } from '../../activities/step';
 import { ledgerIdsOf, type WriteAuthority } from '../../domain/ledger';
 import type { Activities } from '../../activities';
 import type { RunbookStep } from '../../domain/runbook';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
+import { duration } from '../steps';
 
 /**
  * The playbooks' activities, with the step's own timeout and retry policy when run from a runbook.
@@ -14,10 +14,10 @@ import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
  */
 export function playbookActivities(step?: RunbookStep) {
   const options: ActivityOptions = {
-    startToCloseTimeout: (step?.timeout ?? '1 minute') as Duration,
+    startToCloseTimeout: duration(step?.timeout ?? '1 minute'),
     heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
     retry: {
-      initialInterval: (step?.retry.initialInterval ?? '1s') as Duration,
+      initialInterval: duration(step?.retry.initialInterval ?? '1s'),
       maximumInterval: '30s',
       maximumAttempts: step?.retry.maximumAttempts ?? 10,
     },
