@@ -1,40 +1,25 @@
 import { join, resolve } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { Hono } from 'hono';
-import type { AuditSink } from '../activities/audit-sink';
-import type { WebhookSource } from '../platform/config';
-import { sourceAuthFrom, type SourceAuth } from './alerts/auth';
-import { alertRoutes } from './alerts/route';
+import { sourceAuthFrom } from './alerts/auth';
+import { alertRoutes, type AlertRouteDeps } from './alerts/route';
 import { operatorApi, type OperatorApiDeps } from './api';
 import { codecRoutes, type CodecRouteDeps } from './codec-route';
 import { dashboardRoutes } from './dashboard/routes';
 import { SnapshotReader } from './dashboard/snapshot';
 import { errorResponse } from './errors';
-import type { Metrics } from './metrics';
 import { metricsRoutes } from './metrics-route';
 import { requestLog } from './request-log';
 import { securityHeaders } from './security-headers';
 import type { Logger } from '../platform/logger';
-import { evidenceRawStore, type RawPayloadStore } from './raw-store';
-import { localDeliveryIds, type DeliveryIdRegistry } from './delivery-ids';
+import { evidenceRawStore } from './raw-store';
+import { localDeliveryIds } from './delivery-ids';
 import { evidenceStoreFor } from '../activities/evidence';
 import type { Config } from '../platform/config';
 import { displayPolicyFrom } from '../platform/display-policy';
 
-export interface IngressDeps {
-  client: Client;
-  taskQueue: string;
-  rawStore: RawPayloadStore;
-  maxBodyBytes: number;
-  /** an alert body must arrive whole within this (ms) */
-  bodyTimeoutMs: number;
-  /** which content each sender-given delivery id was first seen with */
-  deliveryIds: DeliveryIdRegistry;
-  /** per alert source: who may post (see ingress/alerts/auth.ts `sourceAuthFrom`) */
-  sourceAuth: Record<WebhookSource, SourceAuth>;
-  /** refused deliveries are audited here */
-  audit: AuditSink;
-  metrics: Metrics;
+/** The alert webhooks' dependencies (ingress/alerts/route.ts), and what the other routes need. */
+export interface IngressDeps extends AlertRouteDeps {
   /** incidents, approvals and clocks read from Temporal (cached) for the dashboard and /metrics */
   snapshots?: SnapshotReader;
   /** the dashboard API's bearer token; unset: the API refuses everyone */

@@ -26,9 +26,13 @@ export interface AlertRouteDeps {
   taskQueue: string;
   rawStore: RawPayloadStore;
   maxBodyBytes: number;
+  /** an alert body must arrive whole within this (ms) */
   bodyTimeoutMs: number;
+  /** which content each sender-given delivery id was first seen with */
   deliveryIds: DeliveryIdRegistry;
+  /** per alert source: who may post (see ingress/alerts/auth.ts `sourceAuthFrom`) */
   sourceAuth: Record<WebhookSource, SourceAuth>;
+  /** accepted and refused deliveries are audited here */
   audit: AuditSink;
   metrics: Metrics;
 }
