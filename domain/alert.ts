@@ -1,6 +1,6 @@
 import type { Severity } from './severity';
 
-export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic', 'manual'] as const;
+export const ALERT_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'github', 'eventbridge', 'generic', 'manual'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
 /**
@@ -29,6 +29,10 @@ export interface AlertSubject {
   /** attacker or client IP addresses / CIDRs */
   ips?: string[];
   service?: string;
+  /** an S3 bucket the alert is about (a public bucket, a bucket being encrypted) */
+  bucket?: string;
+  /** an EC2 security group the alert is about (`sg-…`) */
+  securityGroupId?: string;
 }
 
 /**

@@ -17,7 +17,7 @@ import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchem
 const port = z.coerce.number().int().min(0).max(65535);
 
 /** Alert sources that post webhooks to /alerts/<source>. */
-export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic'] as const;
+export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'github', 'eventbridge', 'generic'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 
 /** "true"/"false" from the environment; z.coerce.boolean would read "false" as true. */

@@ -1,7 +1,9 @@
 import type { WebhookSource } from '../../../platform/config';
 import { alertmanager } from './alertmanager';
 import { datadog } from './datadog';
+import { eventbridge } from './eventbridge';
 import { generic } from './generic';
+import { github } from './github';
 import { grafana } from './grafana';
 import { guardduty } from './guardduty';
 import { pagerduty } from './pagerduty';
@@ -14,6 +16,8 @@ export const ALERT_SOURCES: Record<WebhookSource, AlertSourceSpec> = {
   pagerduty: pagerduty as AlertSourceSpec,
   datadog: datadog as AlertSourceSpec,
   guardduty: guardduty as AlertSourceSpec,
+  github: github as AlertSourceSpec,
+  eventbridge: eventbridge as AlertSourceSpec,
   generic: generic as AlertSourceSpec,
 };
 
