@@ -64,6 +64,7 @@ export const STEP_TYPES: Record<string, StepType> = {
   rotateKey: { run: playbookStep('rotateKeyWorkflow'), role: 'contain' },
   revokeKeyAccess: { run: playbookStep('revokeKeyAccessWorkflow'), role: 'contain' },
   blockTraffic: { run: playbookStep('blockTrafficWorkflow'), role: 'contain' },
+  closePublicAccess: { run: playbookStep('closePublicAccessWorkflow'), role: 'contain' },
   snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
 };
 

@@ -7,6 +7,7 @@ import { createKmsActivities } from './kms';
 import { createKmsAccessActivities } from './kms-access';
 import { createOAuthActivities } from './oauth';
 import { createPrepareActivities } from './planners';
+import { createPublicAccessActivities } from './public-access';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
 
@@ -32,6 +33,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createWafActivities(deps.aws.waf),
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
+    ...createPublicAccessActivities(deps.aws),
   });
 }
 
@@ -42,4 +44,6 @@ export { createAwsPlanners } from './planners';
 export { workerIamPolicy } from './policy';
 export type { BlockPlan, KeyAccessPlan, RevokePlan, RotatePlan } from './prepare';
 export type { GrantState } from './kms-access';
+export type { PublicAccessPlan } from './public-access-plan';
+export type { OpenIngressRule, PublicAccessBlock } from './public-access';
 export type { IpSetRef } from './params';

@@ -4,7 +4,7 @@
  * twice is harmless.
  */
 import { ApplicationFailure, getExternalWorkflowHandle, log, patched } from '@temporalio/workflow';
-import type { GrantState, IpSetRef } from '../../activities/aws';
+import type { GrantState, IpSetRef, OpenIngressRule, PublicAccessBlock } from '../../activities/aws';
 import type { PolicyTarget } from '../../activities/aws/iam';
 import type { Undo } from '../../domain/incident';
 import type { DecisionProof } from '../../domain/decision-proof';
@@ -86,6 +86,25 @@ const UNDOS: Record<string, UndoRunner> = {
       done.push(`${created} grant(s) re-created${already > 0 ? ` (${already} already there)` : ''}`);
     }
     return `KMS key ${keyId}: ${done.join('; ')}`;
+  },
+  async restorePublicAccess(params, _req, acts) {
+    const done: string[] = [];
+    const bucket = params.bucket as string | undefined;
+    // Block Public Access first: with BlockPublicPolicy on, S3 refuses a public policy.
+    if (bucket && 'publicAccessBlock' in params) {
+      const { changed } = await acts.setPublicAccessBlock({ bucket, config: params.publicAccessBlock as PublicAccessBlock | null });
+      done.push(`Block Public Access of S3 bucket ${bucket} ${changed ? 'put back' : 'already as it was'}`);
+    }
+    if (bucket && 'policy' in params) {
+      const { changed } = await acts.restoreBucketPolicy({ bucket, policy: params.policy as string | null });
+      done.push(`bucket policy of ${bucket} ${changed ? 'put back' : 'already as it was'}`);
+    }
+    const rules = (params.rules as OpenIngressRule[] | undefined) ?? [];
+    if (typeof params.groupId === 'string' && rules.length > 0) {
+      const { restored, already } = await acts.restoreOpenIngress({ groupId: params.groupId, rules });
+      done.push(`${restored} ingress rule(s) re-authorised on ${params.groupId}${already > 0 ? ` (${already} already there)` : ''}`);
+    }
+    return done.join('; ');
   },
   async cancelKmsKeyDeletion(params, req, acts) {
     const keyId = params.keyId as string;
