@@ -210,13 +210,6 @@ const ROWS: Row[] = [
     fails: { 'close-public-access': /S3 bucket no-such-patient-bucket does not exist/ },
   },
   {
-    name: 'misconfigured-access-policy: AWS unreachable until the planner’s retries run out',
-    queue: QUEUE.unreachable,
-    alert: { source: 'eventbridge', kind: 'SecurityHub/EC2.19', subject: { securityGroupId: 'sg-0123456789abcdef0' } },
-    runbook: 'misconfigured-access-policy',
-    fails: { 'close-public-access': /ECONNREFUSED|connect/ },
-  },
-  {
     name: 'triage: an alert nothing matches',
     queue: QUEUE.withIpSet,
     alert: { kind: 'SomethingNobodyWrote' },
