@@ -44,6 +44,14 @@ const FINAL_ERROR_NAMES = new Set([
   'InvalidGroupId.Malformed',
   'InvalidPermission.Malformed',
   'InvalidBucketName',
+  // RDS: the database is not there, or not in a state to snapshot until a person acts
+  'DBInstanceNotFound',
+  'DBInstanceNotFoundFault',
+  'DBClusterNotFoundFault',
+  'InvalidDBInstanceState',
+  'InvalidDBInstanceStateFault',
+  'InvalidDBClusterStateFault',
+  'SnapshotQuotaExceeded',
   // Credentials that are wrong or expired stay so until someone fixes them.
   'InvalidClientTokenId',
   'UnrecognizedClientException',

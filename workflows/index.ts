@@ -6,6 +6,7 @@ export { rotateKeyWorkflow } from './playbooks/rotate-key';
 export { keyRetirementWorkflow } from './playbooks/key-retirement';
 export { revokeKeyAccessWorkflow } from './playbooks/revoke-key-access';
 export { closePublicAccessWorkflow } from './playbooks/close-public-access';
+export { protectDataStoreWorkflow } from './playbooks/protect-data-store';
 export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
 export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';

@@ -65,6 +65,7 @@ export const STEP_TYPES: Record<string, StepType> = {
   revokeKeyAccess: { run: playbookStep('revokeKeyAccessWorkflow'), role: 'contain' },
   blockTraffic: { run: playbookStep('blockTrafficWorkflow'), role: 'contain' },
   closePublicAccess: { run: playbookStep('closePublicAccessWorkflow'), role: 'contain' },
+  protectDataStore: { run: playbookStep('protectDataStoreWorkflow'), role: 'contain' },
   snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
 };
 

@@ -29,6 +29,10 @@ export function isNotFound(err: unknown): boolean {
     // S3: a bucket without a policy or without Block Public Access
     'NoSuchBucketPolicy',
     'NoSuchPublicAccessBlockConfiguration',
+    // RDS: a snapshot not taken yet
+    'DBSnapshotNotFound',
+    'DBSnapshotNotFoundFault',
+    'DBClusterSnapshotNotFoundFault',
   ].includes(name);
 }
 

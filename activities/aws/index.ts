@@ -8,6 +8,7 @@ import { createKmsAccessActivities } from './kms-access';
 import { createOAuthActivities } from './oauth';
 import { createPrepareActivities } from './planners';
 import { createPublicAccessActivities } from './public-access';
+import { createProtectDataActivities } from './protect-data';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
 
@@ -34,6 +35,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
     ...createPublicAccessActivities(deps.aws),
+    ...createProtectDataActivities(deps.aws.rds),
   });
 }
 
@@ -45,5 +47,6 @@ export { workerIamPolicy } from './policy';
 export type { BlockPlan, KeyAccessPlan, RevokePlan, RotatePlan } from './prepare';
 export type { GrantState } from './kms-access';
 export type { PublicAccessPlan } from './public-access-plan';
+export type { ProtectDataPlan } from './protect-data';
 export type { OpenIngressRule, PublicAccessBlock } from './public-access';
 export type { IpSetRef } from './params';

@@ -3,6 +3,7 @@ import type { Planner } from '../plan';
 import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
 import { describeClosePublicAccess, prepareClosePublicAccess } from './public-access-plan';
+import { describeProtectDataStore, prepareProtectDataStore } from './protect-data';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';
 import { describeStatement, NEW_CIPHERTEXT_ACTIONS, RETIRED_KEY_SID } from './key-policy';
 import {
@@ -158,6 +159,7 @@ export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSetti
     blockTraffic: async (input) => describeBlock(await prepareBlock(deps, input)),
     revokeKeyAccess: async (input) => describeRevokeKeyAccess(await prepareRevokeKeyAccess(deps, input)),
     closePublicAccess: async (input) => describeClosePublicAccess(await prepareClosePublicAccess(deps, input)),
+    protectDataStore: async (input) => describeProtectDataStore(await prepareProtectDataStore(deps, input)),
   };
 }
 
@@ -169,5 +171,6 @@ export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: Aw
     prepareBlock: boundToApproval('blockTraffic', (input: StepInput) => prepareBlock(deps, input), describeBlock),
     prepareRevokeKeyAccess: boundToApproval('revokeKeyAccess', (input: StepInput) => prepareRevokeKeyAccess(deps, input), describeRevokeKeyAccess),
     prepareClosePublicAccess: boundToApproval('closePublicAccess', (input: StepInput) => prepareClosePublicAccess(deps, input), describeClosePublicAccess),
+    prepareProtectDataStore: boundToApproval('protectDataStore', (input: StepInput) => prepareProtectDataStore(deps, input), describeProtectDataStore),
   };
 }

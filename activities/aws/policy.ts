@@ -56,6 +56,9 @@ export const WORKER_ACTIONS = {
   // ingress open to the world, on a PHI service's security group
   ec2Read: ['ec2:DescribeSecurityGroups'],
   ec2Ingress: ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'],
+  // protectDataStore: the writer's deny (bucket policy, above), the versions as evidence, database snapshots
+  s3Versions: ['s3:ListBucketVersions'],
+  rdsSnapshot: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:AddTagsToResource'],
   // snapshotEvidence reads the subject's state before and after acting
   evidenceIam: ['iam:ListUserPolicies', 'iam:ListAttachedUserPolicies'],
   evidenceKms: ['kms:GetKeyPolicy'],
@@ -107,6 +110,13 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
       { Sid: 'CreateReplacementKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.kmsAccount], Resource: '*' },
       { Sid: 'EditBlockList', Effect: 'Allow', Action: [...WORKER_ACTIONS.waf], Resource: ipSetArn },
       { Sid: 'ClosePublicBuckets', Effect: 'Allow', Action: [...WORKER_ACTIONS.s3PublicAccess], Resource: 'arn:aws:s3:::*' },
+      { Sid: 'CountObjectVersions', Effect: 'Allow', Action: [...WORKER_ACTIONS.s3Versions], Resource: 'arn:aws:s3:::*' },
+      {
+        Sid: 'SnapshotDatabases',
+        Effect: 'Allow',
+        Action: [...WORKER_ACTIONS.rdsSnapshot],
+        Resource: [`arn:aws:rds:${region}:${account}:db:*`, `arn:aws:rds:${region}:${account}:cluster:*`, `arn:aws:rds:${region}:${account}:snapshot:*`, `arn:aws:rds:${region}:${account}:cluster-snapshot:*`],
+      },
       // DescribeSecurityGroups takes no resource.
       { Sid: 'ReadSecurityGroups', Effect: 'Allow', Action: [...WORKER_ACTIONS.ec2Read], Resource: '*' },
       { Sid: 'CloseOpenIngress', Effect: 'Allow', Action: [...WORKER_ACTIONS.ec2Ingress], Resource: `arn:aws:ec2:${region}:${account}:security-group/*` },
@@ -139,6 +149,7 @@ const ACTION_OF_COMMAND: Record<string, string> = {
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   's3:DeletePublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   's3:HeadBucket': 's3:ListBucket',
+  's3:ListObjectVersions': 's3:ListBucketVersions',
 };
 
 /** `s3:PutPublicAccessBlock` (service and command) to the IAM action it needs. */

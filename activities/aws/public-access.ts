@@ -203,6 +203,27 @@ export function createPublicAccessActivities(clients: { s3: S3Client; ec2: EC2Cl
       return { changed: true };
     },
 
+    /** Add this statement to the bucket policy (one with its Sid is replaced); already there: nothing written. */
+    async addBucketPolicyStatement(input: { bucket: string; statement: PolicyStatement }): Promise<{ added: boolean }> {
+      const text = await readBucketPolicy(s3, input.bucket);
+      const policy: KeyPolicy = text === null ? { Version: '2012-10-17', Statement: [] } : parsePolicy(text, `the bucket policy of ${input.bucket}`);
+      if (policy.Statement.some((s) => canonicalJson(s) === canonicalJson(input.statement))) return { added: false };
+      const next = { ...policy, Statement: [...policy.Statement.filter((s) => s.Sid !== input.statement.Sid), input.statement] };
+      await setPolicy(input.bucket, text, JSON.stringify(next));
+      return { added: true };
+    },
+
+    /** The undo of addBucketPolicyStatement: the statement with this Sid goes (the policy with it, if it was alone). */
+    async removeBucketPolicyStatement(input: { bucket: string; sid: string }): Promise<{ removed: boolean }> {
+      const text = await readBucketPolicy(s3, input.bucket);
+      if (text === null) return { removed: false };
+      const policy = parsePolicy(text, `the bucket policy of ${input.bucket}`);
+      const kept = policy.Statement.filter((s) => s.Sid !== input.sid);
+      if (kept.length === policy.Statement.length) return { removed: false };
+      await setPolicy(input.bucket, text, kept.length === 0 ? null : JSON.stringify({ ...policy, Statement: kept }));
+      return { removed: true };
+    },
+
     /** Revoke these world-open rules; a rule already gone counts as revoked. */
     async revokeOpenIngress(input: { groupId: string; rules: OpenIngressRule[] }): Promise<{ revoked: number; absent: number }> {
       const state = await readSecurityGroup(ec2, input.groupId);

@@ -171,3 +171,14 @@ describe('EventBridge: AWS posture findings', () => {
     expect(refusal(() => parseDelivery(ALERT_SOURCES.eventbridge, Buffer.from(other)))).toMatch(/^422 .*Access Analyzer, Security Hub, Config and Inspector2/);
   });
 });
+
+describe('GuardDuty S3 protection', () => {
+  test('an Impact:S3 finding names its bucket, for the ransomware runbook to protect', () => {
+    const event = JSON.parse(fixture('guardduty'));
+    event.detail.type = 'Impact:S3/MaliciousIPCaller';
+    event.detail.resource.resourceType = 'S3Bucket';
+    event.detail.resource.s3BucketDetails = [{ name: 'claims-store', arn: 'arn:aws:s3:::claims-store', type: 'Destination' }];
+    const [finding] = parseBody('guardduty', event);
+    expect(finding).toMatchObject({ kind: 'Impact:S3/MaliciousIPCaller', subject: { bucket: 'claims-store', principal: 'svc-export' } });
+  });
+});

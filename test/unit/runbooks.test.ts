@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { ProtectDataStoreParams } from '../../activities/aws/protect-data';
 import { BlockParams, ClosePublicAccessParams, RevokeKeyAccessParams, RevokeParams, RotateParams } from '../../activities/aws/params';
 import type { Alert } from '../../domain/alert';
 import { resolveParams, stepsOf } from '../../domain/runbook';
@@ -31,11 +32,12 @@ const CONTRACTS: Record<string, z.ZodType> = {
   revokeKeyAccess: RevokeKeyAccessParams,
   blockTraffic: BlockParams.strict(),
   closePublicAccess: ClosePublicAccessParams,
+  protectDataStore: ProtectDataStoreParams,
   snapshotEvidence: z.object({ label: z.string().optional() }).strict(),
 };
 const ALL_STEP_TYPES: ReadonlySet<string> = new Set(Object.keys(CONTRACTS));
 /** Steps that change AWS: a person approves them first. */
-const RISKY = new Set(['revokeCredentials', 'rotateKey', 'revokeKeyAccess', 'blockTraffic', 'closePublicAccess']);
+const RISKY = new Set(['revokeCredentials', 'rotateKey', 'revokeKeyAccess', 'blockTraffic', 'closePublicAccess', 'protectDataStore']);
 
 const subject = { principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', kmsKeyId: 'key-1234', ips: ['198.51.100.7', '203.0.113.0/24'], bucket: 'patient-exports' };
 /** The alerts each shipped runbook is written for. */

@@ -186,7 +186,7 @@ const ROWS: Row[] = [
     queue: QUEUE.withIpSet,
     alert: { kind: 'RansomwareSuspected', severity: 'critical', subject: { principal: 'ghost-writer' } },
     runbook: 'ransomware-data-store',
-    fails: { 'cut-off-writer': /ghost-writer/, 'block-writer-sources': /do not provide alert\.subject\.ips/ },
+    fails: { 'cut-off-writer': /ghost-writer/, 'block-writer-sources': /do not provide alert\.subject\.ips/, 'protect-data': /names no bucket and no database/ },
   },
   {
     name: 'credential-compromise: GitHub secret scanning (the webhook carries no key)',

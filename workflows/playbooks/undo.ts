@@ -106,6 +106,11 @@ const UNDOS: Record<string, UndoRunner> = {
     }
     return done.join('; ');
   },
+  async liftWriteDeny(params, _req, acts) {
+    const bucket = params.bucket as string;
+    const { removed } = await acts.removeBucketPolicyStatement({ bucket, sid: params.sid as string });
+    return `S3 bucket ${bucket}: ${removed ? 'the deny on writes removed' : 'no deny on writes was left'}; snapshots kept`;
+  },
   async cancelKmsKeyDeletion(params, req, acts) {
     const keyId = params.keyId as string;
     const { cancelled, enabled } = await acts.cancelKmsKeyDeletion({ keyId });
