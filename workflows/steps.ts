@@ -9,6 +9,7 @@ import type { RunbookStep } from '../domain/runbook';
 import type { Activities } from '../activities';
 import type { StepInput, StepOutcome } from '../activities/step';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from './activity-heartbeat';
+import { recordFollowUpDue } from './follow-up-due-step';
 
 export type StepRunner = (step: RunbookStep, input: StepInput) => Promise<StepOutcome>;
 
@@ -67,6 +68,8 @@ export const STEP_TYPES: Record<string, StepType> = {
   closePublicAccess: { run: playbookStep('closePublicAccessWorkflow'), role: 'contain' },
   protectDataStore: { run: playbookStep('protectDataStoreWorkflow'), role: 'contain' },
   snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
+  // records when a fix is due; changes nothing
+  recordFollowUpDue: { run: recordFollowUpDue, role: 'evidence' },
 };
 
 /** Unknown types (a runbook pinned by an older version) count as containment: never under-report. */

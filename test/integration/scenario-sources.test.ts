@@ -158,3 +158,18 @@ test('Security Hub EC2.19 on a PHI service’s group selects misconfigured-acces
   const group = await admin.ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
   expect(group.SecurityGroups![0]!.IpPermissions).toHaveLength(1);
 });
+
+test('Dependabot: a vulnerable dependency selects its runbook, which tells the owner and records the fix due by severity; fixed is recorded on the incident', async () => {
+  const res = await postGitHub('dependabot_alert', fixture('github-dependabot'), undefined, 'a1b2c3d4-0000-11ef-8000-000000000002');
+  expect(res.status).toBe(202);
+  const [incidentId] = ((await res.json()) as { incidents: string[] }).incidents;
+  const done = await waitFor(() => state(incidentId!), (s) => stepOf(s, 'record-fix-due')?.status === 'succeeded', 'fix due recorded', 60_000);
+  expect(done.runbook?.id).toBe('vulnerable-dependency');
+  expect(stepOf(done, 'tell-owner')).toMatchObject({ status: 'succeeded' });
+  // high: 30 days from Dependabot's created_at (2024-05-02)
+  expect(stepOf(done, 'record-fix-due')!.summary).toBe('vulnerable dependency of patient-api: fix due by 2024-06-01 (high: within 30d of 2024-05-02)');
+  const fixed = await postGitHub('dependabot_alert', fixture('github-dependabot-fixed'), undefined, 'a1b2c3d4-0000-11ef-8000-000000000003');
+  expect(((await fixed.json()) as { incidents: string[] }).incidents).toEqual([incidentId]);
+  const after = await waitFor(() => state(incidentId!), (s) => s.alerts.length === 2, 'fixed recorded', 30_000);
+  expect(after.alerts.map((a) => a.status)).toEqual(['firing', 'resolved']);
+});

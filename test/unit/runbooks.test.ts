@@ -33,6 +33,9 @@ const CONTRACTS: Record<string, z.ZodType> = {
   blockTraffic: BlockParams.strict(),
   closePublicAccess: ClosePublicAccessParams,
   protectDataStore: ProtectDataStoreParams,
+  recordFollowUpDue: z
+    .object({ what: z.string().optional(), severity: z.enum(['info', 'low', 'medium', 'high', 'critical']), from: z.iso.datetime({ offset: true }), dueBySeverity: z.record(z.string(), z.string()).optional() })
+    .strict(),
   snapshotEvidence: z.object({ label: z.string().optional() }).strict(),
 };
 const ALL_STEP_TYPES: ReadonlySet<string> = new Set(Object.keys(CONTRACTS));
@@ -58,6 +61,8 @@ const SCENARIOS: [string, Partial<Alert>][] = [
   ['misconfigured-access-policy', { source: 'eventbridge', kind: 'Config/s3-bucket-public-read-prohibited' }],
   ['misconfigured-access-policy', { source: 'generic', kind: 'PublicBucket' }],
   ['credential-compromise', { source: 'github', kind: 'LeakedAccessKey' }],
+  ['vulnerable-dependency', { source: 'github', kind: 'VulnerableDependency' }],
+  ['vulnerable-dependency', { source: 'eventbridge', kind: 'VulnerableDependency' }],
   ['triage', { source: 'generic', kind: 'SomethingNobodyExpected' }],
 ];
 const SHIPPED = [...new Set(SCENARIOS.map(([id]) => id))];

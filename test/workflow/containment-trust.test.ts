@@ -249,6 +249,8 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
     }
     const failed = Object.keys(row.fails);
     expect([row.name, state.escalated]).toEqual([row.name, failed.length > 0]);
+    // Parallel steps that fail together escalate one after another: wait for the last to be told.
+    await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId).length, (n) => n >= failed.length, `${row.name}: escalations`, 10_000).catch(() => undefined);
     const told = escalations.filter((e) => e.incidentId === incidentId).map((e) => e.stepId).sort();
     expect([row.name, told]).toEqual([row.name, [...failed].sort()]);
     const timeline = await handle.query(timelineQuery);
