@@ -210,6 +210,13 @@ const ROWS: Row[] = [
     fails: { 'close-public-access': /S3 bucket no-such-patient-bucket does not exist/ },
   },
   {
+    name: 'vulnerable-dependency: a Dependabot alert runs to its end and stays with a person',
+    queue: QUEUE.withIpSet,
+    alert: { source: 'github', kind: 'VulnerableDependency', severity: 'critical', subject: { service: 'patient-api' } },
+    runbook: 'vulnerable-dependency',
+    fails: {},
+  },
+  {
     name: 'triage: an alert nothing matches',
     queue: QUEUE.withIpSet,
     alert: { kind: 'SomethingNobodyWrote' },
