@@ -38,6 +38,20 @@ const FINAL_ERROR_NAMES = new Set([
   'InvalidNextTokenException',
   'InvalidEventCategoryException',
   'OperationNotPermittedException',
+  // S3 and EC2: the bucket or group is not there, or the id is not one.
+  'NoSuchBucket',
+  'InvalidGroup.NotFound',
+  'InvalidGroupId.Malformed',
+  'InvalidPermission.Malformed',
+  'InvalidBucketName',
+  // RDS: the database is not there, or not in a state to snapshot until a person acts
+  'DBInstanceNotFound',
+  'DBInstanceNotFoundFault',
+  'DBClusterNotFoundFault',
+  'InvalidDBInstanceState',
+  'InvalidDBInstanceStateFault',
+  'InvalidDBClusterStateFault',
+  'SnapshotQuotaExceeded',
   // Credentials that are wrong or expired stay so until someone fixes them.
   'InvalidClientTokenId',
   'UnrecognizedClientException',

@@ -1,7 +1,7 @@
 import type { Severity } from './severity';
 
 /** Sources that deliver alerts by signed webhook (`POST /alerts/<source>`). */
-export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'generic'] as const;
+export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'pagerduty', 'datadog', 'guardduty', 'github', 'eventbridge', 'generic'] as const;
 export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
 /** Every source an alert may name: the webhooks, and a person declaring an incident by hand. */
 export const ALERT_SOURCES = [...WEBHOOK_SOURCES, 'manual'] as const;
@@ -33,6 +33,10 @@ export interface AlertSubject {
   /** attacker or client IP addresses / CIDRs */
   ips?: string[];
   service?: string;
+  /** an S3 bucket the alert is about (a public bucket, a bucket being encrypted) */
+  bucket?: string;
+  /** an EC2 security group the alert is about (`sg-…`) */
+  securityGroupId?: string;
 }
 
 /**

@@ -46,7 +46,7 @@ function titleSource(state: Pick<IncidentState, 'requester'>): AlertSource {
 }
 
 function subjectValues(subject: AlertSubject): string[] {
-  return [subject.principal, subject.accessKeyId, subject.kmsKeyId, subject.service, ...(subject.ips ?? [])].filter((v): v is string => typeof v === 'string');
+  return [subject.principal, subject.accessKeyId, subject.kmsKeyId, subject.service, subject.bucket, subject.securityGroupId, ...(subject.ips ?? [])].filter((v): v is string => typeof v === 'string');
 }
 
 const LABEL_NAME = /^[a-z_][a-z0-9_.:-]*$/;
@@ -123,6 +123,8 @@ function shownSubject(subject: AlertSubject): AlertSubject {
     ...(subject.kmsKeyId !== undefined ? { kmsKeyId: one(subject.kmsKeyId) } : {}),
     ...(subject.ips !== undefined ? { ips: subject.ips.map(one) } : {}),
     ...(subject.service !== undefined ? { service: one(subject.service) } : {}),
+    ...(subject.bucket !== undefined ? { bucket: one(subject.bucket) } : {}),
+    ...(subject.securityGroupId !== undefined ? { securityGroupId: one(subject.securityGroupId) } : {}),
   };
 }
 

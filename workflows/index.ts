@@ -5,6 +5,8 @@ export { revokeCredentialsWorkflow, keyDeletionWorkflow } from './playbooks/revo
 export { rotateKeyWorkflow } from './playbooks/rotate-key';
 export { keyRetirementWorkflow } from './playbooks/key-retirement';
 export { revokeKeyAccessWorkflow } from './playbooks/revoke-key-access';
+export { closePublicAccessWorkflow } from './playbooks/close-public-access';
+export { protectDataStoreWorkflow } from './playbooks/protect-data-store';
 export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
 export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';

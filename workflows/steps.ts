@@ -9,6 +9,7 @@ import type { RunbookStep } from '../domain/runbook';
 import type { Activities } from '../activities';
 import type { StepInput, StepOutcome } from '../activities/step';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from './activity-heartbeat';
+import { recordFollowUpDue } from './follow-up-due-step';
 
 export type StepRunner = (step: RunbookStep, input: StepInput) => Promise<StepOutcome>;
 
@@ -64,7 +65,11 @@ export const STEP_TYPES: Record<string, StepType> = {
   rotateKey: { run: playbookStep('rotateKeyWorkflow'), role: 'contain' },
   revokeKeyAccess: { run: playbookStep('revokeKeyAccessWorkflow'), role: 'contain' },
   blockTraffic: { run: playbookStep('blockTrafficWorkflow'), role: 'contain' },
+  closePublicAccess: { run: playbookStep('closePublicAccessWorkflow'), role: 'contain' },
+  protectDataStore: { run: playbookStep('protectDataStoreWorkflow'), role: 'contain' },
   snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
+  // records when a fix is due; changes nothing
+  recordFollowUpDue: { run: recordFollowUpDue, role: 'evidence' },
 };
 
 /** Unknown types (a runbook pinned by an older version) count as containment: never under-report. */

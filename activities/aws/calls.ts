@@ -21,7 +21,19 @@ export async function readOptional<T>(what: string, fn: () => Promise<T>): Promi
 
 export function isNotFound(err: unknown): boolean {
   const name = (err as { name?: string } | undefined)?.name ?? '';
-  return ['NoSuchEntity', 'NoSuchEntityException', 'NotFoundException', 'WAFNonexistentItemException'].includes(name);
+  return [
+    'NoSuchEntity',
+    'NoSuchEntityException',
+    'NotFoundException',
+    'WAFNonexistentItemException',
+    // S3: a bucket without a policy or without Block Public Access
+    'NoSuchBucketPolicy',
+    'NoSuchPublicAccessBlockConfiguration',
+    // RDS: a snapshot not taken yet
+    'DBSnapshotNotFound',
+    'DBSnapshotNotFoundFault',
+    'DBClusterSnapshotNotFoundFault',
+  ].includes(name);
 }
 
 export function errorName(err: unknown): string {

@@ -1,6 +1,9 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { RDSClient } from '@aws-sdk/client-rds';
+import { S3Client } from '@aws-sdk/client-s3';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../../platform/config';
@@ -12,6 +15,12 @@ export interface AwsClients {
   waf: WAFV2Client;
   /** for how recently a retired KMS key was used */
   cloudTrail: CloudTrailClient;
+  /** bucket policies and Block Public Access of exposed buckets */
+  s3: S3Client;
+  /** security-group ingress open to the world */
+  ec2: EC2Client;
+  /** evidence snapshots of a database under attack */
+  rds: RDSClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -46,5 +55,9 @@ export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoin
     kms: new KMSClient({ ...common, requestHandler: cancellableRequestHandler() }),
     waf: new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() }),
     cloudTrail: new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() }),
+    // An emulator or VPC endpoint has no per-bucket host names.
+    s3: new S3Client({ ...common, forcePathStyle: !!settings.endpoint, requestHandler: cancellableRequestHandler() }),
+    ec2: new EC2Client({ ...common, requestHandler: cancellableRequestHandler() }),
+    rds: new RDSClient({ ...common, requestHandler: cancellableRequestHandler() }),
   };
 }

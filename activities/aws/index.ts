@@ -7,6 +7,8 @@ import { createKmsActivities } from './kms';
 import { createKmsAccessActivities } from './kms-access';
 import { createOAuthActivities } from './oauth';
 import { createPrepareActivities } from './planners';
+import { createPublicAccessActivities } from './public-access';
+import { createProtectDataActivities } from './protect-data';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
 
@@ -32,6 +34,8 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createWafActivities(deps.aws.waf),
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
+    ...createPublicAccessActivities(deps.aws),
+    ...createProtectDataActivities(deps.aws.rds),
   });
 }
 
@@ -42,4 +46,7 @@ export { createAwsPlanners } from './planners';
 export { workerIamPolicy } from './policy';
 export type { BlockPlan, KeyAccessPlan, RevokePlan, RotatePlan } from './prepare';
 export type { GrantState } from './kms-access';
+export type { PublicAccessPlan } from './public-access-plan';
+export type { ProtectDataPlan } from './protect-data';
+export type { OpenIngressRule, PublicAccessBlock } from './public-access';
 export type { IpSetRef } from './params';

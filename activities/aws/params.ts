@@ -59,6 +59,21 @@ export const RevokeKeyAccessParams = z
   .strict();
 export type RevokeKeyAccessParams = z.infer<typeof RevokeKeyAccessParams>;
 
+export const ClosePublicAccessParams = z
+  .object({
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+    securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id (sg-…)').optional(),
+    /** turn on all four S3 Block Public Access settings of the bucket */
+    blockPublicAccess: z.boolean().default(true),
+    /** remove the bucket policy's statements that allow everyone without a condition */
+    removePublicStatements: z.boolean().default(true),
+    revokeOpenIngress: z.boolean().default(true),
+    /** ingress is revoked only on a group with this tag (a PHI service's); another group's is left to a person */
+    phiTag: z.object({ key: z.string().min(1), value: z.string() }).strict().default({ key: 'phi', value: 'true' }),
+  })
+  .strict();
+export type ClosePublicAccessParams = z.infer<typeof ClosePublicAccessParams>;
+
 export const IpSetRef = z.object({ name: z.string().min(1), id: z.string().min(1), scope: z.enum(['REGIONAL', 'CLOUDFRONT']) });
 export type IpSetRef = z.infer<typeof IpSetRef>;
 

@@ -2,6 +2,8 @@ import { boundToApproval } from '../approved-plan';
 import type { Planner } from '../../domain/plan';
 import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
+import { describeClosePublicAccess, prepareClosePublicAccess } from './public-access-plan';
+import { describeProtectDataStore, prepareProtectDataStore } from './protect-data';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';
 import { describeStatement, NEW_CIPHERTEXT_ACTIONS, RETIRED_KEY_SID } from './key-policy';
 import {
@@ -156,6 +158,8 @@ export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSetti
     rotateKey: async (input) => describeRotate(await prepareRotate(deps, input)),
     blockTraffic: async (input) => describeBlock(await prepareBlock(deps, input)),
     revokeKeyAccess: async (input) => describeRevokeKeyAccess(await prepareRevokeKeyAccess(deps, input)),
+    closePublicAccess: async (input) => describeClosePublicAccess(await prepareClosePublicAccess(deps, input)),
+    protectDataStore: async (input) => describeProtectDataStore(await prepareProtectDataStore(deps, input)),
   };
 }
 
@@ -166,5 +170,7 @@ export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: Aw
     prepareRotate: boundToApproval('rotateKey', (input: StepInput) => prepareRotate(deps, input), describeRotate),
     prepareBlock: boundToApproval('blockTraffic', (input: StepInput) => prepareBlock(deps, input), describeBlock),
     prepareRevokeKeyAccess: boundToApproval('revokeKeyAccess', (input: StepInput) => prepareRevokeKeyAccess(deps, input), describeRevokeKeyAccess),
+    prepareClosePublicAccess: boundToApproval('closePublicAccess', (input: StepInput) => prepareClosePublicAccess(deps, input), describeClosePublicAccess),
+    prepareProtectDataStore: boundToApproval('protectDataStore', (input: StepInput) => prepareProtectDataStore(deps, input), describeProtectDataStore),
   };
 }

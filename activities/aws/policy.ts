@@ -51,6 +51,14 @@ export const WORKER_ACTIONS = {
   // a retired key is deleted only after CloudTrail shows it unused for aws.keyRetirement.unusedFor
   keyUsage: ['cloudtrail:LookupEvents'],
   waf: ['wafv2:GetIPSet', 'wafv2:UpdateIPSet'],
+  // closePublicAccess and its undo: Block Public Access and the bucket policy of an exposed bucket
+  s3PublicAccess: ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy', 's3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
+  // ingress open to the world, on a PHI service's security group
+  ec2Read: ['ec2:DescribeSecurityGroups'],
+  ec2Ingress: ['ec2:RevokeSecurityGroupIngress', 'ec2:AuthorizeSecurityGroupIngress'],
+  // protectDataStore: the writer's deny (bucket policy, above), the versions as evidence, database snapshots
+  s3Versions: ['s3:ListBucketVersions'],
+  rdsSnapshot: ['rds:CreateDBSnapshot', 'rds:CreateDBClusterSnapshot', 'rds:DescribeDBSnapshots', 'rds:DescribeDBClusterSnapshots', 'rds:AddTagsToResource'],
   // snapshotEvidence reads the subject's state before and after acting
   evidenceIam: ['iam:ListUserPolicies', 'iam:ListAttachedUserPolicies'],
   evidenceKms: ['kms:GetKeyPolicy'],
@@ -101,6 +109,17 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
       // CreateKey, ListAliases and ListKeys take no resource; TagResource is only needed while creating.
       { Sid: 'CreateReplacementKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.kmsAccount], Resource: '*' },
       { Sid: 'EditBlockList', Effect: 'Allow', Action: [...WORKER_ACTIONS.waf], Resource: ipSetArn },
+      { Sid: 'ClosePublicBuckets', Effect: 'Allow', Action: [...WORKER_ACTIONS.s3PublicAccess], Resource: 'arn:aws:s3:::*' },
+      { Sid: 'CountObjectVersions', Effect: 'Allow', Action: [...WORKER_ACTIONS.s3Versions], Resource: 'arn:aws:s3:::*' },
+      {
+        Sid: 'SnapshotDatabases',
+        Effect: 'Allow',
+        Action: [...WORKER_ACTIONS.rdsSnapshot],
+        Resource: [`arn:aws:rds:${region}:${account}:db:*`, `arn:aws:rds:${region}:${account}:cluster:*`, `arn:aws:rds:${region}:${account}:snapshot:*`, `arn:aws:rds:${region}:${account}:cluster-snapshot:*`],
+      },
+      // DescribeSecurityGroups takes no resource.
+      { Sid: 'ReadSecurityGroups', Effect: 'Allow', Action: [...WORKER_ACTIONS.ec2Read], Resource: '*' },
+      { Sid: 'CloseOpenIngress', Effect: 'Allow', Action: [...WORKER_ACTIONS.ec2Ingress], Resource: `arn:aws:ec2:${region}:${account}:security-group/*` },
       { Sid: 'EvidenceReadPrincipals', Effect: 'Allow', Action: [...WORKER_ACTIONS.evidenceIam], Resource: `arn:aws:iam::${account}:user/*` },
       { Sid: 'EvidenceReadKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.evidenceKms], Resource: `arn:aws:kms:${region}:${account}:key/*` },
       ...(extras.cloudTrail ? [{ Sid: 'EvidenceCloudTrail', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.cloudTrail], Resource: '*' }] : []),
@@ -119,6 +138,23 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
         : []),
     ],
   };
+}
+
+/**
+ * The IAM action that authorises an SDK command, where its name is not the command's: S3's Block
+ * Public Access calls are authorised as bucket actions, and deleting the setting is a put.
+ */
+const ACTION_OF_COMMAND: Record<string, string> = {
+  's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
+  's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  's3:DeletePublicAccessBlock': 's3:PutBucketPublicAccessBlock',
+  's3:HeadBucket': 's3:ListBucket',
+  's3:ListObjectVersions': 's3:ListBucketVersions',
+};
+
+/** `s3:PutPublicAccessBlock` (service and command) to the IAM action it needs. */
+export function iamActionOf(serviceCommand: string): string {
+  return ACTION_OF_COMMAND[serviceCommand] ?? serviceCommand;
 }
 
 /** Every action the policy grants, for checking a recorded call list against it. */

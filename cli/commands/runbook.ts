@@ -55,6 +55,8 @@ const PlanAlert = z
         kmsKeyId: z.string().optional(),
         ips: z.array(z.string()).optional(),
         service: z.string().optional(),
+        bucket: z.string().optional(),
+        securityGroupId: z.string().optional(),
       })
       .strict()
       .default({}),

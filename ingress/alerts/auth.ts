@@ -48,6 +48,14 @@ const SIGNATURE_SCHEMES: Partial<Record<WebhookSource, (headers: Headers, body: 
     const signatures = header.split(',').map((p) => p.trim()).filter((p) => p.startsWith('v1=')).map((p) => p.slice(3));
     return { signatures, signedPayload: Buffer.from(body) };
   },
+  // GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body>`. GitHub signs no
+  // timestamp; a redelivery is the same body, which attaches once, so a replay changes nothing.
+  github: (headers, body) => {
+    const header = headers('x-hub-signature-256');
+    if (!header) return undefined;
+    const sig = header.trim();
+    return { signatures: sig.startsWith('sha256=') ? [sig.slice('sha256='.length)] : [], signedPayload: Buffer.from(body) };
+  },
   // Grafana: hex HMAC-SHA256 in `X-Grafana-Alerting-Signature`, of "<timestamp>:<body>" when the
   // contact point's timestamp header is set to `X-Grafana-Alerting-Timestamp`, else of the body.
   grafana: (headers, body) => {

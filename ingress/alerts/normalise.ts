@@ -24,7 +24,9 @@ const hash = (...parts: string[]) => createHash('sha256').update(parts.join('\u0
 export function fingerprintOf(source: AlertSource, a: SourceAlert): string {
   if (a.sourceFingerprint) return hash(source, 'fp', a.sourceFingerprint);
   const s = a.subject;
-  return hash(source, a.kind, s.principalArn ?? s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '');
+  // The resources added later count only when present, so fingerprints made before them stay as they were.
+  const resources = [s.bucket, s.securityGroupId].filter((r): r is string => r !== undefined);
+  return hash(source, a.kind, s.principalArn ?? s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '', ...resources);
 }
 
 export function normalise(source: AlertSource, a: SourceAlert, rawRef: string, index: number, receivedAt: Date): Alert {

@@ -146,13 +146,15 @@ const FIXTURES: Record<WebhookSource, string> = {
   pagerduty: 'pagerduty-triggered',
   datadog: 'datadog',
   guardduty: 'guardduty',
+  github: 'github-secret-scanning',
+  eventbridge: 'eventbridge-access-analyzer',
   generic: 'generic',
 };
 
 // ---- the system ----------------------------------------------------------------------------------
 
-const SECRET = { generic: 'every-byte-generic-secret-0123', pagerduty: 'every-byte-pagerduty-secret-01', grafana: 'every-byte-grafana-secret-0123' };
-const TOKEN = { alertmanager: 'every-byte-am-token-0123456789', datadog: 'every-byte-dd-token-0123456789', guardduty: 'every-byte-gd-token-0123456789' };
+const SECRET = { generic: 'every-byte-generic-secret-0123', pagerduty: 'every-byte-pagerduty-secret-01', grafana: 'every-byte-grafana-secret-0123', github: 'every-byte-github-secret-01234' };
+const TOKEN = { alertmanager: 'every-byte-am-token-0123456789', datadog: 'every-byte-dd-token-0123456789', guardduty: 'every-byte-gd-token-0123456789', eventbridge: 'every-byte-eb-token-0123456789' };
 const BOT_TOKEN = 'xoxb-every-byte';
 const SIGNING_SECRET = 'every-byte-signing-secret';
 const CHANNEL = 'C0EVERYBYTE';
@@ -163,6 +165,7 @@ function headersFor(source: WebhookSource, body: string): Record<string, string>
   if (source === 'generic') return signatureHeaders.generic(SECRET.generic, body);
   if (source === 'pagerduty') return signatureHeaders.pagerduty([SECRET.pagerduty], body);
   if (source === 'grafana') return signatureHeaders.grafana(SECRET.grafana, body, Math.floor(Date.now() / 1000));
+  if (source === 'github') return signatureHeaders.github(SECRET.github, body);
   return { authorization: `Bearer ${TOKEN[source]}` };
 }
 
@@ -193,7 +196,7 @@ function runbooks(): string {
     `id: everything
 title: Every step that shows, stores or sends alert data
 priority: 1000
-match: [{ sources: [alertmanager, grafana, pagerduty, datadog, guardduty, generic] }]
+match: [{ sources: [alertmanager, grafana, pagerduty, datadog, guardduty, github, eventbridge, generic] }]
 phi: true
 escalationGroup: leads
 steps:
@@ -238,6 +241,8 @@ sources:
   alertmanager: { bearerToken: ${TOKEN.alertmanager} }
   datadog: { bearerToken: ${TOKEN.datadog} }
   guardduty: { bearerToken: ${TOKEN.guardduty} }
+  github: { hmacSecret: ${SECRET.github} }
+  eventbridge: { bearerToken: ${TOKEN.eventbridge} }
 `,
   );
   const port = await freePort();

@@ -1,6 +1,7 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { createAwsClients, type AwsClients } from '../../activities/aws';
+import { iamActionOf } from '../../activities/aws/policy';
 import type { Config } from '../../platform/config';
 import { startMoto, type Moto } from './moto';
 import { startDevServer, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from './temporal';
@@ -10,12 +11,15 @@ export type CallLog = string[];
 
 /** Record each call on its way out: tests count side effects and check the IAM policy covers them. */
 export function recordCalls(clients: AwsClients, log: CallLog): AwsClients {
-  const note = (service: string, command: string | undefined) => log.push(`${service}:${(command ?? '').replace(/Command$/, '')}`);
+  const note = (service: string, command: string | undefined) => log.push(iamActionOf(`${service}:${(command ?? '').replace(/Command$/, '')}`));
   const options = { step: 'initialize' as const, name: 'recordCalls' };
   clients.iam.middlewareStack.add((next, context) => (args) => (note('iam', context.commandName), next(args)), options);
   clients.kms.middlewareStack.add((next, context) => (args) => (note('kms', context.commandName), next(args)), options);
   clients.waf.middlewareStack.add((next, context) => (args) => (note('wafv2', context.commandName), next(args)), options);
   clients.cloudTrail.middlewareStack.add((next, context) => (args) => (note('cloudtrail', context.commandName), next(args)), options);
+  clients.s3.middlewareStack.add((next, context) => (args) => (note('s3', context.commandName), next(args)), options);
+  clients.ec2.middlewareStack.add((next, context) => (args) => (note('ec2', context.commandName), next(args)), options);
+  clients.rds.middlewareStack.add((next, context) => (args) => (note('rds', context.commandName), next(args)), options);
   return clients;
 }
 

@@ -29,6 +29,8 @@ const FIXTURES: Record<WebhookSource, string[]> = {
   pagerduty: ['pagerduty-triggered', 'pagerduty-resolved', 'pagerduty-ping'],
   datadog: ['datadog', 'datadog-recovered'],
   guardduty: ['guardduty'],
+  github: ['github-ping', 'github-secret-scanning', 'github-dependabot', 'github-dependabot-fixed'],
+  eventbridge: ['eventbridge-access-analyzer', 'eventbridge-securityhub', 'eventbridge-config', 'eventbridge-inspector', 'eventbridge-inspector-closed'],
   generic: ['generic'],
 };
 

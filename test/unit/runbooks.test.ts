@@ -8,7 +8,8 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { BlockParams, RevokeKeyAccessParams, RevokeParams, RotateParams } from '../../activities/aws/params';
+import { ProtectDataStoreParams } from '../../activities/aws/protect-data';
+import { BlockParams, ClosePublicAccessParams, RevokeKeyAccessParams, RevokeParams, RotateParams } from '../../activities/aws/params';
 import type { Alert } from '../../domain/alert';
 import { resolveParams, stepsOf } from '../../domain/runbook';
 import { MockActivityEnvironment } from '@temporalio/testing';
@@ -30,13 +31,18 @@ const CONTRACTS: Record<string, z.ZodType> = {
   rotateKey: RotateParams.strict(),
   revokeKeyAccess: RevokeKeyAccessParams,
   blockTraffic: BlockParams.strict(),
+  closePublicAccess: ClosePublicAccessParams,
+  protectDataStore: ProtectDataStoreParams,
+  recordFollowUpDue: z
+    .object({ what: z.string().optional(), severity: z.enum(['info', 'low', 'medium', 'high', 'critical']), from: z.iso.datetime({ offset: true }), dueBySeverity: z.record(z.string(), z.string()).optional() })
+    .strict(),
   snapshotEvidence: z.object({ label: z.string().optional() }).strict(),
 };
 const ALL_STEP_TYPES: ReadonlySet<string> = new Set(Object.keys(CONTRACTS));
 /** Steps that change AWS: a person approves them first. */
-const RISKY = new Set(['revokeCredentials', 'rotateKey', 'revokeKeyAccess', 'blockTraffic']);
+const RISKY = new Set(['revokeCredentials', 'rotateKey', 'revokeKeyAccess', 'blockTraffic', 'closePublicAccess', 'protectDataStore']);
 
-const subject = { principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', kmsKeyId: 'key-1234', ips: ['198.51.100.7', '203.0.113.0/24'] };
+const subject = { principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', kmsKeyId: 'key-1234', ips: ['198.51.100.7', '203.0.113.0/24'], bucket: 'patient-exports' };
 /** The alerts each shipped runbook is written for. */
 const SCENARIOS: [string, Partial<Alert>][] = [
   ['credential-compromise', { source: 'guardduty', kind: 'UnauthorizedAccess:IAMUser/MaliciousIPCaller.Custom' }],
@@ -50,6 +56,13 @@ const SCENARIOS: [string, Partial<Alert>][] = [
   ['suspicious-admin-activity', { source: 'generic', kind: 'CloudTrailLoggingDisabled' }],
   ['ransomware-data-store', { source: 'guardduty', kind: 'Impact:S3/MaliciousIPCaller' }],
   ['ransomware-data-store', { source: 'alertmanager', kind: 'MassObjectEncryption', severity: 'critical' }],
+  ['misconfigured-access-policy', { source: 'eventbridge', kind: 'AccessAnalyzer/Public/AWS::S3::Bucket' }],
+  ['misconfigured-access-policy', { source: 'eventbridge', kind: 'SecurityHub/EC2.19' }],
+  ['misconfigured-access-policy', { source: 'eventbridge', kind: 'Config/s3-bucket-public-read-prohibited' }],
+  ['misconfigured-access-policy', { source: 'generic', kind: 'PublicBucket' }],
+  ['credential-compromise', { source: 'github', kind: 'LeakedAccessKey' }],
+  ['vulnerable-dependency', { source: 'github', kind: 'VulnerableDependency' }],
+  ['vulnerable-dependency', { source: 'eventbridge', kind: 'VulnerableDependency' }],
   ['triage', { source: 'generic', kind: 'SomethingNobodyExpected' }],
 ];
 const SHIPPED = [...new Set(SCENARIOS.map(([id]) => id))];

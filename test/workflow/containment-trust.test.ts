@@ -186,7 +186,35 @@ const ROWS: Row[] = [
     queue: QUEUE.withIpSet,
     alert: { kind: 'RansomwareSuspected', severity: 'critical', subject: { principal: 'ghost-writer' } },
     runbook: 'ransomware-data-store',
-    fails: { 'cut-off-writer': /ghost-writer/, 'block-writer-sources': /do not provide alert\.subject\.ips/ },
+    fails: { 'cut-off-writer': /ghost-writer/, 'block-writer-sources': /do not provide alert\.subject\.ips/, 'protect-data': /names no bucket and no database/ },
+  },
+  {
+    name: 'credential-compromise: GitHub secret scanning (the webhook carries no key)',
+    queue: QUEUE.withIpSet,
+    alert: { source: 'github', kind: 'LeakedAccessKey', severity: 'critical', subject: { service: 'patient-api' } },
+    runbook: 'credential-compromise',
+    fails: { 'revoke-key': /do not provide alert\.subject\.(principal|accessKeyId)/ },
+  },
+  {
+    name: 'misconfigured-access-policy: a finding naming neither bucket nor security group',
+    queue: QUEUE.withIpSet,
+    alert: { source: 'eventbridge', kind: 'SecurityHub/S3.2', subject: {} },
+    runbook: 'misconfigured-access-policy',
+    fails: { 'close-public-access': /names no bucket and no security group/ },
+  },
+  {
+    name: 'misconfigured-access-policy: a bucket that is not there',
+    queue: QUEUE.withIpSet,
+    alert: { source: 'eventbridge', kind: 'AccessAnalyzer/Public/AWS::S3::Bucket', subject: { bucket: 'no-such-patient-bucket' } },
+    runbook: 'misconfigured-access-policy',
+    fails: { 'close-public-access': /S3 bucket no-such-patient-bucket does not exist/ },
+  },
+  {
+    name: 'vulnerable-dependency: a Dependabot alert runs to its end and stays with a person',
+    queue: QUEUE.withIpSet,
+    alert: { source: 'github', kind: 'VulnerableDependency', severity: 'critical', subject: { service: 'patient-api' } },
+    runbook: 'vulnerable-dependency',
+    fails: {},
   },
   {
     name: 'triage: an alert nothing matches',
@@ -228,6 +256,8 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
     }
     const failed = Object.keys(row.fails);
     expect([row.name, state.escalated]).toEqual([row.name, failed.length > 0]);
+    // Parallel steps that fail together escalate one after another: wait for the last to be told.
+    await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId).length, (n) => n >= failed.length, `${row.name}: escalations`, 10_000).catch(() => undefined);
     const told = escalations.filter((e) => e.incidentId === incidentId).map((e) => e.stepId).sort();
     expect([row.name, told]).toEqual([row.name, [...failed].sort()]);
     const timeline = await handle.query(timelineQuery);

@@ -15,6 +15,8 @@ export const BLOCK_TRAFFIC_WORKFLOW = 'blockTrafficWorkflow';
 export const BLOCK_EXPIRY_WORKFLOW = 'blockExpiryWorkflow';
 export const KEY_DELETION_WORKFLOW = 'keyDeletionWorkflow';
 export const REVOKE_KEY_ACCESS_WORKFLOW = 'revokeKeyAccessWorkflow';
+export const CLOSE_PUBLIC_ACCESS_WORKFLOW = 'closePublicAccessWorkflow';
+export const PROTECT_DATA_STORE_WORKFLOW = 'protectDataStoreWorkflow';
 export const KEY_RETIREMENT_WORKFLOW = 'keyRetirementWorkflow';
 export const UNDO_CONTAINMENT_WORKFLOW = 'undoContainmentWorkflow';
 

@@ -4,7 +4,7 @@
  * recorded on the step in history, so a kind's parameters only ever gain optional fields.
  * Types only: playbooks, the undo workflow and the ingress import it.
  */
-import type { GrantState, IpSetRef } from '../../activities/aws';
+import type { GrantState, IpSetRef, OpenIngressRule, PublicAccessBlock } from '../../activities/aws';
 import type { PolicyTarget } from '../../activities/aws/iam';
 
 export interface UndoParams {
@@ -15,6 +15,9 @@ export interface UndoParams {
   restoreKeyAccess: { keyId: string; policy?: string; grants?: GrantState[]; enable?: boolean };
   cancelKmsKeyDeletion: { keyId: string; keyRetirementWorkflowId: string };
   removeSessionRevocation: { target: PolicyTarget; issuedBefore: string };
+  /** `null`: the bucket had no Block Public Access configuration / no policy before */
+  restorePublicAccess: { bucket?: string; publicAccessBlock?: PublicAccessBlock | null; policy?: string | null; groupId?: string; rules?: OpenIngressRule[] };
+  liftWriteDeny: { bucket: string; sid: string };
 }
 
 export type UndoKind = keyof UndoParams;

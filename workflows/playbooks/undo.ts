@@ -83,6 +83,29 @@ const UNDOS: UndoRunners = {
     }
     return `KMS key ${keyId}: ${done.join('; ')}`;
   },
+  async restorePublicAccess(params, _req, acts) {
+    const done: string[] = [];
+    const { bucket, groupId, rules = [] } = params;
+    // Block Public Access first: with BlockPublicPolicy on, S3 refuses a public policy.
+    // Presence matters, not the value: `null` is "there was none", and is put back as such.
+    if (bucket && params.publicAccessBlock !== undefined) {
+      const { changed } = await acts.setPublicAccessBlock({ bucket, config: params.publicAccessBlock });
+      done.push(`Block Public Access of S3 bucket ${bucket} ${changed ? 'put back' : 'already as it was'}`);
+    }
+    if (bucket && params.policy !== undefined) {
+      const { changed } = await acts.restoreBucketPolicy({ bucket, policy: params.policy });
+      done.push(`bucket policy of ${bucket} ${changed ? 'put back' : 'already as it was'}`);
+    }
+    if (groupId && rules.length > 0) {
+      const { restored, already } = await acts.restoreOpenIngress({ groupId, rules });
+      done.push(`${restored} ingress rule(s) re-authorised on ${groupId}${already > 0 ? ` (${already} already there)` : ''}`);
+    }
+    return done.join('; ');
+  },
+  async liftWriteDeny({ bucket, sid }, _req, acts) {
+    const { removed } = await acts.removeBucketPolicyStatement({ bucket, sid });
+    return `S3 bucket ${bucket}: ${removed ? 'the deny on writes removed' : 'no deny on writes was left'}; snapshots kept`;
+  },
   async cancelKmsKeyDeletion(params, req, acts) {
     const { keyId } = params;
     const { cancelled, enabled } = await acts.cancelKmsKeyDeletion({ keyId });

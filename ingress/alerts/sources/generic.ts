@@ -32,6 +32,8 @@ const GenericAlert = z
         kmsKeyId: z.string().max(512).optional(),
         ips: z.array(z.string().max(64)).max(1000).optional(),
         service: z.string().max(200).optional(),
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
+        securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id (sg-…)').optional(),
       })
       .strict()
       .default({}),

@@ -30,6 +30,8 @@ const Finding = z.object({
       })
       .optional(),
     instanceDetails: z.object({ instanceId: z.string().max(100).optional() }).optional(),
+    // S3 protection findings (Impact:S3/*, Exfiltration:S3/*): the bucket(s) affected
+    s3BucketDetails: z.array(z.object({ name: z.string().max(63).optional(), arn: z.string().max(2000).optional() })).max(50).optional(),
   }),
   service: z.object({
     serviceName: z.string().max(100),
@@ -92,6 +94,8 @@ function subject(finding: z.infer<typeof Finding>): AlertSubject {
   if (key?.accessKeyId) s.accessKeyId = key.accessKeyId;
   const addresses = [...new Set(remotes.map((ip) => ip?.ipAddressV4 ?? ip?.ipAddressV6).filter((a): a is string => !!a))];
   if (addresses.length > 0) s.ips = addresses.slice(0, 100);
+  const bucket = finding.resource.s3BucketDetails?.[0]?.name;
+  if (bucket) s.bucket = bucket;
   return s;
 }
 

@@ -1,7 +1,9 @@
 import type { WebhookSource } from '../../../domain/alert';
 import { alertmanager } from './alertmanager';
 import { datadog } from './datadog';
+import { eventbridge } from './eventbridge';
 import { generic } from './generic';
+import { github } from './github';
 import { grafana } from './grafana';
 import { guardduty } from './guardduty';
 import { pagerduty } from './pagerduty';
@@ -14,6 +16,8 @@ export const WEBHOOK_SOURCE_SPECS: Record<WebhookSource, AlertSourceSpec> = {
   pagerduty: pagerduty,
   datadog: datadog,
   guardduty: guardduty,
+  github: github,
+  eventbridge: eventbridge,
   generic: generic,
 };
 
