@@ -33,6 +33,9 @@ export function postgresLedgerName(url: string): string {
 async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The server going away while this client is checked out: the query in flight fails with it.
+  const onError = (err: Error) => void (broken ??= err);
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     const result = await fn(client);
@@ -43,6 +46,7 @@ async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
+    client.off('error', onError);
     // A connection that failed mid-transaction is dropped rather than handed to the next append.
     client.release(broken);
   }
