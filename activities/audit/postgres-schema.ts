@@ -7,6 +7,8 @@
  * on purpose — and verify still finds what was changed.
  */
 export const AUDIT_TABLE = 'tourniquet_audit';
+/** Which content each sender-given delivery id was first accepted with (ingress/delivery-ids-postgres.ts). */
+export const DELIVERY_IDS_TABLE = 'tourniquet_delivery_ids';
 
 export const AUDIT_SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS ${AUDIT_TABLE} (
@@ -24,16 +26,26 @@ END $$;
 DROP TRIGGER IF EXISTS ${AUDIT_TABLE}_append_only ON ${AUDIT_TABLE};
 CREATE TRIGGER ${AUDIT_TABLE}_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON ${AUDIT_TABLE}
   FOR EACH STATEMENT EXECUTE FUNCTION ${AUDIT_TABLE}_append_only();
+CREATE TABLE IF NOT EXISTS ${DELIVERY_IDS_TABLE} (
+  source      text NOT NULL,
+  delivery_id text NOT NULL,
+  digest      char(64) NOT NULL,
+  bound_at    timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (source, delivery_id)
+);
 `;
 
 const ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** What each role may do: the writer appends and reads (it must see the head), the reader only reads. */
+/**
+ * What each role may do: the writer (every Tourniquet process) appends and reads — it must see the
+ * head — and binds delivery ids; the reader only reads the ledger.
+ */
 export function auditGrantsSql(writer: string, reader?: string): string {
   for (const role of [writer, reader]) if (role !== undefined && !ROLE.test(role)) throw new Error(`not a plain role name: ${role}`);
   return [
-    `REVOKE ALL ON ${AUDIT_TABLE} FROM PUBLIC;`,
-    `GRANT INSERT, SELECT ON ${AUDIT_TABLE} TO ${writer};`,
+    `REVOKE ALL ON ${AUDIT_TABLE}, ${DELIVERY_IDS_TABLE} FROM PUBLIC;`,
+    `GRANT INSERT, SELECT ON ${AUDIT_TABLE}, ${DELIVERY_IDS_TABLE} TO ${writer};`,
     ...(reader ? [`GRANT SELECT ON ${AUDIT_TABLE} TO ${reader};`] : []),
   ].join('\n');
 }
