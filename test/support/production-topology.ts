@@ -59,9 +59,11 @@ export interface TopologyResult {
 
 type Child = { child: ChildProcess; output: () => string; name: string };
 
-function spawnProcess(name: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string) => boolean | Promise<boolean>): Promise<Child> {
+/** Spawned and listed in `children` at once, so a failure elsewhere still stops it. */
+function spawnProcess(children: Child[], name: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string) => boolean | Promise<boolean>): Promise<Child> {
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  children.push({ child, output: () => out, name });
   child.stdout!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20_000)));
   child.stderr!.on('data', (c: Buffer) => (out = (out + c.toString()).slice(-20_000)));
   return (async () => {
@@ -77,13 +79,12 @@ export async function runProductionTopology(say: (line: string) => void = () => 
   const started = performance.now();
   const root = mkdtempSync(join(tmpdir(), 'tq-topology-'));
   const children: Child[] = [];
-  const moto = await startMoto();
-  const pg = await startPostgres();
-  // The one IAM call that hangs: the first deactivation of a leaked key, whichever worker makes it.
-  const proxy = await stallingProxy(moto.endpoint, (body) => body.includes('Action=UpdateAccessKey'));
   const codecKeys = `k1:${randomBytes(32).toString('base64')}`;
   const clientConfig = testConfig({ codec: { keys: codecKeys }, temporal: { taskQueue: `topology-${process.pid}-${Date.now()}` } });
-  const temporal = await startDevServer(clientConfig);
+  // The services start side by side: each takes seconds on a busy machine.
+  const [moto, pg, temporal] = await Promise.all([startMoto(), startPostgres(), startDevServer(clientConfig)]);
+  // The one IAM call that hangs: the first deactivation of a leaked key, whichever worker makes it.
+  const proxy = await stallingProxy(moto.endpoint, (body) => body.includes('Action=UpdateAccessKey'));
   try {
     say(`temporal ${temporal.address}, postgres 127.0.0.1:${pg.port}, moto ${moto.endpoint}`);
     const db = await pg.database('topology');
@@ -125,13 +126,12 @@ export async function runProductionTopology(say: (line: string) => void = () => 
       return { TOURNIQUET_DATA_DIR: join(root, name, 'data'), TOURNIQUET_KEY_DIR: keys, XDG_CONFIG_HOME: join(root, name, 'config') };
     };
 
-    const workers = await Promise.all(
+    const workersStarting = Promise.all(
       ['worker-1', 'worker-2'].map((name) =>
-        spawnProcess(name, [WORKER], { ...shared, ...own(name), TOURNIQUET_AWS_ENDPOINT: proxy.url, TOURNIQUET_DECISION_PUBLIC_KEYS: publicKeys }, (out) => out.includes('worker running')),
+        spawnProcess(children, name, [WORKER], { ...shared, ...own(name), TOURNIQUET_AWS_ENDPOINT: proxy.url, TOURNIQUET_DECISION_PUBLIC_KEYS: publicKeys }, (out) => out.includes('worker running')),
       ),
     );
-    children.push(...workers);
-    const ingresses = await Promise.all(
+    const ingressesStarting = Promise.all(
       ['ingress-1', 'ingress-2'].map(async (name, i) => {
         const env = own(name);
         const keyFile = join(env.TOURNIQUET_KEY_DIR!, 'decision-key.json');
@@ -139,6 +139,7 @@ export async function runProductionTopology(say: (line: string) => void = () => 
         const port = await freePort();
         const url = `http://127.0.0.1:${port}`;
         const child = await spawnProcess(
+          children,
           name,
           [MAIN],
           { ...shared, ...env, TOURNIQUET_ROLE: 'ingress', TOURNIQUET_HOST: '127.0.0.1', TOURNIQUET_PORT: String(port), TOURNIQUET_DECISION_KEY_FILE: keyFile, TOURNIQUET_AWS_ENDPOINT: moto.endpoint },
@@ -147,7 +148,7 @@ export async function runProductionTopology(say: (line: string) => void = () => 
         return { ...child, url };
       }),
     );
-    children.push(...ingresses);
+    const [workers, ingresses] = await Promise.all([workersStarting, ingressesStarting]);
     say(`workers pid ${workers.map((w) => w.child.pid).join(', ')}; ingresses ${ingresses.map((i) => i.url).join(', ')}`);
 
     // Three leaked keys; each alert is delivered through both ingresses (a retry landing elsewhere).
