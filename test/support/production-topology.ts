@@ -57,10 +57,10 @@ export interface TopologyResult {
   seconds: number;
 }
 
-type Child = { child: ChildProcess; output: () => string; name: string };
+export type Child = { child: ChildProcess; output: () => string; name: string };
 
 /** Spawned and listed in `children` at once, so a failure elsewhere still stops it. */
-function spawnProcess(children: Child[], name: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string) => boolean | Promise<boolean>): Promise<Child> {
+export function spawnProcess(children: Child[], name: string, args: string[], env: NodeJS.ProcessEnv, ready: (out: string) => boolean | Promise<boolean>): Promise<Child> {
   const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   children.push({ child, output: () => out, name });
