@@ -6,7 +6,7 @@
  * On one 2-core machine the two processes share the cores, so the ratio is a floor.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GENERIC_SECRET, postSignedAlert } from '../test/support/ingress-stack';
@@ -77,5 +77,6 @@ export default async function bench(): Promise<void> {
     for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
     await temporal.teardown();
     await pg.teardown();
+    rmSync(root, { recursive: true, force: true });
   }
 }

@@ -10,7 +10,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -298,5 +298,6 @@ export async function runProductionTopology(say: (line: string) => void = () => 
     await proxy.close();
     await moto.stop();
     await pg.teardown();
+    rmSync(root, { recursive: true, force: true });
   }
 }
