@@ -14,6 +14,8 @@ import { securityHeaders } from './security-headers';
 import type { Logger } from '../platform/logger';
 import { evidenceRawStore } from './raw-store';
 import { localDeliveryIds } from './delivery-ids';
+import { postgresDeliveryIds } from './delivery-ids-postgres';
+import { auditPool } from '../activities/audit/postgres-log';
 import { evidenceStoreFor } from '../activities/evidence';
 import type { Config } from '../platform/config';
 import { displayPolicyFrom } from '../platform/display-policy';
@@ -50,7 +52,10 @@ export function ingressDepsFrom(
     rawStore: evidenceRawStore(evidenceStoreFor(config)),
     maxBodyBytes: config.ingress.maxBodyBytes,
     bodyTimeoutMs: config.ingress.bodyTimeoutMs,
-    deliveryIds: localDeliveryIds(join(resolve(config.dataDir), 'delivery-ids')),
+    // Shared by every ingress with the shared ledger's database; beside the data directory otherwise.
+    deliveryIds: config.audit.postgres
+      ? postgresDeliveryIds(auditPool(config.audit.postgres.url, 2))
+      : localDeliveryIds(join(resolve(config.dataDir), 'delivery-ids')),
     sourceAuth: sourceAuthFrom(config),
     snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000, Date.now, displayPolicyFrom(config)),
     dashboardToken: config.dashboard.token,

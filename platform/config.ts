@@ -115,6 +115,17 @@ const AuditSchema = z
     anchorKeyPath: z.string().optional(),
     /** for a read-only verifier: the anchor public key (SPKI PEM) instead of the signing key */
     anchorPublicKeyPath: z.string().optional(),
+    /**
+     * The shared ledger for more than one machine: one chain in PostgreSQL for every process
+     * (README: running in production). Unset: the file at `path`.
+     */
+    postgres: z
+      .object({
+        url: z.string().regex(/^postgres(ql)?:\/\//, 'a postgres:// or postgresql:// URL'),
+        /** connections each process keeps */
+        poolSize: z.coerce.number().int().min(1).max(50).default(4),
+      })
+      .optional(),
   })
   .prefault({});
 
@@ -273,7 +284,7 @@ export const ConfigSchema = z.object({
   codec: CodecSchema,
   /** Evidence snapshots: a local write-once directory (default `<dataDir>/evidence`) or S3 Object Lock. */
   evidence: EvidenceSchema,
-  /** The hash-chained audit log (default `<dataDir>/audit.log`). */
+  /** The hash-chained audit log (default `<dataDir>/audit.log`; `audit.postgres` for many machines). */
   audit: AuditSchema,
   /** Breach-notification clocks (see platform/clocks-config.ts). */
   clocks: ClocksSchema,
@@ -362,6 +373,8 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_AUDIT_SENSITIVE_FIELDS: 'audit.sensitiveFields',
   TOURNIQUET_AUDIT_ANCHOR_KEY: 'audit.anchorKeyPath',
   TOURNIQUET_AUDIT_ANCHOR_PUBLIC_KEY: 'audit.anchorPublicKeyPath',
+  TOURNIQUET_AUDIT_POSTGRES_URL: 'audit.postgres.url',
+  TOURNIQUET_AUDIT_POSTGRES_POOL_SIZE: 'audit.postgres.poolSize',
   AWS_REGION: 'aws.region',
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',

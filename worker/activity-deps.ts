@@ -1,7 +1,8 @@
 import { logNotifier, type ActivityDeps } from '../activities';
 import { createAwsClients, createAwsPlanners } from '../activities/aws';
 import { auditLogFor } from '../activities/audit';
-import { auditLogPath, evidenceDeps } from '../activities/evidence';
+import { ledgerName } from '../activities/audit/from-config';
+import { evidenceDeps } from '../activities/evidence';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { uiLinkFor } from '../activities/slack/blocks';
 import { boltLogger } from '../ingress/slack/bolt-logger';
@@ -15,9 +16,9 @@ import { STEP_TYPE_NAMES } from '../workflows/steps';
 
 const auditSinks = new Map<string, ChainLog>();
 
-/** One audit sink per log file in a process: the worker and the ingress append through the same one. */
+/** One audit sink per ledger in a process: the worker and the ingress append through the same one. */
 export function auditSinkFor(config: Config): ChainLog {
-  const path = auditLogPath(config);
+  const path = ledgerName(config);
   let sink = auditSinks.get(path);
   if (!sink) auditSinks.set(path, (sink = auditLogFor(config)));
   return sink;

@@ -61,12 +61,14 @@ function verifierFor(publicKey: KeyObject): AnchorVerifier {
  * the ledger. It must not live in the data directory: whoever can rewrite the log must not also be
  * able to sign new anchors for it.
  */
-export function anchorSigner(path: string): AnchorSigner {
+export function anchorSigner(path: string, options: { create?: boolean; missing?: string } = {}): AnchorSigner {
   let pem: string;
   try {
     pem = readFileSync(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    // A shared ledger has one key for every writer: one made here would sign anchors nobody accepts.
+    if (options.create === false) throw new Error(options.missing ?? `no anchor signing key at ${path}`);
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     pem = generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     writeFileSync(path, pem, { mode: 0o600, flag: 'wx' });

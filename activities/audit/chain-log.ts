@@ -1,29 +1,19 @@
 import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { maskText, maskValue, SENSITIVE_FIELDS } from '../../domain/masking';
-import type { AuditEvent, AuditSink } from '../audit-sink';
+import type { AuditEvent } from '../audit-sink';
+import { chainWriter, type ChainLog, type ChainStore, type ChainWriterOptions } from './chain-writer';
 import { withFileLock } from './file-lock';
 import { EMPTY_CHAIN, recordHash, recordLine, sealRecord, type AuditRecord, type ChainHead } from './record';
 
-export interface ChainLogOptions {
+export type { ChainLog } from './chain-writer';
+
+export interface ChainLogOptions extends ChainWriterOptions {
   path: string;
-  /** field names masked on top of domain/masking's list */
-  sensitiveFields?: readonly string[];
-  /** anchors the chain head (see anchors.ts): every `anchorEvery` records, and by time */
-  anchor?: (head: ChainHead, reason: 'count' | 'time' | 'close') => Promise<unknown>;
-  anchorEvery?: number;
-  /** while the ledger grows, an anchor at least this often (0: by count only) */
-  anchorEveryMs?: number;
-  /** an anchor that could not be written does not lose the records; it is reported here */
-  onAnchorError?: (err: unknown) => void;
 }
 
-export interface ChainLog extends AuditSink {
-  appendAll(events: AuditEvent[]): Promise<void>;
-  /** the last record's seq and hash, as this process last saw the file */
-  head(): ChainHead;
-  /** anchor what this process wrote since its last anchor (at shutdown) */
-  close(): Promise<void>;
+/** The audit log in a file: the embedded default (see fileChainStore). */
+export function chainLog(options: ChainLogOptions): ChainLog {
+  return chainWriter(fileChainStore(options.path), options);
 }
 
 /**
@@ -31,20 +21,11 @@ export interface ChainLog extends AuditSink {
  * take a lock file (one writer across processes), catch up with what other processes wrote, repair
  * a torn last line a crash left behind, skip event ids already present, then write and fsync.
  */
-export function chainLog(options: ChainLogOptions): ChainLog {
-  const { path } = options;
-  const sensitive = [...SENSITIVE_FIELDS, ...(options.sensitiveFields ?? [])];
-  const every = options.anchorEvery ?? 100;
-  const anchorEveryMs = options.anchorEveryMs ?? 0;
-  /** the highest seq an anchor of this process covers */
-  let anchored = 0;
-  let timer: NodeJS.Timeout | undefined;
+export function fileChainStore(path: string): ChainStore {
   let head: ChainHead = EMPTY_CHAIN;
   /** bytes of the file this process has read and trusts: always ends at a line boundary */
   let known = 0;
   const ids = new Set<string>();
-  // In-process writers queue here, so only one of them contends for the file lock.
-  let queue: Promise<unknown> = Promise.resolve();
   let dirReady: Promise<unknown> | undefined;
 
   async function catchUp(file: FileHandle): Promise<void> {
@@ -104,23 +85,24 @@ export function chainLog(options: ChainLogOptions): ChainLog {
     }
   }
 
-  function masked(event: AuditEvent): AuditEvent {
-    return {
-      ...event,
-      who: maskText(event.who),
-      where: maskText(event.where),
-      why: maskValue(event.why, sensitive),
-      ...(event.details ? { details: maskValue(event.details, sensitive) } : {}),
-    };
-  }
-
-  async function write(events: AuditEvent[]): Promise<ChainHead[]> {
+  /** Under the lock, with the file caught up. */
+  async function locked<T>(fn: (file: FileHandle) => Promise<T>): Promise<T> {
     dirReady ??= mkdir(dirname(path), { recursive: true });
     await dirReady;
     return withFileLock(`${path}.lock`, async () => {
       const file = await open(path, 'a+', 0o600);
       try {
         await catchUp(file);
+        return await fn(file);
+      } finally {
+        await file.close();
+      }
+    });
+  }
+
+  return {
+    append: (events: AuditEvent[], every: number) =>
+      locked(async (file) => {
         const lines: string[] = [];
         const checkpoints: ChainHead[] = [];
         let next = head;
@@ -128,85 +110,20 @@ export function chainLog(options: ChainLogOptions): ChainLog {
         for (const event of events) {
           if (event.id && (ids.has(event.id) || batchIds.has(event.id))) continue;
           if (event.id) batchIds.add(event.id);
-          const record = sealRecord(masked(event), next);
+          const record = sealRecord(event, next);
           lines.push(recordLine(record));
           next = { seq: record.seq, hash: record.hash };
           if (record.seq % every === 0) checkpoints.push(next);
         }
-        if (lines.length === 0) return [];
+        if (lines.length === 0) return { head, checkpoints: [] };
         const bytes = Buffer.from(lines.join(''), 'utf8');
         await file.write(bytes, 0, bytes.length, null);
         await file.sync();
         known += bytes.length;
         head = next;
         for (const id of batchIds) ids.add(id);
-        return checkpoints;
-      } finally {
-        await file.close();
-      }
-    });
-  }
-
-  async function anchor(at: ChainHead, reason: 'count' | 'time' | 'close'): Promise<void> {
-    if (!options.anchor) return;
-    try {
-      await options.anchor(at, reason);
-      anchored = Math.max(anchored, at.seq);
-    } catch (err) {
-      options.onAnchorError?.(err);
-    }
-  }
-
-  /** The file's real head (other processes append too), read under the lock. */
-  async function currentHead(): Promise<ChainHead> {
-    dirReady ??= mkdir(dirname(path), { recursive: true });
-    await dirReady;
-    return withFileLock(`${path}.lock`, async () => {
-      const file = await open(path, 'a+', 0o600);
-      try {
-        await catchUp(file);
-        return head;
-      } finally {
-        await file.close();
-      }
-    });
-  }
-
-  async function anchorNow(reason: 'time' | 'close'): Promise<void> {
-    const run = queue.then(async () => {
-      const at = await currentHead();
-      if (at.seq > anchored) await anchor(at, reason);
-    });
-    queue = run.catch(() => undefined);
-    await run;
-  }
-
-  /** While the ledger grows, anchor within the interval even when the count is not reached. */
-  function scheduleTimeAnchor(): void {
-    if (!options.anchor || anchorEveryMs <= 0 || timer || head.seq <= anchored) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      anchorNow('time').catch((err) => options.onAnchorError?.(err));
-    }, anchorEveryMs);
-    timer.unref();
-  }
-
-  async function appendAll(events: AuditEvent[]): Promise<void> {
-    const run = queue.then(() => write(events));
-    queue = run.catch(() => undefined);
-    const checkpoints = await run;
-    for (const checkpoint of checkpoints) await anchor(checkpoint, 'count');
-    scheduleTimeAnchor();
-  }
-
-  return {
-    append: (event) => appendAll([event]),
-    appendAll,
-    head: () => head,
-    async close() {
-      if (timer) clearTimeout(timer);
-      timer = undefined;
-      if (head.seq > anchored) await anchorNow('close');
-    },
+        return { head, checkpoints };
+      }),
+    head: () => locked(async () => head),
   };
 }

@@ -1,16 +1,20 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ledgerIdsOfText, writeCoverage, type WriteCoverage } from '../../activities/audit/coverage';
-import { readCheckpoints, verifyAuditLog, type AuditVerification } from '../../activities/audit';
+import { readCheckpoints, verifyChain, type AuditVerification } from '../../activities/audit';
 import { readAnchors, readWitness } from '../../activities/audit/anchors';
-import { anchorVerifierFor, witnessFile } from '../../activities/audit/from-config';
-import { auditLogPath, evidenceStoreFor } from '../../activities/evidence';
+import { anchorVerifierFor, readLedger, witnessFile } from '../../activities/audit/from-config';
+import { AUDIT_SCHEMA_SQL, auditGrantsSql } from '../../activities/audit/postgres-schema';
+import { evidenceStoreFor } from '../../activities/evidence';
 import type { Config } from '../../platform/config';
 import { type CliContext, CliError } from '../context';
 
-/** The configured log against its signed anchors (evidence store and witness) and older checkpoints. */
-export async function verifyAudit(config: Config, now = new Date()): Promise<AuditVerification & { path: string }> {
-  const path = auditLogPath(config);
+type LedgerReport = AuditVerification & { path: string; unit: 'line' | 'row' };
+
+/**
+ * The configured ledger (file or PostgreSQL, read the same way) against its signed anchors
+ * (evidence store and witness) and older checkpoints.
+ */
+export async function verifyAudit(config: Config, now = new Date()): Promise<LedgerReport> {
   const store = evidenceStoreFor(config);
   const witness = readWitness(witnessFile(config));
   const evidence = {
@@ -20,23 +24,25 @@ export async function verifyAudit(config: Config, now = new Date()): Promise<Aud
     anchorEveryMs: config.audit.anchorEverySeconds * 1000,
     now,
   };
-  return { path, ...(await verifyAuditLog(path, await readCheckpoints(store), evidence)) };
+  const ledger = await readLedger(config);
+  const report = verifyChain(ledger.text, await readCheckpoints(store), evidence);
+  const breaks = [...report.breaks, ...ledger.mismatches.map((m) => ({ line: m.row, seq: m.seq, problem: m.problem }))].sort((a, b) => a.line - b.line);
+  return { ...report, intact: breaks.length === 0, breaks, path: ledger.name, unit: config.audit.postgres ? 'row' : 'line' };
 }
 
-export function describeAudit(report: AuditVerification & { path: string }): string {
+export function describeAudit(report: AuditVerification & { path: string; unit?: 'line' | 'row' }): string {
   const anchored = report.anchored ? `, anchored to seq ${report.anchored.seq} (${report.anchored.at})` : ', no anchor yet';
   const tail = report.unanchored ? `; seq ${report.unanchored.fromSeq}..${report.unanchored.toSeq} not yet anchored (since ${report.unanchored.since})` : '';
   if (report.intact) return `${report.path}: intact, ${report.records} records, head seq ${report.head.seq} ${report.head.hash.slice(0, 16)}${anchored}${tail}`;
   return [
     `${report.path}: BROKEN (${report.breaks.length} problem(s) in ${report.records} records)`,
-    ...report.breaks.map((b) => `  line ${b.line}${b.seq !== undefined ? ` (seq ${b.seq})` : ''}: ${b.problem}`),
+    ...report.breaks.map((b) => `  ${report.unit ?? 'line'} ${b.line}${b.seq !== undefined ? ` (seq ${b.seq})` : ''}: ${b.problem}`),
   ].join('\n');
 }
 
 /** The ledger against the writes the workflows report (see activities/audit/coverage.ts). */
 export async function verifyCoverage(ctx: CliContext): Promise<WriteCoverage> {
-  const path = auditLogPath(ctx.config);
-  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? '' : Promise.reject(err)));
+  const { text } = await readLedger(ctx.config);
   return writeCoverage(await ctx.client(), ledgerIdsOfText(text));
 }
 
@@ -60,7 +66,15 @@ export function register(program: Command, ctx: () => CliContext): void {
       const coverage = opts.coverage ? await verifyCoverage(ctx()) : undefined;
       console.log(opts.json ? JSON.stringify({ ...report, ...(coverage ? { coverage } : {}) }, null, 2) : describeAudit(report));
       if (coverage && !opts.json) console.log(describeCoverage(coverage));
-      if (!report.intact) throw new CliError(`the audit log breaks at line ${report.breaks[0]!.line}: ${report.breaks[0]!.problem}`, 1);
+      if (!report.intact) throw new CliError(`the audit log breaks at ${report.unit} ${report.breaks[0]!.line}: ${report.breaks[0]!.problem}`, 1);
       if (coverage && coverage.missing.length > 0) throw new CliError(`${coverage.missing.length} reported AWS write(s) have no ledger record`, 1);
+    });
+  audit
+    .command('postgres-schema')
+    .description("print the SQL that creates the shared ledger's table and grants its roles (run it as the database's owner)")
+    .requiredOption('--writer <role>', 'the role Tourniquet processes connect as (INSERT and SELECT only)')
+    .option('--reader <role>', 'a read-only role for examiners running audit verify (SELECT only)')
+    .action((opts: { writer: string; reader?: string }) => {
+      console.log(`${AUDIT_SCHEMA_SQL.trim()}\n${auditGrantsSql(opts.writer, opts.reader)}`);
     });
 }

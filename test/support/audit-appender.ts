@@ -1,14 +1,19 @@
-/** A separate process appending to one audit log (argv: path, label, count), for the concurrency test. */
+/**
+ * A separate process appending to one audit ledger (argv: a file path or a postgres:// URL,
+ * label, count), for the concurrency tests.
+ */
 import { chainLog } from '../../activities/audit';
+import { postgresLog } from '../../activities/audit/postgres-log';
 
 async function main(): Promise<void> {
-  const [path, label, count] = process.argv.slice(2);
-  const log = chainLog({ path: path! });
+  const [where, label, count] = process.argv.slice(2);
+  const log = where!.startsWith('postgres://') ? postgresLog({ url: where! }) : chainLog({ path: where! });
   await Promise.all(
     Array.from({ length: Number(count) }, (_, i) =>
       log.append({ id: `${label}/${i}`, who: label!, what: 'test.append', when: new Date().toISOString(), where: 'test', why: {}, correlationId: label! }),
     ),
   );
+  await log.close();
 }
 
 main().catch((err) => {
