@@ -8,3 +8,5 @@ export { revokeKeyAccessWorkflow } from './playbooks/revoke-key-access';
 export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
 export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';
+export { accessGrantWorkflow } from './access/grant';
+export { accessReconciliationWorkflow } from './access/reconcile';

@@ -1,6 +1,7 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../../platform/config';
@@ -12,6 +13,8 @@ export interface AwsClients {
   waf: WAFV2Client;
   /** for how recently a retired KMS key was used */
   cloudTrail: CloudTrailClient;
+  /** IAM Identity Center account assignments (break-glass permission sets) */
+  ssoAdmin: SSOAdminClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -46,5 +49,6 @@ export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoin
     kms: new KMSClient({ ...common, requestHandler: cancellableRequestHandler() }),
     waf: new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() }),
     cloudTrail: new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() }),
+    ssoAdmin: new SSOAdminClient({ ...common, requestHandler: cancellableRequestHandler() }),
   };
 }

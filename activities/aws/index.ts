@@ -9,6 +9,7 @@ import { createOAuthActivities } from './oauth';
 import { createPrepareActivities } from './planners';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
+import { createAccessActivities } from './access';
 
 export interface AwsActivityDeps {
   aws: AwsClients;
@@ -32,6 +33,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createWafActivities(deps.aws.waf),
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
+    ...createAccessActivities(deps.aws.iam, deps.aws.ssoAdmin),
   });
 }
 

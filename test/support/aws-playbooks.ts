@@ -16,6 +16,7 @@ export function recordCalls(clients: AwsClients, log: CallLog): AwsClients {
   clients.kms.middlewareStack.add((next, context) => (args) => (note('kms', context.commandName), next(args)), options);
   clients.waf.middlewareStack.add((next, context) => (args) => (note('wafv2', context.commandName), next(args)), options);
   clients.cloudTrail.middlewareStack.add((next, context) => (args) => (note('cloudtrail', context.commandName), next(args)), options);
+  clients.ssoAdmin.middlewareStack.add((next, context) => (args) => (note('sso', context.commandName), next(args)), options);
   return clients;
 }
 
