@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
 import type { DisplayPolicy } from '../../domain/display';
 import type { Decider } from '../decisions';
+import type { AccessSettings } from '../../platform/access-config';
 import type { UiLink } from './blocks';
 
 /**
@@ -20,4 +21,6 @@ export interface SlackDeps {
   /** whose free text replies may show (domain/display.ts); default: nobody's */
   display?: DisplayPolicy;
   decider: Decider;
+  /** break-glass profiles (access.profiles); unset: `/ir access` says none are configured */
+  access?: AccessSettings;
 }
