@@ -5,11 +5,11 @@
  * decision for exactly its plan, as the operator API does after checking the authority table.
  * Refusals first: a request past the profile's maximum, a forged requester, an approver outside
  * the group, the requester approving themselves. Then a grant revoked at expiry, early, when its
- * incident resolves, an extension approved anew, and a reconciliation removing what no grant
- * accounts for.
+ * incident resolves, an extension approved anew, a holder removed from configuration.
+ * (Reconciliation needs a visibility listing: break-glass-api.test.ts, on the dev server.)
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { AddUserToGroupCommand, CreateGroupCommand, CreateRoleCommand, CreateUserCommand, GetGroupCommand, GetRoleCommand } from '@aws-sdk/client-iam';
+import { CreateGroupCommand, CreateRoleCommand, CreateUserCommand, GetGroupCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import type { AccessHolders } from '../../activities/access';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
 import { accessPlan, resolveGrant, trustStatementSid, type AccessGrant } from '../../domain/access';
@@ -25,7 +25,6 @@ import {
   type AccessRequestInput,
 } from '../../workflows/access/definitions';
 import { accessGrantWorkflow } from '../../workflows/access/grant';
-import { accessReconciliationWorkflow } from '../../workflows/access/reconcile';
 import { anAlert } from '../support/alerts';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
 import { prove, testGrants } from '../support/decisions';
@@ -56,7 +55,6 @@ const access = parseConfig({
 let stack: PlaybookStack;
 let sso: Awaited<ReturnType<typeof ssoAdminEndpoint>>;
 const audit = memoryAudit();
-const escalations: string[] = [];
 /** who the worker's configuration still has (offboarding removes from here) */
 const configured = new Set(['ana', 'ben', 'req', 'lead', 'lee']);
 const holders: AccessHolders = {
@@ -78,7 +76,7 @@ beforeAll(async () => {
       notifier: {
         announce: async () => undefined,
         requestApproval: async () => undefined,
-        escalate: async (e) => void escalations.push(e.message),
+        escalate: async () => undefined,
         post: async () => undefined,
       },
     },
@@ -144,7 +142,7 @@ async function refusal(update: Promise<unknown>): Promise<string> {
 const members = async (group: string) => ((await stack.admin.iam.send(new GetGroupCommand({ GroupName: group }))).Users ?? []).map((u) => u.UserName);
 const trustSids = async (role: string) =>
   (JSON.parse(decodeURIComponent((await stack.admin.iam.send(new GetRoleCommand({ RoleName: role }))).Role!.AssumeRolePolicyDocument!)) as { Statement: { Sid?: string }[] }).Statement.map((s) => s.Sid);
-const whatOf = (id: string) => audit.events.filter((e) => e.correlationId === id).map((e) => e.what);
+const whatOf = (id: string) => audit.events.filter((e) => e.correlationId === id && e.what !== 'aws.write').map((e) => e.what);
 const writesOf = (id: string) => audit.events.filter((e) => e.what === 'aws.write' && (e.details as { workflowId?: string }).workflowId === id).map((e) => (e.details as { api: string }).api);
 const active = (r: Awaited<ReturnType<typeof request>>) => eventually(r.status, (v) => v.status === 'active', 'granted');
 
@@ -269,30 +267,7 @@ test('an extension is a new plan approved anew; a holder removed from configurat
   expect(whatOf(r.workflowId)).toEqual(expect.arrayContaining(['access.extension.requested', 'access.extension.approved', 'access.extended', 'access.revoked']));
 });
 
-test('reconciliation removes access no grant accounts for, keeps the open grant, escalates and records', async () => {
-  const r = await request('phi-logs-read', '1h');
-  await eventually(r.status, (v) => v.changes.some((c) => c.what === 'access.requested'), 'asked');
-  await decide(r, 'lead');
-  await active(r);
-  // Out of band: someone added a user to the break-glass group by hand.
-  await stack.admin.iam.send(new AddUserToGroupCommand({ GroupName: 'breakglass-phi-logs', UserName: 'mallory' }));
-  expect((await members('breakglass-phi-logs')).sort()).toEqual(['mallory', 'req']);
-
-  const result = await stack.env.client.workflow.execute(accessReconciliationWorkflow, { taskQueue: stack.config.temporal.taskQueue, workflowId: `access-reconciliation/t${++n}`, args: [] });
-  expect(result.removed).toEqual(['add IAM user mallory to group breakglass-phi-logs']);
-  expect(result.failed).toEqual([]);
-  expect(await members('breakglass-phi-logs')).toEqual(['req']);
-  expect(escalations).toEqual(expect.arrayContaining([expect.stringContaining('removed access no grant accounts for: add IAM user mallory')]));
-  expect(audit.events.filter((e) => e.what === 'access.reconcile.removed')).toHaveLength(1);
-  expect(audit.events.some((e) => e.what === 'aws.write' && (e.details as { api: string; approvedBy: string[] }).api === 'iam:RemoveUserFromGroup' && e.why.reason?.includes('reconciliation'))).toBe(true);
-
-  await r.handle.executeUpdate(revokeAccessUpdate, { args: [{ proof: grants('lead', 'access.revoke', r.workflowId, { at: await now() }), reason: 'test over' }] });
-  await r.handle.result();
-  const again = await stack.env.client.workflow.execute(accessReconciliationWorkflow, { taskQueue: stack.config.temporal.taskQueue, workflowId: `access-reconciliation/t${++n}`, args: [] });
-  expect(again).toMatchObject({ removed: [], missing: [], failed: [] });
-});
-
-test('`tourniquet iam-policy` grants every call the break-glass grants and the reconciliation made', () => {
+test('`tourniquet iam-policy` grants every call the break-glass grants made', () => {
   const granted = grantedActions(workerIamPolicy(stack.config.aws, '*', { access: Object.values(access.profiles).map((p) => p.target) }));
   const made = [...new Set(stack.calls)];
   expect(made).toEqual(expect.arrayContaining(['iam:AddUserToGroup', 'iam:RemoveUserFromGroup', 'iam:UpdateAssumeRolePolicy', 'sso:CreateAccountAssignment', 'sso:DeleteAccountAssignment']));

@@ -58,10 +58,18 @@ export async function startDevServer(
 /** Temporal's Java time-skipping test server, for days-long timers. */
 export async function startTimeSkippingServer(config: Config = testConfig()): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: timeSkippingServerExecutable() },
-    client: { dataConverter: createDataConverter(config) },
-  });
+  // The JVM may miss the SDK's 5-second readiness window on a busy machine: a few more tries.
+  let env: TestWorkflowEnvironment | undefined;
+  for (let attempt = 1; !env; attempt++) {
+    try {
+      env = await TestWorkflowEnvironment.createTimeSkipping({
+        server: { executable: timeSkippingServerExecutable() },
+        client: { dataConverter: createDataConverter(config) },
+      });
+    } catch (err) {
+      if (attempt >= 4 || !/did not start within/.test((err as Error).message)) throw err;
+    }
+  }
   // The test server knows no custom search attributes until told (the dev server gets them as flags).
   await env.connection.operatorService.addSearchAttributes({
     namespace: env.namespace ?? 'default',
