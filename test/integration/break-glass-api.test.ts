@@ -12,6 +12,7 @@ import { ACCESS_RECONCILIATION_SCHEDULE } from '../../domain/ids';
 import type { RunningServer } from '../../ingress';
 import { apiTokenHash, newApiToken } from '../../ingress/identity';
 import type { Config } from '../../platform/config';
+import { createDataConverter } from '../../platform/data-converter';
 import { ensureAccessReconciliation } from '../../worker/access-schedule';
 import { ACCESS_GRANT_WORKFLOW, type AccessGrantView } from '../../workflows/access/definitions';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
@@ -44,6 +45,8 @@ const workerAudit = memoryAudit();
 
 beforeAll(async () => {
   const base = testConfig(SETTINGS);
+  // The codec key folder first (0700), as the dev server would make it, then the ingress's decision key beside it.
+  createDataConverter(base);
   const holders: AccessHolders = { known: (p) => p in TOKENS, groupsOf: (p) => Object.keys(GROUPS).filter((g) => GROUPS[g as keyof typeof GROUPS].includes(p)), requestGroups: ['security-oncall', 'security-leads'] };
   stack = await playbookStack({}, { audit: workerAudit, access: base.access, accessHolders: holders, decisionKeys: stackDecisionKeys(base) });
   ingressConfig = { ...base, aws: stack.config.aws, dataDir: base.dataDir };
@@ -109,7 +112,7 @@ test('an approver outside the group and the requester are refused (403, audited)
 
   const listed = await runCli(stack.env, ingressConfig, 'access', 'list');
   expect(listed.code).toBe(0);
-  expect(listed.out).toMatch(new RegExp(`${id}\\s+phi-logs-read → req\\s+active\\s+(60m|59m) left`));
+  expect(listed.out).toMatch(new RegExp(`${id}\\s+phi-logs-read → req\\s+active\\s+(1h 0m|59m) left`));
 
   const revoked = await api('req', 'POST', `/access/${id}/revoke`, { reason: 'done' });
   expect(revoked.status).toBe(202);
