@@ -35,7 +35,8 @@ const ProfileSchema = z
     holderGroup: z.string().min(1).optional(),
   })
   .strict()
-  .refine((p) => parseDurationMs(p.maxDuration)! <= 7 * 86_400_000, { message: 'at most 7d: break-glass access is short-lived', path: ['maxDuration'] });
+    // Short-lived by design, and a grant's history (a check every checkEvery) stays far from Temporal's limits.
+  .refine((p) => parseDurationMs(p.maxDuration)! <= 86_400_000, { message: 'at most 1d: break-glass access is short-lived', path: ['maxDuration'] });
 
 export const AccessSchema = z
   .object({

@@ -81,8 +81,8 @@ test('time left', () => {
 });
 
 test('configuration: profiles are validated, naming the setting', () => {
-  expect(() => parseConfig({ access: { profiles: { p: { target: { type: 'iamGroup', group: 'g' }, maxDuration: '8d', approverGroup: 'x' } } } })).toThrow(
-    'access.profiles.p.maxDuration: at most 7d: break-glass access is short-lived',
+  expect(() => parseConfig({ access: { profiles: { p: { target: { type: 'iamGroup', group: 'g' }, maxDuration: '2d', approverGroup: 'x' } } } })).toThrow(
+    'access.profiles.p.maxDuration: at most 1d: break-glass access is short-lived',
   );
   expect(() => parseConfig({ access: { profiles: { p: { target: { type: 'permissionSet', instanceArn: 'arn:i', permissionSetArn: 'arn:p', accountId: '12' }, maxDuration: '1h', approverGroup: 'x' } } } })).toThrow(
     'access.profiles.p.target.accountId: a 12-digit AWS account id',
