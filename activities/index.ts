@@ -1,3 +1,4 @@
+import { createAccessRuntimeActivities, type AccessActivityDeps } from './access';
 import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
@@ -9,11 +10,15 @@ import type { Notifier } from './notifier';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps, Partial<Omit<AccessActivityDeps, 'notifier'>> {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
 }
+
+/** Without break-glass settings: no profiles, and nobody holds access. */
+const NO_ACCESS: AccessActivityDeps['access'] = { profiles: {}, principals: {}, checkEvery: '1m', approvalTimeout: '30m', reconcileEvery: '15m' };
+const NO_HOLDERS: AccessActivityDeps['accessHolders'] = { known: () => false, groupsOf: () => [], requestGroups: [] };
 
 /** Every activity the worker registers, built from injected clients and settings; each heartbeats while it runs. */
 export function createActivities(deps: ActivityDeps) {
@@ -25,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createClockActivities(deps),
     ...createEvidenceActivities(deps),
     ...createKeyRetirementActivities(deps),
+    ...createAccessRuntimeActivities({ access: deps.access ?? NO_ACCESS, accessHolders: deps.accessHolders ?? NO_HOLDERS, notifier: deps.notifier }),
   });
 }
 

@@ -27,6 +27,9 @@ export const ACTIONS = [
   'clock.notice',
   'clock.assessment',
   'clock.assessment.close',
+  'access.request',
+  'access.approve',
+  'access.revoke',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -68,6 +71,11 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'clock.assessment': ['privacy-officer'],
   // A documented low probability of compromise ends the notification duty (164.402(2)).
   'clock.assessment.close': ['privacy-officer'],
+  // Break-glass access: responders ask; the profile's approver group decides (checked by the
+  // grant itself, like a step's approval group); the holder or an approver may revoke early.
+  'access.request': RESPONDERS,
+  'access.approve': [ANYONE],
+  'access.revoke': [ANYONE],
 };
 
 export function isAction(value: string): value is Action {

@@ -57,3 +57,18 @@ export function stepScopeOf(workflowId: string): { kind: StepScopedKind; inciden
   if (!kind) return undefined;
   return { kind, incidentId: incidentIdFor(workflowId.slice(slash + 1, last)), stepId: workflowId.slice(last + 1) };
 }
+
+const ACCESS = 'access/';
+
+/** `access/<request>`: one break-glass request, its grant and its revocation. */
+export function accessGrantId(requestId: string): string {
+  return `${ACCESS}${requestId}`;
+}
+
+/** A grant's workflow id from what a person typed: the id, or the request id alone. */
+export function accessGrantIdFromUser(id: string): string {
+  return id.startsWith(ACCESS) ? id : accessGrantId(id);
+}
+
+/** The Temporal Schedule that compares AWS with the open grants, and the workflows it starts. */
+export const ACCESS_RECONCILIATION_SCHEDULE = 'access-reconciliation';

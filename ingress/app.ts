@@ -34,6 +34,8 @@ export interface IngressDeps extends AlertRouteDeps {
   codec?: CodecRouteDeps;
   /** the operator API (`/api/v1`): signed-in people's decisions; unset: not served */
   operators?: Pick<OperatorApiDeps, 'decider' | 'authenticate'>;
+  /** break-glass profiles (access.profiles) for the operator API */
+  access?: OperatorApiDeps['access'];
 }
 
 /**
@@ -60,6 +62,7 @@ export function ingressDepsFrom(
     snapshots: new SnapshotReader(client, config.dashboard.cacheSeconds * 1000, Date.now, displayPolicyFrom(config)),
     dashboardToken: config.dashboard.token,
     metricsToken: config.metrics.token,
+    access: config.access,
     ...extra,
   };
 }
@@ -79,7 +82,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
     }
   });
   app.route('/', alertRoutes(deps));
-  if (deps.operators) app.route('/', operatorApi({ client: deps.client, taskQueue: deps.taskQueue, ...deps.operators }));
+  if (deps.operators) app.route('/', operatorApi({ client: deps.client, taskQueue: deps.taskQueue, ...(deps.access ? { access: deps.access } : {}), ...deps.operators }));
   if (deps.codec) app.route('/', codecRoutes({ audit: deps.audit, ...deps.codec }));
   app.route('/', metricsRoutes(deps.metrics, deps.snapshots, deps.metricsToken));
   if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken, audit: deps.audit }));

@@ -1,10 +1,12 @@
 /**
- * The read model of incidents and breach clocks, for every client: the CLI (`tourniquet
- * incidents`, `clocks`), Slack (`/ir status`, `/ir clocks`) and the dashboard. Temporal visibility
+ * The read model of incidents, breach clocks and break-glass grants, for every client: the CLI
+ * (`tourniquet incidents`, `clocks`, `access list`), Slack (`/ir status`, `/ir clocks`), the
+ * dashboard, and the grants' reconciliation. Temporal visibility
  * with the typed search-attribute keys the workflows set, and the workflows' own queries; one
  * place, so the three cannot disagree.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { timeLeft } from '../domain/access';
 import { incidentOfClock } from '../domain/ids';
 import type { IncidentStatus } from '../domain/incident';
 import {
@@ -15,6 +17,7 @@ import {
   clockStatusKey,
   type ClockView,
 } from '../workflows/breach-clock-definitions';
+import { ACCESS_GRANT_WORKFLOW, accessStatusQuery, type AccessGrantView } from '../workflows/access/definitions';
 import { INCIDENT_WORKFLOW, incidentRunbookKey, incidentSeverityKey, incidentStatusKey } from '../workflows/definitions';
 
 /** The visibility queries, by what they select. */
@@ -25,6 +28,7 @@ export const visibility = {
   incidentsWithStatus: (status: IncidentStatus) =>
     `WorkflowType = '${INCIDENT_WORKFLOW}' AND ${incidentStatusKey.name} = '${status}' AND ExecutionStatus != 'ContinuedAsNew'`,
   openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`,
+  openGrants: () => `WorkflowType = '${ACCESS_GRANT_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   clocksOfYear: (year: number) => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ${clockDiscoveryYearKey.name} = ${Math.trunc(year)}`,
 };
 
@@ -117,4 +121,24 @@ export async function clocksOfYear(client: Client, year: number): Promise<ClockV
     views.push(described === 'running' ? await handle.query(clockQuery) : ((await handle.result()) as ClockView));
   }
   return views.sort((a, b) => a.discoveryDate.localeCompare(b.discoveryDate) || a.id.localeCompare(b.id));
+}
+
+/** Every break-glass grant still running, as its status query tells it, soonest expiry first. */
+export async function listOpenGrants(client: Client, limit = 500): Promise<AccessGrantView[]> {
+  const views: AccessGrantView[] = [];
+  for await (const wf of client.workflow.list({ query: visibility.openGrants() })) {
+    try {
+      views.push(await client.workflow.getHandle(wf.workflowId).query(accessStatusQuery));
+    } catch {
+      // ended between the listing and the query
+    }
+    if (views.length >= limit) break;
+  }
+  return views.sort((a, b) => (a.expiresAt ?? a.asOf).localeCompare(b.expiresAt ?? b.asOf));
+}
+
+/** One line per grant, for `access list` and Slack: who holds what, until when, how long is left. */
+export function describeGrantLine(v: AccessGrantView, nowMs = Date.now()): string {
+  const left = v.status === 'active' ? `${timeLeft(v.expiresAt, nowMs)} left (until ${v.expiresAt})` : v.status === 'requested' ? `awaiting ${v.approvers} approval(s) from ${v.approverGroup}` : v.status;
+  return `${v.requestId}  ${v.profile} → ${v.requester}  ${v.status}  ${left}${v.incidentId ? `  ${v.incidentId}` : ''}`;
 }

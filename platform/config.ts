@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
 import { plainHttpRefusal, secureUrl } from './secure-url';
+import { ACCESS_ENV_SETTINGS, AccessSchema } from './access-config';
 import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchema, PeopleSchema } from './identity-config';
 
 /**
@@ -298,6 +299,8 @@ export const ConfigSchema = z.object({
   authority: AuthoritySchema,
   /** The key the ingress signs decisions with, and the public keys workers accept. */
   decisions: DecisionsSchema,
+  /** Break-glass access: profiles, the people's AWS principals, checks (platform/access-config.ts). */
+  access: AccessSchema,
   log: z
     .object({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info') })
     .prefault({}),
@@ -380,6 +383,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
   ...CLOCKS_ENV_SETTINGS,
   ...IDENTITY_ENV_SETTINGS,
+  ...ACCESS_ENV_SETTINGS,
 };
 
 export class ConfigError extends Error {

@@ -13,6 +13,23 @@ import { displayPolicyFrom } from '../platform/display-policy';
 import { workerDecisionKeys } from '../platform/decision-keys';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
+import { accessSettingsFrom, Directory } from '../ingress/identity/directory';
+import type { AccessHolders } from '../activities/access';
+
+/**
+ * Who may hold break-glass access, as this worker's configuration says: a person removed from
+ * `people` and every group, or from the profile's holder group (or the groups allowed to request
+ * access), loses their open grants at the grant's next check.
+ */
+export function accessHoldersFrom(config: Config, directory = new Directory(accessSettingsFrom(config))): AccessHolders {
+  return {
+    known: (person) => directory.has(person) || directory.groupsOf(person).length > 0,
+    groupsOf: (person) => directory.groupsOf(person),
+    get requestGroups() {
+      return directory.authority['access.request'];
+    },
+  };
+}
 
 const auditSinks = new Map<string, ChainLog>();
 
@@ -25,7 +42,8 @@ export function auditSinkFor(config: Config): ChainLog {
 }
 
 /** Real clients and settings for the activities, from configuration. */
-export function activityDeps(config: Config, log: Logger): ActivityDeps {
+/** `directory`: the one a configuration reload (SIGHUP) replaces, so offboarding reaches open grants. */
+export function activityDeps(config: Config, log: Logger, directory?: Directory): ActivityDeps {
   const aws = createAwsClients(config.aws);
   return {
     runbooksDir: resolve(config.runbooksDir),
@@ -41,6 +59,8 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     clocks: config.clocks,
     evidence: evidenceDeps(config),
     display: displayPolicyFrom(config),
+    access: config.access,
+    accessHolders: accessHoldersFrom(config, directory),
   };
 }
 

@@ -25,6 +25,8 @@ import { temporalLogger } from '../platform/temporal-logger';
 import { configLoadedEvent } from '../activities/audit/config-event';
 import { forgetRunningServer, recordRunningServer } from '../platform/server-file';
 import { accessSettingsFrom, ingressIdentity } from '../ingress/identity';
+import { Directory } from '../ingress/identity/directory';
+import { ensureAccessReconciliation } from './access-schedule';
 
 async function main(): Promise<void> {
   let config;
@@ -80,6 +82,8 @@ async function main(): Promise<void> {
   await auditSinkFor(config).append(configLoadedEvent(config, role));
   // The ingress's signing key first: in the one-process default the worker derives its public key from it.
   const identity = role !== 'worker' ? ingressIdentity(config, auditSinkFor(config)) : undefined;
+  // Who may hold break-glass access: the ingress's directory when both roles run here, so one reload reaches both.
+  const holders = identity?.directory ?? new Directory(accessSettingsFrom(config));
   if (identity?.signingKey.created) log.warn({ keyFile: identity.signingKey.path, kid: identity.signingKey.kid }, 'generated the decision signing key (0600); workers elsewhere need its public key (npx tourniquet decision-key show)');
 
   // Last of all: anchor what this process wrote since its last anchor.
@@ -105,7 +109,7 @@ async function main(): Promise<void> {
     const connection = await NativeConnection.connect(connectionOptions(config, address));
     let deps;
     try {
-      deps = activityDeps(config, log);
+      deps = activityDeps(config, log, holders);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       console.error(err.message);
@@ -113,6 +117,7 @@ async function main(): Promise<void> {
     }
     const worker = await createWorker({ connection, config, activities: createActivities(deps) });
     workerRun = worker.run();
+    await ensureAccessReconciliation(await connectClient(config, address), config, log);
     cleanups.unshift(async () => {
       worker.shutdown();
       await workerRun;
@@ -139,6 +144,7 @@ async function main(): Promise<void> {
       try {
         const fresh = loadConfig();
         identity!.directory.replace(accessSettingsFrom(fresh));
+        if (holders !== identity!.directory) holders.replace(accessSettingsFrom(fresh));
         void auditSinkFor(config).append({ ...configLoadedEvent(fresh, role), what: 'config.reloaded', why: { reason: 'SIGHUP: people, groups and authority read again' } });
         log.info('people, groups and authority reloaded');
       } catch (err) {

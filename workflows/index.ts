@@ -10,3 +10,5 @@ export { protectDataStoreWorkflow } from './playbooks/protect-data-store';
 export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
 export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';
+export { accessGrantWorkflow } from './access/grant';
+export { accessReconciliationWorkflow } from './access/reconcile';

@@ -4,6 +4,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../../platform/config';
@@ -21,6 +22,8 @@ export interface AwsClients {
   ec2: EC2Client;
   /** evidence snapshots of a database under attack */
   rds: RDSClient;
+  /** IAM Identity Center account assignments (break-glass permission sets) */
+  ssoAdmin: SSOAdminClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -59,5 +62,6 @@ export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoin
     s3: new S3Client({ ...common, forcePathStyle: !!settings.endpoint, requestHandler: cancellableRequestHandler() }),
     ec2: new EC2Client({ ...common, requestHandler: cancellableRequestHandler() }),
     rds: new RDSClient({ ...common, requestHandler: cancellableRequestHandler() }),
+    ssoAdmin: new SSOAdminClient({ ...common, requestHandler: cancellableRequestHandler() }),
   };
 }

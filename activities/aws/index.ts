@@ -11,6 +11,7 @@ import { createPublicAccessActivities } from './public-access';
 import { createProtectDataActivities } from './protect-data';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
+import { createAccessActivities } from './access';
 
 export interface AwsActivityDeps {
   aws: AwsClients;
@@ -36,6 +37,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createOAuthActivities(deps),
     ...createPublicAccessActivities(deps.aws),
     ...createProtectDataActivities(deps.aws.rds),
+    ...createAccessActivities(deps.aws.iam, deps.aws.ssoAdmin),
   });
 }
 

@@ -1,3 +1,4 @@
+import type { AccessTarget } from '../../domain/access';
 import type { AwsSettings } from './clients';
 
 /**
@@ -65,6 +66,17 @@ export const WORKER_ACTIONS = {
   cloudTrail: ['cloudtrail:LookupEvents'],
   evidenceS3: ['s3:PutObject', 's3:GetObject', 's3:ListBucket'],
   codecKms: ['kms:GenerateDataKey', 'kms:Decrypt'],
+  // break-glass access (access.profiles): group membership and role trust, read before written
+  accessGroups: ['iam:GetGroup', 'iam:AddUserToGroup', 'iam:RemoveUserFromGroup'],
+  accessRoles: ['iam:GetRole', 'iam:UpdateAssumeRolePolicy'],
+  // IAM Identity Center account assignments (asynchronous: their status is asked for)
+  accessSso: [
+    'sso:ListAccountAssignments',
+    'sso:CreateAccountAssignment',
+    'sso:DeleteAccountAssignment',
+    'sso:DescribeAccountAssignmentCreationStatus',
+    'sso:DescribeAccountAssignmentDeletionStatus',
+  ],
 } as const;
 
 /** What else the configuration makes the worker do in AWS. */
@@ -72,6 +84,21 @@ export interface PolicyExtras {
   evidenceBucket?: string;
   cloudTrail?: boolean;
   codecKmsKeyId?: string;
+  /** what the break-glass profiles grant (access.profiles) */
+  access?: AccessTarget[];
+}
+
+/** The statements of the break-glass profiles, scoped to their groups, roles and permission sets. */
+function accessStatements(targets: AccessTarget[], account: string): PolicyStatement[] {
+  const groups = targets.flatMap((t) => (t.type === 'iamGroup' ? [`arn:aws:iam::${account}:group/${t.group}`] : []));
+  const roles = targets.flatMap((t) => (t.type === 'roleTrust' ? [`arn:aws:iam::${account}:role/${t.role}`] : []));
+  const sets = targets.flatMap((t) => (t.type === 'permissionSet' ? [t.instanceArn, t.permissionSetArn, `arn:aws:sso:::account/${t.accountId}`] : []));
+  return [
+    ...(groups.length > 0 ? [{ Sid: 'BreakGlassGroups', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.accessGroups], Resource: [...new Set(groups)] }] : []),
+    ...(roles.length > 0 ? [{ Sid: 'BreakGlassRoleTrust', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.accessRoles], Resource: [...new Set(roles)] }] : []),
+    // Identity Center provisions the permission set's role in the member account itself (a service-linked action).
+    ...(sets.length > 0 ? [{ Sid: 'BreakGlassPermissionSets', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.accessSso], Resource: [...new Set(sets)] }] : []),
+  ];
 }
 
 export function workerIamPolicy(settings: AwsSettings, account = '*', extras: PolicyExtras = {}): { Version: string; Statement: PolicyStatement[] } {
@@ -136,6 +163,7 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
       ...(extras.codecKmsKeyId
         ? [{ Sid: 'PayloadDataKeys', Effect: 'Allow' as const, Action: [...WORKER_ACTIONS.codecKms], Resource: extras.codecKmsKeyId.startsWith('arn:') ? extras.codecKmsKeyId : `arn:aws:kms:${region}:${account}:key/${extras.codecKmsKeyId}` }]
         : []),
+      ...accessStatements(extras.access ?? [], account),
     ],
   };
 }

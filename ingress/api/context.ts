@@ -6,6 +6,7 @@ import { fingerprintOf, incidentIdFor } from '../../domain/ids';
 import type { Decider } from '../decisions';
 import { HttpError } from '../errors';
 import type { Operator, OperatorAuthenticator } from '../identity/operator';
+import type { AccessSettings } from '../../platform/access-config';
 
 /** What the operator API's handlers need: Temporal, the decider (authority + grants), sign-in. */
 export interface OperatorApiDeps {
@@ -13,6 +14,8 @@ export interface OperatorApiDeps {
   taskQueue: string;
   decider: Decider;
   authenticate: OperatorAuthenticator;
+  /** break-glass profiles and principals; unset: /access answers 404 */
+  access?: AccessSettings;
 }
 
 export type ApiEnv = { Variables: { operator: Operator } };

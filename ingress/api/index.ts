@@ -4,6 +4,7 @@ import { clientAddress, type ApiEnv, type OperatorApiDeps } from './context';
 import { incidentRoutes } from './incidents';
 import { stepRoutes } from './steps';
 import { timerRoutes } from './blocks';
+import { accessRoutes } from './access';
 
 export type { OperatorApiDeps } from './context';
 
@@ -30,5 +31,6 @@ export function operatorApi(deps: OperatorApiDeps): Hono {
   api.route('/', stepRoutes(deps));
   api.route('/', timerRoutes(deps));
   api.route('/', clockRoutes(deps));
+  api.route('/', accessRoutes(deps));
   return new Hono().route(OPERATOR_API_PREFIX, api);
 }

@@ -83,6 +83,7 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
         open: snap.open,
         pendingApprovals: snap.open.flatMap((row) => row.pendingApprovals.map((p) => ({ incidentId: row.id, title: row.title, ...p }))),
         clocks: snap.clocks,
+        access: snap.access,
         byStatus: snap.byStatus,
         responseTimes: responseTimes([...snap.open, ...snap.closed]),
       },

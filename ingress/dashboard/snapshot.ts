@@ -4,7 +4,7 @@ import type { IncidentState, IncidentStatus, StepState } from '../../domain/inci
 import { INCIDENT_STATUSES } from '../../domain/incident';
 import { displayState, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../../domain/display';
 import { stateQuery } from '../../workflows/definitions';
-import { listWorkflows, queryClock, visibility } from '../read-model';
+import { listOpenGrants, listWorkflows, queryClock, visibility } from '../read-model';
 
 /** What the dashboard and /metrics show, read from Temporal in one go and shared while fresh. */
 export interface Snapshot {
@@ -16,6 +16,17 @@ export interface Snapshot {
   /** visibility counts by incident status, open and closed */
   byStatus: Record<IncidentStatus, number>;
   clocks: ClockRow[];
+  /** open break-glass requests and grants: who holds what, until when (no reasons: free text) */
+  access: AccessRow[];
+}
+
+export interface AccessRow {
+  id: string;
+  profile: string;
+  holder: string;
+  status: string;
+  expiresAt?: string;
+  incidentId?: string;
 }
 
 export interface PendingApproval {
@@ -202,12 +213,21 @@ export class SnapshotReader {
         return { id: wf.workflowId, obligations: [] };
       }
     });
+    const access = (await listOpenGrants(this.client).catch(() => [])).map((g) => ({
+      id: g.id,
+      profile: g.profile,
+      holder: g.requester,
+      status: g.status,
+      ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
+      ...(g.incidentId ? { incidentId: g.incidentId } : {}),
+    }));
     return {
       takenAt: new Date(this.now()).toISOString(),
       open: open.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt)),
       closed: closed.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt)),
       byStatus: Object.fromEntries(counts) as Record<IncidentStatus, number>,
       clocks,
+      access,
     };
   }
 }

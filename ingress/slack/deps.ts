@@ -3,6 +3,7 @@ import type { AuditSink } from '../../activities/audit-sink';
 import type { DisplayPolicy } from '../../domain/display';
 import type { Decider } from '../decisions';
 import type { UiLink } from '../../activities/slack/blocks';
+import type { AccessSettings } from '../../platform/access-config';
 
 /**
  * What the Slack listeners need: a Temporal client (their only way to act), the decider (the
@@ -20,4 +21,6 @@ export interface SlackDeps {
   /** whose free text replies may show (domain/display.ts); default: nobody's */
   display?: DisplayPolicy;
   decider: Decider;
+  /** break-glass profiles (access.profiles); unset: `/ir access` says none are configured */
+  access?: AccessSettings;
 }

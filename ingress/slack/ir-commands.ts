@@ -17,6 +17,7 @@ import { deliverAlert } from '../incidents';
 import { safe, workflowUrl } from '../../activities/slack/blocks';
 import type { SlackDeps } from './deps';
 import { incidentIdFromUser, refusalReason } from './rejections';
+import { ACCESS_USAGE, accessCommand } from './access-command';
 
 export interface CommandInvocation {
   user: string;
@@ -50,6 +51,7 @@ const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
   retry: { usage: 'retry <id> <step> <reason>', run: stepAction('retry') },
   skip: { usage: 'skip <id> <step> <reason>', run: stepAction('skip') },
   clocks: { usage: 'clocks', run: clocks },
+  access: { usage: ACCESS_USAGE, run: accessCommand },
   help: { usage: 'help', run: async (deps) => help(deps) },
 };
 

@@ -20,6 +20,7 @@ export function recordCalls(clients: AwsClients, log: CallLog): AwsClients {
   clients.s3.middlewareStack.add((next, context) => (args) => (note('s3', context.commandName), next(args)), options);
   clients.ec2.middlewareStack.add((next, context) => (args) => (note('ec2', context.commandName), next(args)), options);
   clients.rds.middlewareStack.add((next, context) => (args) => (note('rds', context.commandName), next(args)), options);
+  clients.ssoAdmin.middlewareStack.add((next, context) => (args) => (note('sso', context.commandName), next(args)), options);
   return clients;
 }
 

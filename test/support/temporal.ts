@@ -59,7 +59,7 @@ export async function startDevServer(
  * The SDK gives a starting server five seconds; a JVM on a busy machine can take longer. A start
  * that timed out left nothing listening, so starting again is safe.
  */
-async function withStartAttempts<T>(start: () => Promise<T>, attempts = 3): Promise<T> {
+async function withStartAttempts<T>(start: () => Promise<T>, attempts = 4): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await start();

@@ -82,6 +82,14 @@
     return table(['Clock', 'Obligation', 'Due', 'Countdown'], rows, 'clocks');
   }
 
+  function renderAccess(grants, now) {
+    if (!grants || grants.length === 0) return el('p', { class: 'empty', text: 'No break-glass access is open.' });
+    return table(['Request', 'Profile', 'Holder', 'Status', 'Time left'], grants.map(function (g) {
+      var left = g.expiresAt ? Math.max(0, Math.ceil((Date.parse(g.expiresAt) - now) / 60000)) + ' min' : '—';
+      return el('tr', {}, [el('td', { text: g.id }), el('td', { text: g.profile }), el('td', { text: g.holder }), el('td', { text: g.status }), el('td', { class: 'countdown', text: left })]);
+    }), 'access');
+  }
+
   function renderChart(container, times) {
     if (chart) { chart.destroy(); chart = null; }
     if (times.openedAt.length === 0) {
@@ -141,6 +149,9 @@
 
     app.appendChild(el('h2', { text: 'Breach-notification clocks' }));
     app.appendChild(renderClocks(data.clocks, now));
+
+    app.appendChild(el('h2', { text: 'Break-glass access' }));
+    app.appendChild(renderAccess(data.access, now));
 
     app.appendChild(el('h2', { text: 'MTTD, MTTC and MTTR' }));
     var container = el('div', { id: 'chart', 'data-testid': 'chart' });
