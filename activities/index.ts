@@ -2,6 +2,8 @@ import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
+import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up';
+import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { heartbeating } from './heartbeat';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import { createKeyRetirementActivities } from './key-retirement';
@@ -9,7 +11,7 @@ import type { Notifier } from './notifier';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps {
+export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps, FollowUpActivityDeps, ReviewActivityDeps {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
@@ -25,6 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createClockActivities(deps),
     ...createEvidenceActivities(deps),
     ...createKeyRetirementActivities(deps),
+    ...createFollowUpActivities(deps),
+    ...createReviewActivities(deps),
   });
 }
 

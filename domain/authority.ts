@@ -27,6 +27,11 @@ export const ACTIONS = [
   'clock.notice',
   'clock.assessment',
   'clock.assessment.close',
+  'review.edit',
+  'review.finding',
+  'review.finalise',
+  'follow-up.update',
+  'follow-up.close',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -68,6 +73,13 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'clock.assessment': ['privacy-officer'],
   // A documented low probability of compromise ends the notification duty (164.402(2)).
   'clock.assessment.close': ['privacy-officer'],
+  // The review is the responders' account; finalising it stores it as evidence for good.
+  'review.edit': RESPONDERS,
+  'review.finding': RESPONDERS,
+  'review.finalise': ['security-leads'],
+  // A follow-up's owner need not be a responder: anyone may report their work done, with evidence.
+  'follow-up.update': RESPONDERS,
+  'follow-up.close': [ANYONE],
 };
 
 export function isAction(value: string): value is Action {

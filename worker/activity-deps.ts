@@ -38,6 +38,8 @@ export function activityDeps(config: Config, log: Logger): ActivityDeps {
     aws,
     awsSettings: config.aws,
     clocks: config.clocks,
+    followUps: config.followUps,
+    reviews: config.reviews,
     evidence: evidenceDeps(config),
     display: displayPolicyFrom(config),
   };
