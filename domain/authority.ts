@@ -27,6 +27,8 @@ export const ACTIONS = [
   'clock.notice',
   'clock.assessment',
   'clock.assessment.close',
+  'clock.discovery',
+  'clock.start',
   'review.edit',
   'review.finding',
   'review.finalise',
@@ -73,6 +75,10 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'clock.assessment': ['privacy-officer'],
   // A documented low probability of compromise ends the notification duty (164.402(2)).
   'clock.assessment.close': ['privacy-officer'],
+  // When the breach was discovered decides every deadline (164.404(a)(2)): the privacy officer's record.
+  'clock.discovery': ['privacy-officer'],
+  // A clock on any incident (a triage that turns out to involve PHI).
+  'clock.start': ['privacy-officer'],
   // The review is the responders' account; finalising it stores it as evidence for good.
   'review.edit': RESPONDERS,
   'review.finding': RESPONDERS,
