@@ -92,7 +92,8 @@ test('discovery corrected 20 days earlier: every deadline moves 20 days earlier,
   expect(change.by).toBe('U-po');
   expect(change.message).toContain(`discovery corrected ${today} → ${earlier} (support ticket 4411`);
   expect(change.message).toContain(`individuals ${addCalendarDays(today, 60)} → ${addCalendarDays(earlier, 60)}`);
-  const audited = audit.events.find((e) => e.what === 'clock.discovery' && e.correlationId === id)!;
+  // The audit outbox delivers after the update answered: wait for it.
+  const audited = (await waitFor(async () => audit.events.find((e) => e.what === 'clock.discovery' && e.correlationId === id), (e) => !!e))!;
   expect(audited.details).toMatchObject({ before: today, discoveredAt: earlier });
   // Moving it later again is refused: the clock ran from what was known.
   expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: today, reason: 'undo' }] }))).toMatch(/not later/);
