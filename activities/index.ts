@@ -3,6 +3,8 @@ import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
+import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up';
+import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { heartbeating } from './heartbeat';
 import { createIncidentActivities, type IncidentActivityDeps } from './incident';
 import { createKeyRetirementActivities } from './key-retirement';
@@ -10,7 +12,15 @@ import type { Notifier } from './notifier';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createWebhookActivities } from './webhook';
 
-export interface ActivityDeps extends IncidentActivityDeps, AwsActivityDeps, ClockActivityDeps, EvidenceActivityDeps, NotifyActivityDeps, Partial<Omit<AccessActivityDeps, 'notifier'>> {
+export interface ActivityDeps
+  extends IncidentActivityDeps,
+    AwsActivityDeps,
+    ClockActivityDeps,
+    EvidenceActivityDeps,
+    NotifyActivityDeps,
+    FollowUpActivityDeps,
+    ReviewActivityDeps,
+    Partial<Omit<AccessActivityDeps, 'notifier'>> {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
@@ -31,6 +41,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createEvidenceActivities(deps),
     ...createKeyRetirementActivities(deps),
     ...createAccessRuntimeActivities({ access: deps.access ?? NO_ACCESS, accessHolders: deps.accessHolders ?? NO_HOLDERS, notifier: deps.notifier }),
+    ...createFollowUpActivities(deps),
+    ...createReviewActivities(deps),
   });
 }
 

@@ -14,8 +14,10 @@ import { register as kms } from './commands/kms';
 import { register as timers } from './commands/timers';
 import { register as identity } from './commands/identity';
 import { register as access } from './commands/access';
+import { register as reviews } from './commands/reviews';
+import { register as metrics } from './commands/metrics';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, kms, identity, access];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, reviews, metrics, kms, identity, access];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;

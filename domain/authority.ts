@@ -30,6 +30,13 @@ export const ACTIONS = [
   'access.request',
   'access.approve',
   'access.revoke',
+  'clock.discovery',
+  'clock.start',
+  'review.edit',
+  'review.finding',
+  'review.finalise',
+  'follow-up.update',
+  'follow-up.close',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -76,6 +83,17 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'access.request': RESPONDERS,
   'access.approve': [ANYONE],
   'access.revoke': [ANYONE],
+  // When the breach was discovered decides every deadline (164.404(a)(2)): the privacy officer's record.
+  'clock.discovery': ['privacy-officer'],
+  // A clock on any incident (a triage that turns out to involve PHI).
+  'clock.start': ['privacy-officer'],
+  // The review is the responders' account; finalising it stores it as evidence for good.
+  'review.edit': RESPONDERS,
+  'review.finding': RESPONDERS,
+  'review.finalise': ['security-leads'],
+  // A follow-up's owner need not be a responder: anyone may report their work done, with evidence.
+  'follow-up.update': RESPONDERS,
+  'follow-up.close': [ANYONE],
 };
 
 export function isAction(value: string): value is Action {

@@ -72,3 +72,40 @@ export function accessGrantIdFromUser(id: string): string {
 
 /** The Temporal Schedule that compares AWS with the open grants, and the workflows it starts. */
 export const ACCESS_RECONCILIATION_SCHEDULE = 'access-reconciliation';
+/** `review/<fingerprint>`: the post-incident review, one per incident. */
+export function reviewId(incidentId: string): string {
+  return `review/${fingerprintOf(incidentId)}`;
+}
+
+/** A review id from what a person typed: a review id, an incident id or a bare fingerprint. */
+export function reviewIdFromUser(id: string): string {
+  return id.startsWith('review/') ? id : reviewId(id);
+}
+
+const FOLLOW_UP = 'follow-up/';
+
+/**
+ * `follow-up/<origin>/<key>`: a follow-up action and what it came from (a review, a drill, a
+ * vulnerable dependency), named by the origin's own workflow id and a key unique within it, so the
+ * same finding started twice is one follow-up.
+ */
+export function followUpId(origin: string, key: string): string {
+  if (!/^[\w.-]+$/.test(key)) throw new Error(`follow-up key ${key}: letters, digits, dots and dashes only`);
+  return `${FOLLOW_UP}${origin}/${key}`;
+}
+
+/** The origin (a workflow id) and key of a follow-up id; undefined for any other id. */
+export function followUpOf(workflowId: string): { origin: string; key: string } | undefined {
+  if (!workflowId.startsWith(FOLLOW_UP)) return undefined;
+  const last = workflowId.lastIndexOf('/');
+  if (last <= FOLLOW_UP.length) return undefined;
+  return { origin: workflowId.slice(FOLLOW_UP.length, last), key: workflowId.slice(last + 1) };
+}
+
+/** The incident a review or follow-up serves (through its origin), when it serves one. */
+export function incidentOfOrigin(origin: string): string | undefined {
+  if (origin.startsWith(INCIDENT)) return origin;
+  if (origin.startsWith('review/')) return incidentIdFor(origin.slice('review/'.length));
+  const inner = followUpOf(origin);
+  return inner ? incidentOfOrigin(inner.origin) : undefined;
+}

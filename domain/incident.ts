@@ -103,6 +103,8 @@ export interface IncidentState {
   status: IncidentStatus;
   openedAt: string;
   acknowledgedBy?: string;
+  /** the first acknowledgement (MTTA); later ones do not move it */
+  acknowledgedAt?: string;
   resolvedAt?: string;
   resolution?: string;
   /** the first alert's observed time: MTTD = openedAt - observedAt */

@@ -1,5 +1,6 @@
 import type { Snapshot } from './dashboard/snapshot';
 import type { Metrics } from './metrics';
+import { MEASURES } from '../domain/mttx';
 
 /** Steps already counted in the duration histogram; a finished step is observed once, however often scraped. */
 const OBSERVED_LIMIT = 50_000;
@@ -28,6 +29,18 @@ export function metricsCollector(metrics: Metrics) {
         if (observed.size > OBSERVED_LIMIT) observed.delete(observed.values().next().value!);
         const seconds = (Date.parse(step.finishedAt) - Date.parse(step.startedAt)) / 1000;
         metrics.stepDuration.observe({ step_type: step.type, status: step.status }, Math.max(0, seconds));
+      }
+    }
+
+    for (const row of snapshot.closed) {
+      const key = `${row.id}\u0000${row.openedAt}\u0000closed`;
+      if (observed.has(key)) continue;
+      observed.add(key);
+      const t = row.times;
+      metrics.incidentsClosed.inc({ outcome: t.outcome, release: t.release });
+      for (const measure of MEASURES) {
+        const value = t[measure];
+        if (value !== undefined) metrics.incidentResponse.observe({ measure, severity: t.severity, release: t.release }, value);
       }
     }
 

@@ -59,6 +59,20 @@ export function createMetrics() {
       help: '1 when the last scrape could read incidents from Temporal',
       registers: [registry],
     }),
+    // Observed once per incident, when it closes: the response times of ingress/mttx-query.ts.
+    incidentResponse: new Histogram({
+      name: 'tourniquet_incident_response_seconds',
+      help: 'Incident response times by measure (mttd observed→detected, mtta, mttc first containment, mttr), severity and release',
+      labelNames: ['measure', 'severity', 'release'] as const,
+      buckets: [60, 300, 900, 1800, 3600, 4 * 3600, 12 * 3600, 86_400, 3 * 86_400, 7 * 86_400],
+      registers: [registry],
+    }),
+    incidentsClosed: new Counter({
+      name: 'tourniquet_incidents_closed_total',
+      help: 'Closed incidents by outcome (resolved, no-action, failed) and release: none drops out of the figures',
+      labelNames: ['outcome', 'release'] as const,
+      registers: [registry],
+    }),
     clocksOverdue: new Gauge({
       name: 'tourniquet_breach_clock_obligations_overdue',
       help: 'Open breach-notification obligations past their deadline',

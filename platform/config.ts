@@ -6,6 +6,7 @@ import { unknownSettings } from './unknown-settings';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
+import { FOLLOW_UPS_ENV_SETTINGS, FollowUpsSchema, ReviewsSchema } from './follow-ups-config';
 import { plainHttpRefusal, secureUrl } from './secure-url';
 import { ACCESS_ENV_SETTINGS, AccessSchema } from './access-config';
 import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchema, PeopleSchema } from './identity-config';
@@ -289,6 +290,10 @@ export const ConfigSchema = z.object({
   audit: AuditSchema,
   /** Breach-notification clocks (see platform/clocks-config.ts). */
   clocks: ClocksSchema,
+  /** Follow-up actions: reminders and overdue escalation (see platform/follow-ups-config.ts). */
+  followUps: FollowUpsSchema,
+  /** Post-incident reviews: due dates by severity, reminders, overdue escalation. */
+  reviews: ReviewsSchema,
   /** Groups: group name → people (ids of `people`; a Slack user id stands for an unmapped Slack user). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** The people: person id → their Slack user, e-mail and API token hashes (platform/identity-config.ts). */
@@ -382,6 +387,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
   ...CLOCKS_ENV_SETTINGS,
+  ...FOLLOW_UPS_ENV_SETTINGS,
   ...IDENTITY_ENV_SETTINGS,
   ...ACCESS_ENV_SETTINGS,
 };

@@ -57,6 +57,8 @@ export function activityDeps(config: Config, log: Logger, directory?: Directory)
     aws,
     awsSettings: config.aws,
     clocks: config.clocks,
+    followUps: config.followUps,
+    reviews: config.reviews,
     evidence: evidenceDeps(config),
     display: displayPolicyFrom(config),
     access: config.access,

@@ -33,6 +33,11 @@ export interface BreachClockInput {
   /** ISO date or date-time of discovery (45 CFR 164.404(a)(2)) */
   discoveredAt: string;
   facts?: FactsChange;
+  /**
+   * a clock a person started (on any incident): the ingress's grant for `clock.start` on this
+   * clock, and why; a clock an incident starts has none
+   */
+  started?: { proof: DecisionProof; reason: string };
   /** unset: the worker's configuration, read once when the clock starts and kept */
   settings?: ClockSettings;
   carried?: CarriedClock;
@@ -60,6 +65,17 @@ export interface NoticeSentRequest extends ClockRequest {
   sentOn: CalendarDate;
   /** where the proof of the notice is kept (evidence store key, ticket, letter) */
   evidence: string;
+}
+
+/**
+ * 45 CFR 164.404(a)(2): a breach is discovered on the first day it is known, or by exercising
+ * reasonable diligence would have been known, to any workforce member or agent. A correction moves
+ * discovery earlier (never later: the clock ran from what was known) and recomputes every deadline.
+ */
+export interface DiscoveryCorrectionRequest extends ClockRequest {
+  /** ISO date or date-time */
+  discoveredAt: string;
+  reason: string;
 }
 
 export interface RiskAssessmentRequest extends ClockRequest {
@@ -129,6 +145,7 @@ export const clockQuery = defineQuery<ClockView>('clock');
 export const recordFactsUpdate = defineUpdate<ClockView, [RecordFactsRequest]>('recordFacts');
 export const recordLawEnforcementDelayUpdate = defineUpdate<ClockView, [LawEnforcementRequest]>('recordLawEnforcementDelay');
 export const recordNoticeSentUpdate = defineUpdate<ClockView, [NoticeSentRequest]>('recordNoticeSent');
+export const correctDiscoveryUpdate = defineUpdate<ClockView, [DiscoveryCorrectionRequest]>('correctDiscovery');
 export const recordRiskAssessmentUpdate = defineUpdate<ClockView, [RiskAssessmentRequest]>('recordRiskAssessment');
 
 /** Kept current by the clock, so listing open clocks is a visibility query. */

@@ -43,6 +43,7 @@ import {
   recordLawEnforcementDelayUpdate,
   recordNoticeSentUpdate,
   recordRiskAssessmentUpdate,
+  correctDiscoveryUpdate,
   type BreachClockInput,
   type CarriedClock,
   type ClockChange,
@@ -116,7 +117,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   // Not awaited: the handlers below answer at once, and check a decision when the keys are here.
   if (patched('decision-keys')) decisions.load(acts.decisionKeys());
   let obligations = obligationsFor(facts, settings);
-  const discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
+  let discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
   let woken = false;
 
   const audits = auditOutbox((batch) => acts.recordAudit(batch));
@@ -280,6 +281,38 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   );
 
   setHandler(
+    correctDiscoveryUpdate,
+    async (req) => {
+      const got = decisions.acceptChecked(req, { action: 'clock.discovery', subject: noSubject() });
+      // Awaited only while the keys are still being read: an await would let another update run first.
+      const { by, via } = got instanceof Promise ? await got : got;
+      const before = discoveryDate;
+      facts.discoveredAt = req.discoveredAt;
+      discoveryDate = calendarDateOf(facts.discoveredAt, settings.timeZone);
+      recompute('clock.discovery', `45 CFR 164.404(a)(2): discovery corrected ${before} → ${discoveryDate} (${req.reason.trim()})`, by, { discoveredAt: req.discoveredAt, before, reason: req.reason.trim() }, via);
+      return view();
+    },
+    {
+      validator: ({ proof, discoveredAt, reason }) => {
+        mustBeOpen();
+        if (!reason?.trim()) throw new Error('a discovery correction needs its reason (what shows the breach was, or should have been, known then)');
+        let corrected: string;
+        try {
+          corrected = calendarDateOf(discoveredAt, settings.timeZone);
+        } catch {
+          throw new Error('discoveredAt must be an ISO date or date-time');
+        }
+        if (Date.parse(discoveredAt.length === 10 ? `${discoveredAt}T00:00:00Z` : discoveredAt) > Date.now()) throw new Error(`discoveredAt ${discoveredAt} is in the future`);
+        if (corrected === discoveryDate) throw new Error(`discovery is already ${discoveryDate}`);
+        if (corrected > discoveryDate) {
+          throw new Error(`45 CFR 164.404(a)(2): discovery is the first day the breach was known; it can move earlier than ${discoveryDate}, not later`);
+        }
+        decisions.checkOrDefer(proof, { action: 'clock.discovery', subject: noSubject() });
+      },
+    },
+  );
+
+  setHandler(
     recordRiskAssessmentUpdate,
     async (req) => {
       const conclusion = req.assessment.conclusion;
@@ -336,8 +369,13 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
 
   // ---- main: sleep until the next reminder or deadline, or until an update changes the plan ---
 
+  // A person's start (not an incident's) carries their grant: a forged one runs no clock.
+  let startedBy = 'worker';
+  if (!carried && input.started) {
+    startedBy = (await decisions.acceptInput({ proof: input.started.proof }, { action: 'clock.start', subject: noSubject() })).by;
+  }
   if (!carried) {
-    record('clock.started', `discovered ${discoveryDate}; ${obligations.map((o) => `${o.id} by ${o.deadline}`).join(', ')}`, 'worker', {
+    record('clock.started', `discovered ${discoveryDate}; ${obligations.map((o) => `${o.id} by ${o.deadline}`).join(', ')}${input.started ? ` (started by ${startedBy}: ${input.started.reason})` : ''}`, startedBy, {
       role: settings.role,
       timeZone: settings.timeZone,
     });

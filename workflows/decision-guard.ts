@@ -122,6 +122,16 @@ export class DecisionGuard {
     });
   }
 
+  /**
+   * A decision that arrived with the workflow's input (not through a validated update): checked in
+   * full once the keys are here, then spent. A refusal is thrown (it fails what it was to start).
+   */
+  async acceptInput(req: Proven, ...options: Expected[]): Promise<VerifiedActor> {
+    if (this.loading) await this.loading;
+    this.check(req.proof, ...options);
+    return this.accept(req);
+  }
+
   carry(): [string, number][] {
     return this.used.carry();
   }

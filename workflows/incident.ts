@@ -10,6 +10,7 @@ import type { IncidentState } from '../domain/incident';
 import { isTerminal } from '../domain/incident';
 import { incidentRunbookKey, incidentSeverityKey, incidentStatusKey, type IncidentInput } from './definitions';
 import { startBreachClock } from './breach-clock-start';
+import { startReview } from './review-start';
 import { stepRole } from './steps';
 import { failureMessage, isControlFlow } from './incident/failures';
 import { registerHandlers } from './incident/handlers';
@@ -43,8 +44,22 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (isTerminal(run.state.status)) break;
     await run.carryOn();
   }
+  // Histories that resolved before reviews existed replay unchanged.
+  if (run.state.status === 'resolved' && patched('post-incident-review')) await openReview(run);
   await run.settled();
   return run.state;
+}
+
+/** A resolved incident opens its post-incident review, owned by whoever resolved it. */
+async function openReview(run: IncidentRun): Promise<void> {
+  const { state } = run;
+  const resolver = [...run.timeline].reverse().find((t) => t.kind === 'incident.status')?.actor ?? 'unknown';
+  try {
+    run.record('review.opened', await startReview({ incidentId: state.id, severity: state.severity, resolvedAt: state.resolvedAt ?? run.now(), owner: resolver, incident: { state, timeline: run.timeline } }), 'worker');
+  } catch (err) {
+    if (isControlFlow(err)) throw err;
+    run.record('review.failed', `the post-incident review could not be opened: ${failureMessage(err)}`, 'worker');
+  }
 }
 
 /** The first alert picked the runbook; its content and hash are pinned for the incident's life. */

@@ -1,6 +1,8 @@
 /** Every workflow the worker runs; this module is what the worker bundles. */
 export { incidentWorkflow } from './incident';
 export { breachClockWorkflow } from './breach-clock';
+export { followUpWorkflow } from './follow-up';
+export { reviewWorkflow } from './review';
 export { revokeCredentialsWorkflow, keyDeletionWorkflow } from './playbooks/revoke-credentials';
 export { rotateKeyWorkflow } from './playbooks/rotate-key';
 export { keyRetirementWorkflow } from './playbooks/key-retirement';

@@ -84,7 +84,7 @@ const clockIdOf = breachClockIdFromUser;
  * table, then the clock's own validator decide; a refusal exits 4 naming why. Prints the clock as
  * it now stands.
  */
-async function recordOnClock(ctx: CliContext, id: string, record: 'facts' | 'delays' | 'notices' | 'assessments', arg: unknown, json?: boolean): Promise<void> {
+async function recordOnClock(ctx: CliContext, id: string, record: 'facts' | 'delays' | 'notices' | 'assessments' | 'discovery', arg: unknown, json?: boolean): Promise<void> {
   const view = await ctx.api().post<ClockView>(`/clocks/${encodeURIComponent(fingerprintOf(clockIdOf(id)))}/${record}`, arg);
   if (json) return console.log(JSON.stringify(maskValue(view), null, 2));
   console.log(`${view.id}  ${view.status}`);
@@ -149,6 +149,26 @@ export function register(program: Command, ctx: () => CliContext): void {
       console.log(obligationsNow(view));
       for (const c of view.changes) console.log(`    ${c.at}  ${c.what.padEnd(28)} ${maskText(c.by).padEnd(12)} ${maskText(c.message)}`);
     });
+
+  clocks
+    .command('start <incident>')
+    .description('start a breach clock on any incident (a privacy officer): e.g. a triage that turns out to involve PHI')
+    .option('--discovered <date>', 'ISO date or date-time of discovery (default: when the incident opened)')
+    .requiredOption('--reason <text>', 'why this incident is a breach of unsecured PHI')
+    .action(async (incident: string, o: { discovered?: string; reason: string }) => {
+      const started = await ctx().api().post<{ id: string; discoveredAt: string }>('/clocks', { incidentId: incident, reason: o.reason, ...(o.discovered ? { discoveredAt: o.discovered } : {}) });
+      console.log(`${started.id} started; discovery ${started.discoveredAt}`);
+    });
+
+  clocks
+    .command('correct-discovery <id>')
+    .description('45 CFR 164.404(a)(2): discovery was earlier (first known, or known with reasonable diligence); the deadlines are recomputed')
+    .requiredOption('--discovered <date>', 'ISO date or date-time')
+    .requiredOption('--reason <text>', 'what shows it was, or should have been, known then')
+    .option('--json', 'machine-readable output')
+    .action(async (id: string, o: { discovered: string; reason: string; json?: boolean }) =>
+      recordOnClock(ctx(), id, 'discovery', { discoveredAt: o.discovered, reason: o.reason }, o.json),
+    );
 
   clocks
     .command('record-notice <id>')

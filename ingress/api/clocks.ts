@@ -2,8 +2,15 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { assessmentAction, assessmentSubject, noSubject, noticeSubject } from '../../domain/decision-subjects';
 import { fingerprintOf } from '../../domain/ids';
+import { calendarDateOf } from '../../domain/hipaa';
+import { stateQuery } from '../../workflows/definitions';
+import { workflowRefusal } from '../decisions';
+import { incidentIdParam } from './context';
 import {
+  BREACH_CLOCK_WORKFLOW,
   breachClockId,
+  correctDiscoveryUpdate,
+  type BreachClockInput,
   recordFactsUpdate,
   recordLawEnforcementDelayUpdate,
   recordNoticeSentUpdate,
@@ -37,6 +44,9 @@ const Assessment = z.object({
     })
     .strict(),
 });
+
+const Discovery = z.object({ discoveredAt: z.string().max(40), reason: text }).strict();
+const Start = z.object({ incidentId: z.string().max(300), discoveredAt: z.string().max(40).optional(), reason: text }).strict();
 
 /** `breach-clock/<fingerprint>` from a clock id, an incident id or a bare fingerprint. */
 function clockIdParam(segment: string): string {
@@ -80,6 +90,46 @@ export function clockRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
         handle(workflowId).executeUpdate(recordNoticeSentUpdate, { args: [{ proof, ...notice }] }),
       ),
     );
+  });
+
+  app.post('/clocks/:id/discovery', async (c) => {
+    const workflowId = clockIdParam(c.req.param('id'));
+    const correction = await body(c, Discovery);
+    return c.json(
+      await decider.decide(c.get('operator'), { action: 'clock.discovery', workflowId, subject: noSubject() }, (proof) =>
+        handle(workflowId).executeUpdate(correctDiscoveryUpdate, { args: [{ proof, ...correction }] }),
+      ),
+    );
+  });
+
+  // A privacy officer starts a clock on any incident (a triage that turns out to involve PHI).
+  app.post('/clocks', async (c) => {
+    const start = await body(c, Start);
+    const incidentId = incidentIdParam(start.incidentId);
+    const workflowId = breachClockId(incidentId);
+    let openedAt: string;
+    try {
+      openedAt = (await handle(incidentId).query(stateQuery)).openedAt;
+    } catch (err) {
+      if (workflowRefusal(err)?.notFound) throw new HttpError(404, `no incident ${incidentId}`, 'not_found');
+      throw err;
+    }
+    // Discovery defaults to the incident's opening: the first day anyone here knew of it.
+    const discoveredAt = start.discoveredAt ?? openedAt;
+    try {
+      calendarDateOf(discoveredAt, 'UTC');
+    } catch {
+      throw new HttpError(400, 'discoveredAt: an ISO date or date-time', 'bad_request');
+    }
+    if (Date.parse(discoveredAt.length === 10 ? `${discoveredAt}T00:00:00Z` : discoveredAt) > Date.now()) throw new HttpError(400, 'discoveredAt: in the future', 'bad_request');
+    await decider.decide(c.get('operator'), { action: 'clock.start', workflowId, subject: noSubject() }, async (proof) => {
+      const input: BreachClockInput = { id: workflowId, incidentId, discoveredAt, started: { proof, reason: start.reason } };
+      await client.workflow.start(BREACH_CLOCK_WORKFLOW, { taskQueue: deps.taskQueue, workflowId, args: [input] }).catch((err: Error) => {
+        if (err.name === 'WorkflowExecutionAlreadyStartedError') throw new HttpError(409, `${workflowId} is already running`, 'refused');
+        throw err;
+      });
+    });
+    return c.json({ id: workflowId, incidentId, discoveredAt }, 201);
   });
 
   // An assessment concluding a low probability of compromise closes the clock: its own authority.

@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { clockRoutes } from './clocks';
 import { clientAddress, type ApiEnv, type OperatorApiDeps } from './context';
 import { incidentRoutes } from './incidents';
+import { reviewRoutes } from './reviews';
 import { stepRoutes } from './steps';
 import { timerRoutes } from './blocks';
 import { accessRoutes } from './access';
@@ -32,5 +33,6 @@ export function operatorApi(deps: OperatorApiDeps): Hono {
   api.route('/', timerRoutes(deps));
   api.route('/', clockRoutes(deps));
   api.route('/', accessRoutes(deps));
+  api.route('/', reviewRoutes(deps));
   return new Hono().route(OPERATOR_API_PREFIX, api);
 }

@@ -5,6 +5,8 @@ import { INCIDENT_STATUSES } from '../../domain/incident';
 import { displayState, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../../domain/display';
 import { stateQuery } from '../../workflows/definitions';
 import { listOpenGrants, listWorkflows, queryClock, visibility } from '../read-model';
+import { incidentTimes, type IncidentTimes } from '../../domain/mttx';
+import { isContainmentStep } from '../mttx-query';
 
 /** What the dashboard and /metrics show, read from Temporal in one go and shared while fresh. */
 export interface Snapshot {
@@ -51,6 +53,8 @@ export interface IncidentRow {
   acknowledgedBy?: string;
   steps: Pick<StepState, 'id' | 'type' | 'status' | 'startedAt' | 'finishedAt'>[];
   pendingApprovals: PendingApproval[];
+  /** response times (domain/mttx.ts) */
+  times: IncidentTimes;
 }
 
 export interface Obligation {
@@ -87,6 +91,7 @@ export function toRow(incident: IncidentState, policy: DisplayPolicy = WITHHOLD_
     escalated: state.escalated,
     acknowledgedBy: state.acknowledgedBy,
     steps: state.steps.map(({ id, type, status, startedAt, finishedAt }) => ({ id, type, status, startedAt, finishedAt })),
+    times: incidentTimes(incident, isContainmentStep),
     pendingApprovals: state.steps
       .filter((s) => s.status === 'awaiting-approval')
       .map((s) => ({

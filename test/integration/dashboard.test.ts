@@ -136,6 +136,9 @@ describe('in a browser', () => {
     const rows = page.getByTestId('incidents').locator('tbody tr');
     await rows.first().waitFor();
     expect(await rows.count()).toBe(3);
+    // Signed in, the sign-in form is gone (its own display rule once kept it on screen).
+    expect(await page.getByLabel('Dashboard token').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Sign in' }).isVisible()).toBe(false);
     await expect(page.getByRole('heading', { name: 'Open incidents (3)' }).isVisible()).resolves.toBe(true);
     const gatedRow = rows.filter({ hasText: 'bulk export to [email]' });
     expect(await gatedRow.locator('td.status').textContent()).toBe('containing');

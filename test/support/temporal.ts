@@ -127,6 +127,8 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
     aws,
     awsSettings,
     clocks: parseConfig({}).clocks,
+    followUps: parseConfig({}).followUps,
+    reviews: parseConfig({}).reviews,
     evidence: testEvidence(),
     ...overrides,
   };

@@ -28,6 +28,14 @@ test.each<[string, Action, string[], RegExp | undefined]>([
   ['the privacy officer records an assessment', 'clock.assessment', ['privacy-officer'], undefined],
   ['a lead cannot close a clock by assessment', 'clock.assessment.close', ['security-leads'], /may not clock.assessment.close.*privacy-officer/],
   ['the privacy officer closes a clock by assessment', 'clock.assessment.close', ['privacy-officer'], undefined],
+  ['a responder writes the review', 'review.edit', ['security-oncall'], undefined],
+  ['an outsider cannot write the review', 'review.edit', ['finance'], /may not review.edit/],
+  ['a responder adds a finding', 'review.finding', ['security-oncall'], undefined],
+  ['only a lead finalises the review', 'review.finalise', ['security-oncall'], /may not review.finalise.*security-leads/],
+  ['a lead finalises the review', 'review.finalise', ['security-leads'], undefined],
+  ['a responder reassigns a follow-up', 'follow-up.update', ['security-oncall'], undefined],
+  ['an outsider cannot reassign a follow-up', 'follow-up.update', [], /may not follow-up.update/],
+  ['a follow-up owner outside every group closes it (with evidence)', 'follow-up.close', [], undefined],
 ])('%s', (_name, action, groups, why) => {
   const reason = rejectAuthority(table, action, 'alice', groups);
   if (why) expect(reason).toMatch(why);

@@ -10,7 +10,12 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import type { Config } from '../../platform/config';
-import { BREACH_CLOCK_WORKFLOW, clockQuery, type BreachClockInput, type ClockView } from '../../workflows/breach-clock-definitions';
+import { BREACH_CLOCK_WORKFLOW, breachClockId, clockQuery, type BreachClockInput, type ClockView } from '../../workflows/breach-clock-definitions';
+import { stateQuery } from '../../workflows/definitions';
+import { addCalendarDays } from '../../domain/hipaa';
+import { deliverAlert } from '../../ingress/incidents';
+import { anAlert } from '../support/alerts';
+import { waitFor } from '../support/runbooks';
 import type { RunningServer } from '../../ingress';
 import { apiTokenHash, newApiToken } from '../../ingress/identity';
 import { stackDecisionKeys, startIngress } from '../support/ingress-stack';
@@ -122,4 +127,40 @@ test('facts, a refused delay, a notice and the risk assessment, recorded from th
   const unknown = await cli('clocks', 'record-notice', 'breach-clock/nope', '--obligation', 'hhs', '--sent-on', today, '--evidence', 'x');
   expect(unknown.code).toBe(3);
   expect(unknown.err).toMatch(/no such workflow/);
+});
+
+test('a privacy officer starts a clock on a triage incident and corrects its discovery; others are refused', async () => {
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'OddAccessPattern' }));
+  const incident = env.client.workflow.getHandle(incidentId);
+  const openedAt = (await waitFor(() => incident.query(stateQuery), (s) => !!s.runbook)).openedAt;
+  const clockId = breachClockId(incidentId);
+
+  const refused = await cliWith(RESPONDER_TOKEN, 'clocks', 'start', incidentId, '--reason', 'PHI in the export');
+  expect(refused.code).toBe(4);
+  expect(refused.err).toMatch(/rob may not clock.start: it needs a member of privacy-officer/);
+  const noIncident = await cli('clocks', 'start', 'incident/never-opened', '--reason', 'x');
+  expect(noIncident.code).toBe(3);
+
+  const started = await cli('clocks', 'start', incidentId, '--reason', 'triage found PHI in the export');
+  expect(started.code).toBe(0);
+  expect(started.out).toContain(`${clockId} started; discovery ${openedAt}`);
+  const clock = env.client.workflow.getHandle(clockId);
+  const view = await waitFor(() => clock.query(clockQuery).catch(() => undefined), (v) => !!v && v.changes.length > 0);
+  expect(view!.changes[0]).toMatchObject({ what: 'clock.started', by: 'pat' });
+  expect((await cli('clocks', 'start', incidentId, '--reason', 'again')).err).toMatch(/already running/);
+
+  const today = openedAt.slice(0, 10);
+  const earlier = addCalendarDays(today, -9);
+  const byResponder = await cliWith(RESPONDER_TOKEN, 'clocks', 'correct-discovery', clockId, '--discovered', earlier, '--reason', 'ticket 88');
+  expect(byResponder.code).toBe(4);
+  expect(byResponder.err).toMatch(/may not clock.discovery/);
+  const corrected = await cli('clocks', 'correct-discovery', incidentId, '--discovered', earlier, '--reason', 'ticket 88 reported it 9 days earlier', '--json');
+  expect(corrected.code).toBe(0);
+  const after = JSON.parse(corrected.out) as ClockView;
+  expect(after.discoveryDate).toBe(earlier);
+  expect(after.obligations.find((o) => o.id === 'individuals')!.deadline).toBe(addCalendarDays(earlier, 60));
+  expect(after.changes.at(-1)).toMatchObject({ what: 'clock.discovery', by: 'pat' });
+  const later = await cli('clocks', 'correct-discovery', incidentId, '--discovered', today, '--reason', 'undo');
+  expect(later.code).toBe(4);
+  expect(later.err).toMatch(/not later/);
 });

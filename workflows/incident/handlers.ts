@@ -83,6 +83,7 @@ export function registerHandlers(run: IncidentRun): void {
     (req) => {
       const { by, via } = decisions.accept(req);
       state.acknowledgedBy = by;
+      state.acknowledgedAt ??= run.now();
       run.record('incident.acknowledged', `acknowledged by ${by}`, by, {}, { where: via });
       return state;
     },
