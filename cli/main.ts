@@ -13,8 +13,9 @@ import { register as undo } from './commands/undo';
 import { register as kms } from './commands/kms';
 import { register as timers } from './commands/timers';
 import { register as identity } from './commands/identity';
+import { register as drill } from './commands/drill';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, kms, identity];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, kms, identity, drill];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;

@@ -27,6 +27,7 @@ export const ACTIONS = [
   'clock.notice',
   'clock.assessment',
   'clock.assessment.close',
+  'drill.start',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -68,6 +69,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'clock.assessment': ['privacy-officer'],
   // A documented low probability of compromise ends the notification duty (164.402(2)).
   'clock.assessment.close': ['privacy-officer'],
+  // A drill pages real people and holds real approvers' time: responders start one.
+  'drill.start': RESPONDERS,
 };
 
 export function isAction(value: string): value is Action {

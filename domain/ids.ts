@@ -57,3 +57,22 @@ export function stepScopeOf(workflowId: string): { kind: StepScopedKind; inciden
   if (!kind) return undefined;
   return { kind, incidentId: incidentIdFor(workflowId.slice(slash + 1, last)), stepId: workflowId.slice(last + 1) };
 }
+
+/**
+ * Exercises (drills) are incidents whose fingerprint starts with `exercise-`: the mark is in the id
+ * itself, so every workflow and activity an exercise starts (`playbook/exercise-…/<step>`) carries it
+ * and the AWS write scope can refuse writes from the workflow id Temporal gives the activity,
+ * whatever its input says. Real alert fingerprints are digests or `manual-…`, never `exercise-…`.
+ */
+const EXERCISE = 'exercise-';
+
+/** `incident/exercise-<suffix>` */
+export function exerciseIncidentId(suffix: string): string {
+  return incidentIdFor(`${EXERCISE}${suffix}`);
+}
+
+/** True for an exercise incident, or anything an exercise's step started. */
+export function isExerciseId(workflowId: string): boolean {
+  const incident = stepScopeOf(workflowId)?.incidentId ?? workflowId;
+  return fingerprintOf(incident).startsWith(EXERCISE);
+}

@@ -5,7 +5,7 @@
  * place, so the three cannot disagree.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
-import { incidentOfClock } from '../domain/ids';
+import { incidentOfClock, isExerciseId } from '../domain/ids';
 import type { IncidentStatus } from '../domain/incident';
 import {
   BREACH_CLOCK_WORKFLOW,
@@ -66,7 +66,8 @@ export async function listWorkflows(client: Client, query: string, limit = Numbe
 
 /** Running incidents (or every run with `all`), in visibility's order (newest first). */
 export async function listIncidents(client: Client, { all = false, limit = Number.POSITIVE_INFINITY } = {}): Promise<IncidentSummary[]> {
-  return (await listWorkflows(client, visibility.incidents(all), limit)).map(incidentSummaryOf);
+  // Drills are real workflows but never real incidents: listings leave them out (see `drill`).
+  return (await listWorkflows(client, visibility.incidents(all), limit)).filter((wf) => !isExerciseId(wf.workflowId)).map(incidentSummaryOf);
 }
 
 export interface OpenClock {

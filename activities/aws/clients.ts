@@ -5,6 +5,7 @@ import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../../platform/config';
 import { activityCancellation } from '../heartbeat';
+import { refuseExerciseWrites } from './ledger';
 
 export interface AwsClients {
   iam: IAMClient;
@@ -42,9 +43,9 @@ export function cancellableRequestHandler(): NodeHttpHandler {
 export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoint'>): AwsClients {
   const common = { region: settings.region, maxAttempts: 1, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}) };
   return {
-    iam: new IAMClient({ ...common, requestHandler: cancellableRequestHandler() }),
-    kms: new KMSClient({ ...common, requestHandler: cancellableRequestHandler() }),
-    waf: new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() }),
-    cloudTrail: new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() }),
+    iam: refuseExerciseWrites(new IAMClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    kms: refuseExerciseWrites(new KMSClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    waf: refuseExerciseWrites(new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() })),
+    cloudTrail: refuseExerciseWrites(new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() })),
   };
 }

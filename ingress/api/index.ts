@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { clockRoutes } from './clocks';
+import { drillRoutes } from './drills';
 import { clientAddress, type ApiEnv, type OperatorApiDeps } from './context';
 import { incidentRoutes } from './incidents';
 import { stepRoutes } from './steps';
@@ -30,5 +31,6 @@ export function operatorApi(deps: OperatorApiDeps): Hono {
   api.route('/', stepRoutes(deps));
   api.route('/', timerRoutes(deps));
   api.route('/', clockRoutes(deps));
+  api.route('/', drillRoutes(deps));
   return new Hono().route(OPERATOR_API_PREFIX, api);
 }
