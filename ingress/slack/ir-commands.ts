@@ -16,6 +16,7 @@ import { slackOperator, type Operator } from '../identity/operator';
 import { deliverAlert } from '../incidents';
 import { safe, workflowUrl } from '../../activities/slack/blocks';
 import type { SlackDeps } from './deps';
+import { DRILL_USAGE, drillCommand } from './drill-command';
 import { incidentIdFromUser, refusalReason } from './rejections';
 
 export interface CommandInvocation {
@@ -50,6 +51,7 @@ const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
   retry: { usage: 'retry <id> <step> <reason>', run: stepAction('retry') },
   skip: { usage: 'skip <id> <step> <reason>', run: stepAction('skip') },
   clocks: { usage: 'clocks', run: clocks },
+  drill: { usage: DRILL_USAGE, run: drillCommand },
   help: { usage: 'help', run: async (deps) => help(deps) },
 };
 
