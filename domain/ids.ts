@@ -71,6 +71,9 @@ export function exerciseIncidentId(suffix: string): string {
   return incidentIdFor(`${EXERCISE}${suffix}`);
 }
 
+/** What every exercise incident's id starts with, for visibility queries. */
+export const EXERCISE_ID_PREFIX = `${INCIDENT}${EXERCISE}`;
+
 /** True for an exercise incident, or anything an exercise's step started. */
 export function isExerciseId(workflowId: string): boolean {
   const incident = stepScopeOf(workflowId)?.incidentId ?? workflowId;

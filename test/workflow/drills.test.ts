@@ -20,7 +20,7 @@ import { drillAlert } from '../../domain/exercise';
 import { breachClockId, exerciseIncidentId, isExerciseId, stepScopedId } from '../../domain/ids';
 import type { IncidentState } from '../../domain/incident';
 import { deliverAlert } from '../../ingress/incidents';
-import { listIncidents } from '../../ingress/read-model';
+import { listIncidents, visibility } from '../../ingress/read-model';
 import type { Config } from '../../platform/config';
 import { approveUpdate, resolveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
 import { prove, testGrants } from '../support/decisions';
@@ -188,6 +188,8 @@ test('a drill of every shipped runbook: real plans, approvals, zero AWS writes, 
   // Real listings never show exercises.
   const listed = await listIncidents(env.client);
   expect(listed.filter((i) => isExerciseId(i.id))).toEqual([]);
+  expect((await env.client.workflow.count(visibility.incidentsWithStatus('contained'))).count).toBe(0);
+  expect((await env.client.workflow.count(visibility.exercises())).count).toBe(shipped.length);
 
   for (const { incidentId } of results) {
     await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U-on1', 'resolve', incidentId, { groups: ['security-oncall'] }), reason: 'drill over' }] });
