@@ -1,7 +1,10 @@
 import type { Command } from 'commander';
 import { SEVERITIES } from '../../domain/severity';
+import { exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
+import { isExerciseId } from '../../domain/ids';
 import { subjectFromPairs } from '../../ingress/drills';
-import type { CliContext } from '../context';
+import { normaliseIncidentId, showIncident } from './incidents';
+import { CliError, type CliContext } from '../context';
 
 export function register(program: Command, ctx: () => CliContext): void {
   const drill = program.command('drill').description('rehearse a runbook: a real incident marked EXERCISE that never writes to AWS');
@@ -13,5 +16,17 @@ export function register(program: Command, ctx: () => CliContext): void {
     .action(async (runbook: string, opts: { severity: string; subject: string[] }) => {
       const { incidentId } = await ctx().api().post<{ incidentId: string }>('/drills', { runbook, severity: opts.severity, subject: subjectFromPairs(opts.subject) });
       console.log(incidentId);
+    });
+  drill
+    .command('report <exercise>')
+    .description('the exercise report: steps, decisions, timeline, timings against the severity targets (Markdown, or --html, or --json)')
+    .option('--html', 'a standalone HTML page')
+    .option('--json', 'the measurement only')
+    .action(async (id: string, opts: { html?: boolean; json?: boolean }) => {
+      if (!isExerciseId(normaliseIncidentId(id))) throw new CliError(`${id} is not an exercise; reports are for drills`, 2);
+      const { state, timeline } = await showIncident(ctx(), id);
+      const measured = measureDrill(state, timeline);
+      if (opts.json) console.log(JSON.stringify(measured, null, 2));
+      else console.log(opts.html ? exerciseReportHtml(state, timeline, measured) : exerciseReportMarkdown(state, timeline, measured));
     });
 }

@@ -17,6 +17,7 @@ import { EXERCISE_BANNER } from '../../activities/slack/blocks';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import type { AlertSubject } from '../../domain/alert';
 import { drillAlert } from '../../domain/exercise';
+import { measureDrill } from '../../domain/exercise-report';
 import { breachClockId, exerciseIncidentId, isExerciseId, stepScopedId } from '../../domain/ids';
 import type { IncidentState } from '../../domain/incident';
 import { deliverAlert } from '../../ingress/incidents';
@@ -166,6 +167,13 @@ test('a drill of every shipped runbook: real plans, approvals, zero AWS writes, 
     }
     await expect(env.client.workflow.getHandle(breachClockId(incidentId)).describe()).rejects.toThrow();
   }
+  // Measured from the drill itself: every approval and containment within the high targets.
+  const credential = results.find((r) => r.runbook === 'credential-compromise')!;
+  const measured = measureDrill(credential.state, await env.client.workflow.getHandle(credential.incidentId).query(timelineQuery));
+  expect(measured.timings.filter((t) => t.what !== 'acknowledge').map((t) => [t.what, t.met])).toEqual([
+    ['approval of revoke-key', true],
+    ['containment', true],
+  ]);
   const gated = results.flatMap((r) => r.state.steps.filter((s) => s.approvals.length > 0));
   expect(gated.length).toBeGreaterThanOrEqual(8);
   expect(gated.find((s) => s.id === 'revoke-key')!.plan!.join('\n')).toMatch(new RegExp(accessKeyId));

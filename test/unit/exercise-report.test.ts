@@ -1,0 +1,76 @@
+import { DRILL_TARGETS, exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
+import type { IncidentState, TimelineEntry } from '../../domain/incident';
+
+const opened = '2026-03-01T10:00:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(opened) + minutes * 60_000).toISOString();
+
+function drill(over: Partial<IncidentState> = {}): IncidentState {
+  return {
+    id: 'incident/exercise-abc',
+    title: 'EXERCISE: drill of credential-compromise',
+    severity: 'high',
+    status: 'contained',
+    openedAt: opened,
+    firstObservedAt: opened,
+    requester: 'U-facilitator',
+    runbook: { id: 'credential-compromise', title: 't', contentHash: 'c'.repeat(64) },
+    alerts: [],
+    alertCount: 1,
+    resolvedAlerts: 0,
+    escalated: false,
+    notes: 0,
+    containedAt: at(40),
+    steps: [
+      {
+        id: 'revoke-key',
+        type: 'revokeCredentials',
+        status: 'succeeded',
+        summary: 'exercise: would have deactivate AKIA…',
+        planHash: 'p'.repeat(64),
+        approvals: [{ by: 'U-on1', decision: 'approve', justification: '<script>x</script>', at: at(20), planHash: 'p'.repeat(64) }],
+      },
+      { id: 'tell', type: 'notify', status: 'succeeded', approvals: [] },
+    ],
+    ...over,
+  };
+}
+
+const timeline: TimelineEntry[] = [
+  { at: opened, kind: 'incident.opened', message: 'runbook credential-compromise', actor: 'U-facilitator' },
+  { at: at(3), kind: 'incident.acknowledged', message: 'acknowledged by U-on1', actor: 'U-on1' },
+];
+
+test('a drill that never acknowledged or contained misses those targets and fails', () => {
+  const m = measureDrill(drill({ containedAt: undefined, steps: [] }), []);
+  expect(m.timings).toEqual([
+    { what: 'acknowledge', minutes: undefined, targetMinutes: 15, met: false },
+    { what: 'containment', minutes: undefined, targetMinutes: 60, met: false },
+  ]);
+  expect(m.passed).toBe(false);
+});
+
+test('a slow approval misses its target while the rest are met', () => {
+  const slow = drill();
+  slow.steps[0]!.approvals[0]!.at = at(45);
+  const m = measureDrill(slow, timeline);
+  expect(m.timings.find((t) => t.what === 'approval of revoke-key')).toEqual({ what: 'approval of revoke-key', minutes: 45, targetMinutes: DRILL_TARGETS.high.approval, met: false });
+  expect(m.passed).toBe(false);
+});
+
+test('times to acknowledge, each approval and containment against the severity targets; the reports say so and escape what people typed', () => {
+  const m = measureDrill(drill(), timeline);
+  expect(m.timings.map((t) => [t.what, t.minutes, t.met])).toEqual([
+    ['acknowledge', 3, true],
+    ['approval of revoke-key', 20, true],
+    ['containment', 40, true],
+  ]);
+  expect(m.passed).toBe(true);
+  const md = exerciseReportMarkdown(drill(), timeline, m);
+  expect(md).toMatch(/^# Exercise report: credential-compromise/);
+  expect(md).toContain('| containment | 40 min | 60 min | yes |');
+  expect(md).toContain('| revoke-key | approve | U-on1 |');
+  const html = exerciseReportHtml(drill(), [...timeline, { at: at(5), kind: 'note', message: '<script>x</script>', actor: 'U-on1' }], m);
+  expect(html).toContain('<td>approval of revoke-key</td><td>20 min</td>');
+  expect(html).not.toContain('<script>');
+  expect(html).toContain('&#60;script&#62;');
+});
