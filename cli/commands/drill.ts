@@ -1,4 +1,8 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { auditLogFor } from '../../activities/audit/from-config';
+import { evidenceStoreFor } from '../../activities/evidence';
+import { storeExerciseReport } from '../../activities/evidence/exercise-report';
 import { SEVERITIES } from '../../domain/severity';
 import { exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
 import { isExerciseId } from '../../domain/ids';
@@ -22,9 +26,20 @@ export function register(program: Command, ctx: () => CliContext): void {
     .description('the exercise report: steps, decisions, timeline, timings against the severity targets (Markdown, or --html, or --json)')
     .option('--html', 'a standalone HTML page')
     .option('--json', 'the measurement only')
-    .action(async (id: string, opts: { html?: boolean; json?: boolean }) => {
-      if (!isExerciseId(normaliseIncidentId(id))) throw new CliError(`${id} is not an exercise; reports are for drills`, 2);
+    .option('--store', 'keep it as evidence (verify with `evidence verify <exercise>`); prints the manifest hash')
+    .action(async (id: string, opts: { html?: boolean; json?: boolean; store?: boolean }) => {
+      const incidentId = normaliseIncidentId(id);
+      if (!isExerciseId(incidentId)) throw new CliError(`${id} is not an exercise; reports are for drills`, 2);
       const { state, timeline } = await showIncident(ctx(), id);
+      if (opts.store) {
+        const { config } = ctx();
+        const runId = (await (await ctx().client()).workflow.getHandle(incidentId).describe()).runId;
+        const audit = auditLogFor(config);
+        const stored = await storeExerciseReport({ store: evidenceStoreFor(config), audit }, { state, timeline, runId, by: `cli:${userInfo().username}` });
+        await audit.close();
+        console.log(`${incidentId}: report stored as evidence snapshot ${stored.snapshotId} (manifest ${stored.manifestHash})`);
+        return;
+      }
       const measured = measureDrill(state, timeline);
       if (opts.json) console.log(JSON.stringify(measured, null, 2));
       else console.log(opts.html ? exerciseReportHtml(state, timeline, measured) : exerciseReportMarkdown(state, timeline, measured));

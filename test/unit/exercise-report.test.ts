@@ -1,5 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chainLog } from '../../activities/audit';
+import { localEvidenceStore, manifestAnchors, verifyIncidentEvidence } from '../../activities/evidence';
+import { storeExerciseReport } from '../../activities/evidence/exercise-report';
 import { DRILL_TARGETS, exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
 import type { IncidentState, TimelineEntry } from '../../domain/incident';
+import { testKeys } from '../support/temporal';
 
 const opened = '2026-03-01T10:00:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(opened) + minutes * 60_000).toISOString();
@@ -73,4 +80,22 @@ test('times to acknowledge, each approval and containment against the severity t
   expect(html).toContain('<td>approval of revoke-key</td><td>20 min</td>');
   expect(html).not.toContain('<script>');
   expect(html).toContain('&#60;script&#62;');
+});
+
+describe('the report as evidence', () => {
+  test('is refused for a real incident, and stored for a drill so evidence verify finds it intact', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'tq-exercise-report-'));
+    const store = localEvidenceStore(join(root, 'evidence'), testKeys());
+    const path = join(root, 'audit.log');
+    const audit = chainLog({ path });
+    await expect(storeExerciseReport({ store, audit }, { state: drill({ id: 'incident/0123abcd' }), timeline, runId: 'r', by: 'alice' })).rejects.toThrow(/not an exercise/);
+    const stored = await storeExerciseReport({ store, audit }, { state: drill(), timeline, runId: 'r', by: 'alice' });
+    expect(stored.manifestHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.measurement.passed).toBe(true);
+    const check = await verifyIncidentEvidence(store, 'incident/exercise-abc', await manifestAnchors(path, 'incident/exercise-abc'));
+    expect(check.status).toBe('intact');
+    expect(check.snapshots.map((s) => s.snapshotId)).toEqual([stored.snapshotId]);
+    expect(check.snapshots[0]!.artifacts.map((a) => a.name).sort()).toEqual(['exercise-measurement', 'exercise-report.html', 'exercise-report.md']);
+    await audit.close();
+  });
 });
