@@ -120,3 +120,39 @@ export function exerciseReportHtml(state: IncidentState, timeline: TimelineEntry
     '</ul></body></html>',
   ].join('\n');
 }
+
+/** A runbook's last drill, as `drill status` lists it. */
+export interface DrillRecord {
+  runbook: string;
+  incidentId: string;
+  startedAt: string;
+  /** the runbook content the drill pinned */
+  contentHash?: string;
+  passed?: boolean;
+}
+
+export interface RunbookDrillStatus {
+  runbook: string;
+  lastExercise?: DrillRecord;
+  /** why it is due: never drilled, drilled over a year ago, or changed since */
+  due?: 'never exercised' | 'not exercised within 365 days' | 'changed since its last exercise';
+}
+
+const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
+
+/** Every runbook with its newest drill, and whether another is due (annually and after a change). */
+export function drillStatus(runbooks: { id: string; contentHash: string }[], drills: DrillRecord[], now: Date): RunbookDrillStatus[] {
+  return runbooks
+    .map(({ id, contentHash }) => {
+      const last = drills.filter((d) => d.runbook === id).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+      const due: RunbookDrillStatus['due'] = !last
+        ? 'never exercised'
+        : now.getTime() - Date.parse(last.startedAt) > YEAR_MS
+          ? 'not exercised within 365 days'
+          : last.contentHash !== contentHash
+            ? 'changed since its last exercise'
+            : undefined;
+      return { runbook: id, ...(last ? { lastExercise: last } : {}), ...(due ? { due } : {}) };
+    })
+    .sort((a, b) => a.runbook.localeCompare(b.runbook));
+}

@@ -8,11 +8,14 @@ import { z } from 'zod';
 import { PRINCIPAL_TYPES } from '../domain/alert';
 import { noSubject } from '../domain/decision-subjects';
 import { drillAlert } from '../domain/exercise';
+import { measureDrill, type DrillRecord } from '../domain/exercise-report';
 import { withPrincipalType } from '../domain/principal';
 import { SEVERITIES } from '../domain/severity';
 import type { Decider } from './decisions';
 import type { Operator } from './identity/operator';
 import { deliverAlert } from './incidents';
+import { listWorkflows, visibility } from './read-model';
+import { incidentRunbookKey, stateQuery, timelineQuery } from '../workflows/definitions';
 
 /** What a drill's alert may name: the subject fields a real source sends, kept to a safe alphabet. */
 const Name = z.string().trim().min(1).max(256).regex(/^[\w.:/@+=,-]+$/, 'letters, digits and . : / @ + = , - _ only');
@@ -57,4 +60,24 @@ export async function startDrill(deps: DrillDeps, op: Operator, request: DrillSt
   });
   await deps.decider.decide(op, { action: 'drill.start', workflowId: incidentId, subject: noSubject() }, () => deliverAlert(deps.client, deps.taskQueue, alert, op.person));
   return { incidentId };
+}
+
+/** Every drill as visibility lists it, with the runbook content it pinned and its measured result. */
+export async function exerciseRecords(client: Client): Promise<DrillRecord[]> {
+  const drills: DrillRecord[] = [];
+  for (const wf of await listWorkflows(client, visibility.exercises())) {
+    const handle = client.workflow.getHandle(wf.workflowId);
+    // A drill whose worker cannot answer still counts as drilled, without a result.
+    const answered = await Promise.all([handle.query(stateQuery), handle.query(timelineQuery)]).catch(() => undefined);
+    const runbook = answered?.[0].runbook ?? (wf.typedSearchAttributes.get(incidentRunbookKey) ? { id: wf.typedSearchAttributes.get(incidentRunbookKey)!, contentHash: undefined } : undefined);
+    if (!runbook) continue;
+    drills.push({
+      runbook: runbook.id,
+      incidentId: wf.workflowId,
+      startedAt: wf.startTime.toISOString(),
+      contentHash: runbook.contentHash,
+      ...(answered ? { passed: measureDrill(answered[0], answered[1]).passed } : {}),
+    });
+  }
+  return drills;
 }

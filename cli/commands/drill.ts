@@ -4,9 +4,11 @@ import { auditLogFor } from '../../activities/audit/from-config';
 import { evidenceStoreFor } from '../../activities/evidence';
 import { storeExerciseReport } from '../../activities/evidence/exercise-report';
 import { SEVERITIES } from '../../domain/severity';
-import { exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
+import { drillStatus, exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
 import { isExerciseId } from '../../domain/ids';
-import { subjectFromPairs } from '../../ingress/drills';
+import { exerciseRecords, subjectFromPairs } from '../../ingress/drills';
+import { readRunbooks } from '../../runbooks';
+import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { normaliseIncidentId, showIncident } from './incidents';
 import { CliError, type CliContext } from '../context';
 
@@ -43,5 +45,21 @@ export function register(program: Command, ctx: () => CliContext): void {
       const measured = measureDrill(state, timeline);
       if (opts.json) console.log(JSON.stringify(measured, null, 2));
       else console.log(opts.html ? exerciseReportHtml(state, timeline, measured) : exerciseReportMarkdown(state, timeline, measured));
+    });
+  drill
+    .command('status')
+    .description('every runbook with its last drill, its result, and whether a drill is due (yearly, and after the runbook changed)')
+    .option('--json', 'machine-readable')
+    .action(async (opts: { json?: boolean }) => {
+      const { config } = ctx();
+      const client = await ctx().client();
+      const { runbooks } = readRunbooks(config.runbooksDir, STEP_TYPE_NAMES);
+      const drills = await exerciseRecords(client);
+      const status = drillStatus(runbooks.map((r) => ({ id: r.runbook.id, contentHash: r.contentHash })), drills, new Date());
+      if (opts.json) return console.log(JSON.stringify(status, null, 2));
+      for (const s of status) {
+        const last = s.lastExercise ? `${s.lastExercise.startedAt}  ${s.lastExercise.passed ? 'met targets' : 'missed a target'}  ${s.lastExercise.incidentId}` : '-';
+        console.log(`${s.runbook.padEnd(28)} ${last}${s.due ? `  DUE: ${s.due}` : ''}`);
+      }
     });
 }

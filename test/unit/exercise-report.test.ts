@@ -99,3 +99,25 @@ describe('the report as evidence', () => {
     await audit.close();
   });
 });
+
+test('drill status: never drilled, drilled over a year ago and changed since are due; a recent drill of the same content is not', async () => {
+  const { drillStatus } = await import('../../domain/exercise-report');
+  const now = new Date('2027-03-01T00:00:00.000Z');
+  const rec = (runbook: string, startedAt: string, contentHash: string) => ({ runbook, incidentId: `incident/exercise-${runbook}`, startedAt, contentHash });
+  const status = drillStatus(
+    [
+      { id: 'a-never', contentHash: 'h1' },
+      { id: 'b-old', contentHash: 'h2' },
+      { id: 'c-changed', contentHash: 'h3-new' },
+      { id: 'd-fine', contentHash: 'h4' },
+    ],
+    [rec('b-old', '2026-02-27T00:00:00.000Z', 'h2'), rec('c-changed', '2027-01-01T00:00:00.000Z', 'h3'), rec('d-fine', '2026-01-01T00:00:00.000Z', 'h4'), rec('d-fine', '2027-02-01T00:00:00.000Z', 'h4')],
+    now,
+  );
+  expect(status.map((s) => [s.runbook, s.due, s.lastExercise?.startedAt])).toEqual([
+    ['a-never', 'never exercised', undefined],
+    ['b-old', 'not exercised within 365 days', '2026-02-27T00:00:00.000Z'],
+    ['c-changed', 'changed since its last exercise', '2027-01-01T00:00:00.000Z'],
+    ['d-fine', undefined, '2027-02-01T00:00:00.000Z'],
+  ]);
+});

@@ -17,9 +17,10 @@ import { EXERCISE_BANNER } from '../../activities/slack/blocks';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import type { AlertSubject } from '../../domain/alert';
 import { drillAlert } from '../../domain/exercise';
-import { measureDrill } from '../../domain/exercise-report';
+import { drillStatus, measureDrill } from '../../domain/exercise-report';
 import { breachClockId, exerciseIncidentId, isExerciseId, stepScopedId } from '../../domain/ids';
 import type { IncidentState } from '../../domain/incident';
+import { exerciseRecords } from '../../ingress/drills';
 import { deliverAlert } from '../../ingress/incidents';
 import { listIncidents, visibility } from '../../ingress/read-model';
 import type { Config } from '../../platform/config';
@@ -132,7 +133,9 @@ async function approveThrough(incidentId: string): Promise<IncidentState> {
     for (const st of state.steps.filter((s) => s.status === 'awaiting-approval')) {
       for (const by of ONCALL) {
         const now = await handle.query(stateQuery);
-        if (now.steps.find((s) => s.id === st.id)?.status !== 'awaiting-approval') break;
+        const waiting = now.steps.find((s) => s.id === st.id);
+        if (waiting?.status !== 'awaiting-approval') break;
+        if (waiting.approvals.some((a) => a.by === by)) continue;
         const subject = { stepId: st.id, planHash: st.planHash! };
         await handle.executeUpdate(approveUpdate, { args: [{ proof: approveAs(by, 'approve', incidentId, { subject }), stepId: st.id, justification: 'drill', planHash: st.planHash! }] });
       }
@@ -198,6 +201,15 @@ test('a drill of every shipped runbook: real plans, approvals, zero AWS writes, 
   expect(listed.filter((i) => isExerciseId(i.id))).toEqual([]);
   expect((await env.client.workflow.count(visibility.incidentsWithStatus('contained'))).count).toBe(0);
   expect((await env.client.workflow.count(visibility.exercises())).count).toBe(shipped.length);
+
+  // drill status: every shipped runbook drilled just now, of its current content: none is due.
+  const { readRunbooks } = await import('../../runbooks');
+  const current = readRunbooks(RUNBOOKS_DIR).runbooks.map((r) => ({ id: r.runbook.id, contentHash: r.contentHash }));
+  const status = drillStatus(current, await exerciseRecords(env.client), new Date());
+  expect(status.map((s) => [s.runbook, s.due, s.lastExercise?.incidentId])).toEqual(results.map((r) => [r.runbook, undefined, r.incidentId]).sort());
+  // A changed runbook is due again.
+  const changed = drillStatus(current.map((r) => (r.id === 'triage' ? { ...r, contentHash: 'edited' } : r)), await exerciseRecords(env.client), new Date());
+  expect(changed.filter((s) => s.due)).toEqual([expect.objectContaining({ runbook: 'triage', due: 'changed since its last exercise' })]);
 
   for (const { incidentId } of results) {
     await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U-on1', 'resolve', incidentId, { groups: ['security-oncall'] }), reason: 'drill over' }] });
