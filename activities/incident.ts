@@ -1,7 +1,9 @@
 import type { Alert } from '../domain/alert';
 import type { PinnedRunbook } from '../domain/runbook';
 import type { DecisionKeys } from '../domain/decision-proof';
-import { log } from '@temporalio/activity';
+import { ApplicationFailure, Context, log } from '@temporalio/activity';
+import { DRILL_RUNBOOK_LABEL } from '../domain/exercise';
+import { isExerciseId } from '../domain/ids';
 import { readRunbooks, selectRunbook } from '../runbooks';
 import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from '../domain/plan';
 
@@ -21,6 +23,18 @@ export interface PreparedIncident {
   decisionKeys?: DecisionKeys;
 }
 
+/**
+ * A drill rehearses the runbook it names, whatever its alert would match. Only for an exercise: the
+ * label is honoured when Temporal says the workflow is one, so a real alert cannot choose its runbook.
+ */
+function drillRunbook(runbooks: PinnedRunbook[], alert: Alert): PinnedRunbook | undefined {
+  const wanted = alert.labels[DRILL_RUNBOOK_LABEL];
+  if (!wanted || !isExerciseId(Context.current().info.workflowExecution?.workflowId ?? '')) return undefined;
+  const found = runbooks.find((r) => r.runbook.id === wanted);
+  if (!found) throw ApplicationFailure.nonRetryable(`no runbook ${wanted} to drill`, 'UnknownRunbook');
+  return found;
+}
+
 export function createIncidentActivities(deps: IncidentActivityDeps) {
   return {
     /**
@@ -31,7 +45,7 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
       const { runbooks, problems } = readRunbooks(deps.runbooksDir, deps.knownStepTypes);
       // A runbook broken since the worker started is skipped, loudly; the incident still opens.
       for (const p of problems) log.warn('runbook skipped', { file: p.file, line: p.line, field: p.field, problem: p.message });
-      const pinned = selectRunbook(runbooks, alert);
+      const pinned = drillRunbook(runbooks, alert) ?? selectRunbook(runbooks, alert);
       return { pinned, approverGroups: deps.approverGroups, decisionKeys: deps.decisionKeys };
     },
 

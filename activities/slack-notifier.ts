@@ -4,10 +4,10 @@
  * requests with Approve / Deny buttons showing the exact plan; escalations mentioning the group.
  * Every text goes through the builders in activities/slack/blocks.ts, which mask PHI.
  */
-import { fingerprintOf } from '../domain/ids';
+import { fingerprintOf, isExerciseId } from '../domain/ids';
 import { ErrorCode, WebClient, type Logger as SlackLogger, type WebAPICallResult } from '@slack/web-api';
 import type { ChatMessageRef } from '../domain/incident';
-import { approvalMessage, escalationMessage, incidentMessage, safe, type UiLink } from './slack/blocks';
+import { approvalMessage, escalationMessage, exerciseMarked, incidentMessage, safe, type UiLink } from './slack/blocks';
 import { classify, finalFailure } from './errors';
 import type { Notifier } from './notifier';
 
@@ -88,7 +88,7 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
     try {
       id = (await deps.client.conversations.create({ name })).channel?.id;
       if (id) {
-        const link = `Incident \`${safe(incidentId)}\` has its own channel: <#${id}>`;
+        const link = `${isExerciseId(incidentId) ? 'EXERCISE: ' : ''}Incident \`${safe(incidentId)}\` has its own channel: <#${id}>`;
         await call('chat.postMessage', () => deps.client.chat.postMessage({ channel: deps.channel, text: link, unfurl_links: false }));
       }
     } catch (err) {
@@ -172,7 +172,8 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
 
     async post(incidentId, text) {
       const masked = safe(text);
-      await postNew(await channelOf(incidentId), masked, [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }], { threadOf: incidentId });
+      const message = exerciseMarked(incidentId, { text: masked, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: masked || ' ' } }] });
+      await postNew(await channelOf(incidentId), message.text, message.blocks, { threadOf: incidentId });
     },
   };
 }

@@ -16,8 +16,9 @@ import { register as identity } from './commands/identity';
 import { register as access } from './commands/access';
 import { register as reviews } from './commands/reviews';
 import { register as metrics } from './commands/metrics';
+import { register as drill } from './commands/drill';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, reviews, metrics, kms, identity, access];
+const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, reviews, metrics, kms, identity, access, drill];
 
 export function buildProgram(): Command {
   let context: CliContext | undefined;

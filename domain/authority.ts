@@ -37,6 +37,7 @@ export const ACTIONS = [
   'review.finalise',
   'follow-up.update',
   'follow-up.close',
+  'drill.start',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -94,6 +95,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   // A follow-up's owner need not be a responder: anyone may report their work done, with evidence.
   'follow-up.update': RESPONDERS,
   'follow-up.close': [ANYONE],
+  // A drill pages real people and holds real approvers' time: responders start one.
+  'drill.start': RESPONDERS,
 };
 
 export function isAction(value: string): value is Action {

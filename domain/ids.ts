@@ -72,6 +72,7 @@ export function accessGrantIdFromUser(id: string): string {
 
 /** The Temporal Schedule that compares AWS with the open grants, and the workflows it starts. */
 export const ACCESS_RECONCILIATION_SCHEDULE = 'access-reconciliation';
+
 /** `review/<fingerprint>`: the post-incident review, one per incident. */
 export function reviewId(incidentId: string): string {
   return `review/${fingerprintOf(incidentId)}`;
@@ -108,4 +109,26 @@ export function incidentOfOrigin(origin: string): string | undefined {
   if (origin.startsWith('review/')) return incidentIdFor(origin.slice('review/'.length));
   const inner = followUpOf(origin);
   return inner ? incidentOfOrigin(inner.origin) : undefined;
+}
+
+/**
+ * Exercises (drills) are incidents whose fingerprint starts with `exercise-`: the mark is in the id
+ * itself, so every workflow and activity an exercise starts (`playbook/exercise-…/<step>`) carries it
+ * and the AWS write scope can refuse writes from the workflow id Temporal gives the activity,
+ * whatever its input says. Real alert fingerprints are digests or `manual-…`, never `exercise-…`.
+ */
+const EXERCISE = 'exercise-';
+
+/** `incident/exercise-<suffix>` */
+export function exerciseIncidentId(suffix: string): string {
+  return incidentIdFor(`${EXERCISE}${suffix}`);
+}
+
+/** What every exercise incident's id starts with, for visibility queries. */
+export const EXERCISE_ID_PREFIX = `${INCIDENT}${EXERCISE}`;
+
+/** True for an exercise incident, or anything an exercise's step started. */
+export function isExerciseId(workflowId: string): boolean {
+  const incident = stepScopeOf(workflowId)?.incidentId ?? workflowId;
+  return fingerprintOf(incident).startsWith(EXERCISE);
 }

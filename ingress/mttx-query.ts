@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import type { IncidentState } from '../domain/incident';
 import { incidentTimes, type IncidentTimes } from '../domain/mttx';
-import { INCIDENT_WORKFLOW, stateQuery } from '../workflows/definitions';
+import { stateQuery } from '../workflows/definitions';
+import { visibility } from './read-model';
 import { stepRole } from '../workflows/steps';
 
 export const isContainmentStep = (type: string): boolean => stepRole(type) === 'contain';
@@ -18,7 +19,7 @@ export interface IncidentTimesRead {
  * anything else (failed, terminated) is asked by query and counted as unreadable if it cannot say.
  */
 export async function readIncidentTimes(client: Client, since?: string): Promise<IncidentTimesRead> {
-  const query = `WorkflowType = '${INCIDENT_WORKFLOW}'${since ? ` AND StartTime >= '${new Date(since).toISOString()}'` : ''}`;
+  const query = visibility.incidentsStartedSince(since ? new Date(since).toISOString() : undefined);
   const latest = new Map<string, string>();
   for await (const wf of client.workflow.list({ query })) {
     // A continued-as-new incident lists each run: the running (or last) one speaks for it.

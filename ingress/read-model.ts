@@ -7,7 +7,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { timeLeft } from '../domain/access';
-import { incidentOfClock } from '../domain/ids';
+import { EXERCISE_ID_PREFIX, incidentOfClock } from '../domain/ids';
 import type { IncidentStatus } from '../domain/incident';
 import {
   BREACH_CLOCK_WORKFLOW,
@@ -20,13 +20,20 @@ import {
 import { ACCESS_GRANT_WORKFLOW, accessStatusQuery, type AccessGrantView } from '../workflows/access/definitions';
 import { INCIDENT_WORKFLOW, incidentRunbookKey, incidentSeverityKey, incidentStatusKey } from '../workflows/definitions';
 
+/** Real listings, counts and metrics never include drills. */
+const NOT_EXERCISE = ` AND WorkflowId NOT STARTS_WITH '${EXERCISE_ID_PREFIX}'`;
+
 /** The visibility queries, by what they select. */
 export const visibility = {
-  incidents: (all = false) => `WorkflowType = '${INCIDENT_WORKFLOW}'${all ? '' : " AND ExecutionStatus = 'Running'"}`,
-  incidentsClosedSince: (iso: string) => `WorkflowType = '${INCIDENT_WORKFLOW}' AND ExecutionStatus = 'Completed' AND CloseTime > '${iso}'`,
+  incidents: (all = false) => `WorkflowType = '${INCIDENT_WORKFLOW}'${NOT_EXERCISE}${all ? '' : " AND ExecutionStatus = 'Running'"}`,
+  incidentsClosedSince: (iso: string) => `WorkflowType = '${INCIDENT_WORKFLOW}'${NOT_EXERCISE} AND ExecutionStatus = 'Completed' AND CloseTime > '${iso}'`,
   /** A continued-as-new run is the same incident as its successor: count each once. */
   incidentsWithStatus: (status: IncidentStatus) =>
-    `WorkflowType = '${INCIDENT_WORKFLOW}' AND ${incidentStatusKey.name} = '${status}' AND ExecutionStatus != 'ContinuedAsNew'`,
+    `WorkflowType = '${INCIDENT_WORKFLOW}'${NOT_EXERCISE} AND ${incidentStatusKey.name} = '${status}' AND ExecutionStatus != 'ContinuedAsNew'`,
+  /** Every run of every incident started since `iso` (or ever), open or closed. */
+  incidentsStartedSince: (iso?: string) => `WorkflowType = '${INCIDENT_WORKFLOW}'${NOT_EXERCISE}${iso ? ` AND StartTime >= '${iso}'` : ''}`,
+  /** Drills, by the id prefix every exercise carries (domain/ids.ts). */
+  exercises: () => `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH '${EXERCISE_ID_PREFIX}'`,
   openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   openGrants: () => `WorkflowType = '${ACCESS_GRANT_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   clocksOfYear: (year: number) => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ${clockDiscoveryYearKey.name} = ${Math.trunc(year)}`,
@@ -70,6 +77,7 @@ export async function listWorkflows(client: Client, query: string, limit = Numbe
 
 /** Running incidents (or every run with `all`), in visibility's order (newest first). */
 export async function listIncidents(client: Client, { all = false, limit = Number.POSITIVE_INFINITY } = {}): Promise<IncidentSummary[]> {
+  // Drills are real workflows but never real incidents: listings leave them out (see `drill`).
   return (await listWorkflows(client, visibility.incidents(all), limit)).map(incidentSummaryOf);
 }
 

@@ -1,8 +1,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Context } from '@temporalio/activity';
-import { stepScopeOf } from '../../domain/ids';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isExerciseId, stepScopeOf } from '../../domain/ids';
 import type { WriteAuthority } from '../../domain/ledger';
 import type { AuditSink } from '../audit-sink';
 
@@ -28,6 +28,8 @@ interface WriteScope {
   audit: AuditSink;
   authority?: WriteAuthority;
   written: string[];
+  /** the activity serves an exercise (drill): no write may leave the process */
+  exercise: boolean;
 }
 
 const scope = new AsyncLocalStorage<WriteScope>();
@@ -36,6 +38,7 @@ const scope = new AsyncLocalStorage<WriteScope>();
 export async function recordWrite(write: AwsWrite): Promise<void> {
   const current = scope.getStore();
   if (!current) return;
+  if (current.exercise) throw exerciseRefusal(write.api);
   const { workflowExecution, activityId, attempt } = Context.current().info;
   const workflowId = workflowExecution?.workflowId ?? 'no-workflow';
   const owner = stepScopeOf(workflowId);
@@ -66,13 +69,59 @@ export function withWriteLedger<T extends Record<string, ActivityFn>>(audit: Aud
   const wrapped: Record<string, ActivityFn> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = (async (input: { authority?: WriteAuthority } | undefined) => {
-      const current: WriteScope = { audit, authority: input?.authority, written: [] };
+      const exercise = activityServesExercise();
+      // An exercise may plan from real state; an activity that is not a read is refused before it runs.
+      if (exercise && !EXERCISE_READ_ACTIVITY.test(name)) throw exerciseRefusal(name);
+      const current: WriteScope = { audit, authority: input?.authority, written: [], exercise };
       const result = await scope.run(current, () => fn(input as never));
       if (current.written.length === 0 || typeof result !== 'object' || result === null || Array.isArray(result)) return result;
       return { ...result, ledger: current.written };
     }) as ActivityFn;
   }
   return wrapped as T;
+}
+
+/**
+ * Drills never write to AWS, enforced here, below the workflow: the exercise mark is read from the
+ * workflow id Temporal gives the activity (domain/ids.ts `isExerciseId`), not from its input.
+ */
+export const EXERCISE_WRITE_REFUSED = 'ExerciseWriteRefused';
+
+/** Activities an exercise may run: the ones that read AWS state to plan. */
+const EXERCISE_READ_ACTIVITY = /^(prepare|plan|describe|list|find|get|lookup|check)/;
+
+/** AWS API operations that only read. Any other operation is a write. */
+const READ_OPERATION = /^(Get|List|Describe|Lookup|Check|Simulate)/;
+
+function exerciseRefusal(what: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(`exercise: ${what} refused; a drill never writes to AWS`, EXERCISE_WRITE_REFUSED);
+}
+
+function activityServesExercise(): boolean {
+  try {
+    return isExerciseId(Context.current().info.workflowExecution?.workflowId ?? '');
+  } catch {
+    // Outside an activity (unit tests of the AWS helpers): no workflow, so no exercise.
+    return false;
+  }
+}
+
+interface WithMiddleware {
+  middlewareStack: { add: (mw: never, options: { step: 'initialize'; name: string }) => void };
+}
+
+/**
+ * Under every AWS client: a request that is not a read, sent from an activity serving an exercise
+ * (in a write scope or not), is refused before it leaves the process.
+ */
+export function refuseExerciseWrites<C extends WithMiddleware>(client: C): C {
+  const guard = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+    const operation = (context.commandName ?? '').replace(/Command$/, '');
+    if (!READ_OPERATION.test(operation) && (scope.getStore()?.exercise || activityServesExercise())) throw exerciseRefusal(operation || 'an AWS request');
+    return next(args);
+  };
+  client.middlewareStack.add(guard as never, { step: 'initialize', name: 'tourniquetExerciseGuard' });
+  return client;
 }
 
 export { ledgerIdsOf, type WriteAuthority } from '../../domain/ledger';

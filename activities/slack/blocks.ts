@@ -7,6 +7,7 @@
  */
 import type { KnownBlock, View } from '@slack/types';
 import type { IncidentState, StepState } from '../../domain/incident';
+import { isExerciseId } from '../../domain/ids';
 import { maskText } from '../../domain/masking';
 
 export const APPROVE_ACTION = 'tourniquet.approve';
@@ -100,7 +101,19 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
   }
   if (state.resolution) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Resolution:* ${safe(state.resolution)}` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${workflowUrl(link, state.id)}|Open in Temporal UI>` }] });
-  return { text: `[${state.severity}] ${title} — ${state.status}`, blocks };
+  return exerciseMarked(state.id, { text: `[${state.severity}] ${title} — ${state.status}`, blocks });
+}
+
+export const EXERCISE_BANNER = ':construction: *EXERCISE* — a drill: nothing is changed in AWS';
+
+/** Every message about an exercise says so, first, in its text and its first block. */
+export function exerciseMarked(incidentId: string, message: SlackMessage): SlackMessage {
+  if (!isExerciseId(incidentId)) return message;
+  return {
+    ...message,
+    text: `EXERCISE: ${message.text}`,
+    blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text: EXERCISE_BANNER }] }, ...message.blocks],
+  };
 }
 
 export interface ApprovalMessageInput extends ApprovalTarget {
@@ -121,7 +134,7 @@ export function approvalMessage(ask: ApprovalMessageInput): SlackMessage {
   const plan = ask.plan.map((line) => safe(line)).join('\n').slice(0, 2800);
   const who = ask.members.length > 0 ? ask.members.map(mention).join(' ') : `group ${safe(ask.group)}`;
   const needs = ask.approvers > 1 ? `${ask.approvers} distinct approvers` : 'one approver';
-  return {
+  return exerciseMarked(ask.incidentId, {
     text: `Approval needed: ${safe(ask.stepId)} on ${safe(ask.incidentTitle)}`,
     blocks: [
       {
@@ -142,19 +155,19 @@ export function approvalMessage(ask: ApprovalMessageInput): SlackMessage {
         ],
       },
     ],
-  };
+  });
 }
 
 export function escalationMessage(message: string, group: string | undefined, members: string[], incidentId: string): SlackMessage {
   const who = members.length > 0 ? members.map(mention).join(' ') : group ? `group ${safe(group)}` : 'responders';
   const text = `:rotating_light: *Escalation*${group ? ` to *${safe(group)}*` : ''} ${who}: ${safe(message)}`;
-  return {
+  return exerciseMarked(incidentId, {
     text: `Escalation: ${safe(message)}`,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${safe(incidentId)}\`` }] },
     ],
-  };
+  });
 }
 
 /** The modal asking for a justification; the decision happens when it is submitted. */

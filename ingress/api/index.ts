@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { clockRoutes } from './clocks';
+import { drillRoutes } from './drills';
 import { clientAddress, type ApiEnv, type OperatorApiDeps } from './context';
 import { incidentRoutes } from './incidents';
 import { reviewRoutes } from './reviews';
@@ -34,5 +35,6 @@ export function operatorApi(deps: OperatorApiDeps): Hono {
   api.route('/', clockRoutes(deps));
   api.route('/', accessRoutes(deps));
   api.route('/', reviewRoutes(deps));
+  api.route('/', drillRoutes(deps));
   return new Hono().route(OPERATOR_API_PREFIX, api);
 }

@@ -16,6 +16,7 @@ import { slackOperator, type Operator } from '../identity/operator';
 import { deliverAlert } from '../incidents';
 import { safe, workflowUrl } from '../../activities/slack/blocks';
 import type { SlackDeps } from './deps';
+import { DRILL_USAGE, drillCommand } from './drill-command';
 import { incidentIdFromUser, refusalReason } from './rejections';
 import { ACCESS_USAGE, accessCommand } from './access-command';
 
@@ -52,6 +53,7 @@ const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
   skip: { usage: 'skip <id> <step> <reason>', run: stepAction('skip') },
   clocks: { usage: 'clocks', run: clocks },
   access: { usage: ACCESS_USAGE, run: accessCommand },
+  drill: { usage: DRILL_USAGE, run: drillCommand },
   help: { usage: 'help', run: async (deps) => help(deps) },
 };
 

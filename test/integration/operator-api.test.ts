@@ -275,3 +275,29 @@ test('a plaintext approve sent with the temporal CLI straight to the server is r
   expect((await stateOf(incidentId)).steps[0]!.approvals.map((a) => a.by)).toEqual(['alice']);
   expect((await post(`/incidents/${fp(incidentId)}/resolve`, TOKENS.alice, { reason: 'done' })).status).toBe(200);
 });
+
+test('a drill through the API: an outsider is refused (403, audited, nothing started), a bad subject is 400, a responder opens an EXERCISE incident that listings leave out', async () => {
+  const before = audit.events.length;
+  const refused = await post('/drills', TOKENS.carol, { runbook: 'triage' });
+  expect(refused.status).toBe(403);
+  expect(refused.body.message).toMatch(/carol may not drill.start: it needs a member of security-oncall or security-leads/);
+  expect(audit.events.slice(before)).toContainEqual(expect.objectContaining({ what: 'authz.denied', who: 'carol', details: expect.objectContaining({ action: 'drill.start' }) }));
+  const exercises = async () => (await env.client.workflow.count(`WorkflowId STARTS_WITH 'incident/exercise-'`)).count;
+  expect(await exercises()).toBe(0);
+  const bad = await post('/drills', TOKENS.alice, { runbook: 'triage', subject: { principal: 'a b; rm' } });
+  expect(bad.status).toBe(400);
+  expect(bad.body.message).toMatch(/subject\.principal/);
+  const unknownField = await post('/drills', TOKENS.alice, { runbook: 'triage', subject: { secret: 'x' } });
+  expect(unknownField.status).toBe(400);
+
+  const started = await post('/drills', TOKENS.alice, { runbook: 'triage' });
+  expect(started.status).toBe(201);
+  const incidentId = String(started.body.incidentId);
+  expect(incidentId).toMatch(/^incident\/exercise-[0-9a-f]{20}$/);
+  const state = await waitFor(() => stateOf(incidentId), (s) => s.runbookDone === true, 'drill runbook done');
+  expect(state.runbook?.id).toBe('triage');
+  expect(state.requester).toBe('alice');
+  const { listIncidents } = await import('../../ingress/read-model');
+  expect((await listIncidents(env.client)).map((i) => i.id)).not.toContain(incidentId);
+  expect(await exercises()).toBe(1);
+});

@@ -532,3 +532,19 @@ test('a deleted incident message is posted again and the new one remembered', as
   expect(incidentMessages(incidentId)).toHaveLength(2);
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
+
+test('/ir drill: a bad subject is refused with a reason, someone without drill.start is refused, and no exercise starts', async () => {
+  const responses = () => standin.callsOf('response_url');
+  const reply = async (user: string, text: string) => {
+    const before = responses().length;
+    expect((await slash(user, text)).status).toBe(200);
+    const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
+    return got[got.length - 1]!.args as { text: string };
+  };
+  expect((await reply('U1', 'drill')).text).toMatch(/usage: .*drill <runbook>/);
+  expect((await reply('U1', 'drill triage principal')).text).toMatch(/principal: expected key=value/);
+  expect((await reply('U1', 'drill triage principal=a;b')).text).toMatch(/subject\.principal/);
+  expect((await reply('U1', 'drill triage --sev=urgent')).text).toMatch(/severity/);
+  expect((await reply('U1', 'drill triage principal=svc-x')).text).toMatch(/U1 may not drill\.start: it needs a member of security-oncall or security-leads/);
+  expect((await env.client.workflow.count(`WorkflowId STARTS_WITH 'incident/exercise-'`)).count).toBe(0);
+});

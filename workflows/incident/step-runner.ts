@@ -7,8 +7,10 @@
  */
 import { patched } from '@temporalio/workflow';
 import { planDiff } from '../../domain/approval';
+import { isExerciseId } from '../../domain/ids';
 import { isTerminal, type StepState } from '../../domain/incident';
 import type { Runbook, RunbookStep } from '../../domain/runbook';
+import type { StepOutcome } from '../../activities/step';
 import { STEP_TYPES, stepRole } from '../steps';
 import { gate } from './approval-gate';
 import { failureMessage, isControlFlow, planChangeOf } from './failures';
@@ -60,7 +62,8 @@ async function runStep(run: IncidentRun, step: RunbookStep): Promise<boolean> {
       st.runs = (st.runs ?? 0) + 1;
       run.record('step.started', `${step.id} (${step.type})`, 'worker', { step: step.id });
       const approvedBy = st.approvals.filter((a) => a.decision === 'approve').map((a) => a.by);
-      const outcome = await type.run(step, { incidentId: run.state.id, stepId: step.id, params: st.params, planHash: st.planHash, approvedBy });
+      // A drill tells people for real but changes nothing: the step reports what it would have done.
+      const outcome = isExerciseId(run.state.id) && type.role !== 'tell' ? wouldHave(step, st) : await type.run(step, { incidentId: run.state.id, stepId: step.id, params: st.params, planHash: st.planHash, approvedBy });
       st.status = 'succeeded';
       st.summary = outcome.summary;
       st.undo = outcome.undo;
@@ -94,6 +97,12 @@ async function runStep(run: IncidentRun, step: RunbookStep): Promise<boolean> {
       return step.continueOnError;
     }
   }
+}
+
+/** An exercise's step outcome: the approved plan (planned from real state), never applied. */
+function wouldHave(step: RunbookStep, st: StepState): StepOutcome {
+  const plan = st.plan && st.plan.length > 0 ? st.plan.join('; ') : `${step.type} with ${Object.keys(st.params ?? {}).sort().join(', ') || 'no parameters'}`;
+  return { summary: `exercise: would have ${plan}` };
 }
 
 /** A person's retry or skip of this halted step; false while nobody has decided. */

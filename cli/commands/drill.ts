@@ -1,0 +1,65 @@
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { auditLogFor } from '../../activities/audit/from-config';
+import { evidenceStoreFor } from '../../activities/evidence';
+import { storeExerciseReport } from '../../activities/evidence/exercise-report';
+import { SEVERITIES } from '../../domain/severity';
+import { drillStatus, exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
+import { isExerciseId } from '../../domain/ids';
+import { exerciseRecords, subjectFromPairs } from '../../ingress/drills';
+import { readRunbooks } from '../../runbooks';
+import { STEP_TYPE_NAMES } from '../../workflows/steps';
+import { normaliseIncidentId, showIncident } from './incidents';
+import { CliError, type CliContext } from '../context';
+
+export function register(program: Command, ctx: () => CliContext): void {
+  const drill = program.command('drill').description('rehearse a runbook: a real incident marked EXERCISE that never writes to AWS');
+  drill
+    .command('start <runbook>')
+    .description('open an exercise incident of a runbook; AWS steps are planned from real state, approved, never applied')
+    .option('--severity <severity>', SEVERITIES.join(' | '), 'high')
+    .option('--subject <key=value...>', 'the alert subject (principal, principalType, accessKeyId, kmsKeyId, ips=a,b)', [])
+    .action(async (runbook: string, opts: { severity: string; subject: string[] }) => {
+      const { incidentId } = await ctx().api().post<{ incidentId: string }>('/drills', { runbook, severity: opts.severity, subject: subjectFromPairs(opts.subject) });
+      console.log(incidentId);
+    });
+  drill
+    .command('report <exercise>')
+    .description('the exercise report: steps, decisions, timeline, timings against the severity targets (Markdown, or --html, or --json)')
+    .option('--html', 'a standalone HTML page')
+    .option('--json', 'the measurement only')
+    .option('--store', 'keep it as evidence (verify with `evidence verify <exercise>`); prints the manifest hash')
+    .action(async (id: string, opts: { html?: boolean; json?: boolean; store?: boolean }) => {
+      const incidentId = normaliseIncidentId(id);
+      if (!isExerciseId(incidentId)) throw new CliError(`${id} is not an exercise; reports are for drills`, 2);
+      const { state, timeline } = await showIncident(ctx(), id);
+      if (opts.store) {
+        const { config } = ctx();
+        const runId = (await (await ctx().client()).workflow.getHandle(incidentId).describe()).runId;
+        const audit = auditLogFor(config);
+        const stored = await storeExerciseReport({ store: evidenceStoreFor(config), audit }, { state, timeline, runId, by: `cli:${userInfo().username}` });
+        await audit.close();
+        console.log(`${incidentId}: report stored as evidence snapshot ${stored.snapshotId} (manifest ${stored.manifestHash})`);
+        return;
+      }
+      const measured = measureDrill(state, timeline);
+      if (opts.json) console.log(JSON.stringify(measured, null, 2));
+      else console.log(opts.html ? exerciseReportHtml(state, timeline, measured) : exerciseReportMarkdown(state, timeline, measured));
+    });
+  drill
+    .command('status')
+    .description('every runbook with its last drill, its result, and whether a drill is due (yearly, and after the runbook changed)')
+    .option('--json', 'machine-readable')
+    .action(async (opts: { json?: boolean }) => {
+      const { config } = ctx();
+      const client = await ctx().client();
+      const { runbooks } = readRunbooks(config.runbooksDir, STEP_TYPE_NAMES);
+      const drills = await exerciseRecords(client);
+      const status = drillStatus(runbooks.map((r) => ({ id: r.runbook.id, contentHash: r.contentHash })), drills, new Date());
+      if (opts.json) return console.log(JSON.stringify(status, null, 2));
+      for (const s of status) {
+        const last = s.lastExercise ? `${s.lastExercise.startedAt}  ${s.lastExercise.passed ? 'met targets' : 'missed a target'}  ${s.lastExercise.incidentId}` : '-';
+        console.log(`${s.runbook.padEnd(28)} ${last}${s.due ? `  DUE: ${s.due}` : ''}`);
+      }
+    });
+}
