@@ -5,6 +5,7 @@ import { unknownSettings } from './unknown-settings';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
+import { WORKER_ENV_SETTINGS, WorkerSchema } from './worker-config';
 import { plainHttpRefusal, secureUrl } from './secure-url';
 import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchema, PeopleSchema } from './identity-config';
 
@@ -277,6 +278,8 @@ export const ConfigSchema = z.object({
   audit: AuditSchema,
   /** Breach-notification clocks (see platform/clocks-config.ts). */
   clocks: ClocksSchema,
+  /** What one worker caches and runs at once (see platform/worker-config.ts). */
+  worker: WorkerSchema,
   /** Groups: group name → people (ids of `people`; a Slack user id stands for an unmapped Slack user). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** The people: person id → their Slack user, e-mail and API token hashes (platform/identity-config.ts). */
@@ -366,6 +369,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   AWS_ENDPOINT_URL: 'aws.endpoint',
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
   ...CLOCKS_ENV_SETTINGS,
+  ...WORKER_ENV_SETTINGS,
   ...IDENTITY_ENV_SETTINGS,
 };
 

@@ -2,6 +2,7 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import type { Activities } from '../activities';
 import type { Config } from '../platform/config';
 import { createDataConverter } from '../platform/data-converter';
+import type { WorkerSettings } from '../platform/worker-config';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -9,6 +10,18 @@ export interface WorkerSetup {
   activities: Activities;
   /** a prebuilt workflow bundle (tests build one once); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** `worker.*` settings as the SDK's worker options. */
+export function workerTuning(worker: WorkerSettings): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: worker.maxConcurrentLocalActivities,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.activityTaskPollers },
+  };
 }
 
 export async function createWorker({ connection, config, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
@@ -19,5 +32,6 @@ export async function createWorker({ connection, config, activities, workflowBun
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities,
     dataConverter: createDataConverter(config),
+    ...workerTuning(config.worker),
   });
 }

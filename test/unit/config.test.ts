@@ -139,3 +139,34 @@ describe('plain HTTP only on loopback, outbound only over https', () => {
     expect(() => loadConfig({}, dir)).not.toThrow();
   });
 });
+
+describe('worker tuning', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+
+  test.each([
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: '1' }, /worker\.maxCachedWorkflows \(TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS\): 0 \(no cache\) or at least 2/],
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: '-5' }, /worker\.maxCachedWorkflows/],
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, /worker\.maxCachedWorkflows/],
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: '10' }, /worker\.maxConcurrentWorkflowTasks \(TOURNIQUET_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS\): at most worker\.maxCachedWorkflows \(10\)/],
+    [{ TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: '50' }, /worker\.workflowTaskPollers .*: at most worker\.maxConcurrentWorkflowTasks \(40\)/],
+    [{ TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: '1' }, /worker\.workflowTaskPollers/],
+    [{ TOURNIQUET_WORKER_MAX_CONCURRENT_ACTIVITIES: '4' }, /worker\.activityTaskPollers .*: at most worker\.maxConcurrentActivities \(4\)/],
+  ])('a setting the SDK would quietly change (%j) stops the start, named', (env, message) => {
+    expect(() => loadConfig(env, dir())).toThrow(message);
+  });
+
+  test('defaults bound the cache; the file and the environment set it', () => {
+    expect(loadConfig({}, dir()).worker).toEqual({
+      maxCachedWorkflows: 1000,
+      maxConcurrentWorkflowTasks: 40,
+      maxConcurrentActivities: 100,
+      maxConcurrentLocalActivities: 100,
+      workflowTaskPollers: 10,
+      activityTaskPollers: 10,
+    });
+    const d = dir();
+    writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80 }\n');
+    const config = loadConfig({ TOURNIQUET_WORKER_ACTIVITY_TASK_POLLERS: '4' }, d);
+    expect(config.worker).toMatchObject({ maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80, activityTaskPollers: 4 });
+  });
+});
