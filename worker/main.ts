@@ -18,7 +18,7 @@ import { loadRunbooks, RunbookError } from '../runbooks';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
-import { createWorker } from './worker';
+import { builtWorkflowBundle, createWorker } from './worker';
 import { codecSetup, type CodecSetup } from '../platform/data-converter';
 import { KeyFilePermissionError, MissingKeyFileError, userKeyDir } from '../platform/codec-keyfile';
 import { temporalLogger } from '../platform/temporal-logger';
@@ -111,7 +111,7 @@ async function main(): Promise<void> {
       console.error(err.message);
       process.exit(2);
     }
-    const worker = await createWorker({ connection, config, activities: createActivities(deps) });
+    const worker = await createWorker({ connection, config, activities: createActivities(deps), workflowBundle: builtWorkflowBundle() });
     workerRun = worker.run();
     cleanups.unshift(async () => {
       worker.shutdown();

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { Config } from '../platform/config';
@@ -22,6 +24,12 @@ export function workerTuning(worker: WorkerSettings): Partial<WorkerOptions> {
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.workflowTaskPollers },
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.activityTaskPollers },
   };
+}
+
+/** The workflow bundle `npm run build` made beside the compiled worker (dist/), if this is it. */
+export function builtWorkflowBundle(): WorkerOptions['workflowBundle'] {
+  const codePath = join(__dirname, '..', 'workflow-bundle.js');
+  return existsSync(codePath) ? { codePath } : undefined;
 }
 
 export async function createWorker({ connection, config, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
