@@ -17,7 +17,7 @@ export const WorkerSchema = z
     maxConcurrentWorkflowTasks: count(2).default(40),
     /** activities run at once (AWS calls, audit appends, Slack messages) */
     maxConcurrentActivities: count(1).default(100),
-    /** local activities run at once (the runbook selection when an incident opens) */
+    /** local activities run at once */
     maxConcurrentLocalActivities: count(1).default(100),
     /** long polls kept open for workflow tasks */
     workflowTaskPollers: count(2).default(10),

@@ -13,7 +13,7 @@ import { startBreachClock } from './breach-clock-start';
 import { stepRole } from './steps';
 import { failureMessage, isControlFlow } from './incident/failures';
 import { registerHandlers } from './incident/handlers';
-import { acts, IncidentRun, localActs } from './incident/run';
+import { acts, IncidentRun } from './incident/run';
 import { runRunbook } from './incident/step-runner';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
@@ -23,9 +23,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   try {
     await condition(() => run.state.alertCount > 0);
     if (!run.pinned) {
-      // Incidents opened before runbook selection ran as a local activity replay its activity task.
-      const prepare = patched('prepare-incident-locally') ? localActs.prepareIncident : acts.prepareIncident;
-      pin(run, await prepare(run.state.alerts[0]!));
+      pin(run, await acts.prepareIncident(run.state.alerts[0]!));
       if (run.pinned!.runbook.phi) {
         const started = await startBreachClock(run.state.id, run.state.openedAt);
         if (started) run.record('breach-clock.started', started, 'worker');

@@ -11,7 +11,6 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -32,16 +31,6 @@ import { failureMessage, isControlFlow } from './failures';
 export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
-});
-
-/**
- * Opening an incident (runbook selection) runs in the worker that holds the workflow task, within
- * that task: no activity task to dispatch and no second workflow task before the first step is
- * scheduled (README "Performance": alert → first containment action).
- */
-export const localActs = proxyLocalActivities<Pick<Activities, 'prepareIncident'>>({
-  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
