@@ -129,7 +129,17 @@ export default async function clocks(): Promise<void> {
     const clockSeconds = (Date.now() - started) / 1000;
     // Every clock has run its first task (it answers a query) before memory is read.
     const clockQuery1 = (id: string) => env.client.workflow.getHandle(id).query(clockQuery);
-    const settle = await timeQueries(clockIds.filter((_, i) => i % Math.max(1, Math.floor(CLOCKS / SAMPLE)) === 0), clockQuery1);
+    const answersOnce = async (id: string) => {
+      for (const until = Date.now() + 60_000; ; ) {
+        try {
+          return await clockQuery1(id);
+        } catch (err) {
+          if (Date.now() > until) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+    };
+    const settle = await timeQueries(clockIds.filter((_, i) => i % Math.max(1, Math.floor(CLOCKS / SAMPLE)) === 0), answersOnce);
     const afterClocks = rss();
 
     const incidentsStarted = Date.now();
@@ -163,7 +173,7 @@ export default async function clocks(): Promise<void> {
     const per1000 = (bytes: number, n: number) => `${((bytes / MB) * (1000 / Math.max(1, n))).toFixed(0)} MB per 1000`;
     const cache = config.worker.maxCachedWorkflows;
     console.log(`worker cache:                maxCachedWorkflows ${cache} (${CLOCKS + INCIDENTS} workflows open: ${Math.max(0, CLOCKS + INCIDENTS - cache)} or more evicted)`);
-    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); first queries ${ms(settle.latencies)}`);
+    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)}`);
     console.log(`open incidents started:      ${INCIDENTS} in ${incidentSeconds.toFixed(1)} s, ${notifier.asked.size} waiting on approval (timeout ${TIMER_SECONDS} s)`);
     console.log(`worker process RSS:          ${(baseline / MB).toFixed(0)} MB at start; clocks +${((afterClocks - baseline) / MB).toFixed(0)} MB (${per1000(afterClocks - baseline, CLOCKS)}); incidents +${((afterIncidents - afterClocks) / MB).toFixed(0)} MB (${per1000(afterIncidents - afterClocks, INCIDENTS)}); ${(afterTimers / MB).toFixed(0)} MB after the timers (target: 10,000 clocks + 1,000 incidents within 1024 MB)`);
     console.log(`clock queries, least recent: ${ms(oldest.latencies)} (${oldest.failed} failed; evicted ones replay first)`);

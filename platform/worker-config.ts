@@ -12,7 +12,7 @@ const count = (min: number) => z.coerce.number().int().min(min);
 export const WorkerSchema = z
   .object({
     /** workflows kept in the worker's cache; 0 turns the cache off (every task replays) */
-    maxCachedWorkflows: count(0).default(1000),
+    maxCachedWorkflows: count(0).default(250),
     /** workflow tasks run at once */
     maxConcurrentWorkflowTasks: count(2).default(40),
     /** activities run at once (AWS calls, audit appends, Slack messages) */

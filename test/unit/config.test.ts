@@ -157,7 +157,7 @@ describe('worker tuning', () => {
 
   test('defaults bound the cache; the file and the environment set it', () => {
     expect(loadConfig({}, dir()).worker).toEqual({
-      maxCachedWorkflows: 1000,
+      maxCachedWorkflows: 250,
       maxConcurrentWorkflowTasks: 40,
       maxConcurrentActivities: 100,
       maxConcurrentLocalActivities: 100,
