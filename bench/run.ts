@@ -2,6 +2,7 @@
  * `npm run bench`: every benchmark in order, each printing its figures. Benchmarks start their own
  * servers (Temporal dev server, worker, ingress) on this machine and stop them when done.
  */
+import '../platform/threadpool';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,11 +33,20 @@ async function main(): Promise<void> {
     .filter((f) => f.endsWith('.bench.ts'))
     .filter((f) => only.length === 0 || only.some((name) => f.includes(name)))
     .sort();
+  // A benchmark that misses what it checks (a lost alert, an unanswered query) fails the run, after the others ran.
+  const failed: string[] = [];
   for (const file of files) {
-    console.log(`\n== ${file.replace(/\.bench\.ts$/, '')}`);
+    const name = file.replace(/\.bench\.ts$/, '');
+    console.log(`\n== ${name}`);
     const mod = (await import(join(__dirname, file))) as { default: () => Promise<void> };
-    await mod.default();
+    try {
+      await mod.default();
+    } catch (err) {
+      console.error(`${name} failed: ${err instanceof Error ? err.message : String(err)}`);
+      failed.push(name);
+    }
   }
+  if (failed.length > 0) throw new Error(`failed: ${failed.join(', ')}`);
 }
 
 main().then(

@@ -3,6 +3,7 @@
  * TEMPORAL_ADDRESS names a cluster), the worker, and the HTTP ingress. TOURNIQUET_ROLE=worker or
  * ingress runs one role only, for scaling them apart.
  */
+import '../platform/threadpool';
 import { resolve, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
