@@ -6,11 +6,13 @@
  * Run by `npm ci` / `npm install` (prepare), before `npm start` and before `npm test`.
  */
 const { build } = require('esbuild');
-const { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
+const { cpSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { join, relative } = require('node:path');
 
 const ROOT = join(__dirname, '..');
-const DIST = join(ROOT, 'dist');
+const FINAL = join(ROOT, 'dist');
+// Built aside and moved into place whole: a CLI or worker starting meanwhile sees the old build or the new one.
+const DIST = join(ROOT, `.dist-${process.pid}`);
 /** What runs in production; test/ and bench/ stay TypeScript, run by jest and tsx. */
 const SOURCES = ['domain', 'platform', 'runbooks', 'workflows', 'activities', 'worker', 'ingress', 'cli'];
 /** Files read at run time next to the code that reads them. */
@@ -53,10 +55,13 @@ async function main() {
   });
   mkdirSync(DIST, { recursive: true });
   writeFileSync(join(DIST, 'workflow-bundle.js'), code);
-  console.log(`built ${entryPoints.length} files and the workflow bundle into ${relative(process.cwd(), DIST) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  rmSync(FINAL, { recursive: true, force: true });
+  renameSync(DIST, FINAL);
+  console.log(`built ${entryPoints.length} files and the workflow bundle into ${relative(process.cwd(), FINAL) || '.'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main().catch((err) => {
+  rmSync(DIST, { recursive: true, force: true });
   console.error(err);
   process.exit(1);
 });
