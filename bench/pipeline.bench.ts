@@ -235,7 +235,6 @@ export default async function pipeline(): Promise<void> {
       console.log(
         `open incidents on one worker               ${openNow} open (${waiting}/${sampleIds.length} sampled waiting on approval); process RSS ${mb(memoryAfter.rss)} MB (+${mb(memoryAfter.rss - memoryBefore.rss)} MB since the worker started), heap ${mb(memoryAfter.heapUsed)} MB`,
       );
-      console.log('breach clocks per worker                   not measured here (see README "Performance")');
     } finally {
       await server.close();
       await stop();
