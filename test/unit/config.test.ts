@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../platform/config';
+import { workerTuning } from '../../worker/worker';
 
 test('defaults need no configuration at all', () => {
   const config = loadConfig({}, mkdtempSync(join(tmpdir(), 'tq-cfg-')));
@@ -168,5 +169,18 @@ describe('worker tuning', () => {
     writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80 }\n');
     const config = loadConfig({ TOURNIQUET_WORKER_ACTIVITY_TASK_POLLERS: '4' }, d);
     expect(config.worker).toMatchObject({ maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80, activityTaskPollers: 4 });
+  });
+
+  test('the settings reach the SDK as its worker options', () => {
+    const d = dir();
+    writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 600, maxConcurrentWorkflowTasks: 20, maxConcurrentActivities: 50, workflowTaskPollers: 4, activityTaskPollers: 3 }\n');
+    expect(workerTuning(loadConfig({}, d).worker)).toEqual({
+      maxCachedWorkflows: 600,
+      maxConcurrentWorkflowTaskExecutions: 20,
+      maxConcurrentActivityTaskExecutions: 50,
+      maxConcurrentLocalActivityExecutions: 100,
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 3 },
+    });
   });
 });
