@@ -5,7 +5,7 @@ import importX from 'eslint-plugin-import-x';
 import boundaries from './lint-boundaries.cjs';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'ingress/dashboard/assets/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', '.dist-*/**', 'ingress/dashboard/assets/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     files: ['**/*.ts'],

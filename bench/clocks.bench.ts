@@ -1,75 +1,192 @@
 /**
- * Breach clocks: how many open clocks one worker holds. Starts BENCH_CLOCKS clocks (default 1000)
- * on a Temporal dev server, each sleeping on durable timers toward its deadlines, then queries a
- * sample and prints start rate, query latency and the worker process's memory before and after.
- * Every clock must answer; a missing one fails the run.
+ * What one worker holds open: breach clocks (durable timers toward their deadlines) and incidents
+ * waiting on an approval whose timeout escalates, with the workflow cache bounded
+ * (`worker.maxCachedWorkflows`), so most of them are evicted and replayed at their next task.
+ * Prints, per 1000 open clocks and per 1000 open incidents, the worker process's RSS; query
+ * latency for clocks still cached and for clocks long evicted (their query replays them first);
+ * and how late the incidents' approval timers fired (they fire while everything is open).
+ *
+ * Default size: 1000 clocks and 200 incidents. The issue's size, 10,000 clocks and 1,000 incidents:
+ * BENCH_FULL=1 (or BENCH_CLOCKS, BENCH_INCIDENTS; BENCH_CACHE sets the cache, BENCH_TIMER_SECONDS
+ * the approval timeout).
  */
-import { createActivities } from '../activities';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActivities, logNotifier, type Notifier } from '../activities';
 import { addCalendarDays } from '../domain/hipaa';
+import { deliverAlert } from '../ingress';
 import type { breachClockWorkflow } from '../workflows/breach-clock';
 import { BREACH_CLOCK_WORKFLOW, clockQuery } from '../workflows/breach-clock-definitions';
-import { startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
+import { stateQuery } from '../workflows/definitions';
+import { anAlert } from '../test/support/alerts';
+import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
 
-const CLOCKS = Number(process.env.BENCH_CLOCKS ?? 1000);
+const FULL = process.env.BENCH_FULL === '1';
+const CLOCKS = Number(process.env.BENCH_CLOCKS ?? (FULL ? 10_000 : 1000));
+const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? (FULL ? 1000 : 200));
+const CACHE = process.env.BENCH_CACHE === undefined ? undefined : Number(process.env.BENCH_CACHE);
+/** Long enough for everything to be open (and mostly evicted) when the timers fire. */
+const TIMER_SECONDS = Number(process.env.BENCH_TIMER_SECONDS ?? (FULL ? 240 : 45));
 const CONCURRENCY = 32;
-const SAMPLE = 100;
-const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+const SAMPLE = 50;
+const MB = 1024 * 1024;
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const ms = (xs: number[]) => (xs.length === 0 ? 'n/a' : `p50 ${percentile(sorted(xs), 50).toFixed(0)} ms, p95 ${percentile(sorted(xs), 95).toFixed(0)} ms, max ${Math.max(...xs).toFixed(0)} ms`);
 
-async function pool<T>(items: T[], run: (item: T) => Promise<void>): Promise<void> {
+async function pool<T>(items: T[], run: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (next < items.length) await run(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await run(items[i]!, i);
+      }
+    }),
+  );
+}
+
+function rss(): number {
+  global.gc?.();
+  return process.memoryUsage().rss;
+}
+
+/** Times each query of `ids` (after the workflow answers once: a fresh clock reads its settings first). */
+async function timeQueries(ids: string[], query: (id: string) => Promise<unknown>): Promise<{ latencies: number[]; failed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  await pool(ids, async (id) => {
+    const t = performance.now();
+    try {
+      await query(id);
+      latencies.push(performance.now() - t);
+    } catch {
+      failed += 1;
+    }
+  });
+  return { latencies, failed };
+}
+
+/** A runbook whose gated step waits for an approval nobody gives: its timeout escalates. */
+function heldOpenRunbooks(): string {
+  const dir = join(tmpdir(), `tq-bench-held-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(RUNBOOKS_DIR, 'triage.yaml'), join(dir, 'triage.yaml'));
+  writeFileSync(
+    join(dir, 'held-open.yaml'),
+    `id: held-open
+title: Waits for an approval that does not come
+match: [{ kinds: ["BenchHeld"] }]
+steps:
+  - id: gated
+    type: webhook
+    with: { url: "http://127.0.0.1:9/never" }
+    approval: { group: responders, timeout: ${TIMER_SECONDS}s, escalateTo: leads, finalTimeout: 1h }
+`,
+  );
+  return dir;
+}
+
+/** A notifier that remembers when each incident asked for approval and when it escalated. */
+function timingNotifier(): Notifier & { asked: Map<string, number>; escalated: Map<string, number> } {
+  const quiet = logNotifier({ info: () => undefined, warn: () => undefined });
+  const asked = new Map<string, number>();
+  const escalated = new Map<string, number>();
+  return {
+    ...quiet,
+    asked,
+    escalated,
+    async requestApproval(ask) {
+      if (!asked.has(ask.incidentId)) asked.set(ask.incidentId, Date.now());
+    },
+    async escalate(escalation) {
+      if (!escalated.has(escalation.incidentId)) escalated.set(escalation.incidentId, Date.now());
+    },
+  };
 }
 
 export default async function clocks(): Promise<void> {
-  const config = testConfig({ temporal: { taskQueue: 'bench-clocks' } });
+  const runbooksDir = heldOpenRunbooks();
+  const config = testConfig({ runbooksDir, temporal: { taskQueue: 'bench-clocks' }, ...(CACHE === undefined ? {} : { worker: { maxCachedWorkflows: CACHE, maxConcurrentWorkflowTasks: Math.min(40, Math.max(2, CACHE)) } }) });
   const env = await startDevServer(config);
-  const worker = await startWorker(env, config, createActivities(testActivityDeps()));
+  const notifier = timingNotifier();
+  const worker = await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir, approverGroups: { responders: ['U1'], leads: ['U2'] }, notifier })));
   try {
-    global.gc?.();
-    const before = process.memoryUsage();
+    const baseline = rss();
     const run = Date.now().toString(36);
     const today = new Date().toISOString().slice(0, 10);
-    const ids = Array.from({ length: CLOCKS }, (_, i) => `breach-clock/bench-${run}-${i}`);
+    const clockIds = Array.from({ length: CLOCKS }, (_, i) => `breach-clock/bench-${run}-${i}`);
     const started = Date.now();
-    await pool(ids, async (id) => {
+    await pool(clockIds, async (id, i) => {
       // Discoveries spread over the last 50 days: every clock has timers pending, some soon.
-      const discoveredAt = addCalendarDays(today, -(Number(id.split('-').pop()) % 50));
       await env.client.workflow.start<typeof breachClockWorkflow>(BREACH_CLOCK_WORKFLOW, {
         taskQueue: config.temporal.taskQueue,
         workflowId: id,
-        args: [{ id, incidentId: id.replace('breach-clock/', 'incident/'), discoveredAt, facts: { affected: 100 + (Number(id.split('-').pop()) % 900) } }],
+        args: [{ id, incidentId: id.replace('breach-clock/', 'incident/'), discoveredAt: addCalendarDays(today, -(i % 50)), facts: { affected: 100 + (i % 900) } }],
       });
     });
-    const startSeconds = (Date.now() - started) / 1000;
-
-    const sample = ids.filter((_, i) => i % Math.max(1, Math.floor(CLOCKS / SAMPLE)) === 0);
-    const latencies: number[] = [];
-    let answered = 0;
-    await pool(sample, async (id) => {
-      // A clock reads its settings (one activity) before it answers: wait for that, then time a query.
-      const handle = env.client.workflow.getHandle(id);
-      for (let i = 0; i < 300; i++) {
-        const ok = await handle.query(clockQuery).then(() => true, () => false);
-        if (ok) break;
-        await new Promise((r) => setTimeout(r, 100));
+    const clockSeconds = (Date.now() - started) / 1000;
+    // Every clock has run its first task (it answers a query) before memory is read.
+    const clockQuery1 = (id: string) => env.client.workflow.getHandle(id).query(clockQuery);
+    const answersOnce = async (id: string) => {
+      for (const until = Date.now() + 60_000; ; ) {
+        try {
+          return await clockQuery1(id);
+        } catch (err) {
+          if (Date.now() > until) throw err;
+          await new Promise((r) => setTimeout(r, 200));
+        }
       }
-      const t = performance.now();
-      const view = await handle.query(clockQuery);
-      latencies.push(performance.now() - t);
-      if (view.obligations.length > 0) answered += 1;
+    };
+    const settle = await timeQueries(clockIds.filter((_, i) => i % Math.max(1, Math.floor(CLOCKS / SAMPLE)) === 0), answersOnce);
+    const afterClocks = rss();
+
+    const incidentsStarted = Date.now();
+    const incidentIds: string[] = [];
+    await pool(Array.from({ length: INCIDENTS }, (_, i) => i), async (i) => {
+      const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'BenchHeld', subject: { principal: `held-${run}-${i}` }, fingerprint: `held-${run}-${i}` }));
+      incidentIds.push(incidentId);
     });
-    latencies.sort((a, b) => a - b);
-    global.gc?.();
-    const after = process.memoryUsage();
-    console.log(`open clocks started:        ${CLOCKS} in ${startSeconds.toFixed(1)} s (${(CLOCKS / startSeconds).toFixed(0)}/s)`);
-    console.log(`sample queried:             ${answered}/${sample.length} answered; p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${percentile(latencies, 95).toFixed(1)} ms`);
-    console.log(`worker process RSS:         ${mb(before.rss)} → ${mb(after.rss)} (${mb(after.rss - before.rss)} for ${CLOCKS} clocks)`);
-    console.log(`worker process heap used:   ${mb(before.heapUsed)} → ${mb(after.heapUsed)}`);
-    if (answered !== sample.length) throw new Error(`${sample.length - answered} clocks did not answer`);
-    await pool(ids, async (id) => void (await env.client.workflow.getHandle(id).terminate('bench done')));
+    const incidentSeconds = (Date.now() - incidentsStarted) / 1000;
+    // Wait until every incident asked for its approval: each is open and waiting on its timer.
+    for (const until = Date.now() + 120_000; notifier.asked.size < INCIDENTS && Date.now() < until; ) await new Promise((r) => setTimeout(r, 250));
+    const afterIncidents = rss();
+
+    // Queries: the first clocks started are the least recently used (evicted when the cache is
+    // smaller than what is open); the last ones are the most recent (cached).
+    const oldest = await timeQueries(clockIds.slice(0, SAMPLE), clockQuery1);
+    const newest = await timeQueries(clockIds.slice(-SAMPLE), clockQuery1);
+    const spread = await timeQueries(clockIds.filter((_, i) => i % Math.max(1, Math.floor(CLOCKS / (2 * SAMPLE))) === 0), clockQuery1);
+    const incidentQueries = await timeQueries(
+      incidentIds.filter((_, i) => i % Math.max(1, Math.floor(INCIDENTS / SAMPLE)) === 0),
+      (id) => env.client.workflow.getHandle(id).query(stateQuery),
+    );
+
+    // The approval timers fire now, with everything open: how late each escalation came.
+    for (const until = Date.now() + (TIMER_SECONDS + 120) * 1000; notifier.escalated.size < notifier.asked.size && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const lateness = [...notifier.escalated].map(([id, at]) => at - notifier.asked.get(id)! - TIMER_SECONDS * 1000);
+    const afterTimers = rss();
+
+    const per1000 = (bytes: number, n: number) => `${((bytes / MB) * (1000 / Math.max(1, n))).toFixed(0)} MB per 1000`;
+    const cache = config.worker.maxCachedWorkflows;
+    console.log(`worker cache:                maxCachedWorkflows ${cache} (${CLOCKS + INCIDENTS} workflows open: ${Math.max(0, CLOCKS + INCIDENTS - cache)} or more evicted)`);
+    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)}`);
+    console.log(`open incidents started:      ${INCIDENTS} in ${incidentSeconds.toFixed(1)} s, ${notifier.asked.size} waiting on approval (timeout ${TIMER_SECONDS} s)`);
+    console.log(`worker process RSS:          ${(baseline / MB).toFixed(0)} MB at start; clocks +${((afterClocks - baseline) / MB).toFixed(0)} MB (${per1000(afterClocks - baseline, CLOCKS)}); incidents +${((afterIncidents - afterClocks) / MB).toFixed(0)} MB (${per1000(afterIncidents - afterClocks, INCIDENTS)}); ${(afterTimers / MB).toFixed(0)} MB after the timers (target: 10,000 clocks + 1,000 incidents within 1024 MB)`);
+    console.log(`clock queries, least recent: ${ms(oldest.latencies)} (${oldest.failed} failed; evicted ones replay first)`);
+    console.log(`clock queries, most recent:  ${ms(newest.latencies)} (${newest.failed} failed)`);
+    console.log(`clock queries, across all:   ${ms(spread.latencies)} (${spread.failed} failed; target p95 < 1000 ms)`);
+    console.log(`incident queries:            ${ms(incidentQueries.latencies)} (${incidentQueries.failed} failed)`);
+    const late = sorted(lateness);
+    console.log(
+      `approval timer lateness:     ${late.length}/${notifier.asked.size} fired; ${late.length ? `p50 ${(percentile(late, 50) / 1000).toFixed(2)} s, p99 ${(percentile(late, 99) / 1000).toFixed(2)} s` : 'n/a'} (asked → escalated − timeout: two workflow tasks and an activity included; target p99 < 5 s)`,
+    );
+    const failed = oldest.failed + newest.failed + spread.failed + incidentQueries.failed + settle.failed;
+    if (failed > 0) throw new Error(`${failed} queries were not answered`);
+    await pool([...clockIds, ...incidentIds], async (id) => void (await env.client.workflow.getHandle(id).terminate('bench done').catch(() => undefined)));
   } finally {
     await worker.stop();
     await env.teardown();

@@ -1,4 +1,13 @@
 #!/usr/bin/env node
-// `npx tourniquet …`: runs the TypeScript CLI through tsx.
-require('tsx/cjs');
-require('./main.ts').run();
+// `npx tourniquet …`: the compiled CLI (`npm run build`, run by `npm install`), so a command starts
+// without transpiling. A checkout that was never built runs the TypeScript through tsx instead.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const built = join(__dirname, '..', 'dist', 'cli', 'main.js');
+if (existsSync(built)) {
+  require(built).run();
+} else {
+  require('tsx/cjs');
+  require('./main.ts').run();
+}

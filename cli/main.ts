@@ -2,35 +2,45 @@
 import { Command } from 'commander';
 import { ConfigError } from '../platform/config';
 import { cliContext, CliError, keySetupError, type CliContext } from './context';
-import { register as evidence } from './commands/evidence';
-import { register as audit } from './commands/audit';
-import { register as incidents } from './commands/incidents';
-import { register as runbook } from './commands/runbook';
-import { register as approve } from './commands/approve';
-import { register as clocks } from './commands/clocks';
-import { register as iamPolicy } from './commands/iam-policy';
-import { register as undo } from './commands/undo';
-import { register as kms } from './commands/kms';
-import { register as timers } from './commands/timers';
-import { register as identity } from './commands/identity';
-import { register as access } from './commands/access';
-import { register as reviews } from './commands/reviews';
-import { register as metrics } from './commands/metrics';
-import { register as drill } from './commands/drill';
 
-const COMMANDS: ((program: Command, ctx: () => CliContext) => void)[] = [incidents, runbook, approve, evidence, audit, iamPolicy, undo, timers, clocks, reviews, metrics, kms, identity, access, drill];
+type Register = (program: Command, ctx: () => CliContext) => void;
 
-export function buildProgram(): Command {
+/**
+ * Each command group, loaded only when its command is run: `incidents list` must not load the AWS
+ * SDK, Bolt and the evidence store to start (README "Performance": CLI start-up). `commands`: the
+ * top-level commands the group registers.
+ */
+const COMMANDS: { commands: string[]; load: () => Promise<{ register: Register }> }[] = [
+  { commands: ['incidents'], load: () => import('./commands/incidents') },
+  { commands: ['runbook'], load: () => import('./commands/runbook') },
+  { commands: ['approve', 'deny'], load: () => import('./commands/approve') },
+  { commands: ['evidence'], load: () => import('./commands/evidence') },
+  { commands: ['audit'], load: () => import('./commands/audit') },
+  { commands: ['iam-policy'], load: () => import('./commands/iam-policy') },
+  { commands: ['undo'], load: () => import('./commands/undo') },
+  { commands: ['block', 'key-deletion'], load: () => import('./commands/timers') },
+  { commands: ['clocks'], load: () => import('./commands/clocks') },
+  { commands: ['kms'], load: () => import('./commands/kms') },
+  { commands: ['token', 'decision-key', 'whoami'], load: () => import('./commands/identity') },
+  { commands: ['access'], load: () => import('./commands/access') },
+  { commands: ['reviews', 'follow-ups'], load: () => import('./commands/reviews') },
+  { commands: ['metrics'], load: () => import('./commands/metrics') },
+  { commands: ['drill'], load: () => import('./commands/drill') },
+];
+
+/** The program with the group `argv` names, or with every group (help, an unknown command). */
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   let context: CliContext | undefined;
   const ctx = () => (context ??= cliContext());
   const program = new Command('tourniquet').description('incident-response automation for healthcare APIs');
-  for (const register of COMMANDS) register(program, ctx);
+  const named = COMMANDS.find((group) => group.commands.includes(argv[2] ?? ''));
+  for (const group of named ? [named] : COMMANDS) (await group.load()).register(program, ctx);
   return program;
 }
 
 export function run(argv: string[] = process.argv): void {
-  buildProgram()
-    .parseAsync(argv)
+  buildProgram(argv)
+    .then((program) => program.parseAsync(argv))
     .then(() => process.exit(0))
     .catch((thrown: unknown) => {
       // Commands that open the stores (evidence, audit) meet the key file there, not in the client.

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
 import { FOLLOW_UPS_ENV_SETTINGS, FollowUpsSchema, ReviewsSchema } from './follow-ups-config';
+import { WORKER_ENV_SETTINGS, WorkerSchema } from './worker-config';
 import { plainHttpRefusal, secureUrl } from './secure-url';
 import { ACCESS_ENV_SETTINGS, AccessSchema } from './access-config';
 import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchema, PeopleSchema } from './identity-config';
@@ -294,6 +295,8 @@ export const ConfigSchema = z.object({
   followUps: FollowUpsSchema,
   /** Post-incident reviews: due dates by severity, reminders, overdue escalation. */
   reviews: ReviewsSchema,
+  /** What one worker caches and runs at once (see platform/worker-config.ts). */
+  worker: WorkerSchema,
   /** Groups: group name → people (ids of `people`; a Slack user id stands for an unmapped Slack user). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** The people: person id → their Slack user, e-mail and API token hashes (platform/identity-config.ts). */
@@ -388,6 +391,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
   ...CLOCKS_ENV_SETTINGS,
   ...FOLLOW_UPS_ENV_SETTINGS,
+  ...WORKER_ENV_SETTINGS,
   ...IDENTITY_ENV_SETTINGS,
   ...ACCESS_ENV_SETTINGS,
 };

@@ -3,6 +3,7 @@
  * TEMPORAL_ADDRESS names a cluster), the worker, and the HTTP ingress. TOURNIQUET_ROLE=worker or
  * ingress runs one role only, for scaling them apart.
  */
+import '../platform/threadpool';
 import { resolve, join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
@@ -18,7 +19,7 @@ import { loadRunbooks, RunbookError } from '../runbooks';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
-import { createWorker } from './worker';
+import { builtWorkflowBundle, createWorker } from './worker';
 import { codecSetup, type CodecSetup } from '../platform/data-converter';
 import { KeyFilePermissionError, MissingKeyFileError, userKeyDir } from '../platform/codec-keyfile';
 import { temporalLogger } from '../platform/temporal-logger';
@@ -115,7 +116,7 @@ async function main(): Promise<void> {
       console.error(err.message);
       process.exit(2);
     }
-    const worker = await createWorker({ connection, config, activities: createActivities(deps) });
+    const worker = await createWorker({ connection, config, activities: createActivities(deps), workflowBundle: builtWorkflowBundle() });
     workerRun = worker.run();
     await ensureAccessReconciliation(await connectClient(config, address), config, log);
     cleanups.unshift(async () => {

@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing';
 
-const SCRIPTS = join(__dirname, '..', 'scripts');
+// From the sources (worker/) or from the build (dist/worker/).
+const SCRIPTS = [join(__dirname, '..', 'scripts'), join(__dirname, '..', '..', 'scripts')].find((dir) => existsSync(join(dir, 'ensure-temporal')))!;
 
 function scriptOutput(script: string): string {
   return execFileSync('bash', [join(SCRIPTS, script)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
@@ -26,3 +28,11 @@ export function timeSkippingServerExecutable(): EphemeralServerExecutable {
 
 /** Flags the SDK's own CI uses for a fast dev server; WAL keeps the SQLite file consistent. */
 export const DEV_SERVER_SQLITE_ARGS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'];
+
+/**
+ * Everything the embedded dev server is started with: the SQLite flags, and eager activity
+ * dispatch, so an activity a workflow task schedules (an incident's first step) comes back to that
+ * worker with the task's completion instead of a separate poll (Temporal's own default is off; on a
+ * cluster it is the operator's setting `system.enableActivityEagerExecution`).
+ */
+export const DEV_SERVER_ARGS = [...DEV_SERVER_SQLITE_ARGS, '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];

@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { Activities } from '../activities';
 import type { Config } from '../platform/config';
 import { createDataConverter } from '../platform/data-converter';
+import type { WorkerSettings } from '../platform/worker-config';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -9,6 +12,24 @@ export interface WorkerSetup {
   activities: Activities;
   /** a prebuilt workflow bundle (tests build one once); otherwise workflows/ is bundled at start */
   workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+/** `worker.*` settings as the SDK's worker options. */
+export function workerTuning(worker: WorkerSettings): Partial<WorkerOptions> {
+  return {
+    maxCachedWorkflows: worker.maxCachedWorkflows,
+    maxConcurrentWorkflowTaskExecutions: worker.maxConcurrentWorkflowTasks,
+    maxConcurrentActivityTaskExecutions: worker.maxConcurrentActivities,
+    maxConcurrentLocalActivityExecutions: worker.maxConcurrentLocalActivities,
+    workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.workflowTaskPollers },
+    activityTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.activityTaskPollers },
+  };
+}
+
+/** The workflow bundle `npm run build` made beside the compiled worker (dist/), if this is it. */
+export function builtWorkflowBundle(): WorkerOptions['workflowBundle'] {
+  const codePath = join(__dirname, '..', 'workflow-bundle.js');
+  return existsSync(codePath) ? { codePath } : undefined;
 }
 
 export async function createWorker({ connection, config, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
@@ -19,5 +40,6 @@ export async function createWorker({ connection, config, activities, workflowBun
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
     activities,
     dataConverter: createDataConverter(config),
+    ...workerTuning(config.worker),
   });
 }

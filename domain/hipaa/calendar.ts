@@ -6,7 +6,11 @@
  */
 import { TZDate } from '@date-fns/tz';
 import { UTCDate } from '@date-fns/utc';
-import { addDays, differenceInCalendarDays, formatISO, isValid } from 'date-fns';
+// One file each, not the whole library: the CLI and every process load this at start.
+import { addDays } from 'date-fns/addDays';
+import { differenceInCalendarDays } from 'date-fns/differenceInCalendarDays';
+import { formatISO } from 'date-fns/formatISO';
+import { isValid } from 'date-fns/isValid';
 
 /** `YYYY-MM-DD`: a day on the calendar, without a time zone of its own. */
 export type CalendarDate = string;

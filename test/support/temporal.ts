@@ -5,7 +5,7 @@ import { createAwsClients, createAwsPlanners } from '../../activities/aws';
 import { parseConfig, type Config } from '../../platform/config';
 import { createDataConverter } from '../../platform/data-converter';
 import { searchAttributeTypes } from '../../platform/search-attributes';
-import { DEV_SERVER_SQLITE_ARGS, devServerExecutable, timeSkippingServerExecutable } from '../../worker/temporal-cli';
+import { DEV_SERVER_ARGS, devServerExecutable, timeSkippingServerExecutable } from '../../worker/temporal-cli';
 import { createWorker } from '../../worker/worker';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../workflows/search-attributes';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
@@ -48,7 +48,7 @@ export async function startDevServer(
       ...persistence,
       executable: devServerExecutable(),
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: DEV_SERVER_SQLITE_ARGS,
+      extraArgs: DEV_SERVER_ARGS,
       log: { format: 'pretty', level: 'error' },
     },
     client: { dataConverter: createDataConverter(config) },

@@ -122,6 +122,39 @@ test('many concurrent appenders in one process make one unbroken chain', async (
   expect(new Set(records(path).map((r) => r.id)).size).toBe(200);
 });
 
+test('a write that fails fails every append gathered into it, and nothing half-written is left', async () => {
+  const parent = join(dir(), 'not-a-dir');
+  writeFileSync(parent, 'a file where the log folder should be');
+  const log = chainLog({ path: join(parent, 'audit.log') });
+  const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => log.append(event(i + 1))));
+  expect(results.every((r) => r.status === 'rejected')).toBe(true);
+  expect(readFileSync(parent, 'utf8')).toBe('a file where the log folder should be');
+});
+
+test('concurrent appends to one sink share a write and an fsync; each returns once its own record is on disk', async () => {
+  const path = join(dir(), 'audit.log');
+  const log = chainLog({ path });
+  const { open } = await import('node:fs/promises');
+  const probe = await open(path, 'a');
+  const FileHandle = Object.getPrototypeOf(probe) as { sync(): Promise<void> };
+  await probe.close();
+  const sync = jest.spyOn(FileHandle, 'sync');
+  try {
+    const onDisk: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => log.append(event(i + 1)).then(() => void onDisk.push(readFileSync(path, 'utf8').includes(`"run-1/${i + 1}"`)))),
+    );
+    expect(onDisk).toHaveLength(200);
+    expect(onDisk.every(Boolean)).toBe(true);
+    // One append starts a write; the other 199 gather behind it: a handful of fsyncs, not 200.
+    expect(sync.mock.calls.length).toBeLessThan(10);
+  } finally {
+    sync.mockRestore();
+  }
+  expect(await verifyAuditLog(path)).toMatchObject({ intact: true, records: 200 });
+  expect(records(path).map((r) => r.id)).toEqual(Array.from({ length: 200 }, (_, i) => `run-1/${i + 1}`));
+});
+
 test('several processes appending at once make one unbroken chain and lose nothing', async () => {
   const path = join(dir(), 'audit.log');
   const run = promisify(execFile);

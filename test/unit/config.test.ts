@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '../../platform/config';
+import { workerTuning } from '../../worker/worker';
 
 test('defaults need no configuration at all', () => {
   const config = loadConfig({}, mkdtempSync(join(tmpdir(), 'tq-cfg-')));
@@ -137,5 +138,49 @@ describe('plain HTTP only on loopback, outbound only over https', () => {
     expect(loadConfig({}, dir).aws.oauth.portal!.revocationEndpoint).toBe('https://idp.example.com/oauth2/revoke');
     writeFileSync(join(dir, 'tourniquet.yaml'), oauth('http://localhost:9000/revoke'));
     expect(() => loadConfig({}, dir)).not.toThrow();
+  });
+});
+
+describe('worker tuning', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+
+  test.each([
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: '1' }, /worker\.maxCachedWorkflows \(TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS\): 0 \(no cache\) or at least 2/],
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: '-5' }, /worker\.maxCachedWorkflows/],
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: 'lots' }, /worker\.maxCachedWorkflows/],
+    [{ TOURNIQUET_WORKER_MAX_CACHED_WORKFLOWS: '10' }, /worker\.maxConcurrentWorkflowTasks \(TOURNIQUET_WORKER_MAX_CONCURRENT_WORKFLOW_TASKS\): at most worker\.maxCachedWorkflows \(10\)/],
+    [{ TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: '50' }, /worker\.workflowTaskPollers .*: at most worker\.maxConcurrentWorkflowTasks \(40\)/],
+    [{ TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: '1' }, /worker\.workflowTaskPollers/],
+    [{ TOURNIQUET_WORKER_MAX_CONCURRENT_ACTIVITIES: '4' }, /worker\.activityTaskPollers .*: at most worker\.maxConcurrentActivities \(4\)/],
+  ])('a setting the SDK would quietly change (%j) stops the start, named', (env, message) => {
+    expect(() => loadConfig(env, dir())).toThrow(message);
+  });
+
+  test('defaults bound the cache; the file and the environment set it', () => {
+    expect(loadConfig({}, dir()).worker).toEqual({
+      maxCachedWorkflows: 250,
+      maxConcurrentWorkflowTasks: 40,
+      maxConcurrentActivities: 100,
+      maxConcurrentLocalActivities: 100,
+      workflowTaskPollers: 10,
+      activityTaskPollers: 10,
+    });
+    const d = dir();
+    writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80 }\n');
+    const config = loadConfig({ TOURNIQUET_WORKER_ACTIVITY_TASK_POLLERS: '4' }, d);
+    expect(config.worker).toMatchObject({ maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80, activityTaskPollers: 4 });
+  });
+
+  test('the settings reach the SDK as its worker options', () => {
+    const d = dir();
+    writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 600, maxConcurrentWorkflowTasks: 20, maxConcurrentActivities: 50, workflowTaskPollers: 4, activityTaskPollers: 3 }\n');
+    expect(workerTuning(loadConfig({}, d).worker)).toEqual({
+      maxCachedWorkflows: 600,
+      maxConcurrentWorkflowTaskExecutions: 20,
+      maxConcurrentActivityTaskExecutions: 50,
+      maxConcurrentLocalActivityExecutions: 100,
+      workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
+      activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 3 },
+    });
   });
 });
