@@ -259,7 +259,7 @@ export async function runProductionTopology(say: (line: string) => void = () => 
     const cliEnv = { ...shared, ...examiner, TOURNIQUET_AUDIT_POSTGRES_URL: db.readerUrl, TOURNIQUET_AUDIT_ANCHOR_PUBLIC_KEY: pub, TOURNIQUET_AUDIT_ANCHOR_KEY: join(root, 'examiner', 'none.key'), TOURNIQUET_AWS_ENDPOINT: moto.endpoint, TOURNIQUET_LOG_LEVEL: 'error' };
     const cli = async (...args: string[]) => {
       try {
-        const { stdout } = await promisify(execFile)(process.execPath, ['--require', require.resolve('tsx/cjs'), CLI, ...args], { cwd: ROOT, env: cliEnv });
+        const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'tsx'), [CLI, ...args], { cwd: ROOT, env: cliEnv });
         return { code: 0, out: stdout };
       } catch (e) {
         const failed = e as { code: number; stdout: string; stderr: string };
