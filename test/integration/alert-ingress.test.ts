@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
+import { reviewId } from '../../domain/ids';
 import { createIngressApp, ingressDepsFrom, listen, type RunningServer } from '../../ingress';
 import { createMetrics, type Metrics } from '../../ingress/metrics';
 import type { Config } from '../../platform/config';
@@ -177,6 +178,8 @@ test.each([
   const s = await waitFor(() => state(incidentId), (x) => x.resolvedAlerts === 1, 'resolved alert recorded');
   expect(s.alertCount).toBe(2);
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'source resolved' }] });
+  // Resolving opens the post-incident review; it is listed before the next test counts workflows.
+  await waitFor(allWorkflowIds, (ids) => ids.includes(reviewId(incidentId)), `${reviewId(incidentId)} listed`);
 });
 
 test('a resolved alert with no running incident is accepted and opens nothing', async () => {

@@ -25,6 +25,7 @@ import { apiTokenHash, newApiToken } from '../../ingress/identity/api-tokens';
 import type { IncidentState } from '../../domain/incident';
 import { parseConfig } from '../../platform/config';
 import { newSigningKey, writeSigningKey } from '../../platform/decision-keys';
+import { stepScopedId } from '../../domain/ids';
 import { stateQuery } from '../../workflows/definitions';
 import { GENERIC_SECRET, postSignedAlert } from './ingress-stack';
 import { freePort, startMoto } from './moto';
@@ -198,16 +199,14 @@ export async function runProductionTopology(say: (line: string) => void = () => 
     say('approved: incident 1 and 3 through ingress-1, incident 2 through ingress-2');
 
     // kill -9 the worker whose call hangs; the other takes the attempt over once heartbeats stop.
-    await proxy.stalled;
+    // The held call names its key, so its incident's playbook names the worker that made it (any
+    // other incident's deactivation may be in flight on either worker at the same moment).
+    const heldCall = await proxy.stalled;
+    const stalledAt = leaks.findIndex((l) => heldCall.includes(`AccessKeyId=${l.key}`));
+    if (stalledAt < 0) throw new Error(`the held call names none of the leaked keys: ${heldCall}`);
+    const playbook = temporal.client.workflow.getHandle(stepScopedId('playbook', ids[stalledAt]!, 'revoke-key'));
     const holder = await waitFor(
-      async () => {
-        for await (const wf of temporal.client.workflow.list({ query: `ExecutionStatus = 'Running'` })) {
-          const described = await temporal.client.workflow.getHandle(wf.workflowId).describe();
-          const pending = described.raw.pendingActivities?.find((a) => a.activityType?.name === 'deactivateAccessKeys' && a.lastWorkerIdentity);
-          if (pending) return pending.lastWorkerIdentity!;
-        }
-        return '';
-      },
+      async () => (await playbook.describe()).raw.pendingActivities?.find((a) => a.activityType?.name === 'deactivateAccessKeys')?.lastWorkerIdentity ?? '',
       (identity) => identity !== '',
       'the stalled activity names its worker',
     );

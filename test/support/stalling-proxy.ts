@@ -12,8 +12,8 @@ export interface StallingProxy {
   url: string;
   /** when each call matching the stall rule arrived (performance.now()), the stalled one first */
   arrivals: number[];
-  /** resolves when the stalled call has arrived and is being held */
-  stalled: Promise<void>;
+  /** resolves, with the held call's body, when the stalled call has arrived and is being held */
+  stalled: Promise<string>;
   /** resolves when a matching call arrives after the stalled one (the retry) */
   retried: Promise<void>;
   /** resolves when the caller closes the stalled call's connection (an aborted request, a dead process) */
@@ -29,10 +29,10 @@ export async function stallingProxy(
   const upstream = new URL(target);
   const arrivals: number[] = [];
   const held: ServerResponse[] = [];
-  let onStalled!: () => void;
+  let onStalled!: (body: string) => void;
   let onRetried!: () => void;
   let onAbandoned!: () => void;
-  const stalled = new Promise<void>((r) => (onStalled = r));
+  const stalled = new Promise<string>((r) => (onStalled = r));
   const retried = new Promise<void>((r) => (onRetried = r));
   const abandoned = new Promise<void>((r) => (onAbandoned = r));
 
@@ -61,7 +61,7 @@ export async function stallingProxy(
           res.on('close', () => {
             if (!res.writableFinished) onAbandoned();
           });
-          onStalled();
+          onStalled(body.toString('utf8'));
           if (opts.answerAfterMs !== undefined) setTimeout(() => forward(req, body, res), opts.answerAfterMs);
           return;
         }
