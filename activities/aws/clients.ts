@@ -9,7 +9,7 @@ import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from '../../platform/config';
 import { activityCancellation } from '../heartbeat';
-import { refuseExerciseWrites } from './ledger';
+import { guardWrites } from './ledger';
 
 export interface AwsClients {
   iam: IAMClient;
@@ -55,14 +55,14 @@ export function cancellableRequestHandler(): NodeHttpHandler {
 export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoint'>): AwsClients {
   const common = { region: settings.region, maxAttempts: 1, ...(settings.endpoint ? { endpoint: settings.endpoint } : {}) };
   return {
-    iam: refuseExerciseWrites(new IAMClient({ ...common, requestHandler: cancellableRequestHandler() })),
-    kms: refuseExerciseWrites(new KMSClient({ ...common, requestHandler: cancellableRequestHandler() })),
-    waf: refuseExerciseWrites(new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() })),
-    cloudTrail: refuseExerciseWrites(new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    iam: guardWrites(new IAMClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    kms: guardWrites(new KMSClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    waf: guardWrites(new WAFV2Client({ ...common, requestHandler: cancellableRequestHandler() })),
+    cloudTrail: guardWrites(new CloudTrailClient({ ...common, requestHandler: cancellableRequestHandler() })),
     // An emulator or VPC endpoint has no per-bucket host names.
-    s3: refuseExerciseWrites(new S3Client({ ...common, forcePathStyle: !!settings.endpoint, requestHandler: cancellableRequestHandler() })),
-    ec2: refuseExerciseWrites(new EC2Client({ ...common, requestHandler: cancellableRequestHandler() })),
-    rds: refuseExerciseWrites(new RDSClient({ ...common, requestHandler: cancellableRequestHandler() })),
-    ssoAdmin: refuseExerciseWrites(new SSOAdminClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    s3: guardWrites(new S3Client({ ...common, forcePathStyle: !!settings.endpoint, requestHandler: cancellableRequestHandler() })),
+    ec2: guardWrites(new EC2Client({ ...common, requestHandler: cancellableRequestHandler() })),
+    rds: guardWrites(new RDSClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    ssoAdmin: guardWrites(new SSOAdminClient({ ...common, requestHandler: cancellableRequestHandler() })),
   };
 }

@@ -30,6 +30,8 @@ interface WriteScope {
   written: string[];
   /** the activity serves an exercise (drill): no write may leave the process */
   exercise: boolean;
+  /** write requests sent so far in this attempt */
+  sent: number;
 }
 
 const scope = new AsyncLocalStorage<WriteScope>();
@@ -39,24 +41,55 @@ export async function recordWrite(write: AwsWrite): Promise<void> {
   const current = scope.getStore();
   if (!current) return;
   if (current.exercise) throw exerciseRefusal(write.api);
+  // The resource names a principal (which may be an e-mail address): in the id only as a digest,
+  // since ids are kept as they are while the record's fields are masked.
+  const id = await appendLedgerRecord(current, 'aws.write', (workflowId, activityId) => `aws/${workflowId}/${activityId}/${write.api}/${digest(write.resource)}`, write);
+  current.written.push(id);
+}
+
+/**
+ * Before a write request leaves the process, its record of having been sent: when AWS applies a
+ * write and its answer is lost (the worker dies, the connection drops), the retry finds the work
+ * done and writes nothing, so this record is the only trace on the ledger that the write was ours,
+ * with who authorised it. Its outcome, when the answer arrives, is the `aws.write` record.
+ */
+async function recordSent(current: WriteScope, api: string, target: Record<string, unknown>): Promise<void> {
+  const n = ++current.sent;
+  await appendLedgerRecord(current, 'aws.write.sent', (workflowId, activityId, attempt) => `aws-sent/${workflowId}/${activityId}/${attempt}/${n}`, { api, target });
+}
+
+async function appendLedgerRecord(
+  current: WriteScope,
+  what: 'aws.write' | 'aws.write.sent',
+  idOf: (workflowId: string, activityId: string, attempt: number) => string,
+  details: object,
+): Promise<string> {
   const { workflowExecution, activityId, attempt } = Context.current().info;
   const workflowId = workflowExecution?.workflowId ?? 'no-workflow';
   const owner = stepScopeOf(workflowId);
-  // The resource names a principal (which may be an e-mail address): in the id only as a digest,
-  // since ids are kept as they are while the record's fields are masked.
-  const id = `aws/${workflowId}/${activityId}/${write.api}/${createHash('sha256').update(write.resource).digest('hex').slice(0, 24)}`;
+  const id = idOf(workflowId, activityId, attempt);
   const authority = current.authority ?? { approvedBy: [], reason: 'unstated' };
   await current.audit.append({
     id,
     who: authority.requestedBy ?? 'worker',
-    what: 'aws.write',
+    what,
     when: new Date().toISOString(),
     where: `worker:${hostname()}/${process.pid}`,
     why: { ...(owner ? { incident: owner.incidentId, step: owner.stepId } : {}), reason: authority.reason },
     correlationId: owner?.incidentId ?? workflowId,
-    details: { ...write, approvedBy: authority.approvedBy, workflowId, attempt },
+    details: { ...details, approvedBy: authority.approvedBy, workflowId, attempt },
   });
-  current.written.push(id);
+  return id;
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+
+/** The input fields that name what a write acts on (never a value it writes: no policy, no secret). */
+const TARGET_FIELDS = ['UserName', 'AccessKeyId', 'RoleName', 'PolicyName', 'KeyId', 'Bucket', 'Name', 'Id', 'Scope', 'GroupId', 'DBInstanceIdentifier', 'DBClusterIdentifier', 'SecretId', 'UserPoolId', 'Username', 'InstanceArn', 'PermissionSetArn', 'PrincipalId'];
+
+function targetOf(input: unknown): Record<string, unknown> {
+  const fields = (input ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(TARGET_FIELDS.filter((f) => typeof fields[f] === 'string').map((f) => [f, fields[f]]));
 }
 
 type ActivityFn = (input: never) => Promise<unknown>;
@@ -72,7 +105,7 @@ export function withWriteLedger<T extends Record<string, ActivityFn>>(audit: Aud
       const exercise = activityServesExercise();
       // An exercise may plan from real state; an activity that is not a read is refused before it runs.
       if (exercise && !EXERCISE_READ_ACTIVITY.test(name)) throw exerciseRefusal(name);
-      const current: WriteScope = { audit, authority: input?.authority, written: [], exercise };
+      const current: WriteScope = { audit, authority: input?.authority, written: [], exercise, sent: 0 };
       const result = await scope.run(current, () => fn(input as never));
       if (current.written.length === 0 || typeof result !== 'object' || result === null || Array.isArray(result)) return result;
       return { ...result, ledger: current.written };
@@ -91,7 +124,7 @@ export const EXERCISE_WRITE_REFUSED = 'ExerciseWriteRefused';
 const EXERCISE_READ_ACTIVITY = /^(prepare|plan|describe|list|find|get|lookup|check)/;
 
 /** AWS API operations that only read. Any other operation is a write. */
-const READ_OPERATION = /^(Get|List|Describe|Lookup|Check|Simulate)/;
+const READ_OPERATION = /^(Get|List|Describe|Lookup|Check|Simulate|Head)/;
 
 function exerciseRefusal(what: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`exercise: ${what} refused; a drill never writes to AWS`, EXERCISE_WRITE_REFUSED);
@@ -111,16 +144,20 @@ interface WithMiddleware {
 }
 
 /**
- * Under every AWS client: a request that is not a read, sent from an activity serving an exercise
- * (in a write scope or not), is refused before it leaves the process.
+ * Under every AWS client, for each request that is not a read: from an activity serving an
+ * exercise (in a write scope or not) it is refused before it leaves the process; from a write
+ * scope it is recorded as sent first (`recordSent`). Once per command, before the SDK's own retries.
  */
-export function refuseExerciseWrites<C extends WithMiddleware>(client: C): C {
-  const guard = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+export function guardWrites<C extends WithMiddleware>(client: C): C {
+  const guard = (next: (args: unknown) => Promise<unknown>, context: { commandName?: string; clientName?: string }) => async (args: unknown) => {
     const operation = (context.commandName ?? '').replace(/Command$/, '');
-    if (!READ_OPERATION.test(operation) && (scope.getStore()?.exercise || activityServesExercise())) throw exerciseRefusal(operation || 'an AWS request');
+    if (READ_OPERATION.test(operation)) return next(args);
+    const current = scope.getStore();
+    if (current?.exercise || activityServesExercise()) throw exerciseRefusal(operation || 'an AWS request');
+    if (current) await recordSent(current, `${(context.clientName ?? 'aws').replace(/Client$/, '').toLowerCase()}:${operation}`, targetOf((args as { input?: unknown }).input));
     return next(args);
   };
-  client.middlewareStack.add(guard as never, { step: 'initialize', name: 'tourniquetExerciseGuard' });
+  client.middlewareStack.add(guard as never, { step: 'initialize', name: 'tourniquetWriteGuard' });
   return client;
 }
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { temporal } from '@temporalio/proto';
 import { createAwsClients } from '../../activities/aws';
+import { readLedger } from '../../activities/audit/from-config';
+import { stepScopedId } from '../../domain/ids';
 import type { RunbookStep } from '../../domain/runbook';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../../workflows/activity-heartbeat';
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
@@ -34,6 +36,9 @@ export interface LostWorkerRun {
   activity: { type: string; attempt: number; identity: string; lastFailureTimeout?: string; completed: boolean };
   keyStatusAfter: string | undefined;
   summary: string;
+  /** the ledger's records, as the worker processes appended them */
+  ledger: { id: string; what: string; why: { incident?: string; step?: string }; details?: { api?: string; attempt?: number } }[];
+  incidentId: string;
 }
 
 export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; output: () => string }> {
@@ -54,10 +59,11 @@ function seconds(duration: string): number {
   return Number(m[1]);
 }
 
-export async function loseWorkerMidAwsCall(): Promise<LostWorkerRun> {
+/** With `answerLost`, the hanging call is made at AWS first: the worker dies after the write, before its answer. */
+export async function loseWorkerMidAwsCall(opts: { answerLost?: boolean } = {}): Promise<LostWorkerRun> {
   const moto = await startMoto();
   // The call that hangs: the first deactivation of the leaked key.
-  const proxy = await stallingProxy(moto.endpoint, (body) => body.includes('Action=UpdateAccessKey'));
+  const proxy = await stallingProxy(moto.endpoint, (body) => body.includes('Action=UpdateAccessKey'), { applyThenHold: opts.answerLost });
   const config = testConfig({ aws: { region: moto.region, endpoint: proxy.url }, temporal: { taskQueue: `lost-worker-${process.pid}-${Date.now()}` } });
   const server = await startDevServer(config);
   const children: ChildProcess[] = [];
@@ -87,7 +93,7 @@ export async function loseWorkerMidAwsCall(): Promise<LostWorkerRun> {
     const step: RunbookStep = { id: 'revoke', type: 'revokeCredentials', with: {}, timeout: STEP_TIMEOUT, retry: { maximumAttempts: 5, initialInterval: '1s' }, continueOnError: false };
     const handle = await server.client.workflow.start(revokeCredentialsWorkflow, {
       taskQueue: config.temporal.taskQueue,
-      workflowId: `playbook/${input.incidentId}/${input.stepId}`,
+      workflowId: stepScopedId('playbook', input.incidentId, input.stepId),
       args: [input, step],
     });
 
@@ -99,8 +105,9 @@ export async function loseWorkerMidAwsCall(): Promise<LostWorkerRun> {
 
     const second = await spawnWorker(workerEnv);
     children.push(second.child);
-    await proxy.retried;
-    const retriedAt = proxy.arrivals[1]!;
+    // A retry that finds the key already inactive makes no call of its own.
+    if (!opts.answerLost) await proxy.retried;
+    const retriedAt = proxy.arrivals[1] ?? performance.now();
     const result = await handle.result();
     const completedAt = performance.now();
 
@@ -130,6 +137,8 @@ export async function loseWorkerMidAwsCall(): Promise<LostWorkerRun> {
       },
       keyStatusAfter: keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId)?.Status,
       summary: result.summary,
+      ledger: (await readLedger(config)).text.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LostWorkerRun['ledger'][number]),
+      incidentId: input.incidentId,
     };
   } finally {
     for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 /**
  * An AWS endpoint in front of moto that accepts one chosen call and then never answers it, as a
  * hung connection to AWS looks to the SDK (or, with `answerAfterMs`, answers it that late, as a
- * slow one does). Every other request (and the same call made again later, by a retry) goes
+ * slow one does; or, with `applyThenHold`, passes it to moto and holds the answer back: the write
+ * is made and its answer lost). Every other request (and the same call made again later, by a retry) goes
  * through to moto unchanged.
  */
 export interface StallingProxy {
@@ -24,7 +25,7 @@ export interface StallingProxy {
 export async function stallingProxy(
   target: string,
   stallWhen: (body: string) => boolean,
-  opts: { answerAfterMs?: number } = {},
+  opts: { answerAfterMs?: number; applyThenHold?: boolean } = {},
 ): Promise<StallingProxy> {
   const upstream = new URL(target);
   const arrivals: number[] = [];
@@ -63,6 +64,7 @@ export async function stallingProxy(
           });
           onStalled(body.toString('utf8'));
           if (opts.answerAfterMs !== undefined) setTimeout(() => forward(req, body, res), opts.answerAfterMs);
+          if (opts.applyThenHold) request({ host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers }, (answer) => answer.resume()).end(body);
           return;
         }
         onRetried();
