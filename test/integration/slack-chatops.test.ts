@@ -541,7 +541,7 @@ test('/ir drill: a bad subject is refused with a reason, someone without drill.s
     const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
     return got[got.length - 1]!.args as { text: string };
   };
-  expect((await reply('U1', 'drill')).text).toMatch(/usage: .*drill <runbook>/);
+  expect((await reply('U1', 'drill')).text).toMatch(/usage: .*drill <runbook or scenario>/);
   expect((await reply('U1', 'drill triage principal')).text).toMatch(/principal: expected key=value/);
   expect((await reply('U1', 'drill triage principal=a;b')).text).toMatch(/subject\.principal/);
   expect((await reply('U1', 'drill triage --sev=urgent')).text).toMatch(/severity/);
