@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { displayTimeline } from '../../domain/display';
+import { aggregate } from '../../domain/mttx';
 import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
@@ -106,6 +107,8 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
         reviews: reviewRows(snap),
         byStatus: snap.byStatus,
         responseTimes: responseTimes([...snap.open, ...snap.closed]),
+        // Release over release: the same aggregation as `tourniquet metrics mttx --by release`.
+        mttxByRelease: aggregate([...snap.open, ...snap.closed].map((r) => r.times), 'release'),
       },
       200,
       noStore,

@@ -129,6 +129,17 @@ describe('the dashboard API', () => {
     expect(body.responseTimes.mttd.every((m) => typeof m === 'number' && m >= 0)).toBe(true);
   });
 
+  test('aggregates response times per release, every incident counted (these alerts carry no release label)', async () => {
+    const body = (await (await api('/overview')).json()) as {
+      mttxByRelease: { key: string; incidents: number; outcomes: Record<string, number>; measures: Record<string, { count: number } | undefined> }[];
+    };
+    expect(body.mttxByRelease).toEqual([expect.objectContaining({ key: 'unlabelled', incidents: 4 })]);
+    const [group] = body.mttxByRelease;
+    expect(group!.outcomes).toMatchObject({ resolved: 1, failed: 1 });
+    expect(group!.measures.mttr?.count).toBe(1);
+    expect(group!.measures.mttd?.count).toBe(4);
+  });
+
   test('shows who holds which role, the step a runbook halted at, clocks by incident title and legal date, and reviews with their follow-ups', async () => {
     const body = (await (await api('/overview')).json()) as {
       open: { id: string; roles: Record<string, string>; halted?: string }[];
@@ -210,6 +221,7 @@ describe('in a browser', () => {
     await page.getByTestId('chart').locator('canvas').waitFor();
     const legend = await page.getByTestId('chart').locator('.u-legend').textContent();
     for (const series of ['MTTD', 'MTTC', 'MTTR']) expect(legend).toContain(series);
+    expect(await page.getByTestId('mttx-releases').locator('td.release').allTextContents()).toEqual(['unlabelled']);
 
     await gatedRow.getByRole('link').click();
     await page.getByTestId('timeline').waitFor();

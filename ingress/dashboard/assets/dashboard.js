@@ -109,6 +109,25 @@
     }), 'reviews');
   }
 
+  function minutes(summary) {
+    return summary ? (summary.p50 / 60).toFixed(1) : '—';
+  }
+
+  function renderReleases(groups) {
+    if (!groups || groups.length === 0) return el('p', { class: 'empty', text: 'No incidents in the last 30 days.' });
+    return table(['Release', 'Incidents', 'Failed', 'MTTD p50', 'MTTA p50', 'MTTC p50', 'MTTR p50'], groups.map(function (g) {
+      return el('tr', {}, [
+        el('td', { class: 'release', text: g.key }),
+        el('td', { text: String(g.incidents) }),
+        el('td', { text: String(g.outcomes.failed) }),
+        el('td', { text: minutes(g.measures.mttd) }),
+        el('td', { text: minutes(g.measures.mtta) }),
+        el('td', { text: minutes(g.measures.mttc) }),
+        el('td', { text: minutes(g.measures.mttr) }),
+      ]);
+    }), 'mttx-releases');
+  }
+
   function rolesText(roles) {
     var names = Object.keys(roles || {});
     return names.length ? names.map(function (n) { return n + ': ' + roles[n]; }).join(' · ') : '—';
@@ -189,6 +208,8 @@
     var container = el('div', { id: 'chart', 'data-testid': 'chart' });
     app.appendChild(container);
     renderChart(container, data.responseTimes);
+    app.appendChild(el('h3', { text: 'By release (minutes, median)' }));
+    app.appendChild(renderReleases(data.mttxByRelease));
     document.getElementById('updated').textContent = 'updated ' + when(data.takenAt);
   }
 
