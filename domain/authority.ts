@@ -39,6 +39,7 @@ export const ACTIONS = [
   'follow-up.close',
   'drill.start',
   'role.assign',
+  'checklist.check',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -100,6 +101,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'drill.start': RESPONDERS,
   // Who leads, speaks, decides about PHI and keeps the record: responders assign and hand over.
   'role.assign': RESPONDERS,
+  // Eradication and recovery items are the responders' to tick off, each with a note.
+  'checklist.check': RESPONDERS,
 };
 
 export function isAction(value: string): value is Action {

@@ -26,6 +26,9 @@ export const undoSubject = (stepId: string, undo: Undo): Subject => ({
 /** A role assignment binds the role and the person it goes to. */
 export const roleSubject = (role: string, person: string): Subject => ({ role, person });
 
+/** Ticking off a checklist item binds the item. */
+export const checklistSubject = (itemId: string): Subject => ({ itemId });
+
 export const noticeSubject = (obligationId: string): Subject => ({ obligationId });
 
 export const assessmentSubject = (conclusion: string): Subject => ({ conclusion });

@@ -1,11 +1,20 @@
 import type { Alert } from './alert';
 import type { IncidentRoles } from './roles';
+import type { ChecklistItem } from './runbook';
 import type { Severity } from './severity';
 
-export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'resolved', 'closed-no-action'] as const;
+export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'eradicating', 'recovering', 'recovered', 'resolved', 'closed-no-action'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 
-export type IncidentEvent = 'containment-started' | 'containment-finished' | 'containment-undone' | 'resolve' | 'close-no-action';
+export type IncidentEvent =
+  | 'containment-started'
+  | 'containment-finished'
+  | 'containment-undone'
+  | 'eradication-started'
+  | 'recovery-started'
+  | 'recovery-finished'
+  | 'resolve'
+  | 'close-no-action';
 
 /**
  * The lifecycle as a table: status × event → next status. Missing cells are illegal moves.
@@ -13,11 +22,17 @@ export type IncidentEvent = 'containment-started' | 'containment-finished' | 'co
  * `containing` starts with the first containment step; `contained` needs one that succeeded (and
  * goes back to `containing` when the last of them is undone). Closing as no-action is for an
  * incident where nothing was changed; the workflow refuses it once a containment step succeeded.
+ * A runbook with `eradicate:` or `recover:` sections (or checklist items) goes on from `contained`
+ * through `eradicating` and `recovering` to `recovered`; undoing the last containment on the way
+ * goes back to `containing`. Resolving stays open to a person throughout.
  */
 const TRANSITIONS: Record<IncidentStatus, Partial<Record<IncidentEvent, IncidentStatus>>> = {
   open: { 'containment-started': 'containing', resolve: 'resolved', 'close-no-action': 'closed-no-action' },
   containing: { 'containment-finished': 'contained', resolve: 'resolved', 'close-no-action': 'closed-no-action' },
-  contained: { resolve: 'resolved', 'containment-undone': 'containing' },
+  contained: { resolve: 'resolved', 'containment-undone': 'containing', 'eradication-started': 'eradicating', 'recovery-started': 'recovering', 'recovery-finished': 'recovered' },
+  eradicating: { resolve: 'resolved', 'containment-undone': 'containing', 'recovery-started': 'recovering', 'recovery-finished': 'recovered' },
+  recovering: { resolve: 'resolved', 'containment-undone': 'containing', 'recovery-finished': 'recovered' },
+  recovered: { resolve: 'resolved', 'containment-undone': 'containing' },
   resolved: {},
   'closed-no-action': {},
 };
@@ -113,6 +128,10 @@ export interface IncidentState {
   /** the first alert's observed time: MTTD = openedAt - observedAt */
   firstObservedAt: string;
   containedAt?: string;
+  /** when the last phase after containment finished (MTTR counts to it) */
+  recoveredAt?: string;
+  /** the pinned runbook's checklist, each item with who ticked it off, when and why */
+  checklist?: ChecklistEntry[];
   /** who asked for this incident (a user for manual incidents, `alert:<source>` otherwise) */
   requester: string;
   runbook?: RunbookRef;
@@ -133,4 +152,10 @@ export interface IncidentState {
 export interface ChatMessageRef {
   channel: string;
   ts: string;
+}
+
+export interface ChecklistEntry extends ChecklistItem {
+  checkedBy?: string;
+  checkedAt?: string;
+  note?: string;
 }

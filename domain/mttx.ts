@@ -60,7 +60,8 @@ export function incidentTimes(state: IncidentState, isContainment: (stepType: st
     mttd: seconds(state.firstObservedAt, state.openedAt),
     mtta: seconds(state.openedAt, acknowledgedAt),
     mttc: seconds(state.openedAt, contained),
-    mttr: state.status === 'resolved' ? seconds(state.openedAt, state.resolvedAt) : undefined,
+    // To recovery where the runbook recovers, else to resolution.
+    mttr: state.recoveredAt ? seconds(state.openedAt, state.recoveredAt) : state.status === 'resolved' ? seconds(state.openedAt, state.resolvedAt) : undefined,
   };
   return {
     id: state.id,

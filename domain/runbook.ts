@@ -62,6 +62,27 @@ export interface Runbook {
   /** the group mentioned when a step fails and the incident escalates */
   escalationGroup?: string;
   steps: RunbookEntry[];
+  /** after containment: removing the cause (steps like any other: approvals, plans, undo) */
+  eradicate?: RunbookEntry[];
+  /** then: back to normal service */
+  recover?: RunbookEntry[];
+  /** what a person ticks off, with a note, before the incident leaves the item's phase */
+  checklist?: ChecklistItem[];
+}
+
+/** The phases after containment, in the order an incident goes through them. */
+export const PHASES = ['eradicate', 'recover'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface ChecklistItem {
+  id: string;
+  phase: Phase;
+  text: string;
+}
+
+/** The runbook has something to do after containment. */
+export function hasPhases(runbook: Runbook): boolean {
+  return PHASES.some((phase) => (runbook[phase]?.length ?? 0) > 0) || (runbook.checklist?.length ?? 0) > 0;
 }
 
 /** A runbook as pinned by a running incident: its content and the hash of its file. */
@@ -71,8 +92,9 @@ export interface PinnedRunbook {
   file: string;
 }
 
+/** Every step of the runbook: containment, then eradication, then recovery. */
 export function stepsOf(runbook: Runbook): RunbookStep[] {
-  return runbook.steps.flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel));
+  return [...runbook.steps, ...(runbook.eradicate ?? []), ...(runbook.recover ?? [])].flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel));
 }
 
 const REFERENCE = /\$\{([a-zA-Z0-9_.]+)(\?)?\}/g;

@@ -55,10 +55,11 @@ export function parseRunbook(file: string, text: string, knownStepTypes?: Readon
   const runbook: Runbook = result.data;
   const problems: RunbookProblem[] = [];
   const seen = new Set<string>();
-  runbook.steps.forEach((entry, index) => {
+  const sections = [['steps', runbook.steps], ['eradicate', runbook.eradicate ?? []], ['recover', runbook.recover ?? []]] as const;
+  for (const [section, entries] of sections) entries.forEach((entry, index) => {
     const steps = 'step' in entry ? [entry.step] : entry.parallel;
     steps.forEach((step, inner) => {
-      const path = 'step' in entry ? ['steps', index] : ['steps', index, 'parallel', inner];
+      const path = 'step' in entry ? [section, index] : [section, index, 'parallel', inner];
       if (seen.has(step.id)) {
         problems.push({ file, line: lineOf(doc, counter, [...path, 'id']), field: `${path.join('.')}.id`, message: `duplicate step id "${step.id}"` });
       }
@@ -75,6 +76,11 @@ export function parseRunbook(file: string, text: string, knownStepTypes?: Readon
         problems.push({ file, line: lineOf(doc, counter, [...path, 'with', param]), field: `${path.join('.')}.with.${param}`, message });
       }
     });
+  });
+  const items = new Set<string>();
+  (runbook.checklist ?? []).forEach((item, index) => {
+    if (items.has(item.id)) problems.push({ file, line: lineOf(doc, counter, ['checklist', index, 'id']), field: `checklist.${index}.id`, message: `duplicate checklist item "${item.id}"` });
+    items.add(item.id);
   });
   if (problems.length > 0) throw new RunbookError(problems);
   const contentHash = createHash('sha256').update(text).digest('hex');

@@ -1,5 +1,6 @@
 import { DURATION_HINT, DURATION_PATTERN } from '../domain/duration';
 import { z } from 'zod';
+import { PHASES } from '../domain/runbook';
 import { SEVERITIES } from '../domain/severity';
 
 const duration = z
@@ -48,6 +49,8 @@ export const MatchRuleSchema = z
   })
   .strict();
 
+export const ChecklistItemSchema = z.object({ id: identifier, phase: z.enum(PHASES), text: z.string().trim().min(1).max(500) }).strict();
+
 export const RunbookSchema = z
   .object({
     id: identifier,
@@ -59,5 +62,8 @@ export const RunbookSchema = z
     autoContainment: z.boolean().default(false),
     escalationGroup: z.string().min(1).optional(),
     steps: z.array(EntrySchema).min(1),
+    eradicate: z.array(EntrySchema).optional(),
+    recover: z.array(EntrySchema).optional(),
+    checklist: z.array(ChecklistItemSchema).optional(),
   })
   .strict();

@@ -61,6 +61,12 @@ export interface RoleRequest extends Actor {
   reason?: string;
 }
 
+/** A checklist item ticked off, with a note of what was done. */
+export interface CheckItemRequest extends Actor {
+  itemId: string;
+  note: string;
+}
+
 export interface ApprovalRequest extends Actor {
   stepId: string;
   justification: string;
@@ -106,6 +112,7 @@ export const retryStepUpdate = defineUpdate<IncidentState, [StepActionRequest]>(
 export const skipStepUpdate = defineUpdate<IncidentState, [StepActionRequest]>('skipStep');
 export const stepCompensatedSignal = defineSignal<[CompensationReport]>('stepCompensated');
 export const addNoteUpdate = defineUpdate<number, [NoteRequest]>('addNote');
+export const checkItemUpdate = defineUpdate<IncidentState, [CheckItemRequest]>('checkItem');
 export const assignRoleUpdate = defineUpdate<IncidentState, [RoleRequest]>('assignRole');
 export const approveUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('approve');
 export const denyUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('deny');

@@ -16,7 +16,8 @@ import { stepRole } from './steps';
 import { failureMessage, isControlFlow } from './incident/failures';
 import { registerHandlers } from './incident/handlers';
 import { acts, IncidentRun } from './incident/run';
-import { runRunbook } from './incident/step-runner';
+import { runEntries } from './incident/step-runner';
+import { hasPhases, PHASES, type RunbookEntry } from '../domain/runbook';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
   const run = new IncidentRun(input);
@@ -38,6 +39,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     }
     // No await between pinning and the first step: histories recorded before these files replay.
     await contain(run);
+    // Only runbooks with phases (which old histories never pinned) take this path.
+    if (hasPhases(run.pinned!.runbook) && patched('phases')) await afterContainment(run);
   } catch (err) {
     if (isControlFlow(err)) throw err;
     await fault(run, err);
@@ -73,6 +76,7 @@ function pin(run: IncidentRun, prepared: PreparedIncident): void {
   run.approverGroups = prepared.approverGroups;
   run.decisions.keys = prepared.decisionKeys;
   state.runbook = { id: pinned.runbook.id, title: pinned.runbook.title, contentHash: pinned.contentHash };
+  if (pinned.runbook.checklist?.length) state.checklist = pinned.runbook.checklist.map((item) => ({ ...item }));
   upsertSearchAttributes([
     { key: incidentStatusKey, value: state.status },
     { key: incidentSeverityKey, value: state.severity },
@@ -82,22 +86,54 @@ function pin(run: IncidentRun, prepared: PreparedIncident): void {
 }
 
 
-/** Runs the runbook; a halted step waits here for a person's retry or skip. */
+/** Runs the runbook's containment steps; a halted step waits here for a person's retry or skip. */
 async function contain(run: IncidentRun): Promise<void> {
   const { state } = run;
   if (isTerminal(state.status) || state.status === 'contained' || state.runbookDone || !run.pinned) return;
   // Incidents from before this rule were `containing` from the start, whatever their runbook held.
   run.containmentAtFirstStep = patched('containment-at-first-step');
   if (!run.containmentAtFirstStep) run.move('containment-started', 'worker');
+  if (await runSection(run, run.pinned.runbook.steps)) finishRunbook(run);
+}
+
+/**
+ * After containment, the runbook's phases: `eradicate`, then `recover`, each its steps (gated like
+ * any other) and then its checklist items, ticked off by people. Containment undone on the way, or
+ * the incident closed, ends it here; a person resolves as always.
+ */
+async function afterContainment(run: IncidentRun): Promise<void> {
+  const { state } = run;
+  const runbook = run.pinned!.runbook;
+  for (const phase of PHASES) {
+    if (!['contained', 'eradicating', 'recovering'].includes(state.status)) return;
+    const entries = runbook[phase] ?? [];
+    const items = (state.checklist ?? []).filter((i) => i.phase === phase);
+    if (entries.length === 0 && items.length === 0) continue;
+    run.move(phase === 'eradicate' ? 'eradication-started' : 'recovery-started', 'worker');
+    if (!(await runSection(run, entries))) return;
+    const pending = () => items.filter((i) => !i.checkedAt).map((i) => i.id);
+    if (pending().length > 0) run.record('checklist.waiting', `${phase}: waiting for ${pending().join(', ')} to be checked`, 'worker');
+    while (pending().length > 0) {
+      await condition(() => isTerminal(state.status) || run.historyFull() || pending().length === 0);
+      if (isTerminal(state.status)) return;
+      if (pending().length > 0) await run.carryOn();
+    }
+  }
+  run.move('recovery-finished', 'worker');
+}
+
+/** Runs entries to their end; a halted step waits for a person. True when all ran; false when the incident closed first. */
+async function runSection(run: IncidentRun, entries: RunbookEntry[]): Promise<boolean> {
+  const { state } = run;
   for (;;) {
     run.runbookScope = new CancellationScope();
     let completed = false;
     try {
-      completed = await run.runbookScope.run(() => runRunbook(run, run.pinned!.runbook));
+      completed = await run.runbookScope.run(() => runEntries(run, entries));
     } catch (err) {
       if (!isCancellation(err)) throw err;
     }
-    if (completed) return finishRunbook(run);
+    if (completed) return true;
     if (!isTerminal(state.status)) {
       await condition(() => isTerminal(state.status) || run.historyFull() || run.stepDecisions.size > 0);
       if (run.stepDecisions.size > 0 && !isTerminal(state.status)) continue;
@@ -109,7 +145,7 @@ async function contain(run: IncidentRun): Promise<void> {
         st.summary = `not finished: incident ${state.status}`;
       }
     }
-    return;
+    return false;
   }
 }
 

@@ -102,6 +102,10 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
   if (state.steps.length > 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: state.steps.map(stepLine).join('\n').slice(0, 2900) } });
   }
+  if (state.checklist?.length) {
+    const items = state.checklist.map((i) => `${i.checkedAt ? ':white_check_mark:' : ':white_square:'} ${safe(i.id)} (${i.phase})`).join('\n');
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Checklist:*\n${items}`.slice(0, 2900) } });
+  }
   if (state.resolution) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Resolution:* ${safe(state.resolution)}` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${workflowUrl(link, state.id)}|Open in Temporal UI>` }] });
   return exerciseMarked(state.id, { text: `[${state.severity}] ${title} — ${state.status}`, blocks });

@@ -33,6 +33,7 @@ function describe(state: IncidentState): string {
     `  opened:   ${state.openedAt}${state.acknowledgedBy ? `  acknowledged by ${state.acknowledgedBy}` : ''}`,
     `  alerts:   ${state.alertCount} (${state.resolvedAlerts} resolved)${state.escalated ? '  ESCALATED' : ''}`,
     ...(state.roles && Object.keys(state.roles).length > 0 ? [`  roles:    ${rolesLine(state.roles)}`] : []),
+    ...(state.checklist?.length ? ['  checklist:', ...state.checklist.map((i) => `    [${i.checkedAt ? 'x' : ' '}] ${i.id.padEnd(22)} ${i.phase.padEnd(10)} ${i.checkedAt ? `${i.checkedBy} ${i.checkedAt}` : i.text}`)] : []),
     '  steps:',
     ...state.steps.flatMap((s) => [
       `    ${s.id.padEnd(24)} ${(s.halted ? 'failed (halted)' : s.status).padEnd(18)} ${s.summary ?? s.error ?? ''}`,
@@ -80,6 +81,15 @@ export function register(program: Command, ctx: () => CliContext): void {
     .action(async (id: string, role: string, person: string, opts: { reason?: string }) => {
       const r = await post<{ incident: string; roles: Record<string, { person: string }> }>(ctx(), id, '/roles', { role, person, ...(opts.reason ? { reason: opts.reason } : {}) });
       console.log(`${r.incident}: ${Object.entries(r.roles).map(([name, h]) => `${name} ${h.person}`).join(', ')}`);
+    });
+  incidents
+    .command('check <id> <item>')
+    .description('tick off an eradication or recovery checklist item of the runbook')
+    .requiredOption('--note <text>', 'what was done (recorded)')
+    .action(async (id: string, item: string, opts: { note: string }) => {
+      const r = await post<{ incident: string; status: string; checklist: { id: string; checkedAt?: string }[] }>(ctx(), id, `/checklist/${encodeURIComponent(item)}`, { text: opts.note });
+      const left = r.checklist.filter((i) => !i.checkedAt).map((i) => i.id);
+      console.log(`${r.incident} ${r.status}: ${item} checked${left.length > 0 ? `; still open: ${left.join(', ')}` : ''}`);
     });
   incidents
     .command('resolve <id>')

@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { incidentIdFor, manualAlert } from '../../domain/alert';
-import { noSubject } from '../../domain/decision-subjects';
+import { checklistSubject, noSubject } from '../../domain/decision-subjects';
 import { SEVERITIES } from '../../domain/severity';
-import { acknowledgeUpdate, addNoteUpdate, closeNoActionUpdate, resolveUpdate } from '../../workflows/definitions';
+import { acknowledgeUpdate, addNoteUpdate, checkItemUpdate, closeNoActionUpdate, resolveUpdate } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { deliverAlert } from '../incidents';
 import { assignRole } from '../roles';
@@ -15,7 +15,7 @@ const Note = z.object({ text: z.string().trim().min(1, 'a note needs text').max(
 const RoleBody = z.object({ role: z.string().trim().min(1), person: z.string().trim().min(1), reason: z.string().trim().max(2_000).optional() }).strict();
 const Declaration = z.object({ title: z.string().trim().min(1, 'a title is required').max(300), severity: z.enum(SEVERITIES).default('high') });
 
-/** POST /incidents (declare), /incidents/:id/acknowledge, /notes, /roles, /resolve, /close. */
+/** POST /incidents (declare), /incidents/:id/acknowledge, /notes, /roles, /checklist/:item, /resolve, /close. */
 export function incidentRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const { decider, client } = deps;
@@ -63,6 +63,16 @@ export function incidentRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
     if (!decider.directory.has(request.person)) throw new HttpError(400, `no person "${request.person}" in the directory`);
     const state = await assignRole(deps, c.get('operator'), workflowId, request);
     return c.json({ incident: state.id, roles: state.roles ?? {} });
+  });
+
+  app.post('/incidents/:id/checklist/:item', async (c) => {
+    const workflowId = incidentIdParam(c.req.param('id'));
+    const itemId = c.req.param('item');
+    const { text } = await body(c, Note);
+    const state = await decider.decide(c.get('operator'), { action: 'checklist.check', workflowId, subject: checklistSubject(itemId) }, (proof) =>
+      client.workflow.getHandle(workflowId).executeUpdate(checkItemUpdate, { args: [{ proof, itemId, note: text }] }),
+    );
+    return c.json({ incident: state.id, status: state.status, checklist: state.checklist ?? [] });
   });
 
   for (const [path, action, update] of [

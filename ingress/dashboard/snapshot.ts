@@ -309,6 +309,7 @@ export function responseTimes(rows: IncidentRow[]): ResponseTimes {
     openedAt: sorted.map((r) => Math.floor(Date.parse(r.openedAt) / 1000)),
     mttd: sorted.map((r) => minutes(r.firstObservedAt, r.openedAt)),
     mttc: sorted.map((r) => minutes(r.openedAt, r.containedAt)),
-    mttr: sorted.map((r) => minutes(r.openedAt, r.resolvedAt)),
+    // As the MTTx figures count it: to recovery where the runbook recovers, else to resolution.
+    mttr: sorted.map((r) => (r.times.mttr === undefined ? null : r.times.mttr / 60)),
   };
 }

@@ -7,10 +7,10 @@ import { listIncidents, listOpenClocks } from '../read-model';
 import type { Alert } from '../../domain/alert';
 import { displayState, WITHHOLD_FREE_TEXT } from '../../domain/display';
 import { incidentIdFor, manualAlert } from '../../domain/alert';
-import { noSubject, stepSubject } from '../../domain/decision-subjects';
+import { checklistSubject, noSubject, stepSubject } from '../../domain/decision-subjects';
 import type { IncidentState } from '../../domain/incident';
 import { isSeverity, SEVERITIES, type Severity } from '../../domain/severity';
-import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
+import { acknowledgeUpdate, checkItemUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate, skipStepUpdate, stateQuery } from '../../workflows/definitions';
 import { HttpError } from '../errors';
 import { slackOperator, type Operator } from '../identity/operator';
 import { deliverAlert } from '../incidents';
@@ -49,6 +49,7 @@ const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
   list: { usage: 'list', run: list },
   ack: { usage: 'ack <id>', run: acknowledge },
   role: { usage: 'role <id> <role> <@person|me> [reason]', run: role },
+  check: { usage: 'check <id> <item> <what was done>', run: checkItem },
   resolve: { usage: 'resolve <id> <reason>', run: resolve },
   close: { usage: 'close <id> <reason>', run: closeNoAction },
   retry: { usage: 'retry <id> <step> <reason>', run: stepAction('retry') },
@@ -158,6 +159,19 @@ async function role(deps: SlackDeps, call: CommandInvocation, args: string): Pro
   const reason = words.join(' ').trim();
   const state = await assignRole(deps, op, incidentIdFromUser(id), { role: roleName, person, ...(reason ? { reason } : {}) });
   return { text: `${safe(roleName)} of \`${safe(state.id)}\`: ${mentioned ? `<@${mentioned[1]}>` : `<@${call.user}>`}.` };
+}
+
+/** Tick off an eradication or recovery checklist item, with a note of what was done. */
+async function checkItem(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
+  const [id, itemId, ...words] = args.split(/\s+/);
+  const note = words.join(' ').trim();
+  if (!id || !itemId || !note) return { text: `usage: \`${deps.command} check <id> <item> <what was done>\`` };
+  const workflowId = incidentIdFromUser(id);
+  const state = await deps.decider.decide(operatorOf(deps, call), { action: 'checklist.check', workflowId, subject: checklistSubject(itemId) }, (proof) =>
+    deps.client.workflow.getHandle(workflowId).executeUpdate(checkItemUpdate, { args: [{ proof, itemId, note }] }),
+  );
+  const left = (state.checklist ?? []).filter((i) => !i.checkedAt).map((i) => i.id);
+  return { text: `Checked ${safe(itemId)} of \`${safe(state.id)}\`${left.length > 0 ? `; still open: ${left.map(safe).join(', ')}` : '; every item is checked'}.` };
 }
 
 async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {

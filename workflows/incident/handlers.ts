@@ -6,7 +6,7 @@ import { patched, setHandler } from '@temporalio/workflow';
 import type { Alert } from '../../domain/alert';
 import { rejectApproval } from '../../domain/approval';
 import { shownKind } from '../../domain/display';
-import { approvalSubject, noSubject, roleSubject, stepSubject, undoSubject } from '../../domain/decision-subjects';
+import { approvalSubject, checklistSubject, noSubject, roleSubject, stepSubject, undoSubject } from '../../domain/decision-subjects';
 import { isTerminal } from '../../domain/incident';
 import { rejectRoleAssignment } from '../../domain/roles';
 import { maxSeverity } from '../../domain/severity';
@@ -16,6 +16,7 @@ import {
   alertSignal,
   approveUpdate,
   assignRoleUpdate,
+  checkItemUpdate,
   closeNoActionUpdate,
   denyUpdate,
   resolveUpdate,
@@ -168,6 +169,28 @@ export function registerHandlers(run: IncidentRun): void {
         if (why) failWith(why);
         if (state.roles?.[role]?.person === person) failWith(`${person} already holds ${role}`);
         decisions.check(proof, { action: 'role.assign', subject: roleSubject(role, person) });
+      },
+    },
+  );
+
+  // A checklist item of an eradication or recovery phase, ticked off once, with what was done.
+  setHandler(
+    checkItemUpdate,
+    (req) => {
+      const { by, via } = decisions.accept(req);
+      const item = state.checklist!.find((i) => i.id === req.itemId)!;
+      Object.assign(item, { checkedBy: by, checkedAt: run.now(), note: req.note });
+      run.record('checklist.checked', `${item.id} (${item.phase}): ${req.note}`, by, { reason: req.note }, { where: via });
+      return state;
+    },
+    {
+      validator: ({ proof, itemId, note }) => {
+        notClosed();
+        const item = state.checklist?.find((i) => i.id === itemId);
+        if (!item) failWith(`no checklist item ${itemId} (items: ${(state.checklist ?? []).map((i) => i.id).join(', ') || 'none'})`);
+        if (item.checkedAt) failWith(`${itemId} was checked by ${item.checkedBy} at ${item.checkedAt}`);
+        if (!note?.trim()) failWith('a checked item needs a note of what was done');
+        decisions.check(proof, { action: 'checklist.check', subject: checklistSubject(itemId) });
       },
     },
   );

@@ -22,7 +22,7 @@ import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../
 import { nextStatus } from '../../domain/incident';
 import { describeWrite } from '../../domain/ledger';
 import type { PinnedRunbook, RunbookStep } from '../../domain/runbook';
-import { resolveParams } from '../../domain/runbook';
+import { resolveParams, stepsOf } from '../../domain/runbook';
 import { WITHHOLD_FREE_TEXT, withholderFor } from '../../domain/display';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { incidentStatusKey, type CarriedIncident, type IncidentInput } from '../definitions';
@@ -172,6 +172,7 @@ export class IncidentRun {
     this.record('incident.status', `${state.status} → ${next}`, actor, why, { where });
     state.status = next;
     if (next === 'contained') state.containedAt = this.now();
+    if (next === 'recovered') state.recoveredAt = this.now();
     if (next === 'resolved' || next === 'closed-no-action') state.resolvedAt = this.now();
     upsertSearchAttributes([{ key: incidentStatusKey, value: next }]);
   }
@@ -186,9 +187,7 @@ export class IncidentRun {
   }
 
   pinnedStep(stepId: string): RunbookStep | undefined {
-    return this.pinned?.runbook.steps
-      .flatMap((entry) => ('step' in entry ? [entry.step] : entry.parallel))
-      .find((s) => s.id === stepId);
+    return this.pinned ? stepsOf(this.pinned.runbook).find((s) => s.id === stepId) : undefined;
   }
 
   /** The AWS writes a step (or its undo) reported: kept with the step, and each on the timeline. */

@@ -9,16 +9,16 @@ import { patched } from '@temporalio/workflow';
 import { planDiff } from '../../domain/approval';
 import { isExerciseId } from '../../domain/ids';
 import { isTerminal, type StepState } from '../../domain/incident';
-import type { Runbook, RunbookStep } from '../../domain/runbook';
+import type { RunbookEntry, RunbookStep } from '../../domain/runbook';
 import type { StepOutcome } from '../../activities/step';
 import { STEP_TYPES, stepRole } from '../steps';
 import { gate } from './approval-gate';
 import { failureMessage, isControlFlow, planChangeOf } from './failures';
 import { acts, type IncidentRun } from './run';
 
-/** Runs the runbook from where it stands; true when every entry is done. */
-export async function runRunbook(run: IncidentRun, runbook: Runbook): Promise<boolean> {
-  for (const entry of runbook.steps) {
+/** Runs a section of the runbook (its containment steps, or a phase's) from where it stands; true when every entry is done. */
+export async function runEntries(run: IncidentRun, entries: RunbookEntry[]): Promise<boolean> {
+  for (const entry of entries) {
     if (run.historyFull()) await run.carryOn();
     const steps = 'step' in entry ? [entry.step] : entry.parallel;
     const results = await Promise.all(steps.map((step) => runStep(run, step)));
