@@ -3,7 +3,7 @@ import { displayState, redactorFor, shownTitle, WITHHOLD_FREE_TEXT, type Display
 import type { ChatMessageRef, IncidentState } from '../domain/incident';
 import { stateQuery } from '../workflows/definitions';
 import type { AuditEvent, AuditSink } from './audit-sink';
-import type { ApprovalAsk, Escalation, Notifier } from './notifier';
+import type { ApprovalAsk, Escalation, Notifier, TargetMiss } from './notifier';
 import type { StepInput, StepOutcome } from './step';
 
 export interface NotifyActivityDeps {
@@ -56,6 +56,10 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
     async escalate(escalation: Escalation): Promise<void> {
       const view = await shown(escalation.incidentId);
       await deps.notifier.escalate({ ...escalation, message: view ? view.redact(escalation.message) : UNREADABLE(escalation.incidentId) });
+    },
+    /** A missed response target, told in the incident's thread: ids and names only, nothing to withhold. */
+    async escalateTarget(miss: TargetMiss): Promise<void> {
+      await deps.notifier.targetMissed(miss);
     },
     /** Appends in order; a retried batch is harmless (the sink drops records it already has). */
     async recordAudit(events: AuditEvent[]): Promise<void> {

@@ -1,5 +1,6 @@
 import type { Alert } from './alert';
 import type { Severity } from './severity';
+import type { TargetState } from './severity-policy';
 
 export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'resolved', 'closed-no-action'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -100,6 +101,10 @@ export interface IncidentState {
   id: string;
   title: string;
   severity: Severity;
+  /** the severity policy's level (domain/severity-policy.ts), once the runbook is pinned */
+  level?: string;
+  /** the level's response targets, met, missed or pending */
+  targets?: TargetState[];
   status: IncidentStatus;
   openedAt: string;
   acknowledgedBy?: string;

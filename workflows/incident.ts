@@ -17,6 +17,7 @@ import { failureMessage, isControlFlow } from './incident/failures';
 import { registerHandlers } from './incident/handlers';
 import { acts, IncidentRun } from './incident/run';
 import { runRunbook } from './incident/step-runner';
+import { watchTargets } from './incident/targets';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
   const run = new IncidentRun(input);
@@ -36,6 +37,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       // A run continued as new asks the workers again: a rotated key reaches long incidents.
       run.decisions.keys = await acts.decisionKeys();
     }
+    // Incidents from before the severity policy (or prepared without one) keep no targets.
+    if (run.severityPolicy && patched('severity-targets')) run.targetWatch = watchTargets(run, run.severityPolicy);
     // No await between pinning and the first step: histories recorded before these files replay.
     await contain(run);
   } catch (err) {
@@ -48,6 +51,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (isTerminal(run.state.status)) break;
     await run.carryOn();
   }
+  // The last page is resolved before the run ends.
+  if (run.targetWatch) await run.targetWatch;
   // Histories that resolved before reviews existed replay unchanged.
   if (run.state.status === 'resolved' && patched('post-incident-review')) await openReview(run);
   await run.settled();
@@ -72,6 +77,7 @@ function pin(run: IncidentRun, prepared: PreparedIncident): void {
   const pinned = (run.pinned = prepared.pinned);
   run.approverGroups = prepared.approverGroups;
   run.decisions.keys = prepared.decisionKeys;
+  run.severityPolicy = prepared.severity;
   state.runbook = { id: pinned.runbook.id, title: pinned.runbook.title, contentHash: pinned.contentHash };
   upsertSearchAttributes([
     { key: incidentStatusKey, value: state.status },
