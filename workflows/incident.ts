@@ -64,7 +64,9 @@ async function openReview(run: IncidentRun): Promise<void> {
   const { state } = run;
   const resolver = [...run.timeline].reverse().find((t) => t.kind === 'incident.status')?.actor ?? 'unknown';
   try {
-    run.record('review.opened', await startReview({ incidentId: state.id, severity: state.severity, resolvedAt: state.resolvedAt ?? run.now(), owner: resolver, incident: { state, timeline: run.timeline } }), 'worker');
+    const level = run.severityPolicy?.levels.find((l) => l.id === state.level);
+    const due = level?.review !== undefined ? { due: { level: level.id, within: level.review } } : {};
+    run.record('review.opened', await startReview({ incidentId: state.id, severity: state.severity, resolvedAt: state.resolvedAt ?? run.now(), owner: resolver, ...due, incident: { state, timeline: run.timeline } }), 'worker');
   } catch (err) {
     if (isControlFlow(err)) throw err;
     run.record('review.failed', `the post-incident review could not be opened: ${failureMessage(err)}`, 'worker');
