@@ -13,10 +13,11 @@ import { createActivities } from '../../activities';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { pagerDedupKey } from '../../domain/ids';
 import { deliverAlert } from '../../ingress/incidents';
-import type { Config } from '../../platform/config';
+import { parseConfig, type Config } from '../../platform/config';
 import { createDataConverter } from '../../platform/data-converter';
 import { severityPolicyFrom } from '../../platform/severity-config';
 import { acknowledgeUpdate, resolveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
+import { reviewId, reviewQuery } from '../../workflows/review-definitions';
 import { anAlert } from '../support/alerts';
 import { testGrants } from '../support/decisions';
 import { pagerDutyStandin, type PagerDutyStandin } from '../support/pagerduty-standin';
@@ -39,7 +40,10 @@ const audit = memoryAudit();
 beforeAll(async () => {
   slack = await slackStandin(TOKEN);
   pager = await pagerDutyStandin(ROUTING_KEY);
-  config = testConfig({ severity: { pagerDuty: { url: pager.url, routingKey: ROUTING_KEY } } });
+  // The default levels, but SEV1's review is due two days after resolution (not `reviews.dueDays`).
+  const levels = { ...parseConfig({}).severity.levels };
+  levels.SEV1 = { ...levels.SEV1!, review: '2d' };
+  config = testConfig({ severity: { levels, pagerDuty: { url: pager.url, routingKey: ROUTING_KEY } } });
   env = await startTimeSkippingServer(config);
   const notifier = slackNotifier({
     client: slackWebClient(TOKEN, slack.apiUrl),
@@ -141,6 +145,11 @@ test('a SEV1 incident unacknowledged past its target: escalated in its thread an
   expect(mine.find((e) => e.what === 'pagerduty.trigger')!.details).toMatchObject({ dedupKey: `tourniquet/${id}`, status: 202, level: 'SEV1', target: 'acknowledge' });
   expect(JSON.stringify(audit.events)).not.toContain(ROUTING_KEY);
   await resolve(id);
+  // The level's review target sets the review's due date.
+  const review = await env.client.workflow.getHandle(reviewId(id)).query(reviewQuery);
+  const resolvedAt = (await env.client.workflow.getHandle(id).query(stateQuery)).resolvedAt!;
+  expect(review.dueAt).toBe(new Date(Date.parse(resolvedAt) + 2 * 86_400_000).toISOString());
+  expect(review.changes[0]!.message).toContain('(SEV1: 2d after resolution)');
   const text = await historyText(id);
   expect(text).toContain(`tourniquet/${id}`);
   expect(text).not.toContain(ROUTING_KEY);
@@ -170,6 +179,9 @@ test('a level that does not page (SEV3): the miss is told in Slack only', async 
   expect(targetMessages(id).map((c) => c.args.text)).toEqual(['SEV3 acknowledge target missed (4h)']);
   expect(eventsFor(id)).toHaveLength(0);
   await resolve(id);
+  // SEV3 sets no review target: the review is due by reviews.dueDays (medium: 20 days).
+  const review = await env.client.workflow.getHandle(reviewId(id)).query(reviewQuery);
+  expect(review.changes[0]!.message).toContain('(medium: 20 days after resolution)');
 });
 
 test('PagerDuty throttles (429) and then accepts: the trigger is retried, one page', async () => {
