@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { Context } from '@temporalio/activity';
 import { displayState, redactorFor, shownTitle, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../domain/display';
 import type { ChatMessageRef, IncidentState } from '../domain/incident';
@@ -57,9 +58,23 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
       const view = await shown(escalation.incidentId);
       await deps.notifier.escalate({ ...escalation, message: view ? view.redact(escalation.message) : UNREADABLE(escalation.incidentId) });
     },
-    /** A missed response target, told in the incident's thread: ids and names only, nothing to withhold. */
+    /**
+     * A missed response target, told in the incident's thread (ids and names only, nothing to
+     * withhold), then on the audit log under an id fixed by the activity: a retry appends it once.
+     */
     async escalateTarget(miss: TargetMiss): Promise<void> {
       await deps.notifier.targetMissed(miss);
+      const { workflowExecution, activityId } = Context.current().info;
+      await deps.audit.append({
+        id: `target-escalation/${workflowExecution?.runId ?? 'no-run'}/${activityId}`,
+        who: 'worker',
+        what: 'target.escalated',
+        when: new Date().toISOString(),
+        where: `worker:${hostname()}/${process.pid}`,
+        why: { incident: miss.incidentId, reason: `${miss.level} ${miss.target} target (${miss.within}) missed` },
+        correlationId: miss.incidentId,
+        details: { level: miss.level, target: miss.target, within: miss.within, dueAt: miss.dueAt, ...(miss.group ? { group: miss.group } : {}), paging: miss.paging },
+      });
     },
     /** Appends in order; a retried batch is harmless (the sink drops records it already has). */
     async recordAudit(events: AuditEvent[]): Promise<void> {

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Duration } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { pagerDedupKey } from '../../domain/ids';
@@ -36,6 +37,7 @@ let stopWorker: () => Promise<void>;
 let slack: SlackStandin;
 let pager: PagerDutyStandin;
 const audit = memoryAudit();
+const opened: string[] = [];
 
 beforeAll(async () => {
   slack = await slackStandin(TOKEN);
@@ -64,6 +66,7 @@ afterAll(async () => {
 
 async function open(severity: 'critical' | 'high' | 'medium' = 'critical'): Promise<string> {
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'NothingMatchesThis', severity, title: 'export by patient jane-doe-1970' }));
+  opened.push(incidentId);
   return incidentId;
 }
 
@@ -140,7 +143,8 @@ test('a SEV1 incident unacknowledged past its target: escalated in its thread an
 
   // Audited: the miss (the workflow's record) and each PagerDuty event (the activity's), never the routing key.
   const mine = audit.events.filter((e) => e.correlationId === id);
-  expect(mine.map((e) => e.what)).toEqual(expect.arrayContaining(['target.missed', 'pagerduty.trigger', 'pagerduty.resolve']));
+  expect(mine.map((e) => e.what)).toEqual(expect.arrayContaining(['target.missed', 'target.escalated', 'pagerduty.trigger', 'pagerduty.resolve']));
+  expect(mine.find((e) => e.what === 'target.escalated')!.details).toMatchObject({ level: 'SEV1', target: 'acknowledge', within: '15m', group: 'security-oncall', paging: true });
   expect(mine.filter((e) => e.what === 'pagerduty.trigger')).toHaveLength(1);
   expect(mine.find((e) => e.what === 'pagerduty.trigger')!.details).toMatchObject({ dedupKey: `tourniquet/${id}`, status: 202, level: 'SEV1', target: 'acknowledge' });
   expect(JSON.stringify(audit.events)).not.toContain(ROUTING_KEY);
@@ -219,4 +223,13 @@ test('PagerDuty refuses the event (400): recorded as failed, not retried, and th
   await resolve(id);
   // Nothing was paged, so nothing is resolved.
   expect(eventsFor(id).map((e) => e.status)).toEqual([400]);
+});
+
+test('each history above (targets missed, paged, retried, refused, resolved) replays against the workflow code', async () => {
+  expect(opened.length).toBeGreaterThanOrEqual(5);
+  const histories = await Promise.all(opened.map(async (id) => ({ workflowId: id, history: await env.client.workflow.getHandle(id).fetchHistory() })));
+  const failures: string[] = [];
+  const results = Worker.runReplayHistories({ workflowBundle: { codePath: process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE! }, dataConverter: createDataConverter(config) }, histories);
+  for await (const result of results) if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
+  expect(failures).toEqual([]);
 });
