@@ -43,7 +43,7 @@ export async function watchTargets(run: IncidentRun, policy: SeverityPolicy): Pr
   try {
     for (;;) {
       const level = levelFor(policy, run.state.severity, run.state.runbook?.id);
-      settleLevel(run, level);
+      settleLevel(run, policy, level);
       markMet(run);
       await resolvePage(run, level);
       if (isTerminal(run.state.status)) return;
@@ -65,19 +65,15 @@ export async function watchTargets(run: IncidentRun, policy: SeverityPolicy): Pr
 }
 
 /** The incident's level, and its targets by that level; a rise in severity is on the timeline. */
-function settleLevel(run: IncidentRun, level: SeverityLevel): void {
+function settleLevel(run: IncidentRun, policy: SeverityPolicy, level: SeverityLevel): void {
   const { state } = run;
   if (state.level === level.id) return;
   const from = state.level;
   state.level = level.id;
   state.targets = targetsFor(level, factsOf(run), state.targets);
   const targets = state.targets.map((t) => `${t.target} within ${t.within}`).join(', ') || 'no response targets';
-  const why = state.runbook && policyNamesRunbook(run, state.runbook.id) ? `runbook ${state.runbook.id}` : `alert severity ${state.severity}`;
+  const why = state.runbook && policy.runbooks[state.runbook.id] !== undefined ? `runbook ${state.runbook.id}` : `alert severity ${state.severity}`;
   run.record('severity.level', `${from ? `${from} → ` : ''}${level.id} (${why}): ${targets}`, 'worker');
-}
-
-function policyNamesRunbook(run: IncidentRun, runbookId: string): boolean {
-  return run.severityPolicy?.runbooks[runbookId] !== undefined;
 }
 
 function markMet(run: IncidentRun): void {
