@@ -208,6 +208,30 @@ test('a level that does not page (SEV3): the miss is told in Slack only', async 
   expect(review.changes[0]!.message).toContain('(medium: 20 days after resolution)');
 });
 
+test('a critical alert joining a SEV2 incident moves it to SEV1: its pending targets are due by SEV1', async () => {
+  const first = anAlert({ kind: 'NothingMatchesThis', severity: 'high' });
+  const { incidentId: id } = await deliverAlert(env.client, config.temporal.taskQueue, first);
+  opened.push(id);
+  let state = await after(id, '10m');
+  expect(state.level).toBe('SEV2');
+  expect(state.targets!.find((t) => t.target === 'acknowledge')!.within).toBe('30m');
+  await deliverAlert(env.client, config.temporal.taskQueue, { ...first, deliveryId: `${first.deliveryId}-critical`, severity: 'critical' });
+  state = await after(id, '1m');
+  expect(state.level).toBe('SEV1');
+  expect(state.targets!.find((t) => t.target === 'acknowledge')).toMatchObject({ within: '15m', status: 'pending' });
+  // Due 15 minutes from the opening, not from the rise.
+  state = await after(id, '5m');
+  expect(state.targets!.find((t) => t.target === 'acknowledge')).toMatchObject({ status: 'missed', page: 'sent' });
+  expect(targetMessages(id).map((c) => c.args.text)).toEqual(['SEV1 acknowledge target missed (15m)']);
+  const timeline = await env.client.workflow.getHandle(id).query(timelineQuery);
+  expect(timeline.filter((t) => t.kind === 'severity.level').map((t) => t.message)).toEqual([
+    'SEV2 (alert severity high): acknowledge within 30m, resolve within 24h',
+    'SEV2 → SEV1 (alert severity critical): acknowledge within 15m, resolve within 4h',
+  ]);
+  await resolve(id);
+  expect(eventsFor(id).map((e) => e.body.event_action)).toEqual(['trigger', 'resolve']);
+});
+
 test('PagerDuty throttles (429) and then accepts: the trigger is retried, one page', async () => {
   const id = await open('high');
   await after(id, '20m');
