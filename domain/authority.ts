@@ -38,6 +38,7 @@ export const ACTIONS = [
   'follow-up.update',
   'follow-up.close',
   'drill.start',
+  'role.assign',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -97,6 +98,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'follow-up.close': [ANYONE],
   // A drill pages real people and holds real approvers' time: responders start one.
   'drill.start': RESPONDERS,
+  // Who leads, speaks, decides about PHI and keeps the record: responders assign and hand over.
+  'role.assign': RESPONDERS,
 };
 
 export function isAction(value: string): value is Action {

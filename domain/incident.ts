@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import type { IncidentRoles } from './roles';
 import type { Severity } from './severity';
 import type { TargetState } from './severity-policy';
 
@@ -108,6 +109,8 @@ export interface IncidentState {
   status: IncidentStatus;
   openedAt: string;
   acknowledgedBy?: string;
+  /** who holds each incident role now (domain/roles.ts); absent until one is assigned */
+  roles?: IncidentRoles;
   /** the first acknowledgement (MTTA); later ones do not move it */
   acknowledgedAt?: string;
   resolvedAt?: string;

@@ -1,11 +1,11 @@
-/** `/ir drill <runbook> [key=value …]`: open an exercise incident of a runbook (ingress/drills.ts). */
+/** `/ir drill <runbook or scenario> [key=value …]`: open an exercise incident (ingress/drills.ts). */
 import { safe } from '../../activities/slack/blocks';
 import { slackOperator } from '../identity/operator';
 import { DrillStart, startDrill, subjectFromPairs } from '../drills';
 import type { SlackDeps } from './deps';
 import type { CommandInvocation, Reply } from './ir-commands';
 
-export const DRILL_USAGE = 'drill <runbook> [--sev=<severity>] [principal=… accessKeyId=… kmsKeyId=… ips=a,b]';
+export const DRILL_USAGE = 'drill <runbook or scenario> [--sev=<severity>] [principal=… accessKeyId=… kmsKeyId=… ips=a,b]';
 
 export async function drillCommand(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
   const words = args.split(/\s+/).filter(Boolean);
@@ -23,6 +23,7 @@ export async function drillCommand(deps: SlackDeps, call: CommandInvocation, arg
     const issue = parsed.error.issues[0]!;
     return { text: `:no_entry: ${safe(`${issue.path.join('.') || 'drill'}: ${issue.message}`)}` };
   }
-  const { incidentId } = await startDrill(deps, slackOperator(deps.decider.directory, call.team, call.user), parsed.data);
-  return { text: `:construction: EXERCISE: <@${call.user}> started a drill of *${safe(runbook)}*: \`${incidentId}\`. Nothing is changed in AWS.` };
+  const started = await startDrill(deps, slackOperator(deps.decider.directory, call.team, call.user), parsed.data);
+  const what = started.scenario ? `scenario *${safe(started.scenario)}* (runbook *${safe(started.runbook)}*, with its timed injects)` : `*${safe(started.runbook)}*`;
+  return { text: `:construction: EXERCISE: <@${call.user}> started a drill of ${what}: \`${started.incidentId}\`. Nothing is changed in AWS.` };
 }

@@ -142,7 +142,9 @@ async function refusal(update: Promise<unknown>): Promise<string> {
 const members = async (group: string) => ((await stack.admin.iam.send(new GetGroupCommand({ GroupName: group }))).Users ?? []).map((u) => u.UserName);
 const trustSids = async (role: string) =>
   (JSON.parse(decodeURIComponent((await stack.admin.iam.send(new GetRoleCommand({ RoleName: role }))).Role!.AssumeRolePolicyDocument!)) as { Statement: { Sid?: string }[] }).Statement.map((s) => s.Sid);
-const whatOf = (id: string) => audit.events.filter((e) => e.correlationId === id && e.what !== 'aws.write').map((e) => e.what);
+// The AWS ledger records (each request as sent, each write as done) are checked by writesOf and sentOf.
+const whatOf = (id: string) => audit.events.filter((e) => e.correlationId === id && !e.what.startsWith('aws.write')).map((e) => e.what);
+const sentOf = (id: string) => audit.events.filter((e) => e.what === 'aws.write.sent' && e.correlationId === id).map((e) => (e.details as { api: string }).api);
 const writesOf = (id: string) => audit.events.filter((e) => e.what === 'aws.write' && (e.details as { workflowId?: string }).workflowId === id).map((e) => (e.details as { api: string }).api);
 const active = (r: Awaited<ReturnType<typeof request>>) => eventually(r.status, (v) => v.status === 'active', 'granted');
 
@@ -187,6 +189,7 @@ test('refused: an approver outside the profile group, the requester approving th
   expect(await members('breakglass-phi-logs')).toEqual([]);
   expect(whatOf(r.workflowId)).toEqual(['access.requested', 'access.approved', 'access.granted', 'access.window.opened', 'access.revoked', 'access.window.closed']);
   expect(writesOf(r.workflowId)).toEqual(['iam:AddUserToGroup', 'iam:RemoveUserFromGroup']);
+  expect(sentOf(r.workflowId)).toEqual(['iam:AddUserToGroup', 'iam:RemoveUserFromGroup']);
   expect(done.ledger).toHaveLength(2);
   const revoked = audit.events.find((e) => e.correlationId === r.workflowId && e.what === 'access.revoked')!;
   expect(revoked.details).toMatchObject({ end: 'expired', changed: true });
