@@ -5,6 +5,8 @@ import { ApplicationFailure, Context, log } from '@temporalio/activity';
 import { DRILL_RUNBOOK_LABEL } from '../domain/exercise';
 import { isExerciseId } from '../domain/ids';
 import { readRunbooks, selectRunbook } from '../runbooks';
+import type { SeverityPolicy } from '../domain/severity-policy';
+import { SeveritySchema, severityPolicyFrom } from '../platform/severity-config';
 import { describeParams, sealPlan, type Plan, type PlanInput, type Planner } from '../domain/plan';
 
 export interface IncidentActivityDeps {
@@ -14,13 +16,19 @@ export interface IncidentActivityDeps {
   planners: Record<string, Planner>;
   /** public keys of the ingress's decision-signing key(s), by key id (platform/decision-keys.ts) */
   decisionKeys: DecisionKeys;
+  /** levels and response targets (platform/severity-config.ts); default: the built-in policy */
+  severity?: SeverityPolicy;
 }
+
+const DEFAULT_SEVERITY_POLICY = severityPolicyFrom(SeveritySchema.parse(undefined));
 
 export interface PreparedIncident {
   pinned: PinnedRunbook;
   approverGroups: Record<string, string[]>;
   /** what the incident checks every person's decision with; from worker configuration, never from input */
   decisionKeys?: DecisionKeys;
+  /** the severity policy, without secrets; absent in incidents prepared before it existed */
+  severity?: SeverityPolicy;
 }
 
 /**
@@ -46,7 +54,7 @@ export function createIncidentActivities(deps: IncidentActivityDeps) {
       // A runbook broken since the worker started is skipped, loudly; the incident still opens.
       for (const p of problems) log.warn('runbook skipped', { file: p.file, line: p.line, field: p.field, problem: p.message });
       const pinned = drillRunbook(runbooks, alert) ?? selectRunbook(runbooks, alert);
-      return { pinned, approverGroups: deps.approverGroups, decisionKeys: deps.decisionKeys };
+      return { pinned, approverGroups: deps.approverGroups, decisionKeys: deps.decisionKeys, severity: deps.severity ?? DEFAULT_SEVERITY_POLICY };
     },
 
     /** The public keys decisions are checked with, for workflows that learn them after starting. */

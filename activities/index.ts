@@ -11,6 +11,7 @@ import { createKeyRetirementActivities } from './key-retirement';
 import type { Notifier } from './notifier';
 import { createNotifyActivities, type NotifyActivityDeps } from './notify';
 import { createWebhookActivities } from './webhook';
+import { createPagerActivities, type PagerDutySettings } from './pager';
 
 export interface ActivityDeps
   extends IncidentActivityDeps,
@@ -24,7 +25,11 @@ export interface ActivityDeps
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
+  /** PagerDuty's Events API; without a routing key nothing pages */
+  pagerDuty?: PagerDutySettings;
 }
+
+const NO_PAGER: PagerDutySettings = { url: 'https://events.pagerduty.com' };
 
 /** Without break-glass settings: no profiles, and nobody holds access. */
 const NO_ACCESS: AccessActivityDeps['access'] = { profiles: {}, principals: {}, checkEvery: '1m', approvalTimeout: '30m', reconcileEvery: '15m' };
@@ -43,13 +48,15 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccessRuntimeActivities({ access: deps.access ?? NO_ACCESS, accessHolders: deps.accessHolders ?? NO_HOLDERS, notifier: deps.notifier }),
     ...createFollowUpActivities(deps),
     ...createReviewActivities(deps),
+    ...createPagerActivities({ pagerDuty: deps.pagerDuty ?? NO_PAGER, audit: deps.audit, fetch: deps.fetch }),
   });
 }
 
 export type Activities = ReturnType<typeof createActivities>;
 
 export type { AuditEvent, AuditSink } from './audit-sink';
-export type { Notifier, ApprovalAsk, Escalation } from './notifier';
+export type { Notifier, ApprovalAsk, Escalation, TargetMiss } from './notifier';
+export type { PageRequest, PageResult, PagerDutySettings } from './pager';
 export { logNotifier } from './notifier';
 export type { StepInput, StepOutcome, Undo } from './step';
 export type { Plan, PlanInput, Planner } from '../domain/plan';

@@ -22,6 +22,20 @@ export interface Escalation {
   message: string;
 }
 
+/** A response target of the severity policy passed unmet (domain/severity-policy.ts). PHI-free: ids and names. */
+export interface TargetMiss {
+  incidentId: string;
+  level: string;
+  target: string;
+  /** the level's duration for it, as configured */
+  within: string;
+  dueAt: string;
+  /** the group mentioned; unset: the responders */
+  group?: string;
+  /** the on-call is being paged as well */
+  paging: boolean;
+}
+
 export interface AnnounceOptions {
   /**
    * A retry of the announcing activity: an earlier attempt may have posted the message and then
@@ -42,6 +56,8 @@ export interface Notifier {
   announce(state: IncidentState, opts?: AnnounceOptions): Promise<ChatMessageRef | undefined>;
   requestApproval(ask: ApprovalAsk): Promise<void>;
   escalate(escalation: Escalation): Promise<void>;
+  /** a missed response target, told where the incident is discussed (its thread or channel) */
+  targetMissed(miss: TargetMiss): Promise<void>;
   /** a free-form message from a `notify` step */
   post(incidentId: string, text: string): Promise<void>;
 }
@@ -62,6 +78,9 @@ export function logNotifier(log: LogLike): Notifier {
     },
     async escalate(escalation) {
       log.warn({ incident: escalation.incidentId, step: escalation.stepId, group: escalation.group }, escalation.message);
+    },
+    async targetMissed(miss) {
+      log.warn({ incident: miss.incidentId, level: miss.level, target: miss.target, group: miss.group, paging: miss.paging }, `${miss.level} ${miss.target} target (${miss.within}) missed`);
     },
     async post(incidentId, text) {
       log.info({ incident: incidentId }, text);

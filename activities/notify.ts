@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Alert } from '../domain/alert';
 import { displayState, redactorFor, shownTitle, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../domain/display';
@@ -6,7 +7,7 @@ import { isTerminal, type ChatMessageRef, type IncidentState } from '../domain/i
 import { injectMessage, type ScheduledInject } from '../domain/scenario';
 import { alertSignal, stateQuery } from '../workflows/definitions';
 import type { AuditEvent, AuditSink } from './audit-sink';
-import type { ApprovalAsk, Escalation, Notifier } from './notifier';
+import type { ApprovalAsk, Escalation, Notifier, TargetMiss } from './notifier';
 import type { StepInput, StepOutcome } from './step';
 
 /** One inject of a scenario drill, as the scenario workflow hands it over. */
@@ -75,6 +76,24 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
     async escalate(escalation: Escalation): Promise<void> {
       const view = await shown(escalation.incidentId);
       await deps.notifier.escalate({ ...escalation, message: view ? view.redact(escalation.message) : UNREADABLE(escalation.incidentId) });
+    },
+    /**
+     * A missed response target, told in the incident's thread (ids and names only, nothing to
+     * withhold), then on the audit log under an id fixed by the activity: a retry appends it once.
+     */
+    async escalateTarget(miss: TargetMiss): Promise<void> {
+      await deps.notifier.targetMissed(miss);
+      const { workflowExecution, activityId } = Context.current().info;
+      await deps.audit.append({
+        id: `target-escalation/${workflowExecution?.runId ?? 'no-run'}/${activityId}`,
+        who: 'worker',
+        what: 'target.escalated',
+        when: new Date().toISOString(),
+        where: `worker:${hostname()}/${process.pid}`,
+        why: { incident: miss.incidentId, reason: `${miss.level} ${miss.target} target (${miss.within}) missed` },
+        correlationId: miss.incidentId,
+        details: { level: miss.level, target: miss.target, within: miss.within, dueAt: miss.dueAt, ...(miss.group ? { group: miss.group } : {}), paging: miss.paging },
+      });
     },
     /** Appends in order; a retried batch is harmless (the sink drops records it already has). */
     async recordAudit(events: AuditEvent[]): Promise<void> {

@@ -7,7 +7,7 @@
 import { fingerprintOf, isExerciseId } from '../domain/ids';
 import { ErrorCode, WebClient, type Logger as SlackLogger, type WebAPICallResult } from '@slack/web-api';
 import type { ChatMessageRef } from '../domain/incident';
-import { approvalMessage, escalationMessage, exerciseMarked, incidentMessage, safe, type UiLink } from './slack/blocks';
+import { approvalMessage, escalationMessage, exerciseMarked, incidentMessage, safe, targetMissedMessage, type UiLink } from './slack/blocks';
 import { classify, finalFailure } from './errors';
 import type { Notifier } from './notifier';
 
@@ -168,6 +168,11 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
     async escalate(escalation) {
       const { text, blocks } = escalationMessage(escalation.message, escalation.group, members(escalation.group), escalation.incidentId);
       await postNew(await channelOf(escalation.incidentId), text, blocks);
+    },
+
+    async targetMissed(miss) {
+      const { text, blocks } = targetMissedMessage(miss, members(miss.group));
+      await postNew(await channelOf(miss.incidentId), text, blocks, { threadOf: miss.incidentId });
     },
 
     async post(incidentId, text) {

@@ -138,3 +138,8 @@ export function isExerciseId(workflowId: string): boolean {
   const incident = stepScopeOf(workflowId)?.incidentId ?? workflowId;
   return fingerprintOf(incident).startsWith(EXERCISE);
 }
+
+/** PagerDuty's dedup_key for an incident: every page about it is one PagerDuty alert, and a repeat is deduplicated. */
+export function pagerDedupKey(incidentId: string): string {
+  return `tourniquet/${incidentId}`;
+}

@@ -2,6 +2,7 @@ import type { Alert } from './alert';
 import type { IncidentRoles } from './roles';
 import type { ChecklistItem } from './runbook';
 import type { Severity } from './severity';
+import type { TargetState } from './severity-policy';
 
 export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'eradicating', 'recovering', 'recovered', 'resolved', 'closed-no-action'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
@@ -116,6 +117,10 @@ export interface IncidentState {
   id: string;
   title: string;
   severity: Severity;
+  /** the severity policy's level (domain/severity-policy.ts), once the runbook is pinned */
+  level?: string;
+  /** the level's response targets, met, missed or pending */
+  targets?: TargetState[];
   status: IncidentStatus;
   openedAt: string;
   acknowledgedBy?: string;

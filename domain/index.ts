@@ -5,3 +5,4 @@ export * from './runbook';
 export * from './approval';
 export * from './masking';
 export * from './key-retirement';
+export * from './severity-policy';

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
 import { FOLLOW_UPS_ENV_SETTINGS, FollowUpsSchema, ReviewsSchema } from './follow-ups-config';
 import { WORKER_ENV_SETTINGS, WorkerSchema } from './worker-config';
+import { SEVERITY_ENV_SETTINGS, SeveritySchema } from './severity-config';
 import { plainHttpRefusal, secureUrl } from './secure-url';
 import { ACCESS_ENV_SETTINGS, AccessSchema } from './access-config';
 import { AuthoritySchema, DecisionsSchema, IDENTITY_ENV_SETTINGS, OperatorsSchema, PeopleSchema } from './identity-config';
@@ -298,6 +299,8 @@ export const ConfigSchema = z.object({
   reviews: ReviewsSchema,
   /** What one worker caches and runs at once (see platform/worker-config.ts). */
   worker: WorkerSchema,
+  /** Severity levels, what maps to them, their response targets and paging (platform/severity-config.ts). */
+  severity: SeveritySchema,
   /** Groups: group name → people (ids of `people`; a Slack user id stands for an unmapped Slack user). */
   approverGroups: z.record(z.string(), z.array(z.string().min(1))).default({}),
   /** The people: person id → their Slack user, e-mail and API token hashes (platform/identity-config.ts). */
@@ -399,6 +402,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   ...CLOCKS_ENV_SETTINGS,
   ...FOLLOW_UPS_ENV_SETTINGS,
   ...WORKER_ENV_SETTINGS,
+  ...SEVERITY_ENV_SETTINGS,
   ...IDENTITY_ENV_SETTINGS,
   ...ACCESS_ENV_SETTINGS,
 };

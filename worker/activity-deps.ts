@@ -10,6 +10,7 @@ import { resolve } from 'node:path';
 import type { ChainLog } from '../activities/audit';
 import type { Config } from '../platform/config';
 import { displayPolicyFrom } from '../platform/display-policy';
+import { severityPolicyFrom } from '../platform/severity-config';
 import { workerDecisionKeys } from '../platform/decision-keys';
 import type { Logger } from '../platform/logger';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
@@ -49,6 +50,8 @@ export function activityDeps(config: Config, log: Logger, directory?: Directory)
     runbooksDir: resolve(config.runbooksDir),
     approverGroups: config.approverGroups,
     decisionKeys: workerDecisionKeys(config),
+    severity: severityPolicyFrom(config.severity),
+    pagerDuty: config.severity.pagerDuty,
     knownStepTypes: STEP_TYPE_NAMES,
     planners: { ...createAwsPlanners({ aws, awsSettings: config.aws }) },
     notifier: notifierFor(config, log),

@@ -8,6 +8,7 @@ import type { PinnedRunbook } from '../domain/runbook';
 import type { Alert } from '../domain/alert';
 import type { IncidentState, TimelineEntry } from '../domain/incident';
 import type { DecisionProof } from '../domain/decision-proof';
+import type { SeverityPolicy } from '../domain/severity-policy';
 
 export const INCIDENT_WORKFLOW = 'incidentWorkflow';
 
@@ -34,6 +35,8 @@ export interface CarriedIncident {
   announcePending?: boolean;
   /** decision grants already spent (a replayed grant is refused across continue-as-new too) */
   usedGrants?: [string, number][];
+  /** the severity policy the incident was prepared with (its targets keep being watched) */
+  severity?: SeverityPolicy;
 }
 
 /**

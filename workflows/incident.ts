@@ -17,6 +17,7 @@ import { failureMessage, isControlFlow } from './incident/failures';
 import { registerHandlers } from './incident/handlers';
 import { acts, IncidentRun } from './incident/run';
 import { runEntries } from './incident/step-runner';
+import { watchTargets } from './incident/targets';
 import { hasPhases, PHASES, type RunbookEntry } from '../domain/runbook';
 
 export async function incidentWorkflow(input: IncidentInput): Promise<IncidentState> {
@@ -37,6 +38,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
       // A run continued as new asks the workers again: a rotated key reaches long incidents.
       run.decisions.keys = await acts.decisionKeys();
     }
+    // Incidents from before the severity policy (or prepared without one) keep no targets.
+    if (run.severityPolicy && patched('severity-targets')) run.targetWatch = watchTargets(run, run.severityPolicy);
     // No await between pinning and the first step: histories recorded before these files replay.
     await contain(run);
     // Only runbooks with phases (which old histories never pinned) take this path.
@@ -51,6 +54,8 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (isTerminal(run.state.status)) break;
     await run.carryOn();
   }
+  // The last page is resolved before the run ends.
+  if (run.targetWatch) await run.targetWatch;
   // Histories that resolved before reviews existed replay unchanged.
   if (run.state.status === 'resolved' && patched('post-incident-review')) await openReview(run);
   await run.settled();
@@ -62,7 +67,9 @@ async function openReview(run: IncidentRun): Promise<void> {
   const { state } = run;
   const resolver = [...run.timeline].reverse().find((t) => t.kind === 'incident.status')?.actor ?? 'unknown';
   try {
-    run.record('review.opened', await startReview({ incidentId: state.id, severity: state.severity, resolvedAt: state.resolvedAt ?? run.now(), owner: resolver, incident: { state, timeline: run.timeline } }), 'worker');
+    const level = run.severityPolicy?.levels.find((l) => l.id === state.level);
+    const due = level?.review !== undefined ? { due: { level: level.id, within: level.review } } : {};
+    run.record('review.opened', await startReview({ incidentId: state.id, severity: state.severity, resolvedAt: state.resolvedAt ?? run.now(), owner: resolver, ...due, incident: { state, timeline: run.timeline } }), 'worker');
   } catch (err) {
     if (isControlFlow(err)) throw err;
     run.record('review.failed', `the post-incident review could not be opened: ${failureMessage(err)}`, 'worker');
@@ -75,6 +82,7 @@ function pin(run: IncidentRun, prepared: PreparedIncident): void {
   const pinned = (run.pinned = prepared.pinned);
   run.approverGroups = prepared.approverGroups;
   run.decisions.keys = prepared.decisionKeys;
+  run.severityPolicy = prepared.severity;
   state.runbook = { id: pinned.runbook.id, title: pinned.runbook.title, contentHash: pinned.contentHash };
   if (pinned.runbook.checklist?.length) state.checklist = pinned.runbook.checklist.map((item) => ({ ...item }));
   upsertSearchAttributes([

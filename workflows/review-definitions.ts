@@ -30,6 +30,8 @@ export interface ReviewInput {
   resolvedAt: string;
   /** who resolved the incident: the review's owner until handed on */
   owner: string;
+  /** the incident's severity level's review target (domain/severity-policy.ts); unset: `dueDays` by severity */
+  due?: { level: string; within: string };
   /**
    * what the incident recorded, handed over as it resolves (a query of a closing workflow could
    * wait on it); the review keeps only what a person may see of it

@@ -9,6 +9,7 @@ import { allHandlersFinished, condition, continueAsNew, proxyActivities, setHand
 import type { Activities } from '../activities';
 import type { AuditEvent } from '../activities/audit-sink';
 import { markDueDone, nextDueAction, noProgress, type DueProgress } from '../domain/due-schedule';
+import { parseDurationMs } from '../domain/duration';
 import { rejectFollowUp } from '../domain/follow-up';
 import { noSubject } from '../domain/decision-subjects';
 import {
@@ -71,7 +72,8 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewView> {
     woken = true;
   }
 
-  const dueAt = () => (settings ? reviewDueAt(input.resolvedAt, input.severity, settings.dueDays) : input.resolvedAt);
+  const dueAt = () =>
+    input.due ? new Date(Date.parse(input.resolvedAt) + parseDurationMs(input.due.within)!).toISOString() : settings ? reviewDueAt(input.resolvedAt, input.severity, settings.dueDays) : input.resolvedAt;
   const status = (): ReviewStatus => (final ? 'final' : !prefill ? 'starting' : Date.now() >= Date.parse(dueAt()) ? 'overdue' : 'open');
   const draft = () => ({ id: input.id, incidentId: input.incidentId, owner: input.owner, dueAt: dueAt(), ...(prefill ? { prefill } : {}), ...text, findings });
   const view = (): ReviewView => ({ ...draft(), status: status(), ...(final ? { final } : {}), changes, asOf: nowIso() });
@@ -160,7 +162,8 @@ export async function reviewWorkflow(input: ReviewInput): Promise<ReviewView> {
     prefill = input.incident
       ? prefillFrom(input.incident.state, input.incident.timeline, clock, settings.display)
       : prefillFrom(blankIncident(input), [], clock, settings.display);
-    record('review.opened', `due ${dueAt().slice(0, 10)} (${input.severity}: ${settings.dueDays[input.severity]} days after resolution); owner ${input.owner}`, 'worker');
+    const rule = input.due ? `${input.due.level}: ${input.due.within}` : `${input.severity}: ${settings.dueDays[input.severity]} days`;
+    record('review.opened', `due ${dueAt().slice(0, 10)} (${rule} after resolution); owner ${input.owner}`, 'worker');
   }
   const since = Date.parse(input.resolvedAt);
 

@@ -7,6 +7,8 @@
  */
 import type { KnownBlock, View } from '@slack/types';
 import type { IncidentState, StepState } from '../../domain/incident';
+import type { TargetState } from '../../domain/severity-policy';
+import type { TargetMiss } from '../notifier';
 import { isExerciseId } from '../../domain/ids';
 import { maskText } from '../../domain/masking';
 import { DEFAULT_INCIDENT_ROLES, rolesLine } from '../../domain/roles';
@@ -86,7 +88,7 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
   const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
   const facts = [
     `*Status:* ${state.status}${state.escalated ? ' (escalated)' : ''}`,
-    `*Severity:* ${state.severity}`,
+    `*Severity:* ${state.level ? `${safe(state.level)} (${state.severity})` : state.severity}`,
     `*Runbook:* ${state.runbook ? safe(state.runbook.id) : '—'}`,
     `*Alerts:* ${state.alertCount}`,
     `*Requested by:* ${state.requester.startsWith('alert:') ? safe(state.requester) : mention(state.requester)}`,
@@ -99,6 +101,9 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
     { type: 'section', fields: facts.map((text) => ({ type: 'mrkdwn' as const, text })) },
   ];
   if (current) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Current step:* ${safe(current.id)} (${current.status})` } });
+  if (state.targets && state.targets.length > 0) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Targets:* ${state.targets.map(targetLine).join(' · ')}` } });
+  }
   if (state.steps.length > 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: state.steps.map(stepLine).join('\n').slice(0, 2900) } });
   }
@@ -108,7 +113,30 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
   }
   if (state.resolution) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Resolution:* ${safe(state.resolution)}` } });
   blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `<${workflowUrl(link, state.id)}|Open in Temporal UI>` }] });
-  return exerciseMarked(state.id, { text: `[${state.severity}] ${title} — ${state.status}`, blocks });
+  return exerciseMarked(state.id, { text: `[${state.level ? `${safe(state.level)} ` : ''}${state.severity}] ${title} — ${state.status}`, blocks });
+}
+
+const TARGET_ICON: Record<TargetState['status'], string> = { pending: ':hourglass_flowing_sand:', met: ':white_check_mark:', missed: ':x:' };
+
+function targetLine(t: TargetState): string {
+  const when = t.status === 'pending' ? `due ${utcTime(t.dueAt)}` : t.status;
+  return `${TARGET_ICON[t.status]} ${t.target} within ${safe(t.within)} (${when}${t.page === 'sent' || t.page === 'resolved' ? ', paged' : ''})`;
+}
+
+const utcTime = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
+
+/** A missed response target, in the incident's thread (its channel, with a channel per incident). */
+export function targetMissedMessage(miss: TargetMiss, members: string[]): SlackMessage {
+  const who = members.length > 0 ? members.map(mention).join(' ') : miss.group ? `group ${safe(miss.group)}` : 'responders';
+  const what = `${safe(miss.level)} *${safe(miss.target)}* target missed: not met within ${safe(miss.within)} (due ${utcTime(miss.dueAt)})`;
+  const text = `:alarm_clock: ${what} ${who}${miss.paging ? '; paging the on-call' : ''}`;
+  return exerciseMarked(miss.incidentId, {
+    text: `${safe(miss.level)} ${safe(miss.target)} target missed (${safe(miss.within)})`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: `\`${safe(miss.incidentId)}\`` }] },
+    ],
+  });
 }
 
 export const EXERCISE_BANNER = ':construction: *EXERCISE* — a drill: nothing is changed in AWS';

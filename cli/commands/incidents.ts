@@ -27,11 +27,14 @@ export async function showIncident(ctx: CliContext, id: string) {
 
 function describe(state: IncidentState): string {
   const lines = [
-    `${state.id}  ${state.status}  ${state.severity}`,
+    `${state.id}  ${state.status}  ${state.level ? `${state.level} (${state.severity})` : state.severity}`,
     `  title:    ${state.title}`,
     `  runbook:  ${state.runbook ? `${state.runbook.id} (${state.runbook.contentHash.slice(0, 12)})` : '-'}`,
     `  opened:   ${state.openedAt}${state.acknowledgedBy ? `  acknowledged by ${state.acknowledgedBy}` : ''}`,
     `  alerts:   ${state.alertCount} (${state.resolvedAlerts} resolved)${state.escalated ? '  ESCALATED' : ''}`,
+    ...(state.targets && state.targets.length > 0
+      ? [`  targets:  ${state.targets.map((t) => `${t.target} within ${t.within} ${t.status === 'pending' ? `(due ${t.dueAt})` : t.status}${t.page ? `, page ${t.page}` : ''}`).join('; ')}`]
+      : []),
     ...(state.roles && Object.keys(state.roles).length > 0 ? [`  roles:    ${rolesLine(state.roles)}`] : []),
     ...(state.checklist?.length ? ['  checklist:', ...state.checklist.map((i) => `    [${i.checkedAt ? 'x' : ' '}] ${i.id.padEnd(22)} ${i.phase.padEnd(10)} ${i.checkedAt ? `${i.checkedBy} ${i.checkedAt}` : i.text}`)] : []),
     '  steps:',

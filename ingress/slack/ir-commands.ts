@@ -115,7 +115,7 @@ function describe(incident: IncidentState, deps: SlackDeps): string {
   const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
   return [
     `*${safe(state.title || state.id)}* \`${safe(state.id)}\``,
-    `${state.status} · ${state.severity} · runbook ${state.runbook ? safe(state.runbook.id) : '—'} · ${state.alertCount} alert(s)`,
+    `${state.status} · ${state.level ? `${safe(state.level)} (${state.severity})` : state.severity} · runbook ${state.runbook ? safe(state.runbook.id) : '—'} · ${state.alertCount} alert(s)`,
     current ? `current step: ${safe(current.id)} (${current.status})` : undefined,
     ...state.steps.map((s) => `• ${safe(s.id)}: ${s.status}`),
     `<${workflowUrl(deps.link, state.id)}|Temporal UI>`,

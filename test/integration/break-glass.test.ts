@@ -76,7 +76,7 @@ beforeAll(async () => {
       notifier: {
         announce: async () => undefined,
         requestApproval: async () => undefined,
-        escalate: async () => undefined,
+        targetMissed: async () => undefined, escalate: async () => undefined,
         post: async () => undefined,
       },
     },

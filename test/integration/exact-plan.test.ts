@@ -19,7 +19,7 @@ const prove = testGrants({ 'security-oncall': ['U1', 'U2'] });
 
 jest.setTimeout(120_000);
 
-const notifier: Notifier = { announce: async () => undefined, requestApproval: async () => undefined, escalate: async () => undefined, post: async () => undefined };
+const notifier: Notifier = { announce: async () => undefined, requestApproval: async () => undefined, targetMissed: async () => undefined, escalate: async () => undefined, post: async () => undefined };
 let stack: PlaybookStack;
 let ipSet: { name: string; id: string; scope: 'REGIONAL' };
 

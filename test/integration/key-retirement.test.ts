@@ -45,7 +45,7 @@ const posts: { incidentId: string; text: string }[] = [];
 const notifier: Notifier = {
   announce: async () => undefined,
   requestApproval: async () => undefined,
-  escalate: async () => undefined,
+  targetMissed: async () => undefined, escalate: async () => undefined,
   post: async (incidentId, text) => void posts.push({ incidentId, text }),
 };
 

@@ -26,7 +26,7 @@ jest.setTimeout(180_000);
 const root = mkdtempSync(join(tmpdir(), 'tq-ledger-writes-'));
 const ledgerPath = join(root, 'audit.log');
 const ledger = chainLog({ path: ledgerPath });
-const notifier: Notifier = { announce: async () => undefined, requestApproval: async () => undefined, escalate: async () => undefined, post: async () => undefined };
+const notifier: Notifier = { announce: async () => undefined, requestApproval: async () => undefined, targetMissed: async () => undefined, escalate: async () => undefined, post: async () => undefined };
 let stack: PlaybookStack;
 
 beforeAll(async () => {

@@ -31,7 +31,7 @@ const escalations: Escalation[] = [];
 const notifier: Notifier = {
   announce: async () => undefined,
   requestApproval: async () => undefined,
-  escalate: async (e) => void escalations.push(e),
+  targetMissed: async () => undefined, escalate: async (e) => void escalations.push(e),
   post: async () => undefined,
 };
 let stack: PlaybookStack;

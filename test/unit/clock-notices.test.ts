@@ -34,7 +34,7 @@ function setup(failures: number, auditFailures = 0) {
       flaky();
       posts.push(text);
     },
-    escalate: async (e) => {
+    targetMissed: async () => undefined, escalate: async (e) => {
       flaky();
       escalations.push(e);
     },

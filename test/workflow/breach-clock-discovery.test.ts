@@ -26,7 +26,7 @@ const escalations: Escalation[] = [];
 const audit = memoryAudit();
 const proveNow = async (by: string, action: Action, workflowId: string, options: GrantOptions = {}) => prove(by, action, workflowId, { ...options, at: new Date(await env.currentTimeMs()) });
 
-const notifier: Notifier = { announce: async () => undefined, requestApproval: async () => undefined, escalate: async (e) => void escalations.push(e), post: async () => undefined };
+const notifier: Notifier = { announce: async () => undefined, requestApproval: async () => undefined, targetMissed: async () => undefined, escalate: async (e) => void escalations.push(e), post: async () => undefined };
 
 beforeAll(async () => {
   config = testConfig({ temporal: { taskQueue: 'clock-discovery' } });

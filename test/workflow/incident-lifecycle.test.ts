@@ -53,7 +53,7 @@ function recordingNotifier(): Notifier {
   return {
     announce: async (state) => void refuse(state.id),
     requestApproval: async (ask) => void refuse(ask.incidentId),
-    escalate: async (e) => void escalations.push(e),
+    targetMissed: async () => undefined, escalate: async (e) => void escalations.push(e),
     post: async (_incident, text) => void refuse(text),
   };
 }

@@ -47,7 +47,7 @@ const audit = memoryAudit();
 const notifier: Notifier = {
   announce: async () => undefined,
   requestApproval: async () => undefined,
-  escalate: async (e) => void escalations.push(e),
+  targetMissed: async () => undefined, escalate: async (e) => void escalations.push(e),
   post: async (incidentId, text) => void posts.push({ incidentId, text }),
 };
 

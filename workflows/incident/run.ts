@@ -27,6 +27,7 @@ import { WITHHOLD_FREE_TEXT, withholderFor } from '../../domain/display';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { incidentStatusKey, type CarriedIncident, type IncidentInput } from '../definitions';
 import { DecisionGuard } from '../decision-guard';
+import type { SeverityPolicy } from '../../domain/severity-policy';
 import { failureMessage, isControlFlow } from './failures';
 
 export const acts = proxyActivities<Activities>({
@@ -85,6 +86,12 @@ export class IncidentRun {
   containmentAtFirstStep = false;
   /** checks every person's decision (keys from prepareIncident or the decisionKeys activity) */
   readonly decisions: DecisionGuard;
+  /** the severity policy from prepareIncident (or carried); absent in incidents from before it */
+  severityPolicy: SeverityPolicy | undefined;
+  /** the response targets being watched (incident/targets.ts), awaited before the run ends */
+  targetWatch: Promise<void> | undefined;
+  /** a missed target being told or paged: a continue-as-new waits for it */
+  targetsBusy = 0;
 
   /** The background loop: audit batches first, then at most one announce, backed off on refusal. */
   private readonly outbox: Outbox<WorkflowAuditEvent>;
@@ -108,6 +115,7 @@ export class IncidentRun {
     this.announceWanted = carried?.announcePending ?? false;
     this.historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
     this.decisions = new DecisionGuard(carried?.usedGrants);
+    this.severityPolicy = carried?.severity;
     const announceDue = () => this.announceWanted && !this.announcePaused;
     this.outbox = auditOutbox(async (batch) => {
       const announce = announceDue();
@@ -244,7 +252,7 @@ export class IncidentRun {
 
   /** Nothing left to send (an announce paused by a refusing Slack does not hold the run open). */
   quiet(): boolean {
-    return this.outbox.quiet() && (!this.announceWanted || this.announcePaused);
+    return this.outbox.quiet() && (!this.announceWanted || this.announcePaused) && this.targetsBusy === 0;
   }
 
   async settled(): Promise<void> {
@@ -266,6 +274,7 @@ export class IncidentRun {
       toldFailures: [...this.toldFailures],
       announcePending: this.announceWanted,
       usedGrants: this.decisions.carry(),
+      ...(this.severityPolicy ? { severity: this.severityPolicy } : {}),
     };
     return continueAsNew<(input: IncidentInput) => Promise<IncidentState>>({ ...this.input, carried: next });
   }
