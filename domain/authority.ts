@@ -38,6 +38,7 @@ export const ACTIONS = [
   'follow-up.update',
   'follow-up.close',
   'drill.start',
+  'drill.finding',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -97,6 +98,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'follow-up.close': [ANYONE],
   // A drill pages real people and holds real approvers' time: responders start one.
   'drill.start': RESPONDERS,
+  // A drill's finding gives someone work with a due date: like a review's finding, the responders'.
+  'drill.finding': RESPONDERS,
 };
 
 export function isAction(value: string): value is Action {

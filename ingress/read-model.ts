@@ -18,6 +18,7 @@ import {
   type ClockView,
 } from '../workflows/breach-clock-definitions';
 import { ACCESS_GRANT_WORKFLOW, accessStatusQuery, type AccessGrantView } from '../workflows/access/definitions';
+import { FOLLOW_UP_WORKFLOW } from '../workflows/follow-up-definitions';
 import { INCIDENT_WORKFLOW, incidentRunbookKey, incidentSeverityKey, incidentStatusKey } from '../workflows/definitions';
 
 /** Real listings, counts and metrics never include drills. */
@@ -34,6 +35,8 @@ export const visibility = {
   incidentsStartedSince: (iso?: string) => `WorkflowType = '${INCIDENT_WORKFLOW}'${NOT_EXERCISE}${iso ? ` AND StartTime >= '${iso}'` : ''}`,
   /** Drills, by the id prefix every exercise carries (domain/ids.ts). */
   exercises: () => `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH '${EXERCISE_ID_PREFIX}'`,
+  /** Follow-ups a drill's findings started (`follow-up/incident/exercise-…/…`), not yet closed. */
+  openDrillFindings: () => `WorkflowType = '${FOLLOW_UP_WORKFLOW}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'follow-up/${EXERCISE_ID_PREFIX}'`,
   openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   openGrants: () => `WorkflowType = '${ACCESS_GRANT_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   clocksOfYear: (year: number) => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ${clockDiscoveryYearKey.name} = ${Math.trunc(year)}`,
