@@ -3,6 +3,7 @@ import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
+import { createDrillCadenceActivities, type DrillCadenceActivityDeps } from './drill-cadence';
 import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up';
 import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { heartbeating } from './heartbeat';
@@ -20,10 +21,13 @@ export interface ActivityDeps
     NotifyActivityDeps,
     FollowUpActivityDeps,
     ReviewActivityDeps,
+    Omit<DrillCadenceActivityDeps, 'drills'>,
     Partial<Omit<AccessActivityDeps, 'notifier'>> {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
+  /** unset: the defaults (weekly; the incidents channel) */
+  drills?: DrillCadenceActivityDeps['drills'];
 }
 
 /** Without break-glass settings: no profiles, and nobody holds access. */
@@ -43,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccessRuntimeActivities({ access: deps.access ?? NO_ACCESS, accessHolders: deps.accessHolders ?? NO_HOLDERS, notifier: deps.notifier }),
     ...createFollowUpActivities(deps),
     ...createReviewActivities(deps),
+    ...createDrillCadenceActivities({ ...deps, drills: deps.drills ?? { checkEvery: '7d' } }),
   });
 }
 

@@ -59,6 +59,7 @@ export function activityDeps(config: Config, log: Logger, directory?: Directory)
     clocks: config.clocks,
     followUps: config.followUps,
     reviews: config.reviews,
+    drills: config.drills,
     evidence: evidenceDeps(config),
     display: displayPolicyFrom(config),
     access: config.access,

@@ -14,3 +14,4 @@ export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';
 export { accessGrantWorkflow } from './access/grant';
 export { accessReconciliationWorkflow } from './access/reconcile';
+export { drillCadenceWorkflow } from './drill-cadence';

@@ -68,9 +68,10 @@ export function register(program: Command, ctx: () => CliContext): void {
       const { runbooks } = readRunbooks(config.runbooksDir, STEP_TYPE_NAMES);
       const drills = await exerciseRecords(client);
       const findings = await openDrillFindings(client);
+      const owners = new Map(runbooks.map((r) => [r.runbook.id, r.runbook.owner]));
       const status = drillStatus(runbooks.map((r) => ({ id: r.runbook.id, contentHash: r.contentHash })), drills, new Date()).map((s) => ({
         ...s,
-        ...(runbooks.find((r) => r.runbook.id === s.runbook)?.runbook.owner ? { owner: runbooks.find((r) => r.runbook.id === s.runbook)!.runbook.owner } : {}),
+        ...(owners.get(s.runbook) ? { owner: owners.get(s.runbook) } : {}),
         // Open findings of every drill of the runbook, not only the last: a gap stays open until closed.
         openFindings: drills.filter((d) => d.runbook === s.runbook).flatMap((d) => findings.get(d.incidentId) ?? []),
       }));
