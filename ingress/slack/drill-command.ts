@@ -15,8 +15,9 @@ async function findingCommand(deps: SlackDeps, call: CommandInvocation, words: s
   const [id, ...rest] = words;
   const option = (name: string) => rest.find((w) => w.startsWith(`--${name}=`))?.slice(name.length + 3);
   const text = rest.filter((w) => !/^--(owner|due)=/.test(w)).join(' ');
-  const parsed = DrillFinding.safeParse({ text, owner: option('owner') ?? '', dueAt: option('due') ?? '' });
-  if (!id || !parsed.success) return { text: `usage: \`${deps.command} drill finding <exercise> --owner=<person> --due=<date> <text>\`` };
+  const [owner, dueAt] = [option('owner'), option('due')];
+  const parsed = DrillFinding.safeParse({ text, owner, dueAt });
+  if (!id || !owner || !dueAt || !text || !parsed.success) return { text: `usage: \`${deps.command} drill finding <exercise> --owner=<person> --due=<date> <text>\`` };
   const got = await addDrillFinding(deps, slackOperator(deps.decider.directory, call.team, call.user), drillIdFromUser(id), parsed.data);
   return { text: `:memo: EXERCISE: finding of \`${safe(got.drill)}\` is follow-up \`${safe(got.followUpId)}\` (owner ${safe(got.owner)}, due ${safe(got.dueAt)})${got.created ? '' : ', already recorded'}.` };
 }
