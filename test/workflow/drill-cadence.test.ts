@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { drillAlert } from '../../domain/exercise';
@@ -21,6 +22,7 @@ import { apiTokenHash, newApiToken } from '../../ingress/identity';
 import { deliverAlert } from '../../ingress/incidents';
 import { listWorkflows, visibility } from '../../ingress/read-model';
 import type { Config } from '../../platform/config';
+import { createDataConverter } from '../../platform/data-converter';
 import { ensureDrillCadence } from '../../worker/drill-schedule';
 import { stateQuery } from '../../workflows/definitions';
 import { DRILL_CADENCE_WORKFLOW, type DrillCadence } from '../../workflows/drill-cadence-definitions';
@@ -132,6 +134,9 @@ test('the drill-cadence Schedule is created once; its run flags never-drilled an
       .map((r) => (r === 'vulnerable-dependency' ? [r, 'changed since its last exercise', stale] : [r, 'never exercised', undefined])),
   );
   expect(result.due.find((d) => d.runbook === 'abnormal-phi-export')!.owner).toBe('privacy-officer');
+  // Deterministic: its history replays against the workflow code (the files read were an activity's).
+  const history = await env.client.workflow.getHandle(run!.workflowId).fetchHistory();
+  await Worker.runReplayHistory({ workflowBundle: { codePath: process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE! }, dataConverter: createDataConverter(config) }, history);
 
   // One message per due runbook in the compliance channel: which runbook, why, its owner (mentioned), what to run.
   const told = standin.callsOf('chat.postMessage').filter((c) => c.args.channel === COMPLIANCE);
