@@ -1,10 +1,29 @@
-import { Context } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Alert } from '../domain/alert';
 import { displayState, redactorFor, shownTitle, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../domain/display';
-import type { ChatMessageRef, IncidentState } from '../domain/incident';
-import { stateQuery } from '../workflows/definitions';
+import { isExerciseId } from '../domain/ids';
+import { isTerminal, type ChatMessageRef, type IncidentState } from '../domain/incident';
+import { injectMessage, type ScheduledInject } from '../domain/scenario';
+import { alertSignal, stateQuery } from '../workflows/definitions';
 import type { AuditEvent, AuditSink } from './audit-sink';
 import type { ApprovalAsk, Escalation, Notifier } from './notifier';
 import type { StepInput, StepOutcome } from './step';
+
+/** One inject of a scenario drill, as the scenario workflow hands it over. */
+export interface InjectDelivery {
+  scenarioRunId: string;
+  scenarioId: string;
+  incidentId: string;
+  /** who started the drill: the facilitator the inject comes from */
+  facilitator: string;
+  n: number;
+  total: number;
+  inject: ScheduledInject;
+  /** an `alert` inject's further alert */
+  alert?: Alert;
+}
+
+export type InjectResult = { delivered: true } | { delivered: false; reason: string };
 
 export interface NotifyActivityDeps {
   notifier: Notifier;
@@ -61,6 +80,32 @@ export function createNotifyActivities(deps: NotifyActivityDeps) {
     async recordAudit(events: AuditEvent[]): Promise<void> {
       if (deps.audit.appendAll) await deps.audit.appendAll(events);
       else for (const event of events) await deps.audit.append(event);
+    },
+    /**
+     * A scenario's inject, into its exercise incident (never any other): the further alert of an
+     * `alert` inject attached, the inject's text posted to the responders, and the inject on the
+     * audit log. Safe to retry: the incident attaches a delivery id once and the record's id is
+     * the inject's; a post may repeat. A drill already closed takes no more injects.
+     */
+    async deliverInject(d: InjectDelivery): Promise<InjectResult> {
+      if (!isExerciseId(d.incidentId)) throw ApplicationFailure.nonRetryable(`${d.incidentId} is not an exercise: injects go to drills only`, 'NotAnExercise');
+      const handle = Context.current().client.workflow.getHandle(d.incidentId);
+      const state = await handle.query(stateQuery);
+      if (isTerminal(state.status)) return { delivered: false, reason: `the drill is ${state.status}` };
+      if (d.alert) await handle.signal(alertSignal, d.alert);
+      const redact = redactorFor(state.alerts, policy);
+      await deps.notifier.post(d.incidentId, redact(injectMessage(d.inject, d.n, d.total)));
+      await deps.audit.append({
+        id: `${d.scenarioRunId}/inject-${d.n}`,
+        who: d.facilitator,
+        what: 'drill.inject',
+        when: new Date().toISOString(),
+        where: 'worker',
+        why: { incident: d.incidentId, reason: `scenario ${d.scenarioId}, inject ${d.n} of ${d.total}` },
+        correlationId: d.incidentId,
+        details: { scenario: d.scenarioId, n: d.n, kind: d.inject.kind, after: d.inject.after },
+      });
+      return { delivered: true };
     },
     /** Step type `notify`: post a message (param `text`) to the incident's responders. */
     async notify(input: StepInput): Promise<StepOutcome> {

@@ -39,6 +39,7 @@ export const ACTIONS = [
   'follow-up.close',
   'drill.start',
   'drill.finding',
+  'role.assign',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -100,6 +101,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'drill.start': RESPONDERS,
   // A drill's finding gives someone work with a due date: like a review's finding, the responders'.
   'drill.finding': RESPONDERS,
+  // Who leads, speaks, decides about PHI and keeps the record: responders assign and hand over.
+  'role.assign': RESPONDERS,
 };
 
 export function isAction(value: string): value is Action {

@@ -23,6 +23,9 @@ export const undoSubject = (stepId: string, undo: Undo): Subject => ({
   undo: sha256Hex(canonicalJson({ type: undo.type, params: undo.params })),
 });
 
+/** A role assignment binds the role and the person it goes to. */
+export const roleSubject = (role: string, person: string): Subject => ({ role, person });
+
 export const noticeSubject = (obligationId: string): Subject => ({ obligationId });
 
 export const assessmentSubject = (conclusion: string): Subject => ({ conclusion });

@@ -5,6 +5,7 @@
  * test compute the same figures.
  */
 import type { IncidentState, TimelineEntry } from './incident';
+import type { ScenarioProgress } from './scenario';
 import type { Severity } from './severity';
 
 /** Targets in minutes from the incident opening, per severity. */
@@ -71,7 +72,24 @@ export function measureDrill(state: IncidentState, timeline: TimelineEntry[], ta
 const shown = (t: Timing) => (t.minutes === undefined ? 'never' : `${t.minutes} min`);
 
 /** The exercise report as Markdown: scenario, timeline, decisions, timings against targets. */
-export function exerciseReportMarkdown(state: IncidentState, timeline: TimelineEntry[], m: DrillMeasurement): string {
+const injectRow = (i: ScenarioProgress['injects'][number]) => [String(i.n), i.after, i.kind, i.status, i.at ?? '—', i.reason ?? ''];
+
+/** A scenario drill's injects, when the drill ran one. */
+function scenarioMarkdown(scenario: ScenarioProgress | undefined): string[] {
+  if (!scenario) return [];
+  return [
+    '## Scenario',
+    '',
+    `Scenario \`${scenario.scenarioId}\` (content hash ${scenario.contentHash}).`,
+    '',
+    '| # | After | Inject | Status | At | Note |',
+    '|---|---|---|---|---|---|',
+    ...scenario.injects.map((i) => `| ${injectRow(i).join(' | ')} |`),
+    '',
+  ];
+}
+
+export function exerciseReportMarkdown(state: IncidentState, timeline: TimelineEntry[], m: DrillMeasurement, scenario?: ScenarioProgress): string {
   const decisions = state.steps.flatMap((s) => s.approvals.map((a) => `| ${s.id} | ${a.decision} | ${a.by} | ${a.at} | ${a.planHash.slice(0, 12)} |`));
   return [
     `# Exercise report: ${m.runbook ?? 'unknown runbook'}`,
@@ -81,6 +99,7 @@ export function exerciseReportMarkdown(state: IncidentState, timeline: TimelineE
     `- Severity: ${m.severity}; opened ${m.openedAt}; status ${state.status}`,
     `- Result: **${m.passed ? 'met every target' : 'missed a target'}**`,
     '',
+    ...scenarioMarkdown(scenario),
     '## Timings against targets',
     '',
     '| What | Took | Target | Met |',
@@ -105,7 +124,7 @@ export function exerciseReportMarkdown(state: IncidentState, timeline: TimelineE
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The same report as a standalone HTML page (for auditors without a Markdown viewer). */
-export function exerciseReportHtml(state: IncidentState, timeline: TimelineEntry[], m: DrillMeasurement): string {
+export function exerciseReportHtml(state: IncidentState, timeline: TimelineEntry[], m: DrillMeasurement, scenario?: ScenarioProgress): string {
   const row = (cells: string[]) => `<tr>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`;
   return [
     '<!doctype html><html><head><meta charset="utf-8"><title>Exercise report</title></head><body>',
@@ -113,6 +132,13 @@ export function exerciseReportHtml(state: IncidentState, timeline: TimelineEntry
     `<p>EXERCISE <code>${escapeHtml(m.incidentId)}</code>, severity ${escapeHtml(m.severity)}, opened ${escapeHtml(m.openedAt)}, status ${escapeHtml(state.status)}. Result: <strong>${m.passed ? 'met every target' : 'missed a target'}</strong>.</p>`,
     '<h2>Timings against targets</h2><table><tr><th>What</th><th>Took</th><th>Target</th><th>Met</th></tr>',
     ...m.timings.map((t) => row([t.what, shown(t), `${t.targetMinutes} min`, t.met ? 'yes' : 'NO'])),
+    ...(scenario
+      ? [
+          `</table><h2>Scenario</h2><p>Scenario <code>${escapeHtml(scenario.scenarioId)}</code> (content hash ${escapeHtml(scenario.contentHash)}).</p>`,
+          '<table><tr><th>#</th><th>After</th><th>Inject</th><th>Status</th><th>At</th><th>Note</th></tr>',
+          ...scenario.injects.map((i) => row(injectRow(i))),
+        ]
+      : []),
     '</table><h2>Decisions</h2><table><tr><th>Step</th><th>Decision</th><th>By</th><th>At</th></tr>',
     ...state.steps.flatMap((s) => s.approvals.map((a) => row([s.id, a.decision, a.by, a.at]))),
     '</table><h2>Timeline</h2><ul>',

@@ -11,6 +11,7 @@ export type StepScopedKind = (typeof STEP_SCOPED)[number];
 
 const INCIDENT = 'incident/';
 const CLOCK = 'breach-clock/';
+const SCENARIO = 'drill-scenario/';
 
 /** `incident/<fingerprint>` */
 export function incidentIdFor(fingerprint: string): string {
@@ -22,9 +23,9 @@ export function incidentIdFromUser(id: string): string {
   return id.startsWith(INCIDENT) ? id : incidentIdFor(id);
 }
 
-/** The fingerprint in an incident id, a clock id, or a bare fingerprint (what a URL segment carries). */
+/** The fingerprint in an incident id, a clock or scenario id, or a bare fingerprint (what a URL segment carries). */
 export function fingerprintOf(id: string): string {
-  for (const prefix of [INCIDENT, CLOCK]) if (id.startsWith(prefix)) return id.slice(prefix.length);
+  for (const prefix of [INCIDENT, CLOCK, SCENARIO]) if (id.startsWith(prefix)) return id.slice(prefix.length);
   return id;
 }
 
@@ -36,6 +37,11 @@ export function breachClockId(incidentId: string): string {
 /** A clock id from what a person typed: a clock id, an incident id or a bare fingerprint. */
 export function breachClockIdFromUser(id: string): string {
   return breachClockId(id);
+}
+
+/** `drill-scenario/<fingerprint>`: the timed injects of a scenario drill, one per exercise incident. */
+export function scenarioRunId(incidentId: string): string {
+  return `${SCENARIO}${fingerprintOf(incidentId)}`;
 }
 
 /** The incident a breach clock belongs to. */

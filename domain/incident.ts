@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import type { IncidentRoles } from './roles';
 import type { Severity } from './severity';
 
 export const INCIDENT_STATUSES = ['open', 'containing', 'contained', 'resolved', 'closed-no-action'] as const;
@@ -103,6 +104,8 @@ export interface IncidentState {
   status: IncidentStatus;
   openedAt: string;
   acknowledgedBy?: string;
+  /** who holds each incident role now (domain/roles.ts); absent until one is assigned */
+  roles?: IncidentRoles;
   /** the first acknowledgement (MTTA); later ones do not move it */
   acknowledgedAt?: string;
   resolvedAt?: string;

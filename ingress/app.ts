@@ -36,6 +36,8 @@ export interface IngressDeps extends AlertRouteDeps {
   operators?: Pick<OperatorApiDeps, 'decider' | 'authenticate'>;
   /** break-glass profiles (access.profiles) for the operator API */
   access?: OperatorApiDeps['access'];
+  /** where runbooks and their scenarios are, for `POST /drills` of a scenario */
+  runbooksDir?: string;
 }
 
 /**
@@ -63,6 +65,7 @@ export function ingressDepsFrom(
     dashboardToken: config.dashboard.token,
     metricsToken: config.metrics.token,
     access: config.access,
+    runbooksDir: config.runbooksDir,
     ...extra,
   };
 }
@@ -82,7 +85,7 @@ export function createIngressApp(deps: IngressDeps): Hono {
     }
   });
   app.route('/', alertRoutes(deps));
-  if (deps.operators) app.route('/', operatorApi({ client: deps.client, taskQueue: deps.taskQueue, ...(deps.access ? { access: deps.access } : {}), ...deps.operators }));
+  if (deps.operators) app.route('/', operatorApi({ client: deps.client, taskQueue: deps.taskQueue, ...(deps.access ? { access: deps.access } : {}), ...(deps.runbooksDir ? { runbooksDir: deps.runbooksDir } : {}), ...deps.operators }));
   if (deps.codec) app.route('/', codecRoutes({ audit: deps.audit, ...deps.codec }));
   app.route('/', metricsRoutes(deps.metrics, deps.snapshots, deps.metricsToken));
   if (deps.snapshots) app.route('/', dashboardRoutes({ client: deps.client, snapshots: deps.snapshots, token: deps.dashboardToken, audit: deps.audit }));

@@ -7,14 +7,17 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { PRINCIPAL_TYPES } from '../domain/alert';
 import { noSubject } from '../domain/decision-subjects';
 import { drillAlert } from '../domain/exercise';
 import { rejectFollowUp } from '../domain/follow-up';
 import { followUpId, followUpOf, incidentIdFromUser, isExerciseId, stepScopeOf } from '../domain/ids';
 import { measureDrill, type DrillRecord } from '../domain/exercise-report';
+import { scenarioRunId } from '../domain/ids';
 import { withPrincipalType } from '../domain/principal';
+import type { PinnedScenario } from '../domain/scenario';
 import { SEVERITIES } from '../domain/severity';
+import { DrillSubjectSchema, readRunbooks, readScenarios, scenariosDirOf, scheduleOf } from '../runbooks';
+import type { DrillScenarioInput } from '../workflows/drill-scenario-definitions';
 import type { Decider } from './decisions';
 import { HttpError } from './errors';
 import type { Operator } from './identity/operator';
@@ -24,17 +27,11 @@ import { incidentRunbookKey, stateQuery, timelineQuery } from '../workflows/defi
 import type { followUpWorkflow } from '../workflows/follow-up';
 import { FOLLOW_UP_WORKFLOW } from '../workflows/follow-up-definitions';
 
-/** What a drill's alert may name: the subject fields a real source sends, kept to a safe alphabet. */
-const Name = z.string().trim().min(1).max(256).regex(/^[\w.:/@+=,-]+$/, 'letters, digits and . : / @ + = , - _ only');
-const Subject = z
-  .object({ principal: Name, principalType: z.enum(PRINCIPAL_TYPES), accessKeyId: Name, kmsKeyId: Name, ips: z.array(Name).max(50) })
-  .partial()
-  .strict();
-
 export const DrillStart = z.object({
-  runbook: z.string().trim().regex(/^[a-z0-9][a-z0-9-]*$/, 'a runbook id'),
+  /** a runbook's id, or a scenario's (runbooks/scenario.ts): its runbook, severity, subject and injects */
+  runbook: z.string().trim().regex(/^[a-z0-9][a-z0-9-]*$/, 'a runbook or scenario id'),
   severity: z.enum(SEVERITIES).default('high'),
-  subject: Subject.default({}),
+  subject: DrillSubjectSchema.default({}),
 });
 export type DrillStartRequest = z.infer<typeof DrillStart>;
 
@@ -54,19 +51,45 @@ export interface DrillDeps {
   client: Client;
   taskQueue: string;
   decider: Decider;
+  /** where runbooks and their `scenarios/` are; unset: drills of runbooks only */
+  runbooksDir?: string;
 }
 
-/** Opens the exercise incident as this operator, or refuses (authority) with nothing started. */
-export async function startDrill(deps: DrillDeps, op: Operator, request: DrillStartRequest): Promise<{ incidentId: string }> {
+/** The valid scenario of that id in the runbooks' `scenarios/` folder, if there is one. */
+export function findScenario(runbooksDir: string | undefined, id: string): PinnedScenario | undefined {
+  if (!runbooksDir) return undefined;
+  const runbookIds = new Set(readRunbooks(runbooksDir).runbooks.map((r) => r.runbook.id));
+  return readScenarios(scenariosDirOf(runbooksDir), runbookIds).scenarios.find((s) => s.scenario.id === id);
+}
+
+/**
+ * Opens the exercise incident as this operator, or refuses (authority) with nothing started. A
+ * scenario's id drills its runbook with its severity and subject, and starts its timed injects.
+ */
+export async function startDrill(deps: DrillDeps, op: Operator, request: DrillStartRequest): Promise<{ incidentId: string; runbook: string; scenario?: string }> {
+  const pinned = findScenario(deps.runbooksDir, request.runbook);
+  const drill = pinned ? { runbook: pinned.scenario.runbook, severity: pinned.scenario.severity, subject: pinned.scenario.subject } : request;
   const { incidentId, alert } = drillAlert({
-    ...request,
-    subject: withPrincipalType(request.subject),
+    ...drill,
+    subject: withPrincipalType(drill.subject),
     startedBy: op.person,
     suffix: randomBytes(10).toString('hex'),
     at: new Date().toISOString(),
   });
-  await deps.decider.decide(op, { action: 'drill.start', workflowId: incidentId, subject: noSubject() }, () => deliverAlert(deps.client, deps.taskQueue, alert, op.person));
-  return { incidentId };
+  await deps.decider.decide(op, { action: 'drill.start', workflowId: incidentId, subject: noSubject() }, async () => {
+    await deliverAlert(deps.client, deps.taskQueue, alert, op.person);
+    if (!pinned) return;
+    const input: DrillScenarioInput = {
+      scenarioId: pinned.scenario.id,
+      contentHash: pinned.contentHash,
+      incidentId,
+      facilitator: op.person,
+      drillAlert: alert,
+      injects: scheduleOf(pinned.scenario),
+    };
+    await deps.client.workflow.start('drillScenarioWorkflow', { workflowId: scenarioRunId(incidentId), taskQueue: deps.taskQueue, args: [input] });
+  });
+  return { incidentId, runbook: drill.runbook, ...(pinned ? { scenario: pinned.scenario.id } : {}) };
 }
 
 /** Every drill as visibility lists it, with the runbook content it pinned and its measured result. */

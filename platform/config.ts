@@ -1,5 +1,6 @@
 import { WEBHOOK_SOURCES, type WebhookSource } from '../domain/alert';
 import { DURATION_HINT, DURATION_PATTERN, parseDurationMs } from '../domain/duration';
+import { DEFAULT_INCIDENT_ROLES } from '../domain/roles';
 import { readFileSync, existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { unknownSettings } from './unknown-settings';
@@ -306,6 +307,12 @@ export const ConfigSchema = z.object({
   people: PeopleSchema,
   /** How operators outside Slack authenticate to the operator API: OIDC, or the people's API tokens. */
   operators: OperatorsSchema,
+  /** The incident roles responders assign and hand over (domain/roles.ts), in the order they are shown. */
+  roles: z
+    .array(z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a role is lowercase letters, digits and dashes'))
+    .min(1)
+    .refine((roles) => new Set(roles).size === roles.length, 'each role once')
+    .default([...DEFAULT_INCIDENT_ROLES]),
   /** Configured rows of the authority table (domain/authority.ts): action → groups. */
   authority: AuthoritySchema,
   /** The key the ingress signs decisions with, and the public keys workers accept. */

@@ -22,7 +22,8 @@ export class RunbookError extends Error {
   }
 }
 
-function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number {
+/** The line of the node at `path`, or of its nearest ancestor that has one. */
+export function lineOf(doc: Document, counter: LineCounter, path: (string | number)[]): number {
   // Walk up the path until a node with a source range is found.
   for (let depth = path.length; depth >= 0; depth--) {
     const node = doc.getIn(path.slice(0, depth), true);

@@ -54,6 +54,13 @@ export interface NoteRequest extends Actor {
   text: string;
 }
 
+/** A role assigned or handed over (domain/roles.ts); the grant binds the role and the person. */
+export interface RoleRequest extends Actor {
+  role: string;
+  person: string;
+  reason?: string;
+}
+
 export interface ApprovalRequest extends Actor {
   stepId: string;
   justification: string;
@@ -99,6 +106,7 @@ export const retryStepUpdate = defineUpdate<IncidentState, [StepActionRequest]>(
 export const skipStepUpdate = defineUpdate<IncidentState, [StepActionRequest]>('skipStep');
 export const stepCompensatedSignal = defineSignal<[CompensationReport]>('stepCompensated');
 export const addNoteUpdate = defineUpdate<number, [NoteRequest]>('addNote');
+export const assignRoleUpdate = defineUpdate<IncidentState, [RoleRequest]>('assignRole');
 export const approveUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('approve');
 export const denyUpdate = defineUpdate<IncidentState, [ApprovalRequest]>('deny');
 

@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { exerciseReportHtml, exerciseReportMarkdown, measureDrill, type DrillMeasurement } from '../../domain/exercise-report';
 import { isExerciseId } from '../../domain/ids';
 import type { IncidentState, TimelineEntry } from '../../domain/incident';
+import type { ScenarioProgress } from '../../domain/scenario';
 import type { AuditSink } from '../audit-sink';
 import { SNAPSHOT_EVENT } from './anchors';
 import { writeSnapshot } from './snapshot';
@@ -21,12 +22,12 @@ export interface StoredExerciseReport {
 
 export async function storeExerciseReport(
   deps: { store: EvidenceStore; audit: AuditSink },
-  drill: { state: IncidentState; timeline: TimelineEntry[]; runId: string; by: string },
+  drill: { state: IncidentState; timeline: TimelineEntry[]; runId: string; by: string; scenario?: ScenarioProgress },
 ): Promise<StoredExerciseReport> {
   const { state, timeline } = drill;
   if (!isExerciseId(state.id)) throw new Error(`${state.id} is not an exercise; reports are for drills`);
   const measurement = measureDrill(state, timeline);
-  const markdown = exerciseReportMarkdown(state, timeline, measurement);
+  const markdown = exerciseReportMarkdown(state, timeline, measurement, drill.scenario);
   const at = new Date().toISOString();
   // Named by its content: the same drill reported twice (nothing new) is the same snapshot.
   const snapshotId = `exercise-report-${createHash('sha256').update(markdown).digest('hex').slice(0, 16)}`;
@@ -37,7 +38,7 @@ export async function storeExerciseReport(
     createdAt: at,
     artifacts: [
       { name: 'exercise-report.md', collector: 'exercise.report', source: state.id, collectedAt: at, content: text(markdown) },
-      { name: 'exercise-report.html', collector: 'exercise.report', source: state.id, collectedAt: at, content: text(exerciseReportHtml(state, timeline, measurement)) },
+      { name: 'exercise-report.html', collector: 'exercise.report', source: state.id, collectedAt: at, content: text(exerciseReportHtml(state, timeline, measurement, drill.scenario)) },
       { name: 'exercise-measurement', collector: 'exercise.measurement', source: state.id, collectedAt: at, content: { json: measurement } },
     ],
     custody: { collectedBy: drill.by, host: hostname(), at, why: { incident: state.id, step: '-', label: 'exercise report' }, workflow: { id: state.id, runId: drill.runId }, store: deps.store.location },

@@ -9,6 +9,7 @@ import type { KnownBlock, View } from '@slack/types';
 import type { IncidentState, StepState } from '../../domain/incident';
 import { isExerciseId } from '../../domain/ids';
 import { maskText } from '../../domain/masking';
+import { DEFAULT_INCIDENT_ROLES, rolesLine } from '../../domain/roles';
 
 export const APPROVE_ACTION = 'tourniquet.approve';
 export const DENY_ACTION = 'tourniquet.deny';
@@ -91,6 +92,8 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
     `*Requested by:* ${state.requester.startsWith('alert:') ? safe(state.requester) : mention(state.requester)}`,
     `*Acknowledged by:* ${state.acknowledgedBy ? mention(state.acknowledgedBy) : '—'}`,
   ];
+  const roles = rolesLine(state.roles, DEFAULT_INCIDENT_ROLES, mention);
+  if (roles) facts.push(`*Roles:* ${roles}`);
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${title}*\n\`${safe(state.id)}\`` } },
     { type: 'section', fields: facts.map((text) => ({ type: 'mrkdwn' as const, text })) },

@@ -1,13 +1,16 @@
 import { userInfo } from 'node:os';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Command } from 'commander';
 import { auditLogFor } from '../../activities/audit/from-config';
 import { evidenceStoreFor } from '../../activities/evidence';
 import { storeExerciseReport } from '../../activities/evidence/exercise-report';
 import { SEVERITIES } from '../../domain/severity';
 import { drillStatus, exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
-import { isExerciseId } from '../../domain/ids';
+import { isExerciseId, scenarioRunId } from '../../domain/ids';
+import type { ScenarioProgress } from '../../domain/scenario';
 import { exerciseRecords, openDrillFindings, subjectFromPairs, type DrillFindingStarted } from '../../ingress/drills';
 import { readRunbooks } from '../../runbooks';
+import { scenarioProgressQuery } from '../../workflows/drill-scenario-definitions';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { normaliseIncidentId, showIncident } from './incidents';
 import { CliError, type CliContext } from '../context';
@@ -15,13 +18,13 @@ import { CliError, type CliContext } from '../context';
 export function register(program: Command, ctx: () => CliContext): void {
   const drill = program.command('drill').description('rehearse a runbook: a real incident marked EXERCISE that never writes to AWS');
   drill
-    .command('start <runbook>')
-    .description('open an exercise incident of a runbook; AWS steps are planned from real state, approved, never applied')
+    .command('start <runbook-or-scenario>')
+    .description('open an exercise incident of a runbook (or a scenario of one, with its timed injects); AWS steps are planned from real state, approved, never applied')
     .option('--severity <severity>', SEVERITIES.join(' | '), 'high')
     .option('--subject <key=value...>', 'the alert subject (principal, principalType, accessKeyId, kmsKeyId, ips=a,b)', [])
     .action(async (runbook: string, opts: { severity: string; subject: string[] }) => {
-      const { incidentId } = await ctx().api().post<{ incidentId: string }>('/drills', { runbook, severity: opts.severity, subject: subjectFromPairs(opts.subject) });
-      console.log(incidentId);
+      const started = await ctx().api().post<{ incidentId: string; scenario?: string }>('/drills', { runbook, severity: opts.severity, subject: subjectFromPairs(opts.subject) });
+      console.log(started.scenario ? `${started.incidentId}  (scenario ${started.scenario}: its injects follow on their timers)` : started.incidentId);
     });
   drill
     .command('report <exercise>')
@@ -33,18 +36,19 @@ export function register(program: Command, ctx: () => CliContext): void {
       const incidentId = normaliseIncidentId(id);
       if (!isExerciseId(incidentId)) throw new CliError(`${id} is not an exercise; reports are for drills`, 2);
       const { state, timeline } = await showIncident(ctx(), id);
+      const scenario = await scenarioOf(await ctx().client(), incidentId);
       if (opts.store) {
         const { config } = ctx();
         const runId = (await (await ctx().client()).workflow.getHandle(incidentId).describe()).runId;
         const audit = auditLogFor(config);
-        const stored = await storeExerciseReport({ store: evidenceStoreFor(config), audit }, { state, timeline, runId, by: `cli:${userInfo().username}` });
+        const stored = await storeExerciseReport({ store: evidenceStoreFor(config), audit }, { state, timeline, runId, by: `cli:${userInfo().username}`, ...(scenario ? { scenario } : {}) });
         await audit.close();
         console.log(`${incidentId}: report stored as evidence snapshot ${stored.snapshotId} (manifest ${stored.manifestHash})`);
         return;
       }
       const measured = measureDrill(state, timeline);
       if (opts.json) console.log(JSON.stringify(measured, null, 2));
-      else console.log(opts.html ? exerciseReportHtml(state, timeline, measured) : exerciseReportMarkdown(state, timeline, measured));
+      else console.log(opts.html ? exerciseReportHtml(state, timeline, measured, scenario) : exerciseReportMarkdown(state, timeline, measured, scenario));
     });
   drill
     .command('finding <exercise>')
@@ -83,4 +87,14 @@ export function register(program: Command, ctx: () => CliContext): void {
         for (const f of s.openFindings) console.log(`    ${f}`);
       }
     });
+}
+
+/** The scenario progress of a scenario drill; undefined for a drill of a bare runbook. */
+async function scenarioOf(client: Client, incidentId: string): Promise<ScenarioProgress | undefined> {
+  try {
+    return await client.workflow.getHandle(scenarioRunId(incidentId)).query(scenarioProgressQuery);
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
 }

@@ -8,6 +8,7 @@ import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import { listIncidents } from '../../ingress/read-model';
 import { type CliContext, CliError } from '../context';
 import { incidentSegment } from '../operator-api';
+import { rolesLine } from '../../domain/roles';
 
 export const normaliseIncidentId = incidentIdFromUser;
 
@@ -31,6 +32,7 @@ function describe(state: IncidentState): string {
     `  runbook:  ${state.runbook ? `${state.runbook.id} (${state.runbook.contentHash.slice(0, 12)})` : '-'}`,
     `  opened:   ${state.openedAt}${state.acknowledgedBy ? `  acknowledged by ${state.acknowledgedBy}` : ''}`,
     `  alerts:   ${state.alertCount} (${state.resolvedAlerts} resolved)${state.escalated ? '  ESCALATED' : ''}`,
+    ...(state.roles && Object.keys(state.roles).length > 0 ? [`  roles:    ${rolesLine(state.roles)}`] : []),
     '  steps:',
     ...state.steps.flatMap((s) => [
       `    ${s.id.padEnd(24)} ${(s.halted ? 'failed (halted)' : s.status).padEnd(18)} ${s.summary ?? s.error ?? ''}`,
@@ -70,6 +72,14 @@ export function register(program: Command, ctx: () => CliContext): void {
     .action(async (id: string, text: string) => {
       const r = await post<{ incident: string; notes: number }>(ctx(), id, '/notes', { text });
       console.log(`${r.incident}: note ${r.notes} added`);
+    });
+  incidents
+    .command('role <id> <role> <person>')
+    .description('assign an incident role, or hand it over (incident-commander, communications-lead, privacy-officer, scribe, or as configured)')
+    .option('--reason <text>', 'why (recorded)')
+    .action(async (id: string, role: string, person: string, opts: { reason?: string }) => {
+      const r = await post<{ incident: string; roles: Record<string, { person: string }> }>(ctx(), id, '/roles', { role, person, ...(opts.reason ? { reason: opts.reason } : {}) });
+      console.log(`${r.incident}: ${Object.entries(r.roles).map(([name, h]) => `${name} ${h.person}`).join(', ')}`);
     });
   incidents
     .command('resolve <id>')

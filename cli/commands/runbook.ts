@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { Alert } from '../../domain/alert';
@@ -7,7 +7,7 @@ import { ALERT_SOURCES, PRINCIPAL_TYPES } from '../../domain/alert';
 import { withPrincipalType } from '../../domain/principal';
 import { SEVERITIES } from '../../domain/severity';
 import { createLogger } from '../../platform/logger';
-import { claimRunbookId, describeDryRun, dryRun, loadRunbooks, parseRunbook, RunbookError, runbookFiles, selectRunbook, type RunbookProblem } from '../../runbooks';
+import { claimRunbookId, describeDryRun, dryRun, loadRunbooks, parseRunbook, readRunbooks, readScenarios, RunbookError, runbookFiles, scenariosDirOf, selectRunbook, type RunbookProblem } from '../../runbooks';
 import { activityDeps } from '../../worker/activity-deps';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { type CliContext, CliError } from '../context';
@@ -91,10 +91,16 @@ export function register(program: Command, ctx: () => CliContext): void {
   const runbook = program.command('runbook').description('validate, list and dry-run runbooks');
   runbook
     .command('validate [files...]')
-    .description('check runbook files (default: every file in the runbooks directory)')
+    .description('check runbook files (default: every file in the runbooks directory, and its scenarios/)')
     .action((files: string[]) => {
-      const targets = files.length > 0 ? files.map((f) => resolve(f)) : runbookFiles(resolve(ctx().config.runbooksDir));
+      const dir = ctx().config.runbooksDir;
+      const targets = files.length > 0 ? files.map((f) => resolve(f)) : runbookFiles(resolve(dir));
       const { valid, problems } = validateRunbookFiles(targets);
+      if (files.length === 0) {
+        const scenarios = readScenarios(scenariosDirOf(dir), new Set(readRunbooks(dir).runbooks.map((r) => r.runbook.id)));
+        valid.push(...scenarios.scenarios.map((s) => join(scenariosDirOf(dir), s.file)));
+        problems.push(...scenarios.problems);
+      }
       for (const file of valid) console.log(`ok  ${file}`);
       if (problems.length > 0) {
         printProblems(problems);

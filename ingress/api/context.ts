@@ -16,6 +16,8 @@ export interface OperatorApiDeps {
   authenticate: OperatorAuthenticator;
   /** break-glass profiles and principals; unset: /access answers 404 */
   access?: AccessSettings;
+  /** where runbooks (and their scenarios) are: `POST /drills` looks scenarios up there */
+  runbooksDir?: string;
 }
 
 export type ApiEnv = { Variables: { operator: Operator } };

@@ -2,13 +2,13 @@ import { Hono } from 'hono';
 import { addDrillFinding, DrillFinding, drillIdFromUser, DrillStart, startDrill } from '../drills';
 import { body, type ApiEnv, type OperatorApiDeps } from './context';
 
-/** POST /drills: open an exercise incident of a runbook; POST /drills/:id/findings: a finding of it (see ingress/drills.ts). */
+/** POST /drills: open an exercise incident of a runbook or a scenario; POST /drills/:id/findings: a finding of a drill (see ingress/drills.ts). */
 export function drillRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   app.post('/drills', async (c) => {
     const request = await body(c, DrillStart);
-    const { incidentId } = await startDrill(deps, c.get('operator'), request);
-    return c.json({ incidentId, runbook: request.runbook, exercise: true }, 201);
+    const started = await startDrill(deps, c.get('operator'), request);
+    return c.json({ ...started, exercise: true }, 201);
   });
   app.post('/drills/:id/findings', async (c) => {
     const drillId = drillIdFromUser(decodeURIComponent(c.req.param('id')));

@@ -5,14 +5,17 @@ import { incidentIdFor, manualAlert } from '../../domain/alert';
 import { noSubject } from '../../domain/decision-subjects';
 import { SEVERITIES } from '../../domain/severity';
 import { acknowledgeUpdate, addNoteUpdate, closeNoActionUpdate, resolveUpdate } from '../../workflows/definitions';
+import { HttpError } from '../errors';
 import { deliverAlert } from '../incidents';
+import { assignRole } from '../roles';
 import { body, incidentIdParam, type ApiEnv, type OperatorApiDeps } from './context';
 
 const Reason = z.object({ reason: z.string().trim().min(1, 'a reason is required').max(2_000) });
 const Note = z.object({ text: z.string().trim().min(1, 'a note needs text').max(4_000) });
+const RoleBody = z.object({ role: z.string().trim().min(1), person: z.string().trim().min(1), reason: z.string().trim().max(2_000).optional() }).strict();
 const Declaration = z.object({ title: z.string().trim().min(1, 'a title is required').max(300), severity: z.enum(SEVERITIES).default('high') });
 
-/** POST /incidents (declare), /incidents/:id/acknowledge, /notes, /resolve, /close. */
+/** POST /incidents (declare), /incidents/:id/acknowledge, /notes, /roles, /resolve, /close. */
 export function incidentRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
   const { decider, client } = deps;
@@ -51,6 +54,15 @@ export function incidentRoutes(deps: OperatorApiDeps): Hono<ApiEnv> {
       client.workflow.getHandle(workflowId).executeUpdate(addNoteUpdate, { args: [{ proof, text }] }),
     );
     return c.json({ incident: workflowId, notes });
+  });
+
+  // A role goes to a person of the directory: a typo must not hand the incident to nobody.
+  app.post('/incidents/:id/roles', async (c) => {
+    const workflowId = incidentIdParam(c.req.param('id'));
+    const request = await body(c, RoleBody);
+    if (!decider.directory.has(request.person)) throw new HttpError(400, `no person "${request.person}" in the directory`);
+    const state = await assignRole(deps, c.get('operator'), workflowId, request);
+    return c.json({ incident: state.id, roles: state.roles ?? {} });
   });
 
   for (const [path, action, update] of [

@@ -51,6 +51,8 @@ export interface IncidentRow {
   alertCount: number;
   escalated: boolean;
   acknowledgedBy?: string;
+  /** who holds each incident role */
+  roles: Record<string, string>;
   steps: Pick<StepState, 'id' | 'type' | 'status' | 'startedAt' | 'finishedAt'>[];
   pendingApprovals: PendingApproval[];
   /** response times (domain/mttx.ts) */
@@ -90,6 +92,7 @@ export function toRow(incident: IncidentState, policy: DisplayPolicy = WITHHOLD_
     alertCount: state.alertCount,
     escalated: state.escalated,
     acknowledgedBy: state.acknowledgedBy,
+    roles: Object.fromEntries(Object.entries(state.roles ?? {}).map(([role, holder]) => [role, holder.person])),
     steps: state.steps.map(({ id, type, status, startedAt, finishedAt }) => ({ id, type, status, startedAt, finishedAt })),
     times: incidentTimes(incident, isContainmentStep),
     pendingApprovals: state.steps

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { authorityTable, type AuthorityTable } from '../../domain/authority';
+import { DEFAULT_INCIDENT_ROLES } from '../../domain/roles';
 import type { Config } from '../../platform/config';
 import type { People } from '../../platform/identity-config';
 import { apiTokenHash } from './api-tokens';
@@ -15,11 +16,13 @@ export interface AccessSettings {
   /** group → members: person ids (a Slack user id or e-mail of a person counts as that person) */
   groups: Record<string, string[]>;
   authority: AuthorityTable;
+  /** the incident roles people may be assigned (domain/roles.ts); default: DEFAULT_INCIDENT_ROLES */
+  roles?: readonly string[];
 }
 
-export function accessSettingsFrom(config: Pick<Config, 'people' | 'approverGroups' | 'authority'>): AccessSettings {
+export function accessSettingsFrom(config: Pick<Config, 'people' | 'approverGroups' | 'authority'> & Partial<Pick<Config, 'roles'>>): AccessSettings {
   const configured = Object.fromEntries(Object.entries(config.authority).filter(([, groups]) => groups !== undefined));
-  return { people: config.people, groups: config.approverGroups, authority: authorityTable(configured) };
+  return { people: config.people, groups: config.approverGroups, authority: authorityTable(configured), ...(config.roles ? { roles: config.roles } : {}) };
 }
 
 export class Directory {
@@ -39,6 +42,11 @@ export class Directory {
 
   private index(): void {
     this.tokens = Object.entries(this.settings.people).flatMap(([person, p]) => p.tokenHashes.map((h) => ({ person, hash: Buffer.from(h, 'hex') })));
+  }
+
+  /** the incident roles, in the order they are shown */
+  get roles(): readonly string[] {
+    return this.settings.roles ?? DEFAULT_INCIDENT_ROLES;
   }
 
   get authority(): AuthorityTable {

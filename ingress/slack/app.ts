@@ -64,7 +64,7 @@ export async function startSlackIngress(
   if (!config.slack.botToken) return { mounts: [], stop: async () => undefined };
   const slack = createSlackApp(
     config.slack,
-    { ...deps, access: config.access, taskQueue: config.temporal.taskQueue, command: config.slack.command, link: uiLinkFor(config.temporal), display: displayPolicyFrom(config) },
+    { ...deps, access: config.access, runbooksDir: config.runbooksDir, taskQueue: config.temporal.taskQueue, command: config.slack.command, link: uiLinkFor(config.temporal), display: displayPolicyFrom(config) },
     log,
   );
   await slack.start();

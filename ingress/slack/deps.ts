@@ -23,4 +23,6 @@ export interface SlackDeps {
   decider: Decider;
   /** break-glass profiles (access.profiles); unset: `/ir access` says none are configured */
   access?: AccessSettings;
+  /** where runbooks (and their scenarios) are: `/ir drill <scenario>` looks scenarios up there */
+  runbooksDir?: string;
 }

@@ -1,5 +1,5 @@
 /**
- * `/ir drill <runbook> [key=value …]`: open an exercise incident of a runbook; `/ir drill finding
+ * `/ir drill <runbook or scenario> [key=value …]`: open an exercise incident; `/ir drill finding
  * <exercise> --owner=<person> --due=<date> <text>`: a finding of a drill, as a follow-up action
  * (ingress/drills.ts). The reply names the follow-up, its owner and date, never the finding's text.
  */
@@ -9,7 +9,7 @@ import { addDrillFinding, DrillFinding, drillIdFromUser, DrillStart, startDrill,
 import type { SlackDeps } from './deps';
 import type { CommandInvocation, Reply } from './ir-commands';
 
-export const DRILL_USAGE = 'drill <runbook> [--sev=<severity>] [principal=… accessKeyId=… kmsKeyId=… ips=a,b] | drill finding <exercise> --owner=<person> --due=<date> <text>';
+export const DRILL_USAGE = 'drill <runbook or scenario> [--sev=<severity>] [principal=… accessKeyId=… kmsKeyId=… ips=a,b] | drill finding <exercise> --owner=<person> --due=<date> <text>';
 
 async function findingCommand(deps: SlackDeps, call: CommandInvocation, words: string[]): Promise<Reply> {
   const [id, ...rest] = words;
@@ -39,6 +39,7 @@ export async function drillCommand(deps: SlackDeps, call: CommandInvocation, arg
     const issue = parsed.error.issues[0]!;
     return { text: `:no_entry: ${safe(`${issue.path.join('.') || 'drill'}: ${issue.message}`)}` };
   }
-  const { incidentId } = await startDrill(deps, slackOperator(deps.decider.directory, call.team, call.user), parsed.data);
-  return { text: `:construction: EXERCISE: <@${call.user}> started a drill of *${safe(runbook)}*: \`${incidentId}\`. Nothing is changed in AWS.` };
+  const started = await startDrill(deps, slackOperator(deps.decider.directory, call.team, call.user), parsed.data);
+  const what = started.scenario ? `scenario *${safe(started.scenario)}* (runbook *${safe(started.runbook)}*, with its timed injects)` : `*${safe(started.runbook)}*`;
+  return { text: `:construction: EXERCISE: <@${call.user}> started a drill of ${what}: \`${started.incidentId}\`. Nothing is changed in AWS.` };
 }

@@ -14,6 +14,7 @@ import { acknowledgeUpdate, closeNoActionUpdate, resolveUpdate, retryStepUpdate,
 import { HttpError } from '../errors';
 import { slackOperator, type Operator } from '../identity/operator';
 import { deliverAlert } from '../incidents';
+import { assignRole } from '../roles';
 import { safe, workflowUrl } from '../../activities/slack/blocks';
 import type { SlackDeps } from './deps';
 import { DRILL_USAGE, drillCommand } from './drill-command';
@@ -47,6 +48,7 @@ const SUBCOMMANDS: Record<string, { usage: string; run: Subcommand }> = {
   status: { usage: 'status [id]', run: status },
   list: { usage: 'list', run: list },
   ack: { usage: 'ack <id>', run: acknowledge },
+  role: { usage: 'role <id> <role> <@person|me> [reason]', run: role },
   resolve: { usage: 'resolve <id> <reason>', run: resolve },
   close: { usage: 'close <id> <reason>', run: closeNoAction },
   retry: { usage: 'retry <id> <step> <reason>', run: stepAction('retry') },
@@ -142,6 +144,20 @@ async function acknowledge(deps: SlackDeps, call: CommandInvocation, args: strin
     deps.client.workflow.getHandle(workflowId).executeUpdate(acknowledgeUpdate, { args: [{ proof }] }),
   );
   return { text: `Acknowledged \`${safe(state.id)}\`.` };
+}
+
+/** Assign or hand over an incident role: to a mentioned Slack user (as the directory knows them) or to oneself. */
+async function role(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {
+  const [id, roleName, who, ...words] = args.split(/\s+/);
+  const usage = { text: `usage: \`${deps.command} role <id> <role> <@person|me> [reason]\` (roles: ${deps.decider.directory.roles.join(', ')})` };
+  if (!id || !roleName || !who) return usage;
+  const mentioned = /^<@([A-Z0-9]+)(\|[^>]*)?>$/.exec(who);
+  if (!mentioned && who !== 'me') return usage;
+  const op = operatorOf(deps, call);
+  const person = mentioned ? deps.decider.directory.bySlackUser(mentioned[1]!) : op.person;
+  const reason = words.join(' ').trim();
+  const state = await assignRole(deps, op, incidentIdFromUser(id), { role: roleName, person, ...(reason ? { reason } : {}) });
+  return { text: `${safe(roleName)} of \`${safe(state.id)}\`: ${mentioned ? `<@${mentioned[1]}>` : `<@${call.user}>`}.` };
 }
 
 async function resolve(deps: SlackDeps, call: CommandInvocation, args: string): Promise<Reply> {

@@ -88,7 +88,7 @@ beforeAll(async () => {
     approverGroups: APPROVER_GROUPS,
     people: PEOPLE,
     // This test's groups are not the shipped runbooks': the authority table is configured to match.
-    authority: { acknowledge: ['oncall'], resolve: ['oncall'], 'close-no-action': ['oncall'] },
+    authority: { acknowledge: ['oncall'], resolve: ['oncall'], 'close-no-action': ['oncall'], 'role.assign': ['oncall'] },
     slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, channel: CHANNEL, apiUrl: standin.apiUrl },
   });
   env = await startDevServer(config);
@@ -541,7 +541,7 @@ test('/ir drill: a bad subject is refused with a reason, someone without drill.s
     const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
     return got[got.length - 1]!.args as { text: string };
   };
-  expect((await reply('U1', 'drill')).text).toMatch(/usage: .*drill <runbook>/);
+  expect((await reply('U1', 'drill')).text).toMatch(/usage: .*drill <runbook or scenario>/);
   expect((await reply('U1', 'drill triage principal')).text).toMatch(/principal: expected key=value/);
   expect((await reply('U1', 'drill triage principal=a;b')).text).toMatch(/subject\.principal/);
   expect((await reply('U1', 'drill triage --sev=urgent')).text).toMatch(/severity/);
@@ -552,4 +552,63 @@ test('/ir drill: a bad subject is refused with a reason, someone without drill.s
   expect((await reply('U1', 'drill finding incident/0123abcd --owner=U2 --due=2099-01-01 stale link')).text).toMatch(/is not a drill/);
   expect((await reply('U1', 'drill finding incident/exercise-abc --owner=U2 --due=2099-01-01 the pager link is stale')).text).toMatch(/U1 may not drill\.finding: it needs a member of security-oncall or security-leads/);
   expect((await env.client.workflow.count(`WorkflowId STARTS_WITH 'follow-up/'`)).count).toBe(0);
+});
+
+test('roles: assigned and handed over from Slack and the operator API, on the incident message and the audit log; an unknown role or person, an outsider and a closed incident change nothing', async () => {
+  const responses = () => standin.callsOf('response_url');
+  const reply = async (user: string, text: string) => {
+    const before = responses().length;
+    expect((await slash(user, text)).status).toBe(200);
+    const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
+    return got[got.length - 1]!.args as { text: string };
+  };
+  const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedOneRoles' }));
+  await awaiting(incidentId);
+  const id = incidentId.replace('incident/', '');
+
+  // alice is U4 in Slack: the mention names the person, not the Slack account.
+  expect((await reply('U1', `role ${id} incident-commander <@U4>`)).text).toContain('incident-commander of');
+  expect((await stateOf(incidentId)).roles).toEqual({ 'incident-commander': { person: 'alice', by: 'U1', since: expect.any(String) } });
+  expect((await reply('U2', `role ${id} incident-commander me shift change at 18:00`)).text).toContain('<@U2>');
+  expect((await reply('U2', `role ${id} incident-commander me`)).text).toMatch(/:no_entry: .*U2 already holds incident-commander/);
+  expect((await reply('U1', `role ${id} boss <@U2>`)).text).toMatch(/:no_entry: no role "boss" \(roles: incident-commander, communications-lead, privacy-officer, scribe\)/);
+  expect((await reply('U7', `role ${id} scribe me`)).text).toMatch(/:no_entry: U7 may not role\.assign: it needs a member of oncall/);
+  expect((await reply('U1', `role ${id} scribe`)).text).toContain('usage');
+
+  const api = (token: string, body: unknown) =>
+    fetch(`${ingress.url}/api/v1/incidents/${id}/roles`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  expect((await api(MALLORY_TOKEN, { role: 'scribe', person: 'mallory' })).status).toBe(403);
+  const unknown = await api(ALICE_TOKEN, { role: 'scribe', person: 'nobody' });
+  expect(unknown.status).toBe(400);
+  expect(((await unknown.json()) as { message: string }).message).toBe('no person "nobody" in the directory');
+  const scribe = await api(ALICE_TOKEN, { role: 'scribe', person: 'mallory', reason: 'keeps the timeline' });
+  expect(scribe.status).toBe(200);
+  expect(((await scribe.json()) as { roles: Record<string, { person: string }> }).roles).toMatchObject({ 'incident-commander': { person: 'U2' }, scribe: { person: 'mallory', by: 'alice' } });
+
+  // Each change on the record: who, from where, why; the refusals changed nothing.
+  const records = await waitFor(
+    async () => workerAudit.events.filter((e) => e.why.incident === incidentId && e.what.startsWith('role.')),
+    (r) => r.length === 3,
+    'role records',
+  );
+  expect(records.map((r) => [r.what, r.who, (r.details as { message: string }).message])).toEqual([
+    ['role.assigned', 'U1', 'incident-commander: alice'],
+    ['role.handed-over', 'U2', 'incident-commander handed over from alice to U2'],
+    ['role.assigned', 'alice', 'scribe: mallory'],
+  ]);
+  expect(records[0]!.where).toMatch(/^slack:/);
+  expect(records[1]!.why.reason).toBe('shift change at 18:00');
+  expect(records[2]!.where).toMatch(/^api:/);
+
+  // The incident message shows who holds what.
+  const roleLine = await waitFor(
+    async () => [...standin.callsOf('chat.update'), ...standin.callsOf('chat.postMessage')].map((c) => JSON.stringify(c.args)).filter((a) => a.includes(incidentId) && a.includes('*Roles:*')),
+    (found) => found.some((a) => a.includes('incident-commander: <@U2> · scribe: mallory')),
+    'roles on the incident message',
+  );
+  expect(roleLine.length).toBeGreaterThan(0);
+
+  await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
+  expect((await reply('U1', `role ${id} scribe <@U1>`)).text).toMatch(/:no_entry: .*already resolved/);
+  expect((await stateOf(incidentId)).roles?.scribe?.person).toBe('mallory');
 });

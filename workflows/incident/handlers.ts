@@ -6,14 +6,16 @@ import { patched, setHandler } from '@temporalio/workflow';
 import type { Alert } from '../../domain/alert';
 import { rejectApproval } from '../../domain/approval';
 import { shownKind } from '../../domain/display';
-import { approvalSubject, noSubject, stepSubject, undoSubject } from '../../domain/decision-subjects';
+import { approvalSubject, noSubject, roleSubject, stepSubject, undoSubject } from '../../domain/decision-subjects';
 import { isTerminal } from '../../domain/incident';
+import { rejectRoleAssignment } from '../../domain/roles';
 import { maxSeverity } from '../../domain/severity';
 import {
   acknowledgeUpdate,
   addNoteUpdate,
   alertSignal,
   approveUpdate,
+  assignRoleUpdate,
   closeNoActionUpdate,
   denyUpdate,
   resolveUpdate,
@@ -143,6 +145,29 @@ export function registerHandlers(run: IncidentRun): void {
       validator: ({ proof, text }) => {
         if (!text?.trim()) failWith('a note needs text');
         decisions.check(proof, { action: 'note', subject: noSubject() });
+      },
+    },
+  );
+
+  // A role assigned or handed over; the handover names who held it before.
+  setHandler(
+    assignRoleUpdate,
+    (req) => {
+      const { by, via } = decisions.accept(req);
+      const roles = (state.roles ??= {});
+      const previous = roles[req.role]?.person;
+      roles[req.role] = { person: req.person, since: run.now(), by };
+      const text = previous ? `${req.role} handed over from ${previous} to ${req.person}` : `${req.role}: ${req.person}`;
+      run.record(previous ? 'role.handed-over' : 'role.assigned', text, by, req.reason?.trim() ? { reason: req.reason } : {}, { where: via });
+      return state;
+    },
+    {
+      validator: ({ proof, role, person }) => {
+        notClosed();
+        const why = rejectRoleAssignment(role, person);
+        if (why) failWith(why);
+        if (state.roles?.[role]?.person === person) failWith(`${person} already holds ${role}`);
+        decisions.check(proof, { action: 'role.assign', subject: roleSubject(role, person) });
       },
     },
   );
