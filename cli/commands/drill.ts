@@ -83,7 +83,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       for (const s of status) {
         const last = s.lastExercise ? `${s.lastExercise.startedAt}  ${s.lastExercise.passed ? 'met targets' : 'missed a target'}  ${s.lastExercise.incidentId}` : '-';
         const open = s.openFindings.length > 0 ? `  ${s.openFindings.length} open finding${s.openFindings.length === 1 ? '' : 's'}` : '';
-        console.log(`${s.runbook.padEnd(28)} ${last}${open}${s.due ? `  DUE: ${s.due}` : ''}`);
+        console.log(`${s.runbook.padEnd(28)} ${(s.owner ?? '-').padEnd(16)} ${last}${open}${s.due ? `  DUE: ${s.due}` : ''}`);
         for (const f of s.openFindings) console.log(`    ${f}`);
       }
     });

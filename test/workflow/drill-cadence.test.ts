@@ -175,5 +175,6 @@ test('the drill-cadence Schedule is created once; its run flags never-drilled an
   expect([triage.due, triage.lastExercise?.incidentId, typeof triage.lastExercise?.passed, triage.openFindings, triage.owner]).toEqual([undefined, fresh, 'boolean', [fid], 'security-leads']);
   expect(rows.find((r) => r.runbook === 'vulnerable-dependency')).toMatchObject({ due: 'changed since its last exercise', openFindings: [] });
   const text = await cli(TOKENS.alice, 'drill', 'status');
-  expect(text.out).toMatch(new RegExp(`^triage .*${fresh}  1 open finding\\n    ${fid}$`, 'm'));
+  expect(text.out).toMatch(new RegExp(`^triage +security-leads +.*${fresh}  1 open finding\\n    ${fid}$`, 'm'));
+  expect(text.out).toMatch(/^vulnerable-dependency +security-leads +.*DUE: changed since its last exercise$/m);
 });
