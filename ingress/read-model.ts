@@ -18,8 +18,9 @@ import {
   type ClockView,
 } from '../workflows/breach-clock-definitions';
 import { ACCESS_GRANT_WORKFLOW, accessStatusQuery, type AccessGrantView } from '../workflows/access/definitions';
-import { FOLLOW_UP_WORKFLOW } from '../workflows/follow-up-definitions';
 import { INCIDENT_WORKFLOW, incidentRunbookKey, incidentSeverityKey, incidentStatusKey } from '../workflows/definitions';
+import { FOLLOW_UP_WORKFLOW } from '../workflows/follow-up-definitions';
+import { REVIEW_WORKFLOW } from '../workflows/review-definitions';
 
 /** Real listings, counts and metrics never include drills. */
 const NOT_EXERCISE = ` AND WorkflowId NOT STARTS_WITH '${EXERCISE_ID_PREFIX}'`;
@@ -38,6 +39,9 @@ export const visibility = {
   /** Follow-ups a drill's findings started (`follow-up/incident/exercise-…/…`), not yet closed. */
   openDrillFindings: () => `WorkflowType = '${FOLLOW_UP_WORKFLOW}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'follow-up/${EXERCISE_ID_PREFIX}'`,
   openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`,
+  /** Every review and follow-up; what serves a drill is told apart by the incident it names. */
+  reviews: () => `WorkflowType = '${REVIEW_WORKFLOW}'`,
+  followUps: () => `WorkflowType = '${FOLLOW_UP_WORKFLOW}'`,
   openGrants: () => `WorkflowType = '${ACCESS_GRANT_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   clocksOfYear: (year: number) => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ${clockDiscoveryYearKey.name} = ${Math.trunc(year)}`,
 };

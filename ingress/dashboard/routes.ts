@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { displayTimeline } from '../../domain/display';
+import { aggregate } from '../../domain/mttx';
 import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import type { Client } from '@temporalio/client';
 import type { AuditSink } from '../../activities/audit-sink';
 import { HttpError } from '../errors';
 import { bearerToken } from './auth';
-import { responseTimes, toRow, type SnapshotReader } from './snapshot';
+import { responseTimes, toRow, type Snapshot, type SnapshotReader } from './snapshot';
 
 export interface DashboardDeps {
   client: Client;
@@ -59,11 +60,30 @@ const PAGE = `<!doctype html>
 </html>
 `;
 
-/** GET /dashboard (page and assets, public) and /dashboard/api/* (bearer token). */
+const DISABLED = 'The dashboard is disabled on this ingress: set dashboard.token (TOURNIQUET_DASHBOARD_TOKEN, at least 16 characters) to turn it on.';
+
+const DISABLED_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Tourniquet — dashboard disabled</title><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<body><header><h1>Tourniquet</h1></header><main><p role="alert" data-testid="disabled">${DISABLED}</p></main></body>
+</html>
+`;
+
+/**
+ * GET /dashboard (page and assets, public) and /dashboard/api/* (bearer token). Without a token
+ * configured the dashboard is off, and says so: the page and the API tell what to set, rather
+ * than asking for a token nobody could have.
+ */
 export function dashboardRoutes(deps: DashboardDeps): Hono {
   const files = assets();
   const app = new Hono();
   const noStore = { 'cache-control': 'no-store' };
+  if (!deps.token) {
+    app.get('/dashboard', (c) => c.html(DISABLED_PAGE, 404, noStore));
+    app.all('/dashboard/api/*', () => {
+      throw new HttpError(404, DISABLED, 'dashboard_disabled');
+    });
+  }
   app.get('/dashboard', (c) =>
     c.html(PAGE, 200, { ...noStore, 'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:" }),
   );
@@ -84,8 +104,11 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
         pendingApprovals: snap.open.flatMap((row) => row.pendingApprovals.map((p) => ({ incidentId: row.id, title: row.title, ...p }))),
         clocks: snap.clocks,
         access: snap.access,
+        reviews: reviewRows(snap),
         byStatus: snap.byStatus,
         responseTimes: responseTimes([...snap.open, ...snap.closed]),
+        // Release over release: the same aggregation as `tourniquet metrics mttx --by release`.
+        mttxByRelease: aggregate([...snap.open, ...snap.closed].map((r) => r.times), 'release'),
       },
       200,
       noStore,
@@ -109,4 +132,10 @@ export function dashboardRoutes(deps: DashboardDeps): Hono {
   });
   app.route('/dashboard/api', api);
   return app;
+}
+
+/** Reviews and follow-ups, each with its incident's title where the snapshot holds the incident. */
+function reviewRows(snap: Snapshot) {
+  const titles = new Map([...snap.closed, ...snap.open].map((r) => [r.id, r.title]));
+  return snap.reviews.map((r) => ({ ...r, ...(titles.has(r.incidentId) ? { title: titles.get(r.incidentId)! } : {}) }));
 }

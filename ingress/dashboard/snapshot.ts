@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { IncidentState, IncidentStatus, StepState } from '../../domain/incident';
 import { INCIDENT_STATUSES } from '../../domain/incident';
 import { displayState, WITHHOLD_FREE_TEXT, type DisplayPolicy } from '../../domain/display';
+import { followUpOf, incidentOfOrigin, isExerciseId } from '../../domain/ids';
 import { stateQuery } from '../../workflows/definitions';
+import { followUpStatusKey } from '../../workflows/follow-up-definitions';
 import { listOpenGrants, listWorkflows, queryClock, visibility } from '../read-model';
 import { incidentTimes, type IncidentTimes } from '../../domain/mttx';
 import { isContainmentStep } from '../mttx-query';
@@ -20,6 +22,15 @@ export interface Snapshot {
   clocks: ClockRow[];
   /** open break-glass requests and grants: who holds what, until when (no reasons: free text) */
   access: AccessRow[];
+  /** post-incident reviews and their follow-up actions, per incident, from visibility alone */
+  reviews: ReviewRow[];
+}
+
+export interface ReviewRow {
+  incidentId: string;
+  /** open: being written; finalised: stored as evidence; none: the incident has no review (yet) */
+  review: 'open' | 'finalised' | 'none';
+  followUps: { open: number; overdue: number; closed: number };
 }
 
 export interface AccessRow {
@@ -51,6 +62,8 @@ export interface IncidentRow {
   alertCount: number;
   escalated: boolean;
   acknowledgedBy?: string;
+  /** the step the runbook halted at (failed, waiting for a person to retry or skip it) */
+  halted?: string;
   /** who holds each incident role */
   roles: Record<string, string>;
   steps: Pick<StepState, 'id' | 'type' | 'status' | 'startedAt' | 'finishedAt'>[];
@@ -61,13 +74,18 @@ export interface IncidentRow {
 
 export interface Obligation {
   name: string;
+  /** the instant the deadline passes (for the countdown) */
   dueAt: string;
+  /** the deadline as the rule states it: the last calendar day (what `clocks show` prints) */
+  deadline?: string;
   done: boolean;
 }
 
 export interface ClockRow {
   id: string;
   incidentId?: string;
+  /** the incident's title as people may see it */
+  title?: string;
   obligations: Obligation[];
 }
 
@@ -92,6 +110,7 @@ export function toRow(incident: IncidentState, policy: DisplayPolicy = WITHHOLD_
     alertCount: state.alertCount,
     escalated: state.escalated,
     acknowledgedBy: state.acknowledgedBy,
+    ...(state.steps.find((s) => s.halted) ? { halted: state.steps.find((s) => s.halted)!.id } : {}),
     roles: Object.fromEntries(Object.entries(state.roles ?? {}).map(([role, holder]) => [role, holder.person])),
     steps: state.steps.map(({ id, type, status, startedAt, finishedAt }) => ({ id, type, status, startedAt, finishedAt })),
     times: incidentTimes(incident, isContainmentStep),
@@ -123,6 +142,7 @@ const ClockViewShape = z
             notifies: z.string().optional(),
             rule: z.string().optional(),
             dueAt: z.union([z.number(), z.string()]),
+            deadline: z.string().optional(),
             status: z.string().optional(),
           })
           .loose(),
@@ -142,6 +162,7 @@ export function clockRow(id: string, view: unknown): ClockRow {
     obligations: parsed.data.obligations.map((o) => ({
       name: o.notifies ? `${o.notifies} (${o.rule ?? o.id})` : o.id,
       dueAt: new Date(o.dueAt).toISOString(),
+      ...(o.deadline ? { deadline: o.deadline } : {}),
       done: DONE.has(o.status ?? ''),
     })),
   };
@@ -229,14 +250,47 @@ export class SnapshotReader {
       ...(g.expiresAt ? { expiresAt: g.expiresAt } : {}),
       ...(g.incidentId ? { incidentId: g.incidentId } : {}),
     }));
+    const openRows = open.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+    const closedRows = closed.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt));
+    const titles = new Map([...closedRows, ...openRows].map((r) => [r.id, r.title]));
     return {
       takenAt: new Date(this.now()).toISOString(),
-      open: open.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt)),
-      closed: closed.filter((r): r is IncidentRow => r !== undefined).sort((a, b) => b.openedAt.localeCompare(a.openedAt)),
+      open: openRows,
+      closed: closedRows,
       byStatus: Object.fromEntries(counts) as Record<IncidentStatus, number>,
-      clocks,
+      clocks: clocks.map((c) => (c.incidentId && titles.has(c.incidentId) ? { ...c, title: titles.get(c.incidentId)! } : c)),
       access,
+      reviews: await this.reviews().catch(() => []),
     };
+  }
+
+  /** Reviews and follow-ups by incident: workflow status and search attributes only, no queries. */
+  private async reviews(): Promise<ReviewRow[]> {
+    const [reviews, followUps] = await Promise.all([
+      listWorkflows(this.client, visibility.reviews(), MAX_CLOSED),
+      listWorkflows(this.client, visibility.followUps(), MAX_CLOSED * 4),
+    ]);
+    const rows = new Map<string, ReviewRow>();
+    // Drills have their own record (tourniquet drill status): never on the dashboard.
+    const rowOf = (incidentId: string) => {
+      let row = rows.get(incidentId);
+      if (!row) rows.set(incidentId, (row = { incidentId, review: 'none', followUps: { open: 0, overdue: 0, closed: 0 } }));
+      return row;
+    };
+    for (const wf of reviews) {
+      const incidentId = incidentOfOrigin(wf.workflowId);
+      if (incidentId && !isExerciseId(incidentId)) rowOf(incidentId).review = wf.status.name === 'RUNNING' ? 'open' : 'finalised';
+    }
+    for (const wf of followUps) {
+      const incidentId = incidentOfOrigin(followUpOf(wf.workflowId)?.origin ?? '');
+      if (!incidentId || isExerciseId(incidentId)) continue;
+      const status = wf.status.name === 'RUNNING' ? (wf.typedSearchAttributes.get(followUpStatusKey) ?? 'open') : 'closed';
+      const counts = rowOf(incidentId).followUps;
+      if (status === 'overdue') counts.overdue += 1;
+      else if (status === 'closed') counts.closed += 1;
+      else counts.open += 1;
+    }
+    return [...rows.values()].sort((a, b) => a.incidentId.localeCompare(b.incidentId));
   }
 }
 

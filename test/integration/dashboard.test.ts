@@ -7,7 +7,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { chromium, type Browser } from 'playwright-core';
 import type { RunningServer } from '../../ingress';
 import type { Config } from '../../platform/config';
-import { resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { breachClockId } from '../../domain/ids';
+import { BREACH_CLOCK_WORKFLOW, clockQuery, type BreachClockInput } from '../../workflows/breach-clock-definitions';
+import { assignRoleUpdate, resolveUpdate, stateQuery } from '../../workflows/definitions';
+import { dashboardRoutes } from '../../ingress/dashboard/routes';
+import { errorResponse } from '../../ingress/errors';
+import { SnapshotReader } from '../../ingress/dashboard/snapshot';
 import { createActivities } from '../../activities';
 import { httpTarget } from '../support/http-target';
 import { DASHBOARD_TOKEN, GENERIC_SECRET, postSignedAlert, stackSettings, startIngress } from '../support/ingress-stack';
@@ -56,6 +61,20 @@ beforeAll(async () => {
   await waitFor(() => state(incidents.contained), (s) => s.status === 'contained', 'incident contained');
   await waitFor(() => state(incidents.gated), (s) => s.steps[0]?.status === 'awaiting-approval', 'approval requested');
   await waitFor(() => state(incidents.failing), (s) => s.escalated, 'failure escalated');
+  // The contained incident has a commander, and a breach clock a privacy officer started on it.
+  await env.client.workflow
+    .getHandle(incidents.contained)
+    .executeUpdate(assignRoleUpdate, { args: [{ proof: prove('U1', 'role.assign', incidents.contained, { subject: { role: 'incident-commander', person: 'ana' } }), role: 'incident-commander', person: 'ana' }] });
+  const clockId = breachClockId(incidents.contained);
+  const started: BreachClockInput = {
+    id: clockId,
+    incidentId: incidents.contained,
+    discoveredAt: '2026-11-30',
+    started: { proof: prove('po', 'clock.start', clockId, { groups: ['privacy-officer'] }), reason: 'PHI involved after all' },
+  };
+  await env.client.workflow.start(BREACH_CLOCK_WORKFLOW, { taskQueue: config.temporal.taskQueue, workflowId: clockId, args: [started] });
+  // Its query answers once its first workflow task has run.
+  await waitFor(() => env.client.workflow.getHandle(clockId).query(clockQuery).catch(() => undefined), (v) => (v?.obligations.length ?? 0) > 0, 'clock obligations');
 
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -110,6 +129,49 @@ describe('the dashboard API', () => {
     expect(body.responseTimes.mttd.every((m) => typeof m === 'number' && m >= 0)).toBe(true);
   });
 
+  test('aggregates response times per release, every incident counted (these alerts carry no release label)', async () => {
+    const body = (await (await api('/overview')).json()) as {
+      mttxByRelease: { key: string; incidents: number; outcomes: Record<string, number>; measures: Record<string, { count: number } | undefined> }[];
+    };
+    expect(body.mttxByRelease).toEqual([expect.objectContaining({ key: 'unlabelled', incidents: 4 })]);
+    const [group] = body.mttxByRelease;
+    expect(group!.outcomes).toMatchObject({ resolved: 1, failed: 1 });
+    expect(group!.measures.mttr?.count).toBe(1);
+    expect(group!.measures.mttd?.count).toBe(4);
+  });
+
+  test('shows who holds which role, the step a runbook halted at, clocks by incident title and legal date, and reviews with their follow-ups', async () => {
+    const body = (await (await api('/overview')).json()) as {
+      open: { id: string; roles: Record<string, string>; halted?: string }[];
+      clocks: { incidentId: string; title: string; obligations: { name: string; deadline: string; dueAt: string }[] }[];
+      reviews: { incidentId: string; title?: string; review: string; followUps: { open: number; overdue: number; closed: number } }[];
+    };
+    const open = Object.fromEntries(body.open.map((r) => [r.id, r]));
+    expect(open[incidents.contained]!.roles).toEqual({ 'incident-commander': 'ana' });
+    expect(open[incidents.failing]!.halted).toBe('call-broken');
+    expect(open[incidents.gated]!.halted).toBeUndefined();
+    // The clock's deadlines as the clock itself states them: the last calendar day of each.
+    const view = await env.client.workflow.getHandle(breachClockId(incidents.contained)).query(clockQuery);
+    const clock = body.clocks.find((c) => c.incidentId === incidents.contained)!;
+    expect(clock.title).toBe('key used from a new country');
+    expect(clock.obligations.map((o) => o.deadline).sort()).toEqual(view.obligations.map((o) => o.deadline).sort());
+    expect(clock.obligations.map((o) => o.deadline)).toContain('2027-01-29');
+    // Resolving opened the earlier incident's review; it has no follow-ups yet.
+    expect(body.reviews).toContainEqual({ incidentId: incidents.resolved, title: 'an earlier alert, resolved since', review: 'open', followUps: { open: 0, overdue: 0, closed: 0 } });
+  });
+
+  test('a dashboard without a token says it is disabled, on the page and in the API', async () => {
+    // Mounted as the ingress mounts it: its error handler renders refusals.
+    const app = dashboardRoutes({ client: env.client, snapshots: new SnapshotReader(env.client, 0) });
+    app.onError(errorResponse);
+    const page = await app.request('/dashboard');
+    expect(page.status).toBe(404);
+    expect(await page.text()).toContain('The dashboard is disabled on this ingress: set dashboard.token');
+    const apiRes = await app.request('/dashboard/api/overview', { headers: { authorization: 'Bearer anything-at-all-here' } });
+    expect(apiRes.status).toBe(404);
+    expect(await apiRes.json()).toMatchObject({ error: 'dashboard_disabled', message: expect.stringContaining('set dashboard.token') });
+  });
+
   test('shows one incident with its steps and timeline; unknown and malformed ids are refused', async () => {
     const res = await api(`/incident?id=${encodeURIComponent(incidents.failing)}`);
     const body = (await res.json()) as { incident: { steps: { id: string; status: string }[] }; timeline: { kind: string }[] };
@@ -142,18 +204,24 @@ describe('in a browser', () => {
     await expect(page.getByRole('heading', { name: 'Open incidents (3)' }).isVisible()).resolves.toBe(true);
     const gatedRow = rows.filter({ hasText: 'bulk export to [email]' });
     expect(await gatedRow.locator('td.status').textContent()).toBe('containing');
-    expect(await rows.filter({ hasText: 'SOAR call rejected' }).locator('td.status').textContent()).toBe('containing (escalated)');
+    expect(await rows.filter({ hasText: 'SOAR call rejected' }).locator('td.status').textContent()).toBe('containing (halted at call-broken) (escalated)');
     expect(await rows.filter({ hasText: 'key used from a new country' }).locator('td.status').textContent()).toBe('contained');
+    expect(await rows.filter({ hasText: 'key used from a new country' }).locator('td.roles').textContent()).toBe('incident-commander: ana');
     expect(await page.content()).not.toContain('jane.doe@example.org');
 
     const approvals = page.getByTestId('approvals');
     expect(await approvals.textContent()).toContain('risky (webhook)');
     expect(await approvals.textContent()).toContain('nobody yet');
-    expect(await page.getByText('No open breach-notification clocks.').isVisible()).toBe(true);
+    const clockRows = page.getByTestId('clocks').locator('tbody tr');
+    expect(await clockRows.first().locator('td').first().textContent()).toBe('key used from a new country');
+    expect(await page.getByTestId('clocks').locator('td.deadline').allTextContents()).toContain('2027-01-29');
+    const reviews = page.getByTestId('reviews');
+    expect(await reviews.locator('tr', { hasText: 'an earlier alert, resolved since' }).locator('td.review').textContent()).toBe('open');
     // uPlot drew the response-time chart with its three series.
     await page.getByTestId('chart').locator('canvas').waitFor();
     const legend = await page.getByTestId('chart').locator('.u-legend').textContent();
     for (const series of ['MTTD', 'MTTC', 'MTTR']) expect(legend).toContain(series);
+    expect(await page.getByTestId('mttx-releases').locator('td.release').allTextContents()).toEqual(['unlabelled']);
 
     await gatedRow.getByRole('link').click();
     await page.getByTestId('timeline').waitFor();

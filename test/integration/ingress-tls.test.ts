@@ -17,6 +17,7 @@ import { createMetrics } from '../../ingress/metrics';
 import { decodeKey, encryptionCodec } from '../../platform/codec';
 import { selfSignedCertificate, type TestCertificate } from '../support/certificates';
 import { waitFor } from '../support/runbooks';
+import { keyRingSetup } from '../../platform/data-converter';
 import { memoryAudit, testConfig } from '../support/temporal';
 
 jest.setTimeout(60_000);
@@ -47,6 +48,8 @@ function replace(source: string, target: string): void {
 }
 
 beforeAll(async () => {
+  // The payload key, as a first `npm start` creates it (the ingress encrypts raw payloads with it).
+  keyRingSetup(testConfig(), 'create');
   dir = mkdtempSync(join(tmpdir(), 'tq-tls-'));
   first = selfSignedCertificate(dir, 'first');
   renewed = selfSignedCertificate(dir, 'renewed');
@@ -54,7 +57,7 @@ beforeAll(async () => {
   live = { certPath: join(dir, 'live', 'cert.pem'), keyPath: join(dir, 'live', 'key.pem') };
   copyFileSync(first.certPath, live.certPath);
   copyFileSync(first.keyPath, live.keyPath);
-  const config = testConfig({ ingress: { tls: live } });
+  const config = testConfig({ ingress: { tls: live }, dashboard: { token: 'tls-test-dashboard-token-0123456789' } });
   server = await listen(ingressApp(config), '127.0.0.1', 0, [], {
     tls: tlsFilesOf(config),
     tlsReloadIntervalMs: 100,

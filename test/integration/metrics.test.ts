@@ -139,6 +139,7 @@ test('breach-clock deadlines: seconds left per open obligation, overdue ones cou
     closed: [],
     byStatus: { open: 0, containing: 0, contained: 0, resolved: 0, 'closed-no-action': 0 },
     access: [],
+    reviews: [],
     clocks: [clockRow(view.id, view), clockRow('breach-clock/unreadable', { obligations: 'not a list' })],
   };
   metricsCollector(metrics)(snapshot, now);

@@ -90,7 +90,7 @@ test('per release, from real incidents: detection minutes exact, failed and no-a
   const metrics = createMetrics();
   const collect = metricsCollector(metrics);
   const closed = await Promise.all([ok, noise].map(async (h) => toRow((await h.result()) as IncidentState)));
-  const snapshot: Snapshot = { takenAt: new Date().toISOString(), open: [], closed, byStatus: { open: 0, containing: 0, contained: 0, resolved: 1, 'closed-no-action': 1 }, clocks: [], access: [] };
+  const snapshot: Snapshot = { takenAt: new Date().toISOString(), open: [], closed, byStatus: { open: 0, containing: 0, contained: 0, resolved: 1, 'closed-no-action': 1 }, clocks: [], access: [], reviews: [] };
   collect(snapshot);
   collect(snapshot);
   const text = await metrics.registry.metrics();

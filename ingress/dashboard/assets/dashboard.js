@@ -35,6 +35,10 @@
     var token = sessionStorage.getItem(TOKEN_KEY);
     if (!token) return Promise.reject(new Error('signed out'));
     return fetch('/dashboard/api' + path, { headers: { authorization: 'Bearer ' + token } }).then(function (res) {
+      if (res.status === 404) {
+        // A dashboard turned off since the page loaded says so (shown like any other error).
+        return res.json().then(function (body) { throw new Error(body.message || 'not found'); });
+      }
       if (res.status === 401) {
         sessionStorage.removeItem(TOKEN_KEY);
         showLogin('That token was not accepted.');
@@ -64,22 +68,24 @@
     var rows = [];
     clocks.forEach(function (clock) {
       var open = clock.obligations.filter(function (o) { return !o.done; });
+      var incident = clock.incidentId ? incidentLink(clock.incidentId, clock.title || clock.incidentId) : document.createTextNode(clock.id);
       if (open.length === 0) {
-        rows.push(el('tr', {}, [el('td', { text: clock.incidentId || clock.id }), el('td', { text: '—' }), el('td', { text: '—' }), el('td', { text: 'no open obligation' })]));
+        rows.push(el('tr', {}, [el('td', {}, [incident]), el('td', { text: '—' }), el('td', { text: '—' }), el('td', { text: 'no open obligation' })]));
       }
       open.forEach(function (o) {
         var left = daysLeft(o.dueAt, now);
         var overdue = left < 0;
         var label = overdue ? 'overdue by ' + Math.ceil(-left) + ' day(s)' : Math.floor(left) + ' day(s) left';
         rows.push(el('tr', { class: overdue ? 'overdue' : '' }, [
-          el('td', { text: clock.incidentId || clock.id }),
+          el('td', {}, [incident.cloneNode(true)]),
           el('td', { text: o.name }),
-          el('td', { text: when(o.dueAt) }),
+          // The legal date (the rule's last day, as `tourniquet clocks show` prints it), not the instant it passes in UTC.
+          el('td', { class: 'deadline', text: o.deadline || when(o.dueAt) }),
           el('td', { class: 'countdown', text: label }),
         ]));
       });
     });
-    return table(['Clock', 'Obligation', 'Due', 'Countdown'], rows, 'clocks');
+    return table(['Incident', 'Obligation', 'Deadline (last day)', 'Countdown'], rows, 'clocks');
   }
 
   function renderAccess(grants, now) {
@@ -88,6 +94,47 @@
       var left = g.expiresAt ? Math.max(0, Math.ceil((Date.parse(g.expiresAt) - now) / 60000)) + ' min' : '—';
       return el('tr', {}, [el('td', { text: g.id }), el('td', { text: g.profile }), el('td', { text: g.holder }), el('td', { text: g.status }), el('td', { class: 'countdown', text: left })]);
     }), 'access');
+  }
+
+  function renderReviews(reviews) {
+    if (!reviews || reviews.length === 0) return el('p', { class: 'empty', text: 'No post-incident reviews or follow-up actions yet.' });
+    return table(['Incident', 'Review', 'Follow-ups open', 'Overdue', 'Closed'], reviews.map(function (r) {
+      return el('tr', { class: r.followUps.overdue > 0 ? 'overdue' : '' }, [
+        el('td', {}, [incidentLink(r.incidentId, r.title || r.incidentId)]),
+        el('td', { class: 'review', text: r.review }),
+        el('td', { text: String(r.followUps.open) }),
+        el('td', { class: 'overdue-count', text: String(r.followUps.overdue) }),
+        el('td', { text: String(r.followUps.closed) }),
+      ]);
+    }), 'reviews');
+  }
+
+  function minutes(summary) {
+    return summary ? (summary.p50 / 60).toFixed(1) : '—';
+  }
+
+  function renderReleases(groups) {
+    if (!groups || groups.length === 0) return el('p', { class: 'empty', text: 'No incidents in the last 30 days.' });
+    return table(['Release', 'Incidents', 'Failed', 'MTTD p50', 'MTTA p50', 'MTTC p50', 'MTTR p50'], groups.map(function (g) {
+      return el('tr', {}, [
+        el('td', { class: 'release', text: g.key }),
+        el('td', { text: String(g.incidents) }),
+        el('td', { text: String(g.outcomes.failed) }),
+        el('td', { text: minutes(g.measures.mttd) }),
+        el('td', { text: minutes(g.measures.mtta) }),
+        el('td', { text: minutes(g.measures.mttc) }),
+        el('td', { text: minutes(g.measures.mttr) }),
+      ]);
+    }), 'mttx-releases');
+  }
+
+  function rolesText(roles) {
+    var names = Object.keys(roles || {});
+    return names.length ? names.map(function (n) { return n + ': ' + roles[n]; }).join(' · ') : '—';
+  }
+
+  function statusText(r) {
+    return r.status + (r.halted ? ' (halted at ' + r.halted + ')' : '') + (r.escalated ? ' (escalated)' : '');
   }
 
   function renderChart(container, times) {
@@ -119,13 +166,14 @@
 
     app.appendChild(el('h2', { text: 'Open incidents (' + data.open.length + ')' }));
     app.appendChild(data.open.length === 0 ? el('p', { class: 'empty', text: 'No open incidents.' }) : table(
-      ['Incident', 'Title', 'Severity', 'Status', 'Runbook', 'Opened', 'Alerts', 'Approvals pending'],
+      ['Incident', 'Title', 'Severity', 'Status', 'Roles', 'Runbook', 'Opened', 'Alerts', 'Approvals pending'],
       data.open.map(function (r) {
         return el('tr', { class: 'sev-' + r.severity + (r.escalated ? ' escalated' : '') }, [
           el('td', {}, [incidentLink(r.id, r.id.replace(/^incident\//, '').slice(0, 12))]),
           el('td', { text: r.title }),
           el('td', { text: r.severity }),
-          el('td', { class: 'status', text: r.status + (r.escalated ? ' (escalated)' : '') }),
+          el('td', { class: 'status', text: statusText(r) }),
+          el('td', { class: 'roles', text: rolesText(r.roles) }),
           el('td', { text: r.runbook || '—' }),
           el('td', { text: when(r.openedAt) }),
           el('td', { text: String(r.alertCount) }),
@@ -150,6 +198,9 @@
     app.appendChild(el('h2', { text: 'Breach-notification clocks' }));
     app.appendChild(renderClocks(data.clocks, now));
 
+    app.appendChild(el('h2', { text: 'Reviews and follow-up actions' }));
+    app.appendChild(renderReviews(data.reviews));
+
     app.appendChild(el('h2', { text: 'Break-glass access' }));
     app.appendChild(renderAccess(data.access, now));
 
@@ -157,6 +208,8 @@
     var container = el('div', { id: 'chart', 'data-testid': 'chart' });
     app.appendChild(container);
     renderChart(container, data.responseTimes);
+    app.appendChild(el('h3', { text: 'By release (minutes, median)' }));
+    app.appendChild(renderReleases(data.mttxByRelease));
     document.getElementById('updated').textContent = 'updated ' + when(data.takenAt);
   }
 
@@ -166,7 +219,8 @@
     app.replaceChildren(
       el('p', {}, [el('a', { href: '#/', text: '← all incidents' })]),
       el('h2', { 'data-testid': 'incident-title', text: r.title }),
-      el('p', { 'data-testid': 'incident-facts', text: r.id + ' · ' + r.severity + ' · ' + r.status + ' · runbook ' + (r.runbook || '—') + ' · opened ' + when(r.openedAt) }),
+      el('p', { 'data-testid': 'incident-facts', text: r.id + ' · ' + r.severity + ' · ' + statusText(r) + ' · runbook ' + (r.runbook || '—') + ' · opened ' + when(r.openedAt) }),
+      el('p', { 'data-testid': 'incident-roles', text: 'Roles: ' + rolesText(r.roles) }),
       el('h3', { text: 'Steps' }),
       table(['Step', 'Type', 'Status', 'Started', 'Finished'], r.steps.map(function (s) {
         return el('tr', { class: 'step-' + s.status }, [
