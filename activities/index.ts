@@ -3,6 +3,7 @@ import type { AuditSink } from './audit-sink';
 import { createAwsActivities, type AwsActivityDeps } from './aws';
 import { createClockActivities, type ClockActivityDeps } from './clock';
 import { createEvidenceActivities, type EvidenceActivityDeps } from './evidence';
+import { createDrillCadenceActivities, type DrillCadenceActivityDeps } from './drill-cadence';
 import { createFollowUpActivities, type FollowUpActivityDeps } from './follow-up';
 import { createReviewActivities, type ReviewActivityDeps } from './review';
 import { heartbeating } from './heartbeat';
@@ -21,12 +22,15 @@ export interface ActivityDeps
     NotifyActivityDeps,
     FollowUpActivityDeps,
     ReviewActivityDeps,
+    Omit<DrillCadenceActivityDeps, 'drills'>,
     Partial<Omit<AccessActivityDeps, 'notifier'>> {
   notifier: Notifier;
   audit: AuditSink;
   fetch: typeof fetch;
   /** PagerDuty's Events API; without a routing key nothing pages */
   pagerDuty?: PagerDutySettings;
+  /** unset: the defaults (weekly; the incidents channel) */
+  drills?: DrillCadenceActivityDeps['drills'];
 }
 
 const NO_PAGER: PagerDutySettings = { url: 'https://events.pagerduty.com' };
@@ -49,6 +53,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFollowUpActivities(deps),
     ...createReviewActivities(deps),
     ...createPagerActivities({ pagerDuty: deps.pagerDuty ?? NO_PAGER, audit: deps.audit, fetch: deps.fetch }),
+    ...createDrillCadenceActivities({ ...deps, drills: deps.drills ?? { checkEvery: '7d' } }),
   });
 }
 

@@ -20,6 +20,8 @@ export interface Escalation {
   group?: string;
   stepId?: string;
   message: string;
+  /** post here instead of the incident's channel (the compliance channel of a due drill) */
+  channel?: string;
 }
 
 /** A response target of the severity policy passed unmet (domain/severity-policy.ts). PHI-free: ids and names. */

@@ -167,7 +167,7 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
 
     async escalate(escalation) {
       const { text, blocks } = escalationMessage(escalation.message, escalation.group, members(escalation.group), escalation.incidentId);
-      await postNew(await channelOf(escalation.incidentId), text, blocks);
+      await postNew(escalation.channel ?? (await channelOf(escalation.incidentId)), text, blocks);
     },
 
     async targetMissed(miss) {

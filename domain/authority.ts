@@ -38,6 +38,7 @@ export const ACTIONS = [
   'follow-up.update',
   'follow-up.close',
   'drill.start',
+  'drill.finding',
   'role.assign',
   'checklist.check',
 ] as const;
@@ -99,6 +100,8 @@ export const DEFAULT_AUTHORITY: AuthorityTable = {
   'follow-up.close': [ANYONE],
   // A drill pages real people and holds real approvers' time: responders start one.
   'drill.start': RESPONDERS,
+  // A drill's finding gives someone work with a due date: like a review's finding, the responders'.
+  'drill.finding': RESPONDERS,
   // Who leads, speaks, decides about PHI and keeps the record: responders assign and hand over.
   'role.assign': RESPONDERS,
   // Eradication and recovery items are the responders' to tick off, each with a note.

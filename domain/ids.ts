@@ -79,6 +79,9 @@ export function accessGrantIdFromUser(id: string): string {
 /** The Temporal Schedule that compares AWS with the open grants, and the workflows it starts. */
 export const ACCESS_RECONCILIATION_SCHEDULE = 'access-reconciliation';
 
+/** The Temporal Schedule that checks every runbook was rehearsed recently enough, and its runs. */
+export const DRILL_CADENCE_SCHEDULE = 'drill-cadence';
+
 /** `review/<fingerprint>`: the post-incident review, one per incident. */
 export function reviewId(incidentId: string): string {
   return `review/${fingerprintOf(incidentId)}`;

@@ -61,6 +61,8 @@ export interface Runbook {
   autoContainment: boolean;
   /** the group mentioned when a step fails and the incident escalates */
   escalationGroup?: string;
+  /** who answers for the runbook being rehearsed: reminded when a drill of it is due */
+  owner?: string;
   steps: RunbookEntry[];
   /** after containment: removing the cause (steps like any other: approvals, plans, undo) */
   eradicate?: RunbookEntry[];

@@ -1,12 +1,16 @@
 /**
  * Starting a drill, once for every ingress (`POST /drills`, `/ir drill`): the request checked by a
  * schema, the `drill.start` authority decided, the exercise incident opened (domain/exercise.ts).
+ * A drill's findings (`POST /drills/:id/findings`, `/ir drill finding`) become follow-up actions of
+ * the one follow-up workflow reviews use, under the `drill.finding` authority.
  */
-import { randomBytes } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { createHash, randomBytes } from 'node:crypto';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { noSubject } from '../domain/decision-subjects';
 import { drillAlert } from '../domain/exercise';
+import { rejectFollowUp } from '../domain/follow-up';
+import { followUpId, followUpOf, incidentIdFromUser, isExerciseId, stepScopeOf } from '../domain/ids';
 import { measureDrill, type DrillRecord } from '../domain/exercise-report';
 import { scenarioRunId } from '../domain/ids';
 import { withPrincipalType } from '../domain/principal';
@@ -15,10 +19,13 @@ import { SEVERITIES } from '../domain/severity';
 import { DrillSubjectSchema, readRunbooks, readScenarios, scenariosDirOf, scheduleOf } from '../runbooks';
 import type { DrillScenarioInput } from '../workflows/drill-scenario-definitions';
 import type { Decider } from './decisions';
+import { HttpError } from './errors';
 import type { Operator } from './identity/operator';
 import { deliverAlert } from './incidents';
 import { listWorkflows, visibility } from './read-model';
 import { incidentRunbookKey, stateQuery, timelineQuery } from '../workflows/definitions';
+import type { followUpWorkflow } from '../workflows/follow-up';
+import { FOLLOW_UP_WORKFLOW } from '../workflows/follow-up-definitions';
 
 export const DrillStart = z.object({
   /** a runbook's id, or a scenario's (runbooks/scenario.ts): its runbook, severity, subject and injects */
@@ -103,4 +110,67 @@ export async function exerciseRecords(client: Client): Promise<DrillRecord[]> {
     });
   }
   return drills;
+}
+
+export const DrillFinding = z.object({ text: z.string().max(2_000), owner: z.string().max(200), dueAt: z.string().max(40) }).strict();
+export type DrillFindingRequest = z.infer<typeof DrillFinding>;
+
+/** `incident/exercise-…` from what a person typed (an id or a bare fingerprint), or 400. */
+export function drillIdFromUser(typed: string): string {
+  const id = incidentIdFromUser(typed.trim());
+  if (!/^incident\/[\w.:-]+$/.test(id) || !isExerciseId(id) || stepScopeOf(id)) {
+    throw new HttpError(400, `${typed} is not a drill (incident/exercise-…); a real incident's findings go to its review`, 'bad_request');
+  }
+  return id;
+}
+
+/** A finding's key is its text's digest: the same finding sent twice (a retried request) is one follow-up. */
+export function drillFindingKey(text: string): string {
+  return `d-${createHash('sha256').update(text.trim()).digest('hex').slice(0, 16)}`;
+}
+
+export interface DrillFindingStarted {
+  followUpId: string;
+  drill: string;
+  owner: string;
+  dueAt: string;
+  /** false when this finding had been recorded already (its follow-up was left as it was) */
+  created: boolean;
+}
+
+/**
+ * A drill's finding, as this operator: `drill.finding` decided (403 and audited when refused), the
+ * drill looked up (404 when there is none), then the follow-up workflow started under the drill's id
+ * (`follow-up/incident/exercise-…/d-…`). The follow-up audits its opening with who made it.
+ */
+export async function addDrillFinding(deps: DrillDeps, op: Operator, drillId: string, finding: DrillFindingRequest): Promise<DrillFindingStarted> {
+  const title = finding.text.trim();
+  const invalid = rejectFollowUp({ title, owner: finding.owner, dueAt: finding.dueAt });
+  if (invalid) throw new HttpError(400, invalid, 'bad_request');
+  return deps.decider.decide(op, { action: 'drill.finding', workflowId: drillId, subject: noSubject() }, async () => {
+    await deps.client.workflow.getHandle(drillId).describe();
+    const id = followUpId(drillId, drillFindingKey(title));
+    let created = true;
+    try {
+      await deps.client.workflow.start<typeof followUpWorkflow>(FOLLOW_UP_WORKFLOW, {
+        taskQueue: deps.taskQueue,
+        workflowId: id,
+        args: [{ id, origin: drillId, title, owner: finding.owner, dueAt: finding.dueAt, createdBy: op.person }],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      created = false;
+    }
+    return { followUpId: id, drill: drillId, owner: finding.owner, dueAt: finding.dueAt, created };
+  });
+}
+
+/** The open follow-ups drills' findings started, by the drill they came from. */
+export async function openDrillFindings(client: Client): Promise<Map<string, string[]>> {
+  const byDrill = new Map<string, string[]>();
+  for (const wf of await listWorkflows(client, visibility.openDrillFindings())) {
+    const origin = followUpOf(wf.workflowId)?.origin;
+    if (origin) byDrill.set(origin, [...(byDrill.get(origin) ?? []), wf.workflowId]);
+  }
+  return byDrill;
 }

@@ -36,6 +36,8 @@ export const visibility = {
   incidentsStartedSince: (iso?: string) => `WorkflowType = '${INCIDENT_WORKFLOW}'${NOT_EXERCISE}${iso ? ` AND StartTime >= '${iso}'` : ''}`,
   /** Drills, by the id prefix every exercise carries (domain/ids.ts). */
   exercises: () => `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH '${EXERCISE_ID_PREFIX}'`,
+  /** Follow-ups a drill's findings started (`follow-up/incident/exercise-…/…`), not yet closed. */
+  openDrillFindings: () => `WorkflowType = '${FOLLOW_UP_WORKFLOW}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'follow-up/${EXERCISE_ID_PREFIX}'`,
   openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`,
   /** Every review and follow-up; what serves a drill is told apart by the incident it names. */
   reviews: () => `WorkflowType = '${REVIEW_WORKFLOW}'`,

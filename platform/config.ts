@@ -7,6 +7,7 @@ import { unknownSettings } from './unknown-settings';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { CLOCKS_ENV_SETTINGS, ClocksSchema } from './clocks-config';
+import { DRILLS_ENV_SETTINGS, DrillsSchema } from './drills-config';
 import { FOLLOW_UPS_ENV_SETTINGS, FollowUpsSchema, ReviewsSchema } from './follow-ups-config';
 import { WORKER_ENV_SETTINGS, WorkerSchema } from './worker-config';
 import { SEVERITY_ENV_SETTINGS, SeveritySchema } from './severity-config';
@@ -297,6 +298,8 @@ export const ConfigSchema = z.object({
   followUps: FollowUpsSchema,
   /** Post-incident reviews: due dates by severity, reminders, overdue escalation. */
   reviews: ReviewsSchema,
+  /** Drills: how often the cadence is checked, where due drills are announced (platform/drills-config.ts). */
+  drills: DrillsSchema,
   /** What one worker caches and runs at once (see platform/worker-config.ts). */
   worker: WorkerSchema,
   /** Severity levels, what maps to them, their response targets and paging (platform/severity-config.ts). */
@@ -401,6 +404,7 @@ export const ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_AWS_ENDPOINT: 'aws.endpoint',
   ...CLOCKS_ENV_SETTINGS,
   ...FOLLOW_UPS_ENV_SETTINGS,
+  ...DRILLS_ENV_SETTINGS,
   ...WORKER_ENV_SETTINGS,
   ...SEVERITY_ENV_SETTINGS,
   ...IDENTITY_ENV_SETTINGS,

@@ -61,6 +61,8 @@ export const RunbookSchema = z
     phi: z.boolean().default(false),
     autoContainment: z.boolean().default(false),
     escalationGroup: z.string().min(1).optional(),
+    /** who answers for the runbook being rehearsed: reminded when a drill is due (a person id or a group) */
+    owner: z.string().regex(/^[\w.@:+-]{1,200}$/, 'a person id or group (letters, digits, . @ : + -)').optional(),
     steps: z.array(EntrySchema).min(1),
     eradicate: z.array(EntrySchema).optional(),
     recover: z.array(EntrySchema).optional(),

@@ -62,6 +62,8 @@ export function activityDeps(config: Config, log: Logger, directory?: Directory)
     clocks: config.clocks,
     followUps: config.followUps,
     reviews: config.reviews,
+    // Due drills go to a channel, never to an incident's own channel (there is no incident).
+    drills: { ...config.drills, ...(config.drills.complianceChannel ?? config.slack.channel ? { complianceChannel: config.drills.complianceChannel ?? config.slack.channel } : {}) },
     evidence: evidenceDeps(config),
     display: displayPolicyFrom(config),
     access: config.access,

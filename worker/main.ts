@@ -28,6 +28,7 @@ import { forgetRunningServer, recordRunningServer } from '../platform/server-fil
 import { accessSettingsFrom, ingressIdentity } from '../ingress/identity';
 import { Directory } from '../ingress/identity/directory';
 import { ensureAccessReconciliation } from './access-schedule';
+import { ensureDrillCadence } from './drill-schedule';
 
 async function main(): Promise<void> {
   let config;
@@ -118,7 +119,9 @@ async function main(): Promise<void> {
     }
     const worker = await createWorker({ connection, config, activities: createActivities(deps), workflowBundle: builtWorkflowBundle() });
     workerRun = worker.run();
-    await ensureAccessReconciliation(await connectClient(config, address), config, log);
+    const scheduling = await connectClient(config, address);
+    await ensureAccessReconciliation(scheduling, config, log);
+    await ensureDrillCadence(scheduling, config, log);
     cleanups.unshift(async () => {
       worker.shutdown();
       await workerRun;

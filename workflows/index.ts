@@ -14,4 +14,5 @@ export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';
 export { accessGrantWorkflow } from './access/grant';
 export { accessReconciliationWorkflow } from './access/reconcile';
+export { drillCadenceWorkflow } from './drill-cadence';
 export { drillScenarioWorkflow } from './drill-scenario';

@@ -8,7 +8,7 @@ import { SEVERITIES } from '../../domain/severity';
 import { drillStatus, exerciseReportHtml, exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
 import { isExerciseId, scenarioRunId } from '../../domain/ids';
 import type { ScenarioProgress } from '../../domain/scenario';
-import { exerciseRecords, subjectFromPairs } from '../../ingress/drills';
+import { exerciseRecords, openDrillFindings, subjectFromPairs, type DrillFindingStarted } from '../../ingress/drills';
 import { readRunbooks } from '../../runbooks';
 import { scenarioProgressQuery } from '../../workflows/drill-scenario-definitions';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
@@ -51,19 +51,40 @@ export function register(program: Command, ctx: () => CliContext): void {
       else console.log(opts.html ? exerciseReportHtml(state, timeline, measured, scenario) : exerciseReportMarkdown(state, timeline, measured, scenario));
     });
   drill
+    .command('finding <exercise>')
+    .description("a drill's finding: it becomes a follow-up action with an owner and a due date (see `follow-ups`)")
+    .requiredOption('--text <text>', 'what must change')
+    .requiredOption('--owner <person>', 'who does it')
+    .requiredOption('--due <date>', 'ISO date (due at the end of that day, UTC) or instant')
+    .action(async (id: string, o: { text: string; owner: string; due: string }) => {
+      const incidentId = normaliseIncidentId(id);
+      if (!isExerciseId(incidentId)) throw new CliError(`${id} is not an exercise; a real incident's findings go to its review`, 2);
+      const got = await ctx().api().post<DrillFindingStarted>(`/drills/${encodeURIComponent(incidentId)}/findings`, { text: o.text, owner: o.owner, dueAt: o.due });
+      console.log(`${got.followUpId}  owner ${got.owner}  due ${got.dueAt}${got.created ? '' : '  (already recorded)'}`);
+    });
+  drill
     .command('status')
-    .description('every runbook with its last drill, its result, and whether a drill is due (yearly, and after the runbook changed)')
+    .description('every runbook with its last drill, its result, its open findings, and whether a drill is due (yearly, and after the runbook changed)')
     .option('--json', 'machine-readable')
     .action(async (opts: { json?: boolean }) => {
       const { config } = ctx();
       const client = await ctx().client();
       const { runbooks } = readRunbooks(config.runbooksDir, STEP_TYPE_NAMES);
       const drills = await exerciseRecords(client);
-      const status = drillStatus(runbooks.map((r) => ({ id: r.runbook.id, contentHash: r.contentHash })), drills, new Date());
+      const findings = await openDrillFindings(client);
+      const owners = new Map(runbooks.map((r) => [r.runbook.id, r.runbook.owner]));
+      const status = drillStatus(runbooks.map((r) => ({ id: r.runbook.id, contentHash: r.contentHash })), drills, new Date()).map((s) => ({
+        ...s,
+        ...(owners.get(s.runbook) ? { owner: owners.get(s.runbook) } : {}),
+        // Open findings of every drill of the runbook, not only the last: a gap stays open until closed.
+        openFindings: drills.filter((d) => d.runbook === s.runbook).flatMap((d) => findings.get(d.incidentId) ?? []),
+      }));
       if (opts.json) return console.log(JSON.stringify(status, null, 2));
       for (const s of status) {
         const last = s.lastExercise ? `${s.lastExercise.startedAt}  ${s.lastExercise.passed ? 'met targets' : 'missed a target'}  ${s.lastExercise.incidentId}` : '-';
-        console.log(`${s.runbook.padEnd(28)} ${last}${s.due ? `  DUE: ${s.due}` : ''}`);
+        const open = s.openFindings.length > 0 ? `  ${s.openFindings.length} open finding${s.openFindings.length === 1 ? '' : 's'}` : '';
+        console.log(`${s.runbook.padEnd(28)} ${(s.owner ?? '-').padEnd(16)} ${last}${open}${s.due ? `  DUE: ${s.due}` : ''}`);
+        for (const f of s.openFindings) console.log(`    ${f}`);
       }
     });
 }

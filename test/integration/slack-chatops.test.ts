@@ -533,7 +533,7 @@ test('a deleted incident message is posted again and the new one remembered', as
   await env.client.workflow.getHandle(incidentId).executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId), reason: 'done' }] });
 });
 
-test('/ir drill: a bad subject is refused with a reason, someone without drill.start is refused, and no exercise starts', async () => {
+test('/ir drill: a bad subject is refused with a reason, someone without drill.start (or drill.finding) is refused, and no exercise or follow-up starts', async () => {
   const responses = () => standin.callsOf('response_url');
   const reply = async (user: string, text: string) => {
     const before = responses().length;
@@ -547,6 +547,11 @@ test('/ir drill: a bad subject is refused with a reason, someone without drill.s
   expect((await reply('U1', 'drill triage --sev=urgent')).text).toMatch(/severity/);
   expect((await reply('U1', 'drill triage principal=svc-x')).text).toMatch(/U1 may not drill\.start: it needs a member of security-oncall or security-leads/);
   expect((await env.client.workflow.count(`WorkflowId STARTS_WITH 'incident/exercise-'`)).count).toBe(0);
+  // A drill's finding likewise: usage when a field is missing, the authority's refusal, no follow-up.
+  expect((await reply('U1', 'drill finding incident/exercise-abc --owner=U2 the pager link is stale')).text).toMatch(/usage: .*drill finding <exercise> --owner=<person> --due=<date> <text>/);
+  expect((await reply('U1', 'drill finding incident/0123abcd --owner=U2 --due=2099-01-01 stale link')).text).toMatch(/is not a drill/);
+  expect((await reply('U1', 'drill finding incident/exercise-abc --owner=U2 --due=2099-01-01 the pager link is stale')).text).toMatch(/U1 may not drill\.finding: it needs a member of security-oncall or security-leads/);
+  expect((await env.client.workflow.count(`WorkflowId STARTS_WITH 'follow-up/'`)).count).toBe(0);
 });
 
 test('roles: assigned and handed over from Slack and the operator API, on the incident message and the audit log; an unknown role or person, an outsider and a closed incident change nothing', async () => {

@@ -36,6 +36,8 @@ test.each<[string, Action, string[], RegExp | undefined]>([
   ['a responder reassigns a follow-up', 'follow-up.update', ['security-oncall'], undefined],
   ['an outsider cannot reassign a follow-up', 'follow-up.update', [], /may not follow-up.update/],
   ['a follow-up owner outside every group closes it (with evidence)', 'follow-up.close', [], undefined],
+  ['a responder records a drill finding', 'drill.finding', ['security-oncall'], undefined],
+  ['an outsider cannot give people work from a drill', 'drill.finding', ['finance'], /may not drill.finding.*security-oncall or security-leads/],
 ])('%s', (_name, action, groups, why) => {
   const reason = rejectAuthority(table, action, 'alice', groups);
   if (why) expect(reason).toMatch(why);

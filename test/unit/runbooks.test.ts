@@ -98,6 +98,16 @@ describe('shipped runbooks', () => {
     expect(shipped.filter((p) => p.runbook.phi).map((p) => p.runbook.id).sort()).toEqual(['abnormal-phi-export', 'ransomware-data-store']);
   });
 
+  test('every shipped runbook names the owner reminded when its drill is due; an owner must be a person id or group', () => {
+    expect(shipped.filter((p) => !p.runbook.owner).map((p) => p.runbook.id)).toEqual([]);
+    expect(byId('abnormal-phi-export').runbook.owner).toBe('privacy-officer');
+    const dir = mkdtempSync(join(tmpdir(), 'tq-runbooks-owner-'));
+    writeFileSync(join(dir, 'a.yaml'), 'id: owned\ntitle: A\nowner: "the leads; rm -rf"\nsteps:\n  - { id: a, type: notify }\n');
+    expect(() => loadRunbooks(dir, new Set(['notify']))).toThrow(/a\.yaml:3: owner: a person id or group/);
+    writeFileSync(join(dir, 'a.yaml'), 'id: owned\ntitle: A\nowner: U04ALICE\nsteps:\n  - { id: a, type: notify }\n');
+    expect(loadRunbooks(dir, new Set(['notify']))[0]!.runbook.owner).toBe('U04ALICE');
+  });
+
   test('taking an exposed key back and rotating it need two people, never a timeout', () => {
     const steps = stepsOf(byId('exposed-kms-key').runbook);
     for (const type of ['revokeKeyAccess', 'rotateKey']) {
