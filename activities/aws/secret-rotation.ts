@@ -72,10 +72,12 @@ export const SECRET_NOT_YET_ROTATED = 'SecretNotYetRotated';
 export function createSecretRotationActivities(sm: SecretsManagerClient) {
   return {
     /** Ask Secrets Manager to run the rotation function once: a version with the step's id means it was asked. */
-    async rotateSecretNow(input: { secretId: string; versionId: string }): Promise<{ asked: boolean }> {
+    async rotateSecretNow(input: { secretId: string; versionId: string; rotationLambdaArn: string }): Promise<{ asked: boolean }> {
       const secret = await describeSecret(sm, input.secretId);
       if (input.versionId in secret.versions) return { asked: false };
-      await call(`secretsmanager RotateSecret ${input.secretId}`, () => sm.send(new RotateSecretCommand({ SecretId: secret.arn, ClientRequestToken: input.versionId, RotateImmediately: true })));
+      // The configured function named again (as planned): the same one AWS would use without it.
+      const request = { SecretId: secret.arn, ClientRequestToken: input.versionId, RotationLambdaARN: input.rotationLambdaArn, RotateImmediately: true };
+      await call(`secretsmanager RotateSecret ${input.secretId}`, () => sm.send(new RotateSecretCommand(request)));
       await recordWrite({ api: 'secretsmanager:RotateSecret', resource: secret.arn, before: { [CURRENT]: secret.current ?? null }, after: { versionId: input.versionId } });
       return { asked: true };
     },

@@ -22,7 +22,7 @@ export async function rotateSecretWorkflow(input: StepInput, step?: RunbookStep)
   const { acts, written } = onTheLedger(playbookActivities(step), stepAuthority(input));
   const plan = await acts.prepareRotateSecret(input);
   if (plan.stage === 'current') return { summary: `secret ${plan.secretId} was rotated by this step already (version ${plan.versionId} is AWSCURRENT)` };
-  await acts.rotateSecretNow({ secretId: plan.secretId, versionId: plan.versionId });
+  await acts.rotateSecretNow({ secretId: plan.secretId, versionId: plan.versionId, rotationLambdaArn: plan.rotationLambdaArn });
   await verify.checkSecretRotated({ secretId: plan.secretId, versionId: plan.versionId });
   return {
     summary: `secret ${plan.secretId} rotated by its rotation function: version ${plan.versionId} is AWSCURRENT${plan.previousVersionId ? `, ${plan.previousVersionId} AWSPREVIOUS` : ''}`,
