@@ -63,7 +63,13 @@ function notAppliedLine(plan: RevokePlan, what: RevokePlan['notApplied'][number]
 export function describeRevoke(plan: RevokePlan): { lines: string[]; changes: unknown } {
   const lines: string[] = [];
   const user = `IAM user ${plan.principal}`;
+  if (plan.rotation) {
+    lines.push(`rotate before deactivating, so the service keeps working:`, ...describeRotateAccessKey(plan.rotation).lines.map((l) => `  ${l}`));
+  } else if (plan.rotationSkipped) {
+    lines.push(`no rotation (${plan.rotationSkipped}): the key is deactivated, and a service using it fails until it is given a new one`);
+  }
   for (const id of plan.targetKeyIds) {
+    if (plan.rotation?.oldKeyId === id) continue;
     lines.push(plan.toDeactivate.includes(id) ? `deactivate access key ${id} of ${user}` : `access key ${id} of ${user} is already inactive`);
   }
   if (plan.principalType === 'iam-user' && plan.targetKeyIds.length === 0) {

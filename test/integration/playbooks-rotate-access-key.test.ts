@@ -16,7 +16,8 @@ import type { temporal } from '@temporalio/proto';
 import { createAwsPlanners } from '../../activities/aws';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
 import { payloadCodec } from '../../platform/data-converter';
-import { undoWorkflowId } from '../../workflows/playbooks/definitions';
+import { keyDeletionWorkflowId, undoWorkflowId } from '../../workflows/playbooks/definitions';
+import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
 import { rotateAccessKeyWorkflow } from '../../workflows/playbooks/rotate-access-key';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
 import { undoRequest } from '../support/decisions';
@@ -33,7 +34,8 @@ let loseCreateAnswer: (() => void) | undefined;
 const secretsMade: string[] = [];
 
 beforeAll(async () => {
-  stack = await playbookStack({}, { audit }, (clients) => {
+  const credentialSecrets = { 'svc-billing': { secretId: 'svc-billing/aws', pickupTimeout: '60s', checkEvery: '1s' } };
+  stack = await playbookStack({ credentialSecrets }, { audit }, (clients) => {
     clients.iam.middlewareStack.add(
       (next, context) => async (args) => {
         const out = await next(args);
@@ -235,6 +237,37 @@ test('a service that never reads the new key: the step fails after pickupTimeout
   expect(failure).toMatchObject({ nonRetryable: true, type: 'NewKeyNotPickedUp' });
   expect(failure?.message).toMatch(/^rotateAccessKey: the new access key \w+ of svc-idle was not used within 4s: the leaked key \w+ is still active so the service keeps working/);
   expect((await keysOf('svc-idle'))[keyId]).toBe('Active');
+});
+
+test('the credential runbook step (revokeCredentials, rotate: true): a user with a mapped secret is rotated first; another is deactivated as before', async () => {
+  const { keyId, versionId } = await serviceWithKey('svc-billing', 'svc-billing/aws');
+  const params = { principal: 'svc-billing', accessKeyIds: [keyId], revokeSessions: true, rotate: true };
+  const input = stepInput('revoke-key', params, 'incident/leak-billing');
+  const planned = await createAwsPlanners({ aws: stack.admin, awsSettings: stack.config.aws }).revokeCredentials!({ type: 'revokeCredentials', incidentId: input.incidentId, stepId: 'revoke-key', params });
+  expect(planned.lines.slice(0, 2)).toEqual(['rotate before deactivating, so the service keeps working:', '  1. create a new access key for IAM user svc-billing (it has 1 of 2)']);
+  expect(planned.lines[5]).toBe(`  5. deactivate the leaked access key ${keyId} of IAM user svc-billing (kept as evidence)`);
+  expect(planned.lines).not.toContain(`deactivate access key ${keyId} of IAM user svc-billing`);
+  expect(planned.lines).toContain('attach inline policy TourniquetRevokeOlderSessions to IAM user svc-billing: deny credentials issued before containment');
+
+  const running = service('svc-billing', 'svc-billing/aws');
+  const outcome = await stack.env.client.workflow
+    .execute(revokeCredentialsWorkflow, { taskQueue: stack.config.temporal.taskQueue, workflowId: `playbook/${input.incidentId}/${input.stepId}`, args: [input] })
+    .finally(() => running.stop());
+  const newKeyId = (await current('svc-billing/aws')).AWS_ACCESS_KEY_ID!;
+  expect(await keysOf('svc-billing')).toEqual({ [keyId]: 'Inactive', [newKeyId]: 'Active' });
+  expect(outcome.summary).toContain(`leaked access key ${keyId} deactivated; sessions of user svc-billing issued before now revoked; keys deleted after 7d`);
+  expect(outcome.undo).toMatchObject({ type: 'restoreAccessKeyRotation', params: { oldKeyId: keyId, previousVersionId: versionId, keyDeletionWorkflowId: keyDeletionWorkflowId(input.incidentId, input.stepId) } });
+  expect(await undo(input, outcome)).toContain(`access key ${keyId} of svc-billing re-enabled; version ${versionId} of secret svc-billing/aws is AWSCURRENT again`);
+
+  // Not in aws.credentialSecrets: the plan and the step are what they were before rotation.
+  const { keyId: other } = await serviceWithKey('svc-unmapped', 'svc-unmapped/aws');
+  const plain = { principal: 'svc-unmapped', accessKeyIds: [other], revokeSessions: false, keep: true, rotate: true };
+  const plainPlan = await createAwsPlanners({ aws: stack.admin, awsSettings: stack.config.aws }).revokeCredentials!({ type: 'revokeCredentials', incidentId: 'incident/y', stepId: 'revoke-key', params: plain });
+  expect(plainPlan.lines).toEqual([`deactivate access key ${other} of IAM user svc-unmapped`, 'keep the inactive keys (no deletion)']);
+  const plainInput = stepInput('revoke-key', plain, 'incident/leak-unmapped');
+  const plainOutcome = await stack.env.client.workflow.execute(revokeCredentialsWorkflow, { taskQueue: stack.config.temporal.taskQueue, workflowId: `playbook/${plainInput.incidentId}/${plainInput.stepId}`, args: [plainInput] });
+  expect(plainOutcome.summary).toBe('deactivated 1 access key(s) of svc-unmapped; keys kept');
+  expect(await keysOf('svc-unmapped')).toEqual({ [other]: 'Inactive' });
 });
 
 test('every AWS call the rotation and its undo made is granted by the worker policy', async () => {

@@ -12,7 +12,7 @@ import type { RunbookStep } from '../../domain/runbook';
 import type { WriteAuthority } from '../../domain/ledger';
 import { ACTIVITY_HEARTBEAT_TIMEOUT } from '../activity-heartbeat';
 import { onTheLedger, playbookActivities, stepAuthority } from './activity-options';
-import type { KnownUndo } from './undo-kinds';
+import type { UndoOf } from './undo-kinds';
 
 type Acts = ReturnType<typeof playbookActivities>;
 
@@ -36,7 +36,7 @@ export const NEW_KEY_NOT_PICKED_UP = 'NewKeyNotPickedUp';
  * key's secret). Returns what was done, for the summary; throws when the service never used the
  * new key, leaving the leaked key active so the service keeps working.
  */
-export async function rotateLeakedKey(acts: Acts, plan: AccessKeyRotationPlan, authority: WriteAuthority): Promise<{ did: string[]; newKeyId: string; undo: KnownUndo }> {
+export async function rotateLeakedKey(acts: Acts, plan: AccessKeyRotationPlan, authority: WriteAuthority): Promise<{ did: string[]; newKeyId: string; undo: UndoOf<'restoreAccessKeyRotation'> }> {
   const did: string[] = [];
   const { newKeyId, created } = await acts.stageNewAccessKey({
     principal: plan.principal,
