@@ -22,7 +22,10 @@ import { rotateAccessKeyWorkflow } from '../../workflows/playbooks/rotate-access
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
 import { undoRequest } from '../support/decisions';
 import { eventually, playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
-import { memoryAudit } from '../support/temporal';
+import { memoryAudit, RUNBOOKS_DIR } from '../support/temporal';
+import { anAlert } from '../support/alerts';
+import { dryRun, loadRunbooks } from '../../runbooks';
+import { STEP_TYPE_NAMES } from '../../workflows/steps';
 
 jest.setTimeout(120_000);
 
@@ -34,7 +37,7 @@ let loseCreateAnswer: (() => void) | undefined;
 const secretsMade: string[] = [];
 
 beforeAll(async () => {
-  const credentialSecrets = { 'svc-billing': { secretId: 'svc-billing/aws', pickupTimeout: '60s', checkEvery: '1s' } };
+  const credentialSecrets = { 'svc-billing': { secretId: 'svc-billing/aws', pickupTimeout: '60s', checkEvery: '1s' }, 'svc-ledger': 'svc-ledger/aws' };
   stack = await playbookStack({ credentialSecrets }, { audit }, (clients) => {
     clients.iam.middlewareStack.add(
       (next, context) => async (args) => {
@@ -268,6 +271,24 @@ test('the credential runbook step (revokeCredentials, rotate: true): a user with
   const plainOutcome = await stack.env.client.workflow.execute(revokeCredentialsWorkflow, { taskQueue: stack.config.temporal.taskQueue, workflowId: `playbook/${plainInput.incidentId}/${plainInput.stepId}`, args: [plainInput] });
   expect(plainOutcome.summary).toBe('deactivated 1 access key(s) of svc-unmapped; keys kept');
   expect(await keysOf('svc-unmapped')).toEqual({ [other]: 'Inactive' });
+});
+
+test('the shipped credential-compromise runbook plans a rotation for a user aws.credentialSecrets names, and the plain deactivation for another', async () => {
+  const pinned = loadRunbooks(RUNBOOKS_DIR, STEP_TYPE_NAMES).find((p) => p.runbook.id === 'credential-compromise')!;
+  const planners = createAwsPlanners({ aws: stack.admin, awsSettings: stack.config.aws });
+  const { keyId } = await serviceWithKey('svc-ledger', 'svc-ledger/aws');
+  const mapped = await dryRun(pinned, anAlert({ kind: 'LeakedAccessKey', subject: { principal: 'svc-ledger', accessKeyId: keyId } }), planners);
+  const lines = mapped.steps.find((s) => s.id === 'revoke-key')!.plan!.lines;
+  expect(lines.slice(0, 2)).toEqual(['rotate before deactivating, so the service keeps working:', '  1. create a new access key for IAM user svc-ledger (it has 1 of 2)']);
+  expect(lines[4]).toBe('  4. wait until the new key is used (GetAccessKeyLastUsed, every 1m, for at most 1h; not used by then: the step fails and the leaked key stays active)');
+
+  const { keyId: other } = await serviceWithKey('svc-plain', 'svc-plain/aws');
+  const plain = await dryRun(pinned, anAlert({ kind: 'LeakedAccessKey', subject: { principal: 'svc-plain', accessKeyId: other } }), planners);
+  expect(plain.steps.find((s) => s.id === 'revoke-key')!.plan!.lines).toEqual([
+    `deactivate access key ${other} of IAM user svc-plain`,
+    'delete the inactive keys after 7d (kept as evidence until then)',
+    'attach inline policy TourniquetRevokeOlderSessions to IAM user svc-plain: deny credentials issued before containment',
+  ]);
 });
 
 test('every AWS call the rotation and its undo made is granted by the worker policy', async () => {
