@@ -235,6 +235,9 @@ export function createAccessKeyRotationActivities(aws: Pick<AwsClients, 'iam' | 
       }
       if (!secret.current) throw finalFailure(`Secrets Manager secret ${input.secretId} has no current version; nothing was changed`, 'ValidationError');
       const value = await readSecretObject(sm, secret.arn, secret.current);
+      if (value[input.fields.accessKeyId] !== input.oldKeyId) {
+        throw finalFailure(`Secrets Manager secret ${input.secretId} no longer holds the leaked key ${input.oldKeyId} (changed since the plan); nothing was changed`, 'SecretChanged');
+      }
 
       const made = await call(`iam CreateAccessKey ${input.principal}`, () => iam.send(new CreateAccessKeyCommand({ UserName: input.principal })));
       const newKeyId = made.AccessKey!.AccessKeyId!;
