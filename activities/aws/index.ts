@@ -24,8 +24,9 @@ export interface AwsActivityDeps {
 }
 
 /**
- * The activities of the AWS containment playbooks (revokeCredentials, rotateKey, revokeKeyAccess,
- * blockTraffic), each in a write scope that puts every write it makes on the ledger.
+ * The activities of the AWS containment playbooks (revokeCredentials, rotateAccessKey,
+ * rotateSecret, rotateKey, revokeKeyAccess, blockTraffic, closePublicAccess, protectDataStore),
+ * each in a write scope that puts every write it makes on the ledger.
  */
 export function createAwsActivities(deps: AwsActivityDeps) {
   return withWriteLedger(deps.audit, {
