@@ -23,6 +23,7 @@ import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
 import { undoRequest } from '../support/decisions';
 import { eventually, playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 import { memoryAudit, RUNBOOKS_DIR } from '../support/temporal';
+import { exerciseIncidentId, stepScopedId } from '../../domain/ids';
 import { anAlert } from '../support/alerts';
 import { dryRun, loadRunbooks } from '../../runbooks';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
@@ -208,6 +209,17 @@ test('a CreateAccessKey whose answer is lost across a worker restart: the lost k
   expect(keys).toEqual({ [keyId]: 'Inactive', [newKeyId]: 'Active' });
   expect(outcome.summary).toContain(`created new access key ${newKeyId}`);
   expect(outcome.summary).toContain('waited 1s for the service to read it');
+});
+
+test('a drill plans from the real secret and key, and every write is refused below the workflow', async () => {
+  const { keyId, versionId } = await serviceWithKey('svc-drill', 'svc-drill/aws');
+  const input = stepInput('rotate', { principal: 'svc-drill', accessKeyId: keyId, secretId: 'svc-drill/aws', ...fast }, exerciseIncidentId('rotation'));
+  // The playbook's id as an exercise's incident starts it: the mark the write scope reads.
+  const handle = await stack.env.client.workflow.start(rotateAccessKeyWorkflow, { taskQueue: stack.config.temporal.taskQueue, workflowId: stepScopedId('playbook', input.incidentId, input.stepId), args: [input] });
+  const failed = (await handle.result().catch((e) => e)) as WorkflowFailedError;
+  expect(failed.cause?.cause).toMatchObject({ nonRetryable: true, type: 'ExerciseWriteRefused', message: 'exercise: stageNewAccessKey refused; a drill never writes to AWS' });
+  expect(await keysOf('svc-drill')).toEqual({ [keyId]: 'Active' });
+  expect(Object.keys(await stagesOf('svc-drill/aws'))).toEqual([versionId]);
 });
 
 test('a user with two keys already: a clear final refusal, nothing changed', async () => {
