@@ -52,6 +52,14 @@ const FINAL_ERROR_NAMES = new Set([
   'InvalidDBInstanceStateFault',
   'InvalidDBClusterStateFault',
   'SnapshotQuotaExceeded',
+  // Secrets Manager: the secret is not there or not in a state to change (marked for deletion, a
+  // rotation already in progress), a parameter it refuses, a KMS key it cannot use.
+  'ResourceNotFoundException',
+  'InvalidRequestException',
+  'InvalidParameterException',
+  'ResourceExistsException',
+  'EncryptionFailure',
+  'DecryptionFailure',
   // Credentials that are wrong or expired stay so until someone fixes them.
   'InvalidClientTokenId',
   'UnrecognizedClientException',

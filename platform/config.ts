@@ -252,6 +252,29 @@ export const ConfigSchema = z.object({
         .prefault({}),
       /** key id, ARN or alias → a JSON key policy file: what `revokeKeyAccess` restores (default: the KMS default key policy) */
       keyPolicyBaselines: z.record(z.string(), z.string().min(1)).default({}),
+      /**
+       * IAM user → the Secrets Manager secret its service reads its access key from: a
+       * `revokeCredentials` step with `rotate: true` replaces that user's leaked key through it
+       * (rotateAccessKey) before deactivating it. A user not named here has the key deactivated.
+       */
+      credentialSecrets: z
+        .record(
+          z.string().min(1),
+          z.union([
+            z.string().min(1),
+            z
+              .object({
+                secretId: z.string().min(1),
+                fields: z.object({ accessKeyId: z.string().min(1).optional(), secretAccessKey: z.string().min(1).optional() }).strict().optional(),
+                waitFor: z.enum(['lastUsed', 'grace']).optional(),
+                pickupTimeout: z.string().regex(DURATION_PATTERN, DURATION_HINT).optional(),
+                checkEvery: z.string().regex(DURATION_PATTERN, DURATION_HINT).optional(),
+                grace: z.string().regex(DURATION_PATTERN, DURATION_HINT).optional(),
+              })
+              .strict(),
+          ]),
+        )
+        .default({}),
     })
     .prefault({}),
   /**

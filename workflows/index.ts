@@ -9,6 +9,8 @@ export { keyRetirementWorkflow } from './playbooks/key-retirement';
 export { revokeKeyAccessWorkflow } from './playbooks/revoke-key-access';
 export { closePublicAccessWorkflow } from './playbooks/close-public-access';
 export { protectDataStoreWorkflow } from './playbooks/protect-data-store';
+export { rotateAccessKeyWorkflow } from './playbooks/rotate-access-key';
+export { rotateSecretWorkflow } from './playbooks/rotate-secret';
 export { blockTrafficWorkflow, blockExpiryWorkflow } from './playbooks/block-traffic';
 export { undoContainmentWorkflow } from './playbooks/undo';
 export { snapshotEvidenceWorkflow } from './playbooks/snapshot-evidence';

@@ -67,6 +67,8 @@ export const STEP_TYPES: Record<string, StepType> = {
   blockTraffic: { run: playbookStep('blockTrafficWorkflow'), role: 'contain' },
   closePublicAccess: { run: playbookStep('closePublicAccessWorkflow'), role: 'contain' },
   protectDataStore: { run: playbookStep('protectDataStoreWorkflow'), role: 'contain' },
+  rotateAccessKey: { run: playbookStep('rotateAccessKeyWorkflow'), role: 'contain' },
+  rotateSecret: { run: playbookStep('rotateSecretWorkflow'), role: 'contain' },
   snapshotEvidence: { run: playbookStep('snapshotEvidenceWorkflow'), role: 'evidence' },
   // records when a fix is due; changes nothing
   recordFollowUpDue: { run: recordFollowUpDue, role: 'evidence' },

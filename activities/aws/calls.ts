@@ -33,6 +33,8 @@ export function isNotFound(err: unknown): boolean {
     'DBSnapshotNotFound',
     'DBSnapshotNotFoundFault',
     'DBClusterSnapshotNotFoundFault',
+    // Secrets Manager: a secret or version that is not there
+    'ResourceNotFoundException',
   ].includes(name);
 }
 

@@ -4,6 +4,7 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SSOAdminClient } from '@aws-sdk/client-sso-admin';
 import { WAFV2Client } from '@aws-sdk/client-wafv2';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -25,6 +26,8 @@ export interface AwsClients {
   rds: RDSClient;
   /** IAM Identity Center account assignments (break-glass permission sets) */
   ssoAdmin: SSOAdminClient;
+  /** the secrets services read their credentials from (access-key rotation, rotation functions) */
+  secretsManager: SecretsManagerClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -64,5 +67,6 @@ export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoin
     ec2: guardWrites(new EC2Client({ ...common, requestHandler: cancellableRequestHandler() })),
     rds: guardWrites(new RDSClient({ ...common, requestHandler: cancellableRequestHandler() })),
     ssoAdmin: guardWrites(new SSOAdminClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    secretsManager: guardWrites(new SecretsManagerClient({ ...common, requestHandler: cancellableRequestHandler() })),
   };
 }

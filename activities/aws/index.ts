@@ -12,6 +12,8 @@ import { createProtectDataActivities } from './protect-data';
 import { createWafActivities } from './waf';
 import { createBlockOwnerActivities } from './block-owners';
 import { createAccessActivities } from './access';
+import { createAccessKeyRotationActivities } from './access-key-rotation';
+import { createSecretRotationActivities } from './secret-rotation';
 
 export interface AwsActivityDeps {
   aws: AwsClients;
@@ -22,8 +24,9 @@ export interface AwsActivityDeps {
 }
 
 /**
- * The activities of the AWS containment playbooks (revokeCredentials, rotateKey, revokeKeyAccess,
- * blockTraffic), each in a write scope that puts every write it makes on the ledger.
+ * The activities of the AWS containment playbooks (revokeCredentials, rotateAccessKey,
+ * rotateSecret, rotateKey, revokeKeyAccess, blockTraffic, closePublicAccess, protectDataStore),
+ * each in a write scope that puts every write it makes on the ledger.
  */
 export function createAwsActivities(deps: AwsActivityDeps) {
   return withWriteLedger(deps.audit, {
@@ -38,6 +41,8 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createPublicAccessActivities(deps.aws),
     ...createProtectDataActivities(deps.aws.rds),
     ...createAccessActivities(deps.aws.iam, deps.aws.ssoAdmin),
+    ...createAccessKeyRotationActivities(deps.aws),
+    ...createSecretRotationActivities(deps.aws.secretsManager),
   });
 }
 
@@ -52,3 +57,5 @@ export type { PublicAccessPlan } from './public-access-plan';
 export type { ProtectDataPlan } from './protect-data';
 export type { OpenIngressRule, PublicAccessBlock } from './public-access';
 export type { IpSetRef } from './params';
+export type { AccessKeyRotationPlan } from './access-key-rotation';
+export type { SecretRotationPlan } from './secret-rotation';

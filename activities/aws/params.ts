@@ -36,6 +36,8 @@ export const RevokeParams = z.object({
   removeLoginProfile: z.boolean().default(false),
   quarantine: z.boolean().default(false),
   oauth: z.object({ app: z.string().min(1), tokens: z.array(z.string().min(1)).min(1) }).optional(),
+  /** an IAM user's leaked key is rotated through the secret aws.credentialSecrets names for the user, then deactivated */
+  rotate: z.boolean().default(false),
 });
 export type RevokeParams = z.infer<typeof RevokeParams>;
 

@@ -4,6 +4,8 @@ import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
 import { describeClosePublicAccess, prepareClosePublicAccess } from './public-access-plan';
 import { describeProtectDataStore, prepareProtectDataStore } from './protect-data';
+import { describeRotateAccessKey, prepareRotateAccessKey } from './access-key-rotation';
+import { describeRotateSecret, prepareRotateSecret } from './secret-rotation';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';
 import { describeStatement, NEW_CIPHERTEXT_ACTIONS, RETIRED_KEY_SID } from './key-policy';
 import {
@@ -61,7 +63,13 @@ function notAppliedLine(plan: RevokePlan, what: RevokePlan['notApplied'][number]
 export function describeRevoke(plan: RevokePlan): { lines: string[]; changes: unknown } {
   const lines: string[] = [];
   const user = `IAM user ${plan.principal}`;
+  if (plan.rotation) {
+    lines.push(`rotate before deactivating, so the service keeps working:`, ...describeRotateAccessKey(plan.rotation).lines.map((l) => `  ${l}`));
+  } else if (plan.rotationSkipped) {
+    lines.push(`no rotation (${plan.rotationSkipped}): the key is deactivated, and a service using it fails until it is given a new one`);
+  }
   for (const id of plan.targetKeyIds) {
+    if (plan.rotation?.oldKeyId === id) continue;
     lines.push(plan.toDeactivate.includes(id) ? `deactivate access key ${id} of ${user}` : `access key ${id} of ${user} is already inactive`);
   }
   if (plan.principalType === 'iam-user' && plan.targetKeyIds.length === 0) {
@@ -160,6 +168,8 @@ export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSetti
     revokeKeyAccess: async (input) => describeRevokeKeyAccess(await prepareRevokeKeyAccess(deps, input)),
     closePublicAccess: async (input) => describeClosePublicAccess(await prepareClosePublicAccess(deps, input)),
     protectDataStore: async (input) => describeProtectDataStore(await prepareProtectDataStore(deps, input)),
+    rotateAccessKey: async (input) => describeRotateAccessKey(await prepareRotateAccessKey(deps, input)),
+    rotateSecret: async (input) => describeRotateSecret(await prepareRotateSecret(deps, input)),
   };
 }
 
@@ -172,5 +182,7 @@ export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: Aw
     prepareRevokeKeyAccess: boundToApproval('revokeKeyAccess', (input: StepInput) => prepareRevokeKeyAccess(deps, input), describeRevokeKeyAccess),
     prepareClosePublicAccess: boundToApproval('closePublicAccess', (input: StepInput) => prepareClosePublicAccess(deps, input), describeClosePublicAccess),
     prepareProtectDataStore: boundToApproval('protectDataStore', (input: StepInput) => prepareProtectDataStore(deps, input), describeProtectDataStore),
+    prepareRotateAccessKey: boundToApproval('rotateAccessKey', (input: StepInput) => prepareRotateAccessKey(deps, input), describeRotateAccessKey),
+    prepareRotateSecret: boundToApproval('rotateSecret', (input: StepInput) => prepareRotateSecret(deps, input), describeRotateSecret),
   };
 }

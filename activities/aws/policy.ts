@@ -26,6 +26,12 @@ export const WORKER_ACTIONS = {
     'iam:DeleteUserPolicy',
     'iam:DeleteRolePolicy',
   ],
+  // rotateAccessKey: a new key beside the leaked one, its first use read back; a key a lost attempt
+  // made (its secret lost with it) is deleted with iam:DeleteAccessKey above
+  iamRotate: ['iam:CreateAccessKey', 'iam:GetAccessKeyLastUsed'],
+  // the secret a service reads its key from: a new version staged, promoted, put back by the undo;
+  // rotateSecret asks a secret's own rotation function (Secrets Manager invokes it, not the worker)
+  secrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret'],
   kmsKey: [
     'kms:DescribeKey',
     'kms:GetKeyRotationStatus',
@@ -119,6 +125,8 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
         Action: [...WORKER_ACTIONS.iamContain],
         Resource: [`arn:aws:iam::${account}:user/*`, `arn:aws:iam::${account}:role/*`],
       },
+      { Sid: 'RotateAccessKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.iamRotate], Resource: `arn:aws:iam::${account}:user/*` },
+      { Sid: 'RotateSecrets', Effect: 'Allow', Action: [...WORKER_ACTIONS.secrets], Resource: `arn:aws:secretsmanager:${region}:${account}:secret:*` },
       {
         Sid: 'RotateKeys',
         Effect: 'Allow',

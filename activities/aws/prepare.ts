@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { StepInput } from '../step';
+import { ApplicationFailure } from '@temporalio/activity';
 import { finalFailure } from '../errors';
+import { prepareRotateAccessKey, type AccessKeyRotationPlan } from './access-key-rotation';
 import { checkCidrs } from './cidr';
 import type { AwsClients, AwsSettings } from './clients';
 import {
@@ -57,6 +59,31 @@ export interface RevokePlan {
   /** asked for, but meaningless or unsafe for this type of principal: said in the plan, not done */
   notApplied: ('quarantine' | 'removeLoginProfile')[];
   oauth: { app: string; host: string; tokens: string[]; fingerprints: string[] } | null;
+  /** `rotate: true`, an IAM user with a secret in aws.credentialSecrets: the key is rotated through it first */
+  rotation?: AccessKeyRotationPlan;
+  /** `rotate: true` but no rotation: why (the key is deactivated as without it) */
+  rotationSkipped?: string;
+}
+
+/**
+ * The rotation a `rotate: true` step does before deactivating, or why it does none. A rotation
+ * that cannot be done (two keys already, a secret holding another key) is not the step's failure: the leaked key is deactivated as without `rotate`, and the plan
+ * the approvers see says the service loses its key.
+ */
+async function rotationOf(deps: Deps, request: PlanRequest, params: RevokeParams, user: string, targetKeyIds: string[]): Promise<Pick<RevokePlan, 'rotation' | 'rotationSkipped'>> {
+  if (!params.rotate) return {};
+  const mapped = deps.awsSettings.credentialSecrets[user];
+  // No secret named for the user: the step is what it was before rotation existed, plan included.
+  if (!mapped) return {};
+  if (targetKeyIds.length !== 1) return { rotationSkipped: `the step names ${targetKeyIds.length} long-term keys of IAM user ${user}; only one leaked key is rotated` };
+  const options = typeof mapped === 'string' ? { secretId: mapped } : mapped;
+  try {
+    const rotation = await prepareRotateAccessKey(deps, { ...request, params: { ...options, principal: user, principalType: 'iam-user', accessKeyId: targetKeyIds[0] } });
+    return { rotation };
+  } catch (err) {
+    if (err instanceof ApplicationFailure && err.nonRetryable) return { rotationSkipped: err.message };
+    throw err;
+  }
 }
 
 export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<RevokePlan> {
@@ -90,6 +117,7 @@ export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<R
     }
     return {
       ...common,
+      ...(await rotationOf(deps, request, params, target.name, targetKeyIds)),
       principalType: 'iam-user',
       sessionName: null,
       sessionIssuer: null,

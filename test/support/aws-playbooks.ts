@@ -21,6 +21,7 @@ export function recordCalls(clients: AwsClients, log: CallLog): AwsClients {
   clients.ec2.middlewareStack.add((next, context) => (args) => (note('ec2', context.commandName), next(args)), options);
   clients.rds.middlewareStack.add((next, context) => (args) => (note('rds', context.commandName), next(args)), options);
   clients.ssoAdmin.middlewareStack.add((next, context) => (args) => (note('sso', context.commandName), next(args)), options);
+  clients.secretsManager.middlewareStack.add((next, context) => (args) => (note('secretsmanager', context.commandName), next(args)), options);
   return clients;
 }
 

@@ -82,6 +82,15 @@ test('people, operators, authority and decision keys: one person per Slack user,
   expect(load('decisions: { publicKeys: { k1: nothex } }\n')).toThrow(/decisions\.publicKeys\.k1/);
 });
 
+test('credential secrets: none by default; a secret id or its rotation options per IAM user; a bad wait is refused', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
+  expect(loadConfig({}, dir).aws.credentialSecrets).toEqual({});
+  writeFileSync(join(dir, 'tourniquet.yaml'), 'aws: { credentialSecrets: { svc-export: prod/svc-export/aws, svc-batch: { secretId: prod/batch, waitFor: grace, grace: 10m } } }\n');
+  expect(loadConfig({}, dir).aws.credentialSecrets).toEqual({ 'svc-export': 'prod/svc-export/aws', 'svc-batch': { secretId: 'prod/batch', waitFor: 'grace', grace: '10m' } });
+  writeFileSync(join(dir, 'tourniquet.yaml'), 'aws: { credentialSecrets: { svc-batch: { secretId: prod/batch, pickupTimeout: soon } } }\n');
+  expect(() => loadConfig({}, dir)).toThrow(/aws\.credentialSecrets/);
+});
+
 test('key retirement: defaults, and a quiet period CloudTrail could not check is refused', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tq-cfg-'));
   expect(loadConfig({}, dir).aws.keyRetirement).toEqual({ unusedFor: '30d', checkEvery: '1d', approvalGroup: 'security-leads' });

@@ -6,7 +6,7 @@
  * revoked; keys are deleted after a grace period by `keyDeletionWorkflow`, whose durable timer
  * outlives the playbook and the incident.
  */
-import { condition, ParentClosePolicy, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { condition, ParentClosePolicy, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RevokePlan } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
@@ -19,6 +19,7 @@ import {
   type IgnoredSignal,
   type KeyDeletionStatus,
 } from './definitions';
+import { rotateLeakedKey } from './rotate-access-key';
 import { timerDecisions } from './timer-decisions';
 import type { KnownUndo } from './undo-kinds';
 
@@ -42,7 +43,19 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
   const issuedBefore = workflowInfo().startTime.toISOString();
   const did: string[] = [];
 
-  if (plan.targetKeyIds.length > 0) {
+  // Plans made before rotation existed have none. The rotation deactivates the leaked key itself,
+  // once the service uses the new one.
+  let rotated: Awaited<ReturnType<typeof rotateLeakedKey>> | undefined;
+  if (plan.rotation && patched('rotate-leaked-key')) {
+    rotated = await rotateLeakedKey(acts, plan.rotation, authority);
+    did.push(...rotated.did);
+  } else if (plan.rotationSkipped) {
+    did.push(`not rotated (${plan.rotationSkipped})`);
+  }
+
+  if (rotated) {
+    // every target key was the rotated one
+  } else if (plan.targetKeyIds.length > 0) {
     const keys = await acts.deactivateAccessKeys({ principal, accessKeyIds: plan.targetKeyIds });
     did.push(`deactivated ${keys.changed.length} access key(s) of ${principal}${keys.already.length > 0 ? ` (${keys.already.length} already inactive)` : ''}`);
   } else if (type === 'iam-user' && plan.keys.length === 0) {
@@ -80,6 +93,10 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
     did.push('keys kept');
   }
 
+  if (rotated) {
+    const undo = { ...rotated.undo, params: { ...rotated.undo.params, keyDeletionWorkflowId: deletionId } } satisfies KnownUndo;
+    return { summary: did.join('; '), writes: written, undo: { ...undo, description: `${undo.description}; the leaked key's deletion is cancelled` } };
+  }
   return { summary: did.join('; '), writes: written, ...undoOf(plan, deletionId, issuedBefore) };
 }
 

@@ -18,6 +18,8 @@ export interface UndoParams {
   /** `null`: the bucket had no Block Public Access configuration / no policy before */
   restorePublicAccess: { bucket?: string; publicAccessBlock?: PublicAccessBlock | null; policy?: string | null; groupId?: string; rules?: OpenIngressRule[] };
   liftWriteDeny: { bucket: string; sid: string };
+  /** `versionId`: the step's own version; the previous one goes back only from it */
+  restoreAccessKeyRotation: { principal: string; oldKeyId: string; newKeyId: string; secretId: string; previousVersionId: string; versionId: string; keyDeletionWorkflowId?: string };
 }
 
 export type UndoKind = keyof UndoParams;

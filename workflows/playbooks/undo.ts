@@ -106,6 +106,23 @@ const UNDOS: UndoRunners = {
     const { removed } = await acts.removeBucketPolicyStatement({ bucket, sid });
     return `S3 bucket ${bucket}: ${removed ? 'the deny on writes removed' : 'no deny on writes was left'}; snapshots kept`;
   },
+  async restoreAccessKeyRotation(params, req, acts) {
+    const { principal, oldKeyId, newKeyId, secretId, previousVersionId, versionId } = params;
+    if (params.keyDeletionWorkflowId) {
+      const deletionId = params.keyDeletionWorkflowId;
+      await signalIfRunning(deletionId, (h) => h.signal(cancelKeyDeletionSignal, { proof: req.proof, by: req.by, reason: req.reason }));
+    }
+    // The old key first: a service that reads the previous version again finds its key working.
+    const { changed } = await acts.reactivateAccessKeys({ principal, accessKeyIds: [oldKeyId] });
+    const { outcome } = await acts.restoreSecretVersion({ secretId, versionId: previousVersionId, fromVersionId: versionId });
+    const secret =
+      outcome === 'moved'
+        ? `version ${previousVersionId} of secret ${secretId} is AWSCURRENT again`
+        : outcome === 'already'
+          ? `version ${previousVersionId} of secret ${secretId} was AWSCURRENT already`
+          : `secret ${secretId} kept as it is: it was changed since this step (its AWSCURRENT is no longer version ${versionId})`;
+    return `access key ${oldKeyId} of ${principal} ${changed.length > 0 ? 're-enabled' : 'was active already'}; ${secret}; the new key ${newKeyId} stays active`;
+  },
   async cancelKmsKeyDeletion(params, req, acts) {
     const { keyId } = params;
     const { cancelled, enabled } = await acts.cancelKmsKeyDeletion({ keyId });
