@@ -53,6 +53,8 @@ async function runStep(run: IncidentRun, step: RunbookStep): Promise<boolean> {
         st.params = params;
       }
       if (step.approval && !(await gate(run, step, st))) {
+        // Closed while asking: nobody denied it; it is left unfinished (skipped) with the runbook.
+        if (isTerminal(run.state.status) && patched('closed-while-asking')) return false;
         st.status = 'denied';
         run.record('step.denied', `${step.id} was not approved; skipped`, 'worker', { step: step.id });
         return true;
