@@ -17,6 +17,8 @@ export interface ClockNotice {
   days: number;
   /** the workflow time of the reminder, so a retried activity writes the same audit record */
   at: string;
+  /** a drill's clock: `at` is its compressed time, so the record is dated when it is written */
+  exercise?: boolean;
 }
 
 function subject(n: ClockNotice): string {
@@ -31,11 +33,11 @@ export function createClockActivities(deps: ClockActivityDeps) {
       id: `${n.clockId}/${what}/${n.obligation.id}/${n.at}`,
       who: 'worker',
       what,
-      when: n.at,
+      when: n.exercise ? new Date().toISOString() : n.at,
       where: 'worker',
       why: { incident: n.incidentId, reason: n.obligation.rule },
       correlationId: n.clockId,
-      details: { obligation: n.obligation.id, deadline: n.obligation.deadline, ...days },
+      details: { obligation: n.obligation.id, deadline: n.obligation.deadline, ...days, ...(n.exercise ? { exerciseTime: n.at } : {}) },
     });
 
   return {

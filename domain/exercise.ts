@@ -10,6 +10,19 @@ import type { Severity } from './severity';
 /** The label naming the runbook a drill rehearses; honoured only for exercise incidents. */
 export const DRILL_RUNBOOK_LABEL = 'tourniquet.drill.runbook';
 
+/** The label carrying how much faster a drill's breach clock runs than the wall clock. */
+export const DRILL_CLOCK_SCALE_LABEL = 'tourniquet.drill.clockScale';
+
+/** By default a drill's clock runs a day a minute: the 60-day notice deadline comes within the hour. */
+export const DEFAULT_DRILL_CLOCK_SCALE = 1440;
+export const MAX_DRILL_CLOCK_SCALE = 1_000_000;
+
+/** The time scale a drill's alert asks for (its label), or the default; anything odd is the default. */
+export function drillClockScale(alert: Pick<Alert, 'labels'> | undefined): number {
+  const asked = Number(alert?.labels?.[DRILL_CLOCK_SCALE_LABEL]);
+  return Number.isInteger(asked) && asked >= 1 && asked <= MAX_DRILL_CLOCK_SCALE ? asked : DEFAULT_DRILL_CLOCK_SCALE;
+}
+
 export interface DrillRequest {
   runbook: string;
   /** who started it: recorded as the incident's requester */
@@ -20,6 +33,8 @@ export interface DrillRequest {
   /** unique per drill (random hex) */
   suffix: string;
   at: string;
+  /** how much faster than the wall clock the drill's breach clock runs (default DEFAULT_DRILL_CLOCK_SCALE) */
+  clockScale?: number;
 }
 
 /** The alert a drill opens with: kind and subject as the runbook expects, pinned to the runbook. */
@@ -35,7 +50,7 @@ export function drillAlert(d: DrillRequest): { incidentId: string; alert: Alert 
       status: 'firing',
       title: `EXERCISE: drill of ${d.runbook}`,
       subject: d.subject,
-      labels: { [DRILL_RUNBOOK_LABEL]: d.runbook, declaredBy: d.startedBy },
+      labels: { [DRILL_RUNBOOK_LABEL]: d.runbook, declaredBy: d.startedBy, ...(d.clockScale ? { [DRILL_CLOCK_SCALE_LABEL]: String(d.clockScale) } : {}) },
       observedAt: d.at,
       fingerprint,
       deliveryId: `drill:${fingerprint}`,

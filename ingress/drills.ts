@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { noSubject } from '../domain/decision-subjects';
-import { drillAlert } from '../domain/exercise';
+import { drillAlert, MAX_DRILL_CLOCK_SCALE } from '../domain/exercise';
 import { rejectFollowUp } from '../domain/follow-up';
 import { followUpId, followUpOf, incidentIdFromUser, isExerciseId, stepScopeOf } from '../domain/ids';
 import { measureDrill, type DrillRecord } from '../domain/exercise-report';
@@ -32,6 +32,8 @@ export const DrillStart = z.object({
   runbook: z.string().trim().regex(/^[a-z0-9][a-z0-9-]*$/, 'a runbook or scenario id'),
   severity: z.enum(SEVERITIES).default('high'),
   subject: DrillSubjectSchema.default({}),
+  /** how much faster than the wall clock the drill's breach clock runs (a PHI runbook's); default a day a minute */
+  clockScale: z.number().int().min(1).max(MAX_DRILL_CLOCK_SCALE).optional(),
 });
 export type DrillStartRequest = z.infer<typeof DrillStart>;
 
@@ -70,8 +72,10 @@ export async function startDrill(deps: DrillDeps, op: Operator, request: DrillSt
   const pinned = findScenario(deps.runbooksDir, request.runbook);
   const drill = pinned ? { runbook: pinned.scenario.runbook, severity: pinned.scenario.severity, subject: pinned.scenario.subject } : request;
   const { incidentId, alert } = drillAlert({
-    ...drill,
+    runbook: drill.runbook,
+    severity: drill.severity,
     subject: withPrincipalType(drill.subject),
+    ...(request.clockScale ? { clockScale: request.clockScale } : {}),
     startedBy: op.person,
     suffix: randomBytes(10).toString('hex'),
     at: new Date().toISOString(),

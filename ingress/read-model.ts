@@ -7,7 +7,7 @@
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
 import { timeLeft } from '../domain/access';
-import { EXERCISE_ID_PREFIX, incidentOfClock } from '../domain/ids';
+import { breachClockId, EXERCISE_ID_PREFIX, incidentOfClock } from '../domain/ids';
 import type { IncidentStatus } from '../domain/incident';
 import {
   BREACH_CLOCK_WORKFLOW,
@@ -24,6 +24,7 @@ import { REVIEW_WORKFLOW } from '../workflows/review-definitions';
 
 /** Real listings, counts and metrics never include drills. */
 const NOT_EXERCISE = ` AND WorkflowId NOT STARTS_WITH '${EXERCISE_ID_PREFIX}'`;
+const NOT_EXERCISE_CLOCK = ` AND WorkflowId NOT STARTS_WITH '${breachClockId(EXERCISE_ID_PREFIX)}'`;
 
 /** The visibility queries, by what they select. */
 export const visibility = {
@@ -38,12 +39,15 @@ export const visibility = {
   exercises: () => `WorkflowType = '${INCIDENT_WORKFLOW}' AND WorkflowId STARTS_WITH '${EXERCISE_ID_PREFIX}'`,
   /** Follow-ups a drill's findings started (`follow-up/incident/exercise-…/…`), not yet closed. */
   openDrillFindings: () => `WorkflowType = '${FOLLOW_UP_WORKFLOW}' AND ExecutionStatus = 'Running' AND WorkflowId STARTS_WITH 'follow-up/${EXERCISE_ID_PREFIX}'`,
-  openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'`,
+  /** Real clocks only: a drill's (`breach-clock/exercise-…`) never mixes with them. */
+  openClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ExecutionStatus = 'Running'${NOT_EXERCISE_CLOCK}`,
   /** Every review and follow-up; what serves a drill is told apart by the incident it names. */
   reviews: () => `WorkflowType = '${REVIEW_WORKFLOW}'`,
   followUps: () => `WorkflowType = '${FOLLOW_UP_WORKFLOW}'`,
   openGrants: () => `WorkflowType = '${ACCESS_GRANT_WORKFLOW}' AND ExecutionStatus = 'Running'`,
-  clocksOfYear: (year: number) => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ${clockDiscoveryYearKey.name} = ${Math.trunc(year)}`,
+  clocksOfYear: (year: number) => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND ${clockDiscoveryYearKey.name} = ${Math.trunc(year)}${NOT_EXERCISE_CLOCK}`,
+  /** Drills' clocks, by the id prefix they carry. */
+  exerciseClocks: () => `WorkflowType = '${BREACH_CLOCK_WORKFLOW}' AND WorkflowId STARTS_WITH '${breachClockId(EXERCISE_ID_PREFIX)}'`,
 };
 
 /** An incident as visibility lists it (no query to its worker). */

@@ -38,6 +38,12 @@ export interface BreachClockInput {
    * clock, and why; a clock an incident starts has none
    */
   started?: { proof: DecisionProof; reason: string };
+  /**
+   * a drill's clock (never a real one: its id is `breach-clock/exercise-…`): its own time runs
+   * `timeScale` times faster than the wall clock from its start, so a 60-day deadline can be
+   * rehearsed in an hour; unset: real time
+   */
+  exercise?: { timeScale: number };
   /** unset: the worker's configuration, read once when the clock starts and kept */
   settings?: ClockSettings;
   carried?: CarriedClock;
@@ -138,6 +144,8 @@ export interface CarriedClock {
   changes: ClockChange[];
   /** decision grants already spent */
   usedGrants?: [string, number][];
+  /** an exercise clock's start (epoch ms), from which its compressed time counts */
+  exerciseOrigin?: number;
 }
 
 export const clockQuery = defineQuery<ClockView>('clock');

@@ -9,14 +9,14 @@ import type { breachClockWorkflow } from './breach-clock';
 import { BREACH_CLOCK_WORKFLOW, breachClockId } from './breach-clock-definitions';
 
 /** Starts the clock; returns a line for the incident timeline. */
-export async function startBreachClock(incidentId: string, discoveredAt: string): Promise<string | undefined> {
+export async function startBreachClock(incidentId: string, discoveredAt: string, exercise?: { timeScale: number }): Promise<string | undefined> {
   // Incidents recorded before clocks existed replay unchanged.
   if (!patched('breach-clock')) return undefined;
   const clockId = breachClockId(incidentId);
   try {
     await startChild<typeof breachClockWorkflow>(BREACH_CLOCK_WORKFLOW, {
       workflowId: clockId,
-      args: [{ id: clockId, incidentId, discoveredAt }],
+      args: [{ id: clockId, incidentId, discoveredAt, ...(exercise ? { exercise } : {}) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
     });
     return `breach-notification clock ${clockId} started; discovery ${discoveredAt}`;

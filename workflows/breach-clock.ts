@@ -66,6 +66,7 @@ const acts = proxyActivities<Activities>({
 });
 
 const DEFAULT_HISTORY_LIMIT = 5_000;
+const DAY_MS = 86_400_000;
 
 function initialFacts(input: BreachClockInput): BreachFacts {
   return {
@@ -102,6 +103,10 @@ function deadlineChanges(before: Obligation[], after: Obligation[]): string {
 export async function breachClockWorkflow(input: BreachClockInput): Promise<ClockView> {
   const nowIso = () => new Date().toISOString();
   const carried = input.carried;
+  // A drill's clock may run compressed; a real clock's time is the workflow's own, unchanged.
+  const scale = input.exercise?.timeScale ?? 1;
+  const origin = carried?.exerciseOrigin ?? Date.now();
+  const clockNow = () => (scale === 1 ? Date.now() : origin + (Date.now() - origin) * scale);
   // Until the settings are read (one activity), say so rather than leave the query unknown.
   setHandler(clockQuery, () => {
     throw new Error('the clock is starting: reading its settings');
@@ -137,11 +142,11 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
     if (!notificationRequired()) return 'closed-no-notification';
     const pending = open();
     if (pending.length === 0) return 'closed';
-    return pending.some((o) => Date.now() >= o.dueAt) ? 'overdue' : 'open';
+    return pending.some((o) => clockNow() >= o.dueAt) ? 'overdue' : 'open';
   }
 
   function view(): ClockView {
-    const now = Date.now();
+    const now = clockNow();
     const sent = sentIds();
     const obligationViews: ObligationView[] = obligations.map((o) => ({
       ...o,
@@ -302,7 +307,7 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
         } catch {
           throw new Error('discoveredAt must be an ISO date or date-time');
         }
-        if (Date.parse(discoveredAt.length === 10 ? `${discoveredAt}T00:00:00Z` : discoveredAt) > Date.now()) throw new Error(`discoveredAt ${discoveredAt} is in the future`);
+        if (Date.parse(discoveredAt.length === 10 ? `${discoveredAt}T00:00:00Z` : discoveredAt) > clockNow()) throw new Error(`discoveredAt ${discoveredAt} is in the future`);
         if (corrected === discoveryDate) throw new Error(`discovery is already ${discoveryDate}`);
         if (corrected > discoveryDate) {
           throw new Error(`45 CFR 164.404(a)(2): discovery is the first day the breach was known; it can move earlier than ${discoveryDate}, not later`);
@@ -352,8 +357,9 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
       incidentId: input.incidentId,
       obligation: { id: ob.id, kind: ob.kind, notifies: ob.notifies, deadline: ob.deadline, rule: ob.rule },
       at: new Date(action.at).toISOString(),
+      ...(scale !== 1 ? { exercise: true } : {}),
     };
-    if (action.kind === 'remind') await acts.remindClock({ ...notice, days: daysLeft(ob, Date.now()) });
+    if (action.kind === 'remind') await acts.remindClock({ ...notice, days: daysLeft(ob, clockNow()) });
     else await acts.escalateClock({ ...notice, days: action.daysOverdue + 1 });
     // The deadline may have moved while the activity ran; the mark belongs to the one acted on.
     markDone(progress, action, ob, settings.reminderDays, settings.timeZone);
@@ -363,7 +369,16 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
 
   async function carryOn(): Promise<never> {
     await condition(() => allHandlersFinished() && audits.quiet());
-    const next: CarriedClock = { settings, facts, notices, progress, changes, ...(riskAssessment ? { riskAssessment } : {}), usedGrants: decisions.carry() };
+    const next: CarriedClock = {
+      settings,
+      facts,
+      notices,
+      progress,
+      changes,
+      ...(riskAssessment ? { riskAssessment } : {}),
+      usedGrants: decisions.carry(),
+      ...(scale !== 1 ? { exerciseOrigin: origin } : {}),
+    };
     return continueAsNew<typeof breachClockWorkflow>({ ...input, carried: next });
   }
 
@@ -382,8 +397,17 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   }
   publish();
 
+  // A drill's clock ends a day past its last open deadline: the first overdue escalation is
+  // rehearsed, then it stops rather than escalate daily for good. A real clock never ends so.
+  const exerciseEnd = () => (scale === 1 || open().length === 0 ? undefined : Math.max(...open().map((o) => o.dueAt)) + DAY_MS);
+  let exerciseEnded = false;
   while (!closed()) {
-    const now = Date.now();
+    const now = clockNow();
+    const end = exerciseEnd();
+    if (end !== undefined && now >= end) {
+      exerciseEnded = true;
+      break;
+    }
     const { due, next } = dueActions(open(), progress, settings.reminderDays, settings.timeZone, now);
     for (const action of due) await perform(action);
     if (due.length > 0) {
@@ -393,10 +417,17 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
     if (historyFull(historyLimit)) await carryOn();
     woken = false;
     const wake = () => woken || closed();
-    if (next === undefined) await condition(wake);
-    else await condition(wake, Math.max(1, next - now));
+    const wakeAt = end === undefined ? next : next === undefined ? end : Math.min(next, end);
+    if (wakeAt === undefined) await condition(wake);
+    else await condition(wake, Math.max(1, Math.ceil((wakeAt - now) / scale)));
   }
 
+  if (exerciseEnded) {
+    record('clock.exercise-ended', `exercise: a day past the last deadline; ${notices.length} notice(s) recorded, ${open().length} not (${open().map((o) => o.id).join(', ')})`, 'worker');
+    publish();
+    await condition(() => allHandlersFinished() && audits.quiet());
+    return view();
+  }
   record(
     'clock.closed',
     notificationRequired() ? `every notice recorded as sent (${notices.length})` : 'closed without notification after the risk assessment',

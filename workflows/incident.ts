@@ -7,6 +7,7 @@
 import { CancellationScope, condition, isCancellation, patched, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PreparedIncident } from '../activities/incident';
 import type { IncidentState } from '../domain/incident';
+import { drillClockScale } from '../domain/exercise';
 import { isExerciseId } from '../domain/ids';
 import { isTerminal } from '../domain/incident';
 import { incidentRunbookKey, incidentSeverityKey, incidentStatusKey, type IncidentInput } from './definitions';
@@ -28,8 +29,13 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
     if (!run.pinned) {
       pin(run, await acts.prepareIncident(run.state.alerts[0]!));
       if (run.pinned!.runbook.phi && isExerciseId(run.state.id)) {
-        // Never a real clock for a drill: no deadline, no HHS report, nothing mixed with real clocks.
-        run.record('breach-clock.exercise', 'exercise: a breach clock would start here; none runs for a drill', 'worker');
+        // A drill's clock is an exercise clock (its id says so): compressed time, kept out of every
+        // real listing, the HHS report and the metrics. Drills from before it started none.
+        if (patched('exercise-clocks')) {
+          const timeScale = drillClockScale(run.state.alerts[0]);
+          const started = await startBreachClock(run.state.id, run.state.openedAt, { timeScale });
+          if (started) run.record('breach-clock.started', `EXERCISE: ${started}; in compressed time`, 'worker');
+        } else run.record('breach-clock.exercise', 'exercise: a breach clock would start here; none runs for a drill', 'worker');
       } else if (run.pinned!.runbook.phi) {
         const started = await startBreachClock(run.state.id, run.state.openedAt);
         if (started) run.record('breach-clock.started', started, 'worker');

@@ -22,8 +22,10 @@ export function register(program: Command, ctx: () => CliContext): void {
     .description('open an exercise incident of a runbook (or a scenario of one, with its timed injects); AWS steps are planned from real state, approved, never applied')
     .option('--severity <severity>', SEVERITIES.join(' | '), 'high')
     .option('--subject <key=value...>', 'the alert subject (principal, principalType, accessKeyId, kmsKeyId, ips=a,b)', [])
-    .action(async (runbook: string, opts: { severity: string; subject: string[] }) => {
-      const started = await ctx().api().post<{ incidentId: string; scenario?: string }>('/drills', { runbook, severity: opts.severity, subject: subjectFromPairs(opts.subject) });
+    .option('--clock-scale <n>', 'how much faster than the wall clock a PHI runbook\'s exercise breach clock runs (default 1440: a day a minute)')
+    .action(async (runbook: string, opts: { severity: string; subject: string[]; clockScale?: string }) => {
+      const clockScale = opts.clockScale === undefined ? undefined : Number(opts.clockScale);
+      const started = await ctx().api().post<{ incidentId: string; scenario?: string }>('/drills', { runbook, severity: opts.severity, subject: subjectFromPairs(opts.subject), ...(clockScale !== undefined ? { clockScale } : {}) });
       console.log(started.scenario ? `${started.incidentId}  (scenario ${started.scenario}: its injects follow on their timers)` : started.incidentId);
     });
   drill
