@@ -404,15 +404,17 @@ export async function breachClockWorkflow(input: BreachClockInput): Promise<Cloc
   while (!closed()) {
     const now = clockNow();
     const end = exerciseEnd();
-    if (end !== undefined && now >= end) {
-      exerciseEnded = true;
-      break;
-    }
     const { due, next } = dueActions(open(), progress, settings.reminderDays, settings.timeZone, now);
     for (const action of due) await perform(action);
+    const over = end !== undefined && now >= end;
     if (due.length > 0) {
       publish(); // an escalation turns the clock overdue
-      continue;
+      if (!over) continue;
+    }
+    // What was due is done first, so a drill's clock that a slow worker finds past its end still escalates once.
+    if (over) {
+      exerciseEnded = true;
+      break;
     }
     if (historyFull(historyLimit)) await carryOn();
     woken = false;

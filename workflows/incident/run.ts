@@ -19,7 +19,7 @@ import type { Activities } from '../../activities';
 import type { AuditEvent } from '../../activities/audit-sink';
 import { auditOutbox, historyFull, type Outbox, type WorkflowAuditEvent } from '../outbox';
 import type { IncidentEvent, IncidentState, StepState, TimelineEntry } from '../../domain/incident';
-import { nextStatus } from '../../domain/incident';
+import { isTerminal, nextStatus } from '../../domain/incident';
 import { describeWrite } from '../../domain/ledger';
 import type { PinnedRunbook, RunbookStep } from '../../domain/runbook';
 import { resolveParams, stepsOf } from '../../domain/runbook';
@@ -117,7 +117,20 @@ export class IncidentRun {
     this.decisions = new DecisionGuard(carried?.usedGrants);
     this.severityPolicy = carried?.severity;
     const announceDue = () => this.announceWanted && !this.announcePaused;
+    // A fresh incident's first records and message wait (up to 10 s) for its runbook, then go
+    // out with its first step: one workflow task before the first action instead of three.
+    let first = !carried;
     this.outbox = auditOutbox(async (batch) => {
+      if (first) {
+        first = false;
+        if (patched('first-action-fast')) {
+          await condition(() => this.pinned !== undefined || this.state.escalated || isTerminal(this.state.status), '10 seconds');
+          const announce = announceDue();
+          if (announce) this.announceWanted = false;
+          await Promise.all([batch.length > 0 ? auditActs.recordAudit(batch) : undefined, announce && this.state.alertCount > 0 ? this.announce() : undefined]);
+          return;
+        }
+      }
       const announce = announceDue();
       if (announce) this.announceWanted = false;
       if (batch.length > 0) await auditActs.recordAudit(batch);
