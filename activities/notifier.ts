@@ -13,6 +13,8 @@ export interface ApprovalAsk {
   requester: string;
   /** the group mentioned after the first timeout, if any */
   escalation?: string;
+  /** the runbook's RACI consulted groups, mentioned on the request (they do not decide) */
+  consulted?: string[];
 }
 
 export interface Escalation {
@@ -72,11 +74,11 @@ export interface LogLike {
 export function logNotifier(log: LogLike): Notifier {
   return {
     async announce(state) {
-      log.info({ incident: state.id, status: state.status, steps: state.steps.map((s) => `${s.id}:${s.status}`) }, 'incident');
+      log.info({ incident: state.id, status: state.status, steps: state.steps.map((s) => `${s.id}:${s.status}`), ...(state.raci?.informed.length ? { informed: state.raci.informed } : {}) }, 'incident');
       return undefined;
     },
     async requestApproval(ask) {
-      log.warn({ incident: ask.incidentId, step: ask.stepId, group: ask.group, plan: ask.plan }, 'approval needed: tourniquet approve');
+      log.warn({ incident: ask.incidentId, step: ask.stepId, group: ask.group, ...(ask.consulted ? { consulted: ask.consulted } : {}), plan: ask.plan }, 'approval needed: tourniquet approve');
     },
     async escalate(escalation) {
       log.warn({ incident: escalation.incidentId, step: escalation.stepId, group: escalation.group }, escalation.message);

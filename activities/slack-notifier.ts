@@ -142,7 +142,7 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
 
   return {
     async announce(state, opts = {}) {
-      const { text, blocks } = incidentMessage(state, deps.link);
+      const { text, blocks } = incidentMessage(state, deps.link, members);
       const ref = state.slack ?? posted.get(state.id) ?? (opts.retried ? await findPosted(await channelOf(state.id), state.id) : undefined);
       if (ref) {
         try {
@@ -161,7 +161,8 @@ export function slackNotifier(deps: SlackNotifierDeps): Notifier {
 
     async requestApproval(ask) {
       // Top level, not in a thread: an approval must be seen.
-      const { text, blocks } = approvalMessage({ ...ask, members: members(ask.group) });
+      const consulted = (ask.consulted ?? []).map((group) => ({ group, members: members(group) }));
+      const { text, blocks } = approvalMessage({ ...ask, members: members(ask.group), consulted });
       await postNew(await channelOf(ask.incidentId), text, blocks);
     },
 

@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import type { Raci } from './raci';
 import type { IncidentRoles } from './roles';
 import type { ChecklistItem } from './runbook';
 import type { Severity } from './severity';
@@ -140,6 +141,8 @@ export interface IncidentState {
   /** who asked for this incident (a user for manual incidents, `alert:<source>` otherwise) */
   requester: string;
   runbook?: RunbookRef;
+  /** the pinned runbook's RACI, when it has one: its informed groups are mentioned on the incident's message */
+  raci?: Raci;
   alerts: Alert[];
   /** deliveries already attached, so retries of the same delivery attach once */
   alertCount: number;

@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import type { Raci } from './raci';
 import type { Severity } from './severity';
 
 /** Durations in runbooks are Temporal-style strings: `30s`, `15m`, `2h`, `7d`. */
@@ -63,6 +64,8 @@ export interface Runbook {
   escalationGroup?: string;
   /** who answers for the runbook being rehearsed: reminded when a drill of it is due */
   owner?: string;
+  /** who is asked, told and allowed (domain/raci.ts); absent: the steps' own policies and the authority table alone */
+  raci?: Raci;
   steps: RunbookEntry[];
   /** after containment: removing the cause (steps like any other: approvals, plans, undo) */
   eradicate?: RunbookEntry[];

@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
 import type { PinnedRunbook, Runbook } from '../domain/runbook';
 import { stepsOf } from '../domain/runbook';
+import { accountableRole, approvalWithRaci, raciGroups, type OpenApprovalPolicy } from '../domain/raci';
 import { RunbookSchema } from './schema';
 import { schemaIssues } from './schema-issues';
 import { staticParamProblems } from './static-params';
@@ -32,8 +33,20 @@ export function lineOf(doc: Document, counter: LineCounter, path: (string | numb
   return 1;
 }
 
-/** Parse one runbook file's text; `knownStepTypes` rejects a step type nobody registered. */
-export function parseRunbook(file: string, text: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook {
+/**
+ * What the configuration knows, for what a runbook names: its `raci`'s approver groups and incident
+ * role. Unset: only the form is checked (the workflow, and a caller without configuration).
+ */
+export interface RunbookNames {
+  groups?: ReadonlySet<string>;
+  roles?: readonly string[];
+}
+
+/**
+ * Parse one runbook file's text; `knownStepTypes` rejects a step type nobody registered, `known`
+ * a RACI group or role the configuration does not have.
+ */
+export function parseRunbook(file: string, text: string, knownStepTypes?: ReadonlySet<string>, known: RunbookNames = {}): PinnedRunbook {
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false });
   if (doc.errors.length > 0) {
@@ -52,8 +65,30 @@ export function parseRunbook(file: string, text: string, knownStepTypes?: Readon
       })),
     );
   }
-  const runbook: Runbook = result.data;
+  const parsed = result.data;
   const problems: RunbookProblem[] = [];
+  const problemAt = (path: (string | number)[], message: string) => problems.push({ file, line: lineOf(doc, counter, path), field: path.join('.'), message });
+  const { raci } = parsed;
+  if (raci) {
+    for (const { field, group } of raciGroups(raci)) {
+      if (known.groups && !known.groups.has(group)) problemAt(['raci', ...field], `no approver group "${group}" in approverGroups (groups: ${[...known.groups].sort().join(', ') || 'none'})`);
+    }
+    const role = accountableRole(raci);
+    if (role && known.roles && !known.roles.includes(role)) problemAt(['raci', 'accountable', 'role'], `no incident role "${role}" (roles: ${known.roles.join(', ')})`);
+  }
+  // A gated step without its own group asks the RACI's responsible group, escalating to accountable.
+  for (const [section, entries] of [['steps', parsed.steps], ['eradicate', parsed.eradicate ?? []], ['recover', parsed.recover ?? []]] as const) entries.forEach((entry, index) => {
+    const steps = 'step' in entry ? [entry.step] : entry.parallel;
+    steps.forEach((step, inner) => {
+      if (!step.approval) return;
+      const filled = approvalWithRaci(step.approval as OpenApprovalPolicy, raci);
+      const path = 'step' in entry ? [section, index] : [section, index, 'parallel', inner];
+      if (filled) step.approval = filled;
+      else problemAt([...path, 'approval', 'group'], 'an approval needs a group (or the runbook a raci with a responsible group)');
+    });
+  });
+  if (problems.length > 0) throw new RunbookError(problems);
+  const runbook = parsed as Runbook;
   const seen = new Set<string>();
   const sections = [['steps', runbook.steps], ['eradicate', runbook.eradicate ?? []], ['recover', runbook.recover ?? []]] as const;
   for (const [section, entries] of sections) entries.forEach((entry, index) => {
@@ -106,8 +141,8 @@ export function claimRunbookId(ids: Map<string, string>, id: string, file: strin
 }
 
 /** Every runbook in the directory, all valid or a RunbookError listing every problem (validate, start). */
-export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook[] {
-  const { runbooks, problems } = readRunbooks(dir, knownStepTypes);
+export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>, known?: RunbookNames): PinnedRunbook[] {
+  const { runbooks, problems } = readRunbooks(dir, knownStepTypes, known);
   if (problems.length > 0) throw new RunbookError(problems);
   return runbooks;
 }
@@ -117,14 +152,14 @@ export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>):
  * stop incidents from opening, so they go on with the others (and triage). Of two files with one
  * id, the first by name is kept.
  */
-export function readRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>): { runbooks: PinnedRunbook[]; problems: RunbookProblem[] } {
+export function readRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>, known?: RunbookNames): { runbooks: PinnedRunbook[]; problems: RunbookProblem[] } {
   const runbooks: PinnedRunbook[] = [];
   const problems: RunbookProblem[] = [];
   const ids = new Map<string, string>();
   for (const file of runbookFiles(resolve(dir))) {
     let pinned: PinnedRunbook;
     try {
-      pinned = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes);
+      pinned = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes, known);
     } catch (err) {
       if (err instanceof RunbookError) problems.push(...err.problems);
       else throw err;

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { editDistance } from '../domain/edit-distance';
-import { ApprovalPolicySchema, MatchRuleSchema, RunbookSchema, StepSchema } from './schema';
+import { ApprovalPolicySchema, MatchRuleSchema, RaciSchema, RunbookSchema, StepSchema } from './schema';
 
 /** One schema problem, pointing at the exact field a runbook author has to change. */
 export interface SchemaIssue {
@@ -14,6 +14,7 @@ const KNOWN_FIELDS = [
   ...Object.keys(StepSchema.shape),
   ...Object.keys(ApprovalPolicySchema.shape),
   ...Object.keys(MatchRuleSchema.shape),
+  ...Object.keys(RaciSchema.shape),
   'parallel',
   'maximumAttempts',
   'initialInterval',

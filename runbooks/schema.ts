@@ -11,7 +11,8 @@ const identifier = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'lowercase letters, 
 
 export const ApprovalPolicySchema = z
   .object({
-    group: z.string().min(1),
+    /** optional with a `raci`: its responsible group */
+    group: z.string().min(1).optional(),
     approvers: z.number().int().min(1).max(5).default(1),
     timeout: duration.default('15m'),
     escalateTo: z.string().min(1).optional(),
@@ -51,6 +52,18 @@ export const MatchRuleSchema = z
 
 export const ChecklistItemSchema = z.object({ id: identifier, phase: z.enum(PHASES), text: z.string().trim().min(1).max(500) }).strict();
 
+/** An approver group's name, as approverGroups keys it. */
+const groupName = z.string().regex(/^[\w.@:+-]{1,200}$/, 'an approver group (letters, digits, . @ : + -)');
+
+export const RaciSchema = z
+  .object({
+    responsible: groupName,
+    accountable: z.union([groupName, z.object({ role: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'a role is lowercase letters, digits and dashes') }).strict()]),
+    consulted: z.array(groupName).default([]),
+    informed: z.array(groupName).default([]),
+  })
+  .strict();
+
 export const RunbookSchema = z
   .object({
     id: identifier,
@@ -63,6 +76,7 @@ export const RunbookSchema = z
     escalationGroup: z.string().min(1).optional(),
     /** who answers for the runbook being rehearsed: reminded when a drill is due (a person id or a group) */
     owner: z.string().regex(/^[\w.@:+-]{1,200}$/, 'a person id or group (letters, digits, . @ : + -)').optional(),
+    raci: RaciSchema.optional(),
     steps: z.array(EntrySchema).min(1),
     eradicate: z.array(EntrySchema).optional(),
     recover: z.array(EntrySchema).optional(),

@@ -15,7 +15,8 @@ import { ConfigError, loadConfig, type Config } from '../platform/config';
 import { createLogger, type Logger } from '../platform/logger';
 import { connectClient, connectionOptions } from '../platform/temporal';
 import { missingSearchAttributes } from '../platform/search-attributes';
-import { loadRunbooks, RunbookError } from '../runbooks';
+import { loadRunbooks, readRunbooks, RunbookError } from '../runbooks';
+import { runbookNamesOf } from './runbook-names';
 import { STEP_TYPE_NAMES } from '../workflows/steps';
 import { activityDeps, auditSinkFor } from './activity-deps';
 import { embeddedUiOrigins, startEmbeddedTemporal } from './embedded-temporal';
@@ -64,6 +65,11 @@ async function main(): Promise<void> {
       if (!(err instanceof RunbookError)) throw err;
       console.error(`runbooks in ${resolve(config.runbooksDir)} are invalid; fix them (npx tourniquet runbook validate):\n${err.message}`);
       process.exit(2);
+    }
+    // A RACI naming a group or role the configuration lacks asks or allows nobody there: said loudly,
+    // but the runbook stays (people and groups change by SIGHUP; `runbook validate` refuses it).
+    for (const p of readRunbooks(config.runbooksDir, STEP_TYPE_NAMES, runbookNamesOf(config)).problems) {
+      log.warn({ file: p.file, line: p.line, field: p.field }, `runbook ${p.file}: ${p.field}: ${p.message}`);
     }
   }
   let codec: CodecSetup;

@@ -90,6 +90,7 @@ function pin(run: IncidentRun, prepared: PreparedIncident): void {
   run.decisions.keys = prepared.decisionKeys;
   run.severityPolicy = prepared.severity;
   state.runbook = { id: pinned.runbook.id, title: pinned.runbook.title, contentHash: pinned.contentHash };
+  if (pinned.runbook.raci) state.raci = pinned.runbook.raci;
   if (pinned.runbook.checklist?.length) state.checklist = pinned.runbook.checklist.map((item) => ({ ...item }));
   upsertSearchAttributes([
     { key: incidentStatusKey, value: state.status },

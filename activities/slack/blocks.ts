@@ -82,8 +82,16 @@ function stepLine(step: StepState): string {
   return [`${STEP_ICON[step.status]} *${safe(step.id)}* — ${step.status}${detail ? `: ${safe(detail)}` : ''}`, ...decisions.map((d) => `      ${d}`)].join('\n');
 }
 
-/** The incident's one message, rebuilt from state on every change and edited in place. */
-export function incidentMessage(state: IncidentState, link: UiLink): SlackMessage {
+/** A group's members mentioned, or the group named when it lists nobody. */
+function groupMention(group: string, members: string[]): string {
+  return members.length > 0 ? `${safe(group)} (${members.map(mention).join(' ')})` : `group ${safe(group)}`;
+}
+
+/**
+ * The incident's one message, rebuilt from state on every change and edited in place. The
+ * runbook's RACI informed groups are mentioned on it (`members`: a group's people).
+ */
+export function incidentMessage(state: IncidentState, link: UiLink, members: (group: string) => string[] = () => []): SlackMessage {
   const title = safe(state.title || state.id);
   const current = state.steps.find((s) => ['awaiting-approval', 'running'].includes(s.status));
   const facts = [
@@ -100,6 +108,9 @@ export function incidentMessage(state: IncidentState, link: UiLink): SlackMessag
     { type: 'section', text: { type: 'mrkdwn', text: `:rotating_light: *${title}*\n\`${safe(state.id)}\`` } },
     { type: 'section', fields: facts.map((text) => ({ type: 'mrkdwn' as const, text })) },
   ];
+  if (state.raci?.informed.length) {
+    blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Informed:* ${state.raci.informed.map((g) => groupMention(g, members(g))).join(' · ')}` } });
+  }
   if (current) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Current step:* ${safe(current.id)} (${current.status})` } });
   if (state.targets && state.targets.length > 0) {
     blocks.push({ type: 'section', text: { type: 'mrkdwn', text: `*Targets:* ${state.targets.map(targetLine).join(' · ')}` } });
@@ -160,6 +171,8 @@ export interface ApprovalMessageInput extends ApprovalTarget {
   requester: string;
   /** people to mention: the approver group's members */
   members: string[];
+  /** the runbook's RACI consulted groups, with their members, mentioned but not deciding */
+  consulted?: { group: string; members: string[] }[];
 }
 
 /** An approval request: the exact plan, who may decide, and Approve / Deny buttons bound to the plan. */
@@ -179,6 +192,9 @@ export function approvalMessage(ask: ApprovalMessageInput): SlackMessage {
           text: `:lock: *Approval needed* for step *${safe(ask.stepId)}* (${safe(ask.stepType)}) of *${safe(ask.incidentTitle)}*\n${who}: ${needs} from *${safe(ask.group)}*; the requester may not approve.`,
         },
       },
+      ...(ask.consulted?.length
+        ? [{ type: 'section' as const, text: { type: 'mrkdwn' as const, text: `*Consulted:* ${ask.consulted.map((c) => groupMention(c.group, c.members)).join(' · ')}` } }]
+        : []),
       { type: 'section', text: { type: 'mrkdwn', text: `*It will do exactly this:*\n\`\`\`${plan}\`\`\`` } },
       { type: 'context', elements: [{ type: 'mrkdwn', text: `plan ${ask.planHash.slice(0, 12)} · \`${safe(ask.incidentId)}\`` }] },
       {

@@ -7,13 +7,14 @@ import { ALERT_SOURCES, PRINCIPAL_TYPES } from '../../domain/alert';
 import { withPrincipalType } from '../../domain/principal';
 import { SEVERITIES } from '../../domain/severity';
 import { createLogger } from '../../platform/logger';
-import { claimRunbookId, describeDryRun, dryRun, loadRunbooks, parseRunbook, readRunbooks, readScenarios, RunbookError, runbookFiles, scenariosDirOf, selectRunbook, type RunbookProblem } from '../../runbooks';
+import { claimRunbookId, describeDryRun, dryRun, loadRunbooks, parseRunbook, readRunbooks, readScenarios, RunbookError, runbookFiles, scenariosDirOf, selectRunbook, type RunbookNames, type RunbookProblem } from '../../runbooks';
+import { runbookNamesOf } from '../../worker/runbook-names';
 import { activityDeps } from '../../worker/activity-deps';
 import { STEP_TYPE_NAMES } from '../../workflows/steps';
 import { type CliContext, CliError } from '../context';
 
 /** Validate runbook files; every problem of every file, each with file, line and field. */
-export function validateRunbookFiles(files: string[], knownStepTypes: ReadonlySet<string> = STEP_TYPE_NAMES) {
+export function validateRunbookFiles(files: string[], knownStepTypes: ReadonlySet<string> = STEP_TYPE_NAMES, known?: RunbookNames) {
   const problems: RunbookProblem[] = [];
   const valid: string[] = [];
   const ids = new Map<string, string>();
@@ -23,7 +24,7 @@ export function validateRunbookFiles(files: string[], knownStepTypes: ReadonlySe
       continue;
     }
     try {
-      const { runbook } = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes);
+      const { runbook } = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes, known);
       const taken = claimRunbookId(ids, runbook.id, file);
       if (taken) problems.push(taken);
       else valid.push(file);
@@ -93,9 +94,11 @@ export function register(program: Command, ctx: () => CliContext): void {
     .command('validate [files...]')
     .description('check runbook files (default: every file in the runbooks directory, and its scenarios/)')
     .action((files: string[]) => {
-      const dir = ctx().config.runbooksDir;
+      const { config } = ctx();
+      const dir = config.runbooksDir;
       const targets = files.length > 0 ? files.map((f) => resolve(f)) : runbookFiles(resolve(dir));
-      const { valid, problems } = validateRunbookFiles(targets);
+      // A RACI is checked against this configuration's approver groups and roles.
+      const { valid, problems } = validateRunbookFiles(targets, STEP_TYPE_NAMES, runbookNamesOf(config));
       if (files.length === 0) {
         const scenarios = readScenarios(scenariosDirOf(dir), new Set(readRunbooks(dir).runbooks.map((r) => r.runbook.id)));
         valid.push(...scenarios.scenarios.map((s) => join(scenariosDirOf(dir), s.file)));

@@ -251,3 +251,61 @@ describe('runbook dry run and the CLI', () => {
     expect(stderr).toContain(`${bad}:6: steps.0.aproval: unknown field "aproval" (did you mean "approval"?)`);
   });
 });
+
+describe('a RACI per runbook', () => {
+  const RACI_RUNBOOK = [
+    'id: with-raci',
+    'title: R',
+    'raci:',
+    '  responsible: security-oncall',
+    '  accountable: security-leads',
+    '  consulted: [privacy-officer]',
+    '  informed: [privacy-officer, comms]',
+    'steps:',
+    '  - id: gated',
+    '    type: webhook',
+    '    with: { url: "https://soar.example/hook" }',
+    '    approval: { approvers: 1 }',
+    '  - id: own-group',
+    '    type: webhook',
+    '    with: { url: "https://soar.example/hook" }',
+    '    approval: { group: oncall-2, escalateTo: leads-2 }',
+    '',
+  ].join('\n');
+  const known = { groups: new Set(['security-oncall', 'security-leads', 'privacy-officer', 'comms', 'oncall-2', 'leads-2']), roles: ['incident-commander', 'scribe'] };
+
+  test('a gated step without its own group asks the responsible group and escalates to the accountable one; its own policy wins', () => {
+    const { runbook } = parseRunbook('r.yaml', RACI_RUNBOOK, new Set(['webhook']), known);
+    const [gated, own] = stepsOf(runbook);
+    expect(gated!.approval).toMatchObject({ group: 'security-oncall', escalateTo: 'security-leads', approvers: 1 });
+    expect(own!.approval).toMatchObject({ group: 'oncall-2', escalateTo: 'leads-2' });
+    expect(runbook.raci).toEqual({ responsible: 'security-oncall', accountable: 'security-leads', consulted: ['privacy-officer'], informed: ['privacy-officer', 'comms'] });
+  });
+
+  test('an unknown group or role in the raci is refused with its line; an approval without group needs a raci', () => {
+    const problems = (text: string, names = known) => {
+      try {
+        parseRunbook('r.yaml', text, new Set(['webhook']), names);
+        return [];
+      } catch (err) {
+        return (err as RunbookError).problems.map((p) => `${p.line}: ${p.field}: ${p.message}`);
+      }
+    };
+    expect(problems(RACI_RUNBOOK.replace('informed: [privacy-officer, comms]', 'informed: [privacy-officer, nobody-group]'))).toEqual([
+      expect.stringMatching(/^7: raci\.informed\.1: no approver group "nobody-group" in approverGroups/),
+    ]);
+    expect(problems(RACI_RUNBOOK.replace('accountable: security-leads', 'accountable: { role: commander }'))).toEqual([
+      '5: raci.accountable.role: no incident role "commander" (roles: incident-commander, scribe)',
+    ]);
+    expect(problems(RACI_RUNBOOK.replace('accountable: security-leads', 'accountable: { role: scribe }'))).toEqual([]);
+    expect(problems(RACI_RUNBOOK.replace(/raci:\n(  .*\n){4}/, ''))).toEqual(['7: steps.0.approval.group: an approval needs a group (or the runbook a raci with a responsible group)']);
+    // Without configured names (the workflow, a configuration with no groups yet) only the form is checked.
+    expect(problems(RACI_RUNBOOK.replace('comms', 'nobody-group'), {} as typeof known)).toEqual([]);
+    expect(problems(RACI_RUNBOOK.replace('responsible: security-oncall', 'responsible: [a]'))[0]).toMatch(/raci\.responsible/);
+  });
+
+  test('the shipped runbooks that touch credentials and PHI tell the privacy officer', () => {
+    expect(byId('credential-compromise').runbook.raci).toMatchObject({ responsible: 'security-oncall', accountable: 'security-leads', informed: ['privacy-officer'] });
+    expect(byId('abnormal-phi-export').runbook.raci).toMatchObject({ consulted: ['privacy-officer'], informed: ['privacy-officer'] });
+  });
+});

@@ -266,7 +266,7 @@ test('no shipped runbook ends an incident Failed on edge alerts; each failure es
     const listed = await env.client.workflow.count(`WorkflowId = '${incidentId}' AND ExecutionStatus = 'Running' AND TourniquetStatus = '${state.status}'`);
     expect([row.name, listed.count]).toEqual([row.name, 1]);
   }
-  for (const { handle } of results) await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'table test done' }] });
+  for (const { handle } of results) await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId, { groups: ['security-oncall'] }), reason: 'table test done' }] });
   for (const { row, handle } of results) expect([row.name, (await handle.result()).status]).toEqual([row.name, 'resolved']);
 });
 
@@ -284,7 +284,7 @@ test('an error of our own (an activity handing back a corrupt runbook) is an esc
   await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId).length, (n) => n > 0, 'escalation sent');
   expect(escalations.filter((e) => e.incidentId === incidentId)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not go on/) })]);
   expect(state.status).not.toBe('resolved');
-  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'fixed by hand' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId, { groups: ['security-oncall'] }), reason: 'fixed by hand' }] });
   expect((await handle.result()).status).toBe('resolved');
 });
 
@@ -302,5 +302,5 @@ test('a client starting an incident with a made-up carried state (its own runboo
   const state = await waitFor(() => handle.query(stateQuery), (s) => s.runbookDone === true, 'runbook done');
   expect(state.runbook?.id).toBe('triage');
   expect(state.steps.map((s) => s.id)).toEqual(['tell-responders']);
-  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId), reason: 'done' }] });
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId, { groups: ['security-oncall'] }), reason: 'done' }] });
 });

@@ -66,6 +66,7 @@ async function ask(run: IncidentRun, step: RunbookStep, st: StepState, planned?:
       approvers: policy.approvers,
       requester: run.state.requester,
       escalation: policy.escalateTo,
+      ...(run.pinned?.runbook.raci?.consulted.length ? { consulted: run.pinned.runbook.raci.consulted } : {}),
     }),
   );
 }

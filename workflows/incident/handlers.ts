@@ -8,6 +8,7 @@ import { rejectApproval } from '../../domain/approval';
 import { shownKind } from '../../domain/display';
 import { approvalSubject, checklistSubject, noSubject, roleSubject, stepSubject, undoSubject } from '../../domain/decision-subjects';
 import { isTerminal } from '../../domain/incident';
+import { rejectEnding } from '../../domain/raci';
 import { rejectRoleAssignment } from '../../domain/roles';
 import { maxSeverity } from '../../domain/severity';
 import {
@@ -101,7 +102,12 @@ export function registerHandlers(run: IncidentRun): void {
   const needsReason = (verb: string, action: 'resolve' | 'close-no-action') => ({ proof, reason }: ResolveRequest) => {
     if (!reason?.trim()) throw new Error(`${verb} needs a reason`);
     notClosed();
-    decisions.check(proof, { action, subject: noSubject() });
+    const grant = decisions.check(proof, { action, subject: noSubject() });
+    // A runbook with a RACI is ended by its responsible or accountable people (or the incident
+    // commander), from the grant's groups as approvals are; without one, the authority table alone.
+    const holders = Object.fromEntries(Object.entries(state.roles ?? {}).map(([role, holder]) => [role, holder.person]));
+    const why = rejectEnding({ raci: run.pinned?.runbook.raci, runbookId: run.pinned?.runbook.id ?? '', by: grant.by, groups: grant.groups, holders, verb });
+    if (why) throw notAuthorised(why);
   };
 
   setHandler(
