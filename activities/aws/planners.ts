@@ -64,7 +64,8 @@ function notAppliedLine(plan: RevokePlan, what: RevokePlan['notApplied'][number]
 function cognitoLines(user: CognitoUserRef): string[] {
   return [
     `sign out ${cognitoUserLabel(user)} everywhere (AdminUserGlobalSignOut): its refresh tokens are revoked, so no new access or ID token is issued from them; ` +
-      'access and ID tokens already issued are refused by Cognito but an API that checks them only by signature accepts them until they expire',
+      'access and ID tokens already issued are refused by Cognito but an API that checks them only by signature accepts them until they expire; ' +
+      'a managed login (hosted UI) session cookie is not cleared',
     'the sign-out cannot be undone: the user signs in again',
   ];
 }

@@ -95,7 +95,8 @@ test('the plan names the sign-out and says it cannot be undone; a step without c
   expect(withUser.lines.slice(0, without.lines.length)).toEqual(without.lines);
   expect(withUser.lines.slice(without.lines.length)).toEqual([
     `sign out Cognito user pat-0001 of user pool ${pool.userPoolId} everywhere (AdminUserGlobalSignOut): its refresh tokens are revoked, so no new access or ID token is issued from them; ` +
-      'access and ID tokens already issued are refused by Cognito but an API that checks them only by signature accepts them until they expire',
+      'access and ID tokens already issued are refused by Cognito but an API that checks them only by signature accepts them until they expire; ' +
+      'a managed login (hosted UI) session cookie is not cleared',
     'the sign-out cannot be undone: the user signs in again',
   ]);
   // The approval binds what changes: a plan without cognito has no such field at all.
