@@ -60,6 +60,9 @@ const FINAL_ERROR_NAMES = new Set([
   'ResourceExistsException',
   'EncryptionFailure',
   'DecryptionFailure',
+  // Cognito user pools: the user is not there, or the worker may not act on the pool.
+  'UserNotFoundException',
+  'NotAuthorizedException',
   // Credentials that are wrong or expired stay so until someone fixes them.
   'InvalidClientTokenId',
   'UnrecognizedClientException',

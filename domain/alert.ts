@@ -37,6 +37,25 @@ export interface AlertSubject {
   bucket?: string;
   /** an EC2 security group the alert is about (`sg-…`) */
   securityGroupId?: string;
+  /** a user of the API's Amazon Cognito user pool (its pool and user name; never a token) */
+  cognitoUser?: CognitoUserRef;
+}
+
+/** A user of an Amazon Cognito user pool, as alerts and runbooks name one. */
+export interface CognitoUserRef {
+  /** `us-east-1_AbCdEf123` */
+  userPoolId: string;
+  /** the user name in the pool (or its alias: e-mail, phone, preferred user name, as the pool allows) */
+  username: string;
+}
+
+/** Cognito's own patterns for a user pool id and a user name. */
+export const COGNITO_USER_POOL_ID = /^[\w-]+_[0-9a-zA-Z]+$/;
+export const COGNITO_USERNAME = /^[\p{L}\p{M}\p{S}\p{N}\p{P}]+$/u;
+
+/** How plans, summaries and errors name a Cognito user. */
+export function cognitoUserLabel(user: CognitoUserRef): string {
+  return `Cognito user ${user.username} of user pool ${user.userPoolId}`;
 }
 
 /**

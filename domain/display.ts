@@ -46,7 +46,17 @@ function titleSource(state: Pick<IncidentState, 'requester'>): AlertSource {
 }
 
 function subjectValues(subject: AlertSubject): string[] {
-  return [subject.principal, subject.accessKeyId, subject.kmsKeyId, subject.service, subject.bucket, subject.securityGroupId, ...(subject.ips ?? [])].filter((v): v is string => typeof v === 'string');
+  return [
+    subject.principal,
+    subject.accessKeyId,
+    subject.kmsKeyId,
+    subject.service,
+    subject.bucket,
+    subject.securityGroupId,
+    subject.cognitoUser?.userPoolId,
+    subject.cognitoUser?.username,
+    ...(subject.ips ?? []),
+  ].filter((v): v is string => typeof v === 'string');
 }
 
 const LABEL_NAME = /^[a-z_][a-z0-9_.:-]*$/;
@@ -125,6 +135,7 @@ function shownSubject(subject: AlertSubject): AlertSubject {
     ...(subject.service !== undefined ? { service: one(subject.service) } : {}),
     ...(subject.bucket !== undefined ? { bucket: one(subject.bucket) } : {}),
     ...(subject.securityGroupId !== undefined ? { securityGroupId: one(subject.securityGroupId) } : {}),
+    ...(subject.cognitoUser !== undefined ? { cognitoUser: { userPoolId: one(subject.cognitoUser.userPoolId), username: one(subject.cognitoUser.username) } } : {}),
   };
 }
 

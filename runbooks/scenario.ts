@@ -28,6 +28,7 @@ export const DrillSubjectSchema = z
     service: Name,
     bucket: Name,
     securityGroupId: Name,
+    cognitoUser: z.object({ userPoolId: Name, username: Name }).strict(),
   })
   .partial()
   .strict();

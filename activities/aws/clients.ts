@@ -1,4 +1,5 @@
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
@@ -28,6 +29,8 @@ export interface AwsClients {
   ssoAdmin: SSOAdminClient;
   /** the secrets services read their credentials from (access-key rotation, rotation functions) */
   secretsManager: SecretsManagerClient;
+  /** the API's user pools: a compromised user signed out everywhere */
+  cognito: CognitoIdentityProviderClient;
 }
 
 export type AwsSettings = Config['aws'];
@@ -68,5 +71,6 @@ export function createAwsClients(settings: Pick<AwsSettings, 'region' | 'endpoin
     rds: guardWrites(new RDSClient({ ...common, requestHandler: cancellableRequestHandler() })),
     ssoAdmin: guardWrites(new SSOAdminClient({ ...common, requestHandler: cancellableRequestHandler() })),
     secretsManager: guardWrites(new SecretsManagerClient({ ...common, requestHandler: cancellableRequestHandler() })),
+    cognito: guardWrites(new CognitoIdentityProviderClient({ ...common, requestHandler: cancellableRequestHandler() })),
   };
 }

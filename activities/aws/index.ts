@@ -6,6 +6,7 @@ import { createKeyUsageActivities } from './key-usage';
 import { createKmsActivities } from './kms';
 import { createKmsAccessActivities } from './kms-access';
 import { createOAuthActivities } from './oauth';
+import { createCognitoActivities } from './cognito';
 import { createPrepareActivities } from './planners';
 import { createPublicAccessActivities } from './public-access';
 import { createProtectDataActivities } from './protect-data';
@@ -38,6 +39,7 @@ export function createAwsActivities(deps: AwsActivityDeps) {
     ...createWafActivities(deps.aws.waf),
     ...createBlockOwnerActivities(deps.aws.waf),
     ...createOAuthActivities(deps),
+    ...createCognitoActivities(deps.aws.cognito),
     ...createPublicAccessActivities(deps.aws),
     ...createProtectDataActivities(deps.aws.rds),
     ...createAccessActivities(deps.aws.iam, deps.aws.ssoAdmin),

@@ -123,8 +123,8 @@ export const EXERCISE_WRITE_REFUSED = 'ExerciseWriteRefused';
 /** Activities an exercise may run: the ones that read AWS state to plan. */
 const EXERCISE_READ_ACTIVITY = /^(prepare|plan|describe|list|find|get|lookup|check)/;
 
-/** AWS API operations that only read. Any other operation is a write. */
-const READ_OPERATION = /^(Get|List|Describe|Lookup|Check|Simulate|Head)/;
+/** AWS API operations that only read (Cognito's administrative reads are `AdminGet…`, `AdminList…`). Any other operation is a write. */
+const READ_OPERATION = /^(Get|List|Describe|Lookup|Check|Simulate|Head|AdminGet|AdminList)/;
 
 function exerciseRefusal(what: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`exercise: ${what} refused; a drill never writes to AWS`, EXERCISE_WRITE_REFUSED);

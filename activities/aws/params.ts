@@ -1,6 +1,6 @@
 import { DURATION_HINT, DURATION_PATTERN, parseDurationMs } from '../../domain/duration';
 import { z } from 'zod';
-import { PRINCIPAL_TYPES } from '../../domain/alert';
+import { COGNITO_USER_POOL_ID, COGNITO_USERNAME, PRINCIPAL_TYPES } from '../../domain/alert';
 import type { StepInput } from '../step';
 import { finalFailure } from '../errors';
 
@@ -17,6 +17,14 @@ export function durationMs(text: string): number {
 }
 
 const duration = z.string().regex(DURATION_PATTERN, DURATION_HINT);
+
+/** A user of an Amazon Cognito user pool (alert subject `cognitoUser`, step parameter `cognito`). */
+export const CognitoUser = z
+  .object({
+    userPoolId: z.string().min(1).max(55).regex(COGNITO_USER_POOL_ID, 'a Cognito user pool id (<region>_<id>)'),
+    username: z.string().min(1).max(128).regex(COGNITO_USERNAME, 'a Cognito user name'),
+  })
+  .strict();
 
 export const RevokeParams = z.object({
   /** a name (IAM user, role, federated user) or a principal ARN */
@@ -36,6 +44,8 @@ export const RevokeParams = z.object({
   removeLoginProfile: z.boolean().default(false),
   quarantine: z.boolean().default(false),
   oauth: z.object({ app: z.string().min(1), tokens: z.array(z.string().min(1)).min(1) }).optional(),
+  /** a user of the API's Cognito user pool, signed out everywhere (its refresh tokens revoked) */
+  cognito: CognitoUser.optional(),
   /** an IAM user's leaked key is rotated through the secret aws.credentialSecrets names for the user, then deactivated */
   rotate: z.boolean().default(false),
 });

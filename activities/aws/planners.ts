@@ -7,6 +7,7 @@ import { describeProtectDataStore, prepareProtectDataStore } from './protect-dat
 import { describeRotateAccessKey, prepareRotateAccessKey } from './access-key-rotation';
 import { describeRotateSecret, prepareRotateSecret } from './secret-rotation';
 import { QUARANTINE_POLICY_NAME, SESSION_POLICY_NAME } from './iam';
+import { cognitoUserLabel, type CognitoUserRef } from '../../domain/alert';
 import { describeStatement, NEW_CIPHERTEXT_ACTIONS, RETIRED_KEY_SID } from './key-policy';
 import {
   prepareBlock,
@@ -60,6 +61,15 @@ function notAppliedLine(plan: RevokePlan, what: RevokePlan['notApplied'][number]
     : `quarantine (deny-all) is not applied for ${who}: it would go on IAM user ${plan.sessionIssuer} and stop everything that user does; attach one by hand if it must stop`;
 }
 
+function cognitoLines(user: CognitoUserRef): string[] {
+  return [
+    `sign out ${cognitoUserLabel(user)} everywhere (AdminUserGlobalSignOut): its refresh tokens are revoked, so no new access or ID token is issued from them; ` +
+      'access and ID tokens already issued are refused by Cognito but an API that checks them only by signature accepts them until they expire; ' +
+      'a managed login (hosted UI) session cookie is not cleared',
+    'the sign-out cannot be undone: the user signs in again',
+  ];
+}
+
 export function describeRevoke(plan: RevokePlan): { lines: string[]; changes: unknown } {
   const lines: string[] = [];
   const user = `IAM user ${plan.principal}`;
@@ -94,6 +104,7 @@ export function describeRevoke(plan: RevokePlan): { lines: string[]; changes: un
   }
   for (const what of plan.notApplied) lines.push(notAppliedLine(plan, what));
   if (plan.oauth) lines.push(`revoke ${plan.oauth.fingerprints.length} OAuth token(s) of ${plan.oauth.app} at ${plan.oauth.host}: ${plan.oauth.fingerprints.join(', ')}`);
+  if (plan.cognito) lines.push(...cognitoLines(plan.cognito));
   const { oauth, keys: _keys, deleteAfterMs: _ms, ...rest } = plan;
   return { lines, changes: { ...rest, oauth: oauth && { app: oauth.app, host: oauth.host, fingerprints: oauth.fingerprints } } };
 }

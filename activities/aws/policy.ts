@@ -32,6 +32,8 @@ export const WORKER_ACTIONS = {
   // the secret a service reads its key from: a new version staged, promoted, put back by the undo;
   // rotateSecret asks a secret's own rotation function (Secrets Manager invokes it, not the worker)
   secrets: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage', 'secretsmanager:RotateSecret'],
+  // revokeCredentials with `cognito`: the API's user read, then signed out everywhere
+  cognito: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut'],
   kmsKey: [
     'kms:DescribeKey',
     'kms:GetKeyRotationStatus',
@@ -126,6 +128,7 @@ export function workerIamPolicy(settings: AwsSettings, account = '*', extras: Po
         Resource: [`arn:aws:iam::${account}:user/*`, `arn:aws:iam::${account}:role/*`],
       },
       { Sid: 'RotateAccessKeys', Effect: 'Allow', Action: [...WORKER_ACTIONS.iamRotate], Resource: `arn:aws:iam::${account}:user/*` },
+      { Sid: 'SignOutUserPoolUsers', Effect: 'Allow', Action: [...WORKER_ACTIONS.cognito], Resource: `arn:aws:cognito-idp:${region}:${account}:userpool/*` },
       { Sid: 'RotateSecrets', Effect: 'Allow', Action: [...WORKER_ACTIONS.secrets], Resource: `arn:aws:secretsmanager:${region}:${account}:secret:*` },
       {
         Sid: 'RotateKeys',

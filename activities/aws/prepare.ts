@@ -20,6 +20,8 @@ import { defaultKeyPolicy, parsePolicy, policyDiff, type PolicyStatement } from 
 import { aliasesOf, describeKey, isReplacementMarker, onDemandRotationCount, onDemandUnsupported, replacementMarkerAlias } from './kms';
 import { listGrants, readKeyPolicy, type GrantState } from './kms-access';
 import { oauthApp, tokenFingerprint } from './oauth';
+import { readCognitoUser } from './cognito';
+import type { CognitoUserRef } from '../../domain/alert';
 import { BlockParams, durationMs, parseParams, RevokeKeyAccessParams, RevokeParams, RotateParams, type IpSetRef } from './params';
 import { isTemporaryKey, resolveRevokeTarget, type RevokeTarget } from './revoke-target';
 import { readIpSet } from './waf';
@@ -59,6 +61,8 @@ export interface RevokePlan {
   /** asked for, but meaningless or unsafe for this type of principal: said in the plan, not done */
   notApplied: ('quarantine' | 'removeLoginProfile')[];
   oauth: { app: string; host: string; tokens: string[]; fingerprints: string[] } | null;
+  /** a user of the API's Cognito user pool, signed out everywhere (absent when the step names none, so plans without one are as they were) */
+  cognito?: CognitoUserRef;
   /** `rotate: true`, an IAM user with a secret in aws.credentialSecrets: the key is rotated through it first */
   rotation?: AccessKeyRotationPlan;
   /** `rotate: true` but no rotation: why (the key is deactivated as without it) */
@@ -101,8 +105,18 @@ export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<R
         fingerprints: params.oauth.tokens.map(tokenFingerprint),
       }
     : null;
+  // Read first: a user that is not there fails the step before anything changes.
+  if (params.cognito) await readCognitoUser(deps.aws.cognito, params.cognito);
+  const cognito = params.cognito ? { userPoolId: params.cognito.userPoolId, username: params.cognito.username } : undefined;
   const deleteAfter = params.keep ? null : (params.deleteAfter ?? deps.awsSettings.keyDeletionGrace);
-  const common = { principal: target.name, temporaryKeyIds, deleteAfter, deleteAfterMs: deleteAfter === null ? null : durationMs(deleteAfter), oauth };
+  const common = {
+    principal: target.name,
+    temporaryKeyIds,
+    deleteAfter,
+    deleteAfterMs: deleteAfter === null ? null : durationMs(deleteAfter),
+    oauth,
+    ...(cognito ? { cognito } : {}),
+  };
   const sessionsOn = async (sessionTarget: PolicyTarget) =>
     params.revokeSessions
       ? { target: sessionTarget, alreadyRevoked: (await readInlinePolicy(iam, sessionTarget, SESSION_POLICY_NAME)) !== undefined }
@@ -145,7 +159,7 @@ export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<R
   if (target.type === 'assumed-role' && params.roleName && params.roleName !== target.name) {
     throw finalFailure(`revokeCredentials: roleName ${params.roleName} differs from the principal, IAM role ${target.name}; nothing was changed`, 'ValidationError');
   }
-  if (!params.revokeSessions && !oauth) {
+  if (!params.revokeSessions && !oauth && !cognito) {
     throw finalFailure(`revokeCredentials: revoking its sessions is the only containment for ${who}, and revokeSessions is false; nothing was changed`, 'ValidationError');
   }
   return {

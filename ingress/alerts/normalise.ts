@@ -25,7 +25,7 @@ export function fingerprintOf(source: AlertSource, a: SourceAlert): string {
   if (a.sourceFingerprint) return hash(source, 'fp', a.sourceFingerprint);
   const s = a.subject;
   // The resources added later count only when present, so fingerprints made before them stay as they were.
-  const resources = [s.bucket, s.securityGroupId].filter((r): r is string => r !== undefined);
+  const resources = [s.bucket, s.securityGroupId, s.cognitoUser && `cognito:${s.cognitoUser.userPoolId}/${s.cognitoUser.username}`].filter((r): r is string => r !== undefined);
   return hash(source, a.kind, s.principalArn ?? s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '', ...resources);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AlertSubject } from '../../domain/alert';
+import { COGNITO_USER_POOL_ID, COGNITO_USERNAME, type AlertSubject } from '../../domain/alert';
 import { principalFields } from '../../domain/principal';
 import type { SourceAlert } from './normalise';
 import { severityFromWord } from './severity-words';
@@ -50,6 +50,12 @@ export function subjectFromLabels(labels: Record<string, string>): AlertSubject 
   if (kmsKeyId) subject.kmsKeyId = kmsKeyId;
   if (ip) subject.ips = [ip];
   if (service) subject.service = service;
+  // A Cognito user is named by both labels, each in Cognito's own form; otherwise not at all.
+  const userPoolId = first(labels, 'cognito_user_pool_id', 'user_pool_id');
+  const username = first(labels, 'cognito_username');
+  if (userPoolId && username && userPoolId.length <= 55 && COGNITO_USER_POOL_ID.test(userPoolId) && username.length <= 128 && COGNITO_USERNAME.test(username)) {
+    subject.cognitoUser = { userPoolId, username };
+  }
   return subject;
 }
 

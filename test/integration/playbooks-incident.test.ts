@@ -1,7 +1,8 @@
 /**
  * The AWS playbooks as runbook steps of a real incident (child workflows of incidentWorkflow):
  * an alert naming a leaked key and attacker addresses is contained in moto, the undos are offered
- * in the incident state, an unknown principal escalates with a clear message, and every AWS call
+ * in the incident state, an unknown principal escalates with a clear message, an alert naming a
+ * Cognito user of the API signs that user out (an unknown one fails the step), and every AWS call
  * the worker made is granted by the `tourniquet iam-policy` policy.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -9,6 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRolePolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
+import {
+  AdminCreateUserCommand,
+  AdminInitiateAuthCommand,
+  AdminSetUserPasswordCommand,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateIPSetCommand, GetIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { Escalation, Notifier } from '../../activities';
 import { workerIamPolicy } from '../../activities/aws';
@@ -88,6 +96,24 @@ steps:
       sessionIssuer: "\${alert.subject.sessionIssuer?}"
       accountId: "\${alert.subject.accountId?}"
       accessKeyIds: ["\${alert.subject.accessKeyId}"]
+    retry: { maximumAttempts: 3, initialInterval: 200ms }
+`,
+  );
+  // The credential runbook's revoke step with its Cognito reference, without the approval gate.
+  writeFileSync(
+    join(runbooksDir, 'portal-takeover.yaml'),
+    `id: portal-takeover
+title: A patient portal account used from a leaked key's addresses
+escalationGroup: security-leads
+match: [{ kinds: ["PortalTakeover"] }]
+steps:
+  - id: revoke-user
+    type: revokeCredentials
+    with:
+      principal: "\${alert.subject.principal}"
+      accessKeyIds: ["\${alert.subject.accessKeyId}"]
+      keep: true
+      cognito: "\${alert.subject.cognitoUser?}"
     retry: { maximumAttempts: 3, initialInterval: 200ms }
 `,
   );
@@ -180,9 +206,59 @@ test("a root finding fails its step with what a person must do, and that is the 
   expect(told[0]!.message).toContain('A person must now: sign in as the root user and change its password; delete every root access key (the alert names ASIAQ3EGVZK7EXAMPLE3)');
 });
 
+test("an alert naming a Cognito user of the API: the user is signed out everywhere, its refresh token refused; one naming none is contained as before", async () => {
+  const pool = (await stack.admin.cognito.send(new CreateUserPoolCommand({ PoolName: 'patient-portal' }))).UserPool!.Id!;
+  const client = (
+    await stack.admin.cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool, ClientName: 'portal', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
+  ).UserPoolClient!.ClientId!;
+  await stack.admin.cognito.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'pat-0042', MessageAction: 'SUPPRESS' }));
+  await stack.admin.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: 'pat-0042', Password: 'Correct-Horse-Battery-9!', Permanent: true }));
+  const signedIn = await stack.admin.cognito.send(
+    new AdminInitiateAuthCommand({ UserPoolId: pool, ClientId: client, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'pat-0042', PASSWORD: 'Correct-Horse-Battery-9!' } }),
+  );
+  const refresh = () =>
+    stack.admin.cognito.send(
+      new AdminInitiateAuthCommand({ UserPoolId: pool, ClientId: client, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: signedIn.AuthenticationResult!.RefreshToken! } }),
+    );
+  const contain = async (user: string, cognitoUser?: { userPoolId: string; username: string }) => {
+    await stack.admin.iam.send(new CreateUserCommand({ UserName: user }));
+    const key = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;
+    const alert = anAlert({ kind: 'PortalTakeover', subject: { principal: user, accessKeyId: key, ...(cognitoUser ? { cognitoUser } : {}) } });
+    const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, alert);
+    const state = await eventually(() => stack.env.client.workflow.getHandle(incidentId).query(stateQuery), (s) => s.status === 'contained' || s.escalated, 'contained', 60_000);
+    return state.steps[0]!;
+  };
+
+  const signOuts = stack.calls.filter((c) => c === 'cognito-idp:AdminUserGlobalSignOut').length;
+  const plain = await contain('svc-portal-plain');
+  expect(plain).toMatchObject({ status: 'succeeded', summary: 'deactivated 1 access key(s) of svc-portal-plain; sessions of user svc-portal-plain issued before now revoked; keys kept' });
+  await expect(refresh()).resolves.toBeDefined();
+
+  const named = await contain('svc-portal-named', { userPoolId: pool, username: 'pat-0042' });
+  expect(named.status).toBe('succeeded');
+  expect(named.undo!.description).toContain(`Cognito user pat-0042 of user pool ${pool} stays signed out (a sign-out cannot be undone: the user signs in again)`);
+  expect(named.summary).toContain(`Cognito user pat-0042 of user pool ${pool} signed out everywhere`);
+  expect(stack.calls.filter((c) => c === 'cognito-idp:AdminUserGlobalSignOut').length - signOuts).toBe(1);
+  await expect(refresh()).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+
+  // A user the pool does not have: the step fails and escalates, the incident goes on in a person's hands.
+  await stack.admin.iam.send(new CreateUserCommand({ UserName: 'svc-portal-ghost' }));
+  const key = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-portal-ghost' }))).AccessKey!.AccessKeyId!;
+  const ghost = anAlert({ kind: 'PortalTakeover', subject: { principal: 'svc-portal-ghost', accessKeyId: key, cognitoUser: { userPoolId: pool, username: 'nobody-0042' } } });
+  const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, ghost);
+  const state = await eventually(() => stack.env.client.workflow.getHandle(incidentId).query(stateQuery), (s) => s.escalated, 'escalated', 60_000);
+  expect(state.status).not.toBe('closed');
+  expect(state.steps).toEqual([
+    expect.objectContaining({ id: 'revoke-user', status: 'failed', error: `Cognito user nobody-0042 of user pool ${pool} does not exist; nothing was changed` }),
+  ]);
+  const keys = await stack.admin.iam.send(new ListAccessKeysCommand({ UserName: 'svc-portal-ghost' }));
+  expect(keys.AccessKeyMetadata!.map((k) => k.Status)).toEqual(['Active']);
+});
+
 test('every AWS call the worker made is granted by the least-privilege worker policy', () => {
   const granted = grantedActions(workerIamPolicy(stack.config.aws));
   const made = [...new Set(stack.calls)];
   expect(made.length).toBeGreaterThan(8);
+  expect(made).toEqual(expect.arrayContaining(['cognito-idp:AdminGetUser', 'cognito-idp:AdminUserGlobalSignOut']));
   expect(made.filter((action) => !granted.has(action))).toEqual([]);
 });

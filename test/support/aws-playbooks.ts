@@ -22,6 +22,7 @@ export function recordCalls(clients: AwsClients, log: CallLog): AwsClients {
   clients.rds.middlewareStack.add((next, context) => (args) => (note('rds', context.commandName), next(args)), options);
   clients.ssoAdmin.middlewareStack.add((next, context) => (args) => (note('sso', context.commandName), next(args)), options);
   clients.secretsManager.middlewareStack.add((next, context) => (args) => (note('secretsmanager', context.commandName), next(args)), options);
+  clients.cognito.middlewareStack.add((next, context) => (args) => (note('cognito-idp', context.commandName), next(args)), options);
   return clients;
 }
 

@@ -352,6 +352,27 @@ describe('principals as AWS reports them', () => {
     expect(one('datadog', dd).subject).toMatchObject({ principal: 'svc-export', principalType: 'iam-user' });
   });
 
+  test('a Cognito user of the API: generic subject cognitoUser, or both Prometheus-style labels; each its own incident', () => {
+    const user = { userPoolId: 'us-east-1_AbCdEf123', username: 'pat-0001' };
+    expect(genericWith({ principal: 'svc-portal', cognitoUser: user }).subject).toEqual({ principal: 'svc-portal', principalType: 'unknown', cognitoUser: user });
+    expect(() => genericWith({ cognitoUser: { userPoolId: 'AbCdEf123', username: 'pat-0001' } })).toThrow(/subject\.cognitoUser\.userPoolId: a Cognito user pool id/);
+    expect(() => genericWith({ cognitoUser: { userPoolId: 'us-east-1_AbCdEf123', username: 'has space' } })).toThrow(/subject\.cognitoUser\.username: a Cognito user name/);
+    // Named, never a token: a field beside the two is refused.
+    expect(() => genericWith({ cognitoUser: { ...user, refreshToken: 'eyJ…' } })).toThrow(/refreshToken/);
+    const am = (labels: Record<string, string>) => {
+      const payload = JSON.parse(fixture('alertmanager'));
+      payload.alerts = [{ ...payload.alerts[0], labels: { alertname: 'PortalAccountTakeover', ...labels } }];
+      return one('alertmanager', payload).subject;
+    };
+    expect(am({ cognito_user_pool_id: user.userPoolId, cognito_username: user.username })).toEqual({ cognitoUser: user });
+    expect(am({ cognito_user_pool_id: user.userPoolId })).toEqual({});
+    expect(am({ cognito_user_pool_id: 'not a pool', cognito_username: user.username })).toEqual({});
+    const generic = (subject: object) => fingerprintOf('generic', genericWith(subject));
+    // Without a Cognito user the fingerprint is as before; two users are two incidents.
+    expect(generic({ principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).toBe('eb394e7fde85750418efc2bf04ca9f97');
+    expect(generic({ cognitoUser: user })).not.toBe(generic({ cognitoUser: { ...user, username: 'pat-0002' } }));
+  });
+
   test('the normaliser gives every principal a type, so runbooks can always pass it on', () => {
     const raw = { kind: 'X', severity: 'high' as const, status: 'firing' as const, title: 't', labels: {} };
     expect(normalise('generic', { ...raw, subject: { principal: 'svc' } }, 'raw/x', 0, new Date()).subject).toEqual({ principal: 'svc', principalType: 'unknown' });

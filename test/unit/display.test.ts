@@ -110,3 +110,11 @@ test('masking patterns: names where a word introduces them, dates of birth, stre
     'incident/abc opened 2026-03-01T10:00:00Z; deadline 2026-04-20; iam ListAccessKeys svc-export: NoSuchEntity',
   );
 });
+
+test('a Cognito user is shown by its pool and name, an e-mail address as a user name masked', () => {
+  const cognitoUser = { userPoolId: 'us-east-1_AbCdEf123', username: 'zq@example.org' };
+  const shown = displayState(state({ alerts: [alert({ subject: { cognitoUser } })] }), WITHHOLD_FREE_TEXT);
+  expect(shown.alerts[0]!.subject).toEqual({ cognitoUser: { userPoolId: 'us-east-1_AbCdEf123', username: '[email]' } });
+  const redact = redactorFor([alert({ subject: { cognitoUser } })], WITHHOLD_FREE_TEXT);
+  expect(redact('sign out Cognito user zq@example.org of user pool us-east-1_AbCdEf123 everywhere')).toBe('sign out Cognito user [email] of user pool us-east-1_AbCdEf123 everywhere');
+});

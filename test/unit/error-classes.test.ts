@@ -36,6 +36,11 @@ test.each([
   // CloudTrail LookupEvents
   ['InvalidTimeRangeException', true],
   ['InvalidLookupAttributesException', true],
+  // Cognito user pools: an unknown user is final; throttling is retried
+  ['UserNotFoundException', true],
+  ['NotAuthorizedException', true],
+  ['TooManyRequestsException', false],
+  ['InternalErrorException', false],
 ])('AWS %s: non-retryable %s', (name, final) => {
   const failure = classified(awsError(name));
   expect(failure).toBeInstanceOf(ApplicationFailure);

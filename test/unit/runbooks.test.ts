@@ -89,6 +89,19 @@ describe('shipped runbooks', () => {
     }
   });
 
+  test('credential-compromise signs out the Cognito user an alert names; an alert naming none resolves as before', () => {
+    const revoke = stepsOf(byId('credential-compromise').runbook).find((s) => s.type === 'revokeCredentials')!;
+    const resolve = (extra: object) => resolveParams(revoke.with, { alert: anAlert({ kind: 'LeakedAccessKey', subject: { ...subject, ...extra } }), incident: { id: 'incident/x', severity: 'high' } });
+    const user = { userPoolId: 'us-east-1_AbCdEf123', username: 'pat-0001' };
+    const named = resolve({ cognitoUser: user });
+    expect(named).toMatchObject({ missing: [], params: { cognito: user } });
+    expect(RevokeParams.strict().parse(named.params).cognito).toEqual(user);
+    const none = resolve({});
+    expect(none.missing).toEqual([]);
+    // Left out, as if the runbook never named it (Temporal's JSON drops undefined).
+    expect(JSON.parse(JSON.stringify(none.params))).not.toHaveProperty('cognito');
+  });
+
   test.each(SHIPPED)('%s: every step that changes AWS waits for an approval', (id) => {
     const ungated = stepsOf(byId(id).runbook).filter((s) => RISKY.has(s.type) && !s.approval);
     expect(ungated.map((s) => s.id)).toEqual([]);

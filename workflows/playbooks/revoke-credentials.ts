@@ -10,6 +10,7 @@ import { condition, ParentClosePolicy, patched, setHandler, startChild, workflow
 import type { RevokePlan } from '../../activities/aws';
 import type { StepInput, StepOutcome } from '../../activities/step';
 import type { RunbookStep } from '../../domain/runbook';
+import { cognitoUserLabel } from '../../domain/alert';
 import { onTheLedger, persistentActivities, playbookActivities, stepAuthority } from './activity-options';
 import type { WriteAuthority } from '../../domain/ledger';
 import {
@@ -79,6 +80,11 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
     const { revoked } = await acts.revokeOAuthTokens({ app: plan.oauth.app, tokens: plan.oauth.tokens });
     did.push(`${revoked.length} OAuth token(s) of ${plan.oauth.app} revoked`);
   }
+  // Plans made before Cognito sign-out existed have no `cognito`.
+  if (plan.cognito && patched('cognito-sign-out')) {
+    await acts.signOutCognitoUser({ user: plan.cognito });
+    did.push(`${cognitoUserLabel(plan.cognito)} signed out everywhere (refresh tokens revoked; a sign-out cannot be undone)`);
+  }
 
   const deletionId = keyDeletionWorkflowId(input.incidentId, input.stepId);
   if (plan.deleteAfterMs !== null && plan.targetKeyIds.length > 0) {
@@ -93,11 +99,14 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
     did.push('keys kept');
   }
 
+  // What the undo leaves as it is: a sign-out cannot be taken back.
+  const stays = plan.cognito ? `; ${cognitoUserLabel(plan.cognito)} stays signed out (a sign-out cannot be undone: the user signs in again)` : '';
   if (rotated) {
     const undo = { ...rotated.undo, params: { ...rotated.undo.params, keyDeletionWorkflowId: deletionId } } satisfies KnownUndo;
-    return { summary: did.join('; '), writes: written, undo: { ...undo, description: `${undo.description}; the leaked key's deletion is cancelled` } };
+    return { summary: did.join('; '), writes: written, undo: { ...undo, description: `${undo.description}; the leaked key's deletion is cancelled${stays}` } };
   }
-  return { summary: did.join('; '), writes: written, ...undoOf(plan, deletionId, issuedBefore) };
+  const { undo } = undoOf(plan, deletionId, issuedBefore);
+  return { summary: did.join('; '), writes: written, ...(undo ? { undo: { ...undo, description: `${undo.description}${stays}` } } : {}) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PRINCIPAL_TYPES, type AlertSubject } from '../../../domain/alert';
+import { COGNITO_USER_POOL_ID, COGNITO_USERNAME, PRINCIPAL_TYPES, type AlertSubject } from '../../../domain/alert';
 import { principalFields } from '../../../domain/principal';
 import { SEVERITIES } from '../../../domain/severity';
 import { CloudTrailIdentity, factsFromCloudTrail } from '../principal';
@@ -34,6 +34,14 @@ const GenericAlert = z
         service: z.string().max(200).optional(),
         bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name').optional(),
         securityGroupId: z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'a security group id (sg-…)').optional(),
+        // a user of the API's Cognito user pool: named, never a token of theirs
+        cognitoUser: z
+          .object({
+            userPoolId: z.string().max(55).regex(COGNITO_USER_POOL_ID, 'a Cognito user pool id (<region>_<id>)'),
+            username: z.string().min(1).max(128).regex(COGNITO_USERNAME, 'a Cognito user name'),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),
