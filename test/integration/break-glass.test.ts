@@ -8,7 +8,6 @@
  * incident resolves, an extension approved anew, a holder removed from configuration.
  * (Reconciliation needs a visibility listing: break-glass-api.test.ts, on the dev server.)
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { CreateGroupCommand, CreateRoleCommand, CreateUserCommand, GetGroupCommand, GetRoleCommand } from '@aws-sdk/client-iam';
 import type { AccessHolders } from '../../activities/access';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
@@ -30,6 +29,7 @@ import { eventually, playbookStack, type PlaybookStack } from '../support/aws-pl
 import { prove, testGrants } from '../support/decisions';
 import { ssoAdminEndpoint } from '../support/sso-admin-endpoint';
 import { memoryAudit } from '../support/temporal';
+import { updateRefusal } from '../support/refusals';
 
 jest.setTimeout(180_000);
 
@@ -129,15 +129,6 @@ async function decide(r: Awaited<ReturnType<typeof request>>, by: string, decisi
   return r.handle.executeUpdate(decideAccessUpdate, { args: [{ proof, decision, planHash: hash, justification: 'incident needs it' }] });
 }
 
-async function refusal(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return String((err as WorkflowUpdateFailedError).cause?.message);
-  }
-  throw new Error('the update was accepted');
-}
 
 const members = async (group: string) => ((await stack.admin.iam.send(new GetGroupCommand({ GroupName: group }))).Users ?? []).map((u) => u.UserName);
 const trustSids = async (role: string) =>
@@ -167,14 +158,14 @@ test('refused: an approver outside the profile group, the requester approving th
   await eventually(r.status, (v) => v.changes.some((c) => c.what === 'access.requested'), 'asked');
   expect((await r.status()).pending!.plan).toEqual(['add IAM user req to group breakglass-phi-logs (for req)', 'for 1h from the grant, then removed', 'not tied to an incident']);
 
-  expect(await refusal(decide(r, 'ana'))).toBe('ana is not in the approver group security-leads');
-  expect(await refusal(decide(r, 'req'))).toBe('req is not in the approver group security-leads');
+  expect(await updateRefusal(decide(r, 'ana'))).toBe('ana is not in the approver group security-leads');
+  expect(await updateRefusal(decide(r, 'req'))).toBe('req is not in the approver group security-leads');
   // Even with the group in their grant, the requester never approves their own request.
   const self = grants('req', 'access.approve', r.workflowId, { subject: { planHash: r.plan.hash, decision: 'approve' }, groups: ['security-leads'], at: await now() });
-  expect(await refusal(r.handle.executeUpdate(decideAccessUpdate, { args: [{ proof: self, decision: 'approve', planHash: r.plan.hash, justification: 'mine' }] }))).toBe(
+  expect(await updateRefusal(r.handle.executeUpdate(decideAccessUpdate, { args: [{ proof: self, decision: 'approve', planHash: r.plan.hash, justification: 'mine' }] }))).toBe(
     'req requested this action and cannot also approve it',
   );
-  expect(await refusal(decide(r, 'lead', 'approve', 'f'.repeat(64)))).toBe('the plan changed since this approval was asked for; review the new plan');
+  expect(await updateRefusal(decide(r, 'lead', 'approve', 'f'.repeat(64)))).toBe('the plan changed since this approval was asked for; review the new plan');
   expect(await members('breakglass-phi-logs')).toEqual([]);
 
   await decide(r, 'lead');
@@ -204,7 +195,7 @@ test('revoked early by the requester: the role trust statement goes at once; an 
   expect(await trustSids('breakglass-sg-admin')).toEqual(['Ec2', sid]);
 
   const outsider = grants('ana', 'access.revoke', r.workflowId, { at: await now() });
-  expect(await refusal(r.handle.executeUpdate(revokeAccessUpdate, { args: [{ proof: outsider, reason: 'mine now' }] }))).toContain('only its holder or a member of security-leads');
+  expect(await updateRefusal(r.handle.executeUpdate(revokeAccessUpdate, { args: [{ proof: outsider, reason: 'mine now' }] }))).toContain('only its holder or a member of security-leads');
   const started = await stack.env.currentTimeMs();
   await r.handle.executeUpdate(revokeAccessUpdate, { args: [{ proof: grants('req', 'access.revoke', r.workflowId, { at: await now() }), reason: 'done with it' }] });
   const done = await r.handle.result();
@@ -222,7 +213,7 @@ test('the incident resolving revokes an Identity Center assignment (two approver
   const r = await request('prod-admin', '4h', { incidentId });
   await eventually(r.status, (v) => v.changes.some((c) => c.what === 'access.requested'), 'asked');
   await decide(r, 'lead');
-  expect(await refusal(decide(r, 'lead'))).toBe('lead has already decided on this step');
+  expect(await updateRefusal(decide(r, 'lead'))).toBe('lead has already decided on this step');
   expect((await r.status()).status).toBe('requested');
   await decide(r, 'lee');
   await active(r);
@@ -249,11 +240,11 @@ test('an extension is a new plan approved anew; a holder removed from configurat
   const granted = await active(r);
   const ask = (extendBy: string, by = 'req') =>
     r.handle.executeUpdate(extendAccessUpdate, { args: [{ proof: grants(by, 'access.request', r.workflowId, { subject: { extendBy }, at: new Date(Date.parse(granted.grantedAt!)) }), extendBy, reason: 'not done yet' }] });
-  expect(await refusal(ask('3h'))).toBe('3h is longer than profile phi-logs-read allows (at most 2h)');
-  expect(await refusal(ask('30m', 'ana'))).toContain('only req, who holds it, may ask to extend');
+  expect(await updateRefusal(ask('3h'))).toBe('3h is longer than profile phi-logs-read allows (at most 2h)');
+  expect(await updateRefusal(ask('30m', 'ana'))).toContain('only req, who holds it, may ask to extend');
   const asked = await ask('30m');
   expect(asked.pending).toMatchObject({ kind: 'extension', until: new Date(Date.parse(granted.expiresAt!) + 1_800_000).toISOString() });
-  expect(await refusal(decide(r, 'req'))).toContain('is not in the approver group');
+  expect(await updateRefusal(decide(r, 'req'))).toContain('is not in the approver group');
   await decide(r, 'lead');
   const extended = await eventually(r.status, (v) => v.pending === undefined, 'extended');
   expect(extended.expiresAt).toBe(asked.pending!.until);

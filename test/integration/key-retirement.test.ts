@@ -33,6 +33,7 @@ import { cloudTrailEndpoint, type LookupRequest, type TrailEvent } from '../supp
 import { memoryAudit } from '../support/temporal';
 import { prove, testGrants, undoRequest } from '../support/decisions';
 import { UNDO_CONTAINMENT_WORKFLOW, undoWorkflowId } from '../../workflows/playbooks/definitions';
+import { updateRefusal } from '../support/refusals';
 
 jest.setTimeout(180_000);
 
@@ -146,15 +147,6 @@ async function retiredKey(name: string) {
 // Time skips only while the workflows are idle: a sleep that ends between two daily checks (the
 // half days below) returns with no usage check in flight.
 
-async function refusal(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return String((err as WorkflowUpdateFailedError).cause?.message);
-  }
-  throw new Error('the update was accepted');
-}
 
 test('a key in use is never offered; quiet for 30 days it is, told to the responders and audited', async () => {
   const key = await retiredKey('in-use');
@@ -192,13 +184,13 @@ test('two-person rule: requester, outsider, no reason, the same person twice are
   expect((await key.status()).status).toBe('offered');
   const approve = (by: string, justification = 'no use in 30 days; data re-encrypted', offer?: number) => approveAs(key.handle, by, justification, offer);
 
-  expect(await refusal(approve('U-req'))).toBe('U-req requested this action and cannot also approve it');
-  expect(await refusal(approve('U-lead'))).toBe('U-lead is not in the approver group security-oncall');
-  expect(await refusal(approve('U-ana', '  '))).toBe('a justification is required');
-  expect(await refusal(approve('U-ana', 'ok', 7))).toBe('the plan changed since this approval was asked for; review the new plan');
+  expect(await updateRefusal(approve('U-req'))).toBe('U-req requested this action and cannot also approve it');
+  expect(await updateRefusal(approve('U-lead'))).toBe('U-lead is not in the approver group security-oncall');
+  expect(await updateRefusal(approve('U-ana', '  '))).toBe('a justification is required');
+  expect(await updateRefusal(approve('U-ana', 'ok', 7))).toBe('the plan changed since this approval was asked for; review the new plan');
   const one = await approve('U-ana');
   expect(one).toMatchObject({ status: 'offered', approvals: [expect.objectContaining({ by: 'U-ana' })] });
-  expect(await refusal(approve('U-ana'))).toBe('U-ana has already decided on this step');
+  expect(await updateRefusal(approve('U-ana'))).toBe('U-ana has already decided on this step');
   // One approval schedules nothing, however long it waits.
   await stack.env.sleep(2 * DAY);
   expect((await describeKey(key.keyId)).KeyState).toBe('Enabled');
@@ -218,7 +210,7 @@ test('two-person rule: requester, outsider, no reason, the same person twice are
   const state = await describeKey(key.keyId);
   expect(state.KeyState).toBe('Enabled');
   expect(state.DeletionDate).toBeUndefined();
-  expect(await refusal(approve('U-cho'))).toMatch(/not on offer \(the key is watching\)/);
+  expect(await updateRefusal(approve('U-cho'))).toMatch(/not on offer \(the key is watching\)/);
 });
 
 test('two approvals schedule the deletion with the pending window; cancelling enables the key and watches it again', async () => {
@@ -239,7 +231,7 @@ test('two approvals schedule the deletion with the pending window; cancelling en
   expect(scheduled.deletion).toMatchObject({ deletionDate: pending.DeletionDate!.toISOString() });
   expect(whatOf(key.id)).toContain('kms.retirement.deletion-scheduled');
 
-  expect(await refusal(cancelAs(key.handle, 'U-lead', ' '))).toBe('a reason is required');
+  expect(await updateRefusal(cancelAs(key.handle, 'U-lead', ' '))).toBe('a reason is required');
   const cancelled = await cancelAs(key.handle, 'U-lead', 'the archive still needs it');
   expect(cancelled).toMatchObject({ status: 'watching', approvals: [] });
   const again = await describeKey(key.keyId);
@@ -248,7 +240,7 @@ test('two approvals schedule the deletion with the pending window; cancelling en
   // Still retired: the deny on new ciphertext stays.
   const policy = JSON.parse((await stack.admin.kms.send(new GetKeyPolicyCommand({ KeyId: key.keyId, PolicyName: 'default' }))).Policy!);
   expect(policy.Statement.map((s: { Sid?: string }) => s.Sid)).toContain(RETIRED_KEY_SID);
-  expect(await refusal(cancelAs(key.handle, 'U-lead', 'again'))).toMatch(/no deletion .* is scheduled/);
+  expect(await updateRefusal(cancelAs(key.handle, 'U-lead', 'again'))).toMatch(/no deletion .* is scheduled/);
   expect(whatOf(key.id)).toContain('kms.retirement.deletion-cancelled');
 });
 

@@ -6,7 +6,7 @@
  * person starts carries their grant, and a forged one starts no clock.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowFailedError } from '@temporalio/client';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import { addCalendarDays } from '../../domain/hipaa';
 import type { Action } from '../../domain/authority';
@@ -16,6 +16,7 @@ import { BREACH_CLOCK_WORKFLOW, clockQuery, correctDiscoveryUpdate, type BreachC
 import { waitFor } from '../support/runbooks';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 import { prove, TEST_SIGNING_KEY, type GrantOptions } from '../support/decisions';
+import { updateRefusal } from '../support/refusals';
 
 jest.setTimeout(120_000);
 
@@ -41,15 +42,6 @@ afterAll(async () => {
 
 const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-async function rejection(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return String((err as WorkflowUpdateFailedError).cause?.message);
-  }
-  throw new Error('the update was accepted');
-}
 
 async function start(name: string, over: Partial<BreachClockInput> = {}) {
   const today = utcDate(await env.currentTimeMs());
@@ -73,14 +65,14 @@ test('discovery corrected 20 days earlier: every deadline moves 20 days earlier,
   // Refusals: later, future, no reason, not a date, forged. Nothing changes.
   const tomorrow = addCalendarDays(today, 1);
   const earlier = addCalendarDays(today, -20);
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: tomorrow, reason: 'x' }] }))).toMatch(/in the future/);
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: earlier, reason: ' ' }] }))).toMatch(/needs its reason/);
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: 'last month', reason: 'x' }] }))).toMatch(/ISO date/);
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: today, reason: 'x' }] }))).toMatch(/already/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: tomorrow, reason: 'x' }] }))).toMatch(/in the future/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: earlier, reason: ' ' }] }))).toMatch(/needs its reason/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: 'last month', reason: 'x' }] }))).toMatch(/ISO date/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: today, reason: 'x' }] }))).toMatch(/already/);
   const forged = await proveNow('U-po', 'clock.discovery', id, { key: { kid: TEST_SIGNING_KEY.kid, secretKey: 'c3'.repeat(32) } });
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: forged, discoveredAt: earlier, reason: 'x' }] }))).toMatch(/signature/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: forged, discoveredAt: earlier, reason: 'x' }] }))).toMatch(/signature/);
   const otherAction = await proveNow('U-po', 'clock.facts', id);
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: otherAction, discoveredAt: earlier, reason: 'x' }] }))).toMatch(/clock.facts|action/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: otherAction, discoveredAt: earlier, reason: 'x' }] }))).toMatch(/clock.facts|action/);
   expect((await handle.query(clockQuery)).discoveryDate).toBe(today);
 
   const view = await handle.executeUpdate(correctDiscoveryUpdate, {
@@ -96,7 +88,7 @@ test('discovery corrected 20 days earlier: every deadline moves 20 days earlier,
   const audited = (await waitFor(async () => audit.events.find((e) => e.what === 'clock.discovery' && e.correlationId === id), (e) => !!e))!;
   expect(audited.details).toMatchObject({ before: today, discoveredAt: earlier });
   // Moving it later again is refused: the clock ran from what was known.
-  expect(await rejection(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: today, reason: 'undo' }] }))).toMatch(/not later/);
+  expect(await updateRefusal(handle.executeUpdate(correctDiscoveryUpdate, { args: [{ proof: await proveNow('U-po', 'clock.discovery', id), discoveredAt: today, reason: 'undo' }] }))).toMatch(/not later/);
 
   // The corrected deadline (40 days from now) passes: the escalation comes then, not at day 60.
   await env.sleep(41 * 86_400_000 + 3_600_000);

@@ -26,6 +26,7 @@ import { waitFor } from '../support/runbooks';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 import { prove, type GrantOptions } from '../support/decisions';
 import type { Action } from '../../domain/authority';
+import { updateRefusal } from '../support/refusals';
 
 /** Time is skipped here: a grant is issued at the test server's time, as the ingress's would be at the clock's. */
 const proveNow = async (by: string, action: Action, workflowId: string, options: GrantOptions = {}) =>
@@ -88,16 +89,6 @@ async function startClock(name: string, settings: Partial<ClockSettings>, over: 
   return { handle, t0, incidentId: input.incidentId };
 }
 
-/** The validator's reason for refusing an update. */
-async function rejection(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return String((err as WorkflowUpdateFailedError).cause?.message);
-  }
-  throw new Error('the update was accepted');
-}
 
 const eventsOf = (incidentId: string, what: string): AuditEvent[] => audit.events.filter((e) => e.why.incident === incidentId && e.what === what);
 const remindersOf = (incidentId: string) => eventsOf(incidentId, 'clock.reminder').map((e) => [e.when, e.details!.obligation, e.details!.daysLeft]);
@@ -170,17 +161,17 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
     handle.executeUpdate(recordFactsUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.facts', handle.workflowId), byState: { California: 3 } }] }),
   ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
   expect(
-    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'individuals' } }), obligationId: 'individuals', sentOn: discovered, evidence: ' ' }] })),
+    await updateRefusal(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'individuals' } }), obligationId: 'individuals', sentOn: discovered, evidence: ' ' }] })),
   ).toMatch(/evidence/);
 
   // Days that do not exist are refused by the validators; the clock goes on answering.
   expect(
-    await rejection(handle.executeUpdate(recordLawEnforcementDelayUpdate, {
+    await updateRefusal(handle.executeUpdate(recordLawEnforcementDelayUpdate, {
       args: [{ proof: await proveNow('U-legal', 'clock.delay', handle.workflowId), statement: { form: 'written', statedOn: '2026-02-30', until: '2026-03-30', official: 'SA Doe', agency: 'FBI', reference: 'legal/x.pdf' } }],
     })),
   ).toMatch(/statedOn must be a real calendar date/);
   expect(
-    await rejection(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'individuals' } }), obligationId: 'individuals', sentOn: `${year + 1}-13-01`, evidence: 'letters/batch-1' }] })),
+    await updateRefusal(handle.executeUpdate(recordNoticeSentUpdate, { args: [{ proof: await proveNow('U-privacy', 'clock.notice', handle.workflowId, { subject: { obligationId: 'individuals' } }), obligationId: 'individuals', sentOn: `${year + 1}-13-01`, evidence: 'letters/batch-1' }] })),
   ).toMatch(/sentOn must be a real calendar date/);
   expect((await handle.query(clockQuery)).facts.lawEnforcement ?? []).toEqual([]);
 
@@ -204,7 +195,7 @@ test('updates recompute the deadlines and are audited; a documented low risk clo
   expect(view.obligations.find((o) => o.id === 'media:CA')!.status).toBe('sent');
 
   expect(
-    await rejection(
+    await updateRefusal(
       handle.executeUpdate(recordRiskAssessmentUpdate, {
         args: [{ proof: await proveNow('U-privacy', 'clock.assessment.close', handle.workflowId, { subject: { conclusion: 'low-probability-of-compromise' } }), assessment: { natureAndExtent: 'x', unauthorizedPerson: '', acquiredOrViewed: 'x', mitigation: 'x', conclusion: 'low-probability-of-compromise', assessedBy: 'P', reference: 'r' } }],
       }),

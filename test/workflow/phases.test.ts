@@ -8,7 +8,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import { incidentTimes } from '../../domain/mttx';
@@ -23,6 +22,7 @@ import { prove, testGrants } from '../support/decisions';
 import { httpTarget } from '../support/http-target';
 import { waitFor } from '../support/runbooks';
 import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { updateRefusal } from '../support/refusals';
 
 jest.setTimeout(120_000);
 
@@ -76,16 +76,6 @@ afterAll(async () => {
 const handleOf = (id: string) => env.client.workflow.getHandle(id);
 const stateOf = (id: string) => handleOf(id).query(stateQuery);
 const calls = (path: string) => target.requests.filter((r) => r.path === path).length;
-/** Why the workflow refused an update (its validator's message). */
-async function refusal(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return String((err as WorkflowUpdateFailedError).cause?.message);
-  }
-  throw new Error('the update was accepted');
-}
 const check = (id: string, itemId: string, note: string, by = 'U1', proofItem = itemId) =>
   handleOf(id).executeUpdate(checkItemUpdate, { args: [{ proof: prove(by, 'checklist.check', id, { subject: { itemId: proofItem } }), itemId, note }] });
 
@@ -109,16 +99,16 @@ test('contained → eradicating (its step approved) → its checklist → recove
   expect((await stateOf(incidentId)).status).toBe('eradicating');
 
   // Refused, and nothing changes: an unknown item, no note, a grant for another item.
-  expect(await refusal(check(incidentId, 'made-up', 'x'))).toBe('no checklist item made-up (items: root-cause-removed, service-verified)');
-  expect(await refusal(check(incidentId, 'root-cause-removed', '  '))).toBe('a checked item needs a note of what was done');
-  expect(await refusal(check(incidentId, 'root-cause-removed', 'done', 'U1', 'service-verified'))).toBe('proof is for itemId service-verified, not root-cause-removed');
+  expect(await updateRefusal(check(incidentId, 'made-up', 'x'))).toBe('no checklist item made-up (items: root-cause-removed, service-verified)');
+  expect(await updateRefusal(check(incidentId, 'root-cause-removed', '  '))).toBe('a checked item needs a note of what was done');
+  expect(await updateRefusal(check(incidentId, 'root-cause-removed', 'done', 'U1', 'service-verified'))).toBe('proof is for itemId service-verified, not root-cause-removed');
   expect((await stateOf(incidentId)).checklist!.every((i) => !i.checkedAt)).toBe(true);
 
   // A recovery item may be ticked early; the eradication item moves the incident on.
   await check(incidentId, 'service-verified', 'synthetics green since 09:00', 'U2');
   expect((await stateOf(incidentId)).status).toBe('eradicating');
   await check(incidentId, 'root-cause-removed', 'library 2.4.1 on every host');
-  expect(await refusal(check(incidentId, 'root-cause-removed', 'again'))).toMatch(/^root-cause-removed was checked by U1 at /);
+  expect(await updateRefusal(check(incidentId, 'root-cause-removed', 'again'))).toMatch(/^root-cause-removed was checked by U1 at /);
   const done = await waitFor(() => stateOf(incidentId), (s) => s.status === 'recovered', 'recovered');
   expect(calls('/recover')).toBe(1);
   expect(done.recoveredAt).toBeDefined();

@@ -7,7 +7,6 @@
  */
 import { createHash } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import type { AuditEvent } from '../../activities/audit-sink';
 import { verifyIncidentEvidence } from '../../activities/evidence';
@@ -27,6 +26,7 @@ import { httpTarget } from '../support/http-target';
 import { lifecycleRunbooks, waitFor } from '../support/runbooks';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig, testEvidence } from '../support/temporal';
 import { testGrants, type GrantOptions, TEST_SIGNING_KEY } from '../support/decisions';
+import { updateRefusal } from '../support/refusals';
 
 jest.setTimeout(180_000);
 
@@ -79,16 +79,6 @@ async function advanceTo(target: number): Promise<void> {
   if (target > now) await env.sleep(target - now);
 }
 
-/** The validator's reason for refusing an update. */
-async function rejection(update: Promise<unknown>): Promise<string> {
-  try {
-    await update;
-  } catch (err) {
-    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
-    return String((err as WorkflowUpdateFailedError).cause?.message);
-  }
-  throw new Error('the update was accepted');
-}
 
 const eventsOf = (what: string, correlationId: string): AuditEvent[] => audit.events.filter((e) => e.what === what && e.correlationId === correlationId);
 
@@ -125,14 +115,14 @@ test('a resolved incident opens its review, due by severity, pre-filled as peopl
   expect(incidentTimeline).toBe('resolved');
 
   // Refusals: nothing to edit, a finding for nobody, a finalise without root cause, a forged grant.
-  expect(await rejection(review.executeUpdate(editReviewUpdate, { args: [{ proof: await proveNow('U-oncall', 'review.edit', id) }] }))).toMatch(/names rootCause/);
+  expect(await updateRefusal(review.executeUpdate(editReviewUpdate, { args: [{ proof: await proveNow('U-oncall', 'review.edit', id) }] }))).toMatch(/names rootCause/);
   expect(
-    await rejection(review.executeUpdate(addFindingUpdate, { args: [{ proof: await proveNow('U-oncall', 'review.finding', id), text: 'alert sooner', owner: 'not a person!', dueAt: '2099-01-01' }] })),
+    await updateRefusal(review.executeUpdate(addFindingUpdate, { args: [{ proof: await proveNow('U-oncall', 'review.finding', id), text: 'alert sooner', owner: 'not a person!', dueAt: '2099-01-01' }] })),
   ).toMatch(/owner must be a person id/);
-  expect(await rejection(review.executeUpdate(addFindingUpdate, { args: [{ proof: await proveNow('U-oncall', 'review.finding', id), text: 'x', owner: 'U-alice', dueAt: 'next week' }] }))).toMatch(/ISO date/);
-  expect(await rejection(review.executeUpdate(finaliseReviewUpdate, { args: [{ proof: await proveNow('U-lead', 'review.finalise', id) }] }))).toMatch(/root cause/);
+  expect(await updateRefusal(review.executeUpdate(addFindingUpdate, { args: [{ proof: await proveNow('U-oncall', 'review.finding', id), text: 'x', owner: 'U-alice', dueAt: 'next week' }] }))).toMatch(/ISO date/);
+  expect(await updateRefusal(review.executeUpdate(finaliseReviewUpdate, { args: [{ proof: await proveNow('U-lead', 'review.finalise', id) }] }))).toMatch(/root cause/);
   const forged = grants('U-lead', 'review.edit', id, { at: new Date(await env.currentTimeMs()), key: { kid: TEST_SIGNING_KEY.kid, secretKey: 'b2'.repeat(32) } });
-  expect(await rejection(review.executeUpdate(editReviewUpdate, { args: [{ proof: forged, rootCause: 'forged' }] }))).toMatch(/signature|verify/i);
+  expect(await updateRefusal(review.executeUpdate(editReviewUpdate, { args: [{ proof: forged, rootCause: 'forged' }] }))).toMatch(/signature|verify/i);
   const after = await review.query(reviewQuery);
   expect([after.rootCause, after.findings, after.final]).toEqual(['', [], undefined]);
   expect(after.changes.map((c) => c.what)).toEqual(['review.opened']);
@@ -156,7 +146,7 @@ test('a finding becomes a follow-up: reminded 7 and 1 days before, escalated dai
   expect([fu.status, fu.owner, fu.incidentId, fu.origin]).toEqual(['open', 'U-alice', incidentId, id]);
 
   // Handing it over is audited with who and why.
-  expect(await rejection(followUp.executeUpdate(reassignFollowUpUpdate, { args: [{ proof: await proveNow('U-oncall', 'follow-up.update', fid), owner: 'U-bob', reason: '' }] }))).toMatch(/reason/);
+  expect(await updateRefusal(followUp.executeUpdate(reassignFollowUpUpdate, { args: [{ proof: await proveNow('U-oncall', 'follow-up.update', fid), owner: 'U-bob', reason: '' }] }))).toMatch(/reason/);
   await followUp.executeUpdate(reassignFollowUpUpdate, { args: [{ proof: await proveNow('U-oncall', 'follow-up.update', fid), owner: 'U-bob', reason: 'Alice is on leave' }] });
 
   // Days pass: reminders at 7 and 1 days before the end of the due day, then one escalation a day.
@@ -183,8 +173,8 @@ test('a finding becomes a follow-up: reminded 7 and 1 days before, escalated dai
   expect((await review.query(reviewQuery)).status).toBe('overdue');
 
   // Closure needs evidence and a note; then the follow-up ends, its closure kept.
-  expect(await rejection(followUp.executeUpdate(closeFollowUpUpdate, { args: [{ proof: await proveNow('U-bob', 'follow-up.close', fid), evidence: ' ', note: 'done' }] }))).toMatch(/evidence/);
-  expect(await rejection(followUp.executeUpdate(closeFollowUpUpdate, { args: [{ proof: await proveNow('U-bob', 'follow-up.close', fid), evidence: 'PR #482', note: '' }] }))).toMatch(/note/);
+  expect(await updateRefusal(followUp.executeUpdate(closeFollowUpUpdate, { args: [{ proof: await proveNow('U-bob', 'follow-up.close', fid), evidence: ' ', note: 'done' }] }))).toMatch(/evidence/);
+  expect(await updateRefusal(followUp.executeUpdate(closeFollowUpUpdate, { args: [{ proof: await proveNow('U-bob', 'follow-up.close', fid), evidence: 'PR #482', note: '' }] }))).toMatch(/note/);
   await followUp.executeUpdate(closeFollowUpUpdate, { args: [{ proof: await proveNow('U-bob', 'follow-up.close', fid), evidence: 'https://git.example/pr/482', note: 'export alert pages on-call' }] });
   const closed = await followUp.result();
   expect(closed.status).toBe('closed');
