@@ -27,7 +27,7 @@ import { stateQuery, resolveUpdate } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { waitFor } from '../support/runbooks';
-import { signedSlackPost, slackStandin, type SlackStandin } from '../support/slack-standin';
+import { signedSlackPost, slashCommandFields, slashReply, slackStandin, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 import { prove, TEST_DECISION_KEYS } from '../support/decisions';
 
@@ -125,25 +125,11 @@ const signing = { secret: SIGNING_SECRET };
 
 function slash(user: string, text: string) {
   triggers += 1;
-  return signedSlackPost(
-    eventsUrl(),
-    {
-      token: 'legacy',
-      team_id: 'T0001',
-      team_domain: 'test',
-      channel_id: CHANNEL,
-      channel_name: 'incidents',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/ir',
-      text,
-      api_app_id: 'A0001',
-      response_url: standin.responseUrl(`cmd-${triggers}`),
-      trigger_id: `trigger-${process.pid}-${Date.now()}-${triggers}`,
-    },
-    signing,
-  );
+  return signedSlackPost(eventsUrl(), slashCommandFields(standin, user, text, CHANNEL, `${process.pid}-${Date.now()}-${triggers}`), signing);
 }
+
+/** `/ir <text>` and the ephemeral reply it gets. */
+const reply = async (user: string, text: string) => (await slashReply(standin, () => slash(user, text), text)) as { text: string; response_type: string };
 
 function buttonValue(incidentId: string): string {
   const call = standin
@@ -361,13 +347,6 @@ test('one person in Slack and on the CLI counts once in a two-person rule', asyn
 });
 
 test('/ir declare opens a manual incident; its requester cannot approve it; /ir status, list, ack, resolve, clocks, help', async () => {
-  const responses = () => standin.callsOf('response_url');
-  const reply = async (user: string, text: string) => {
-    const before = responses().length;
-    expect((await slash(user, text)).status).toBe(200);
-    const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
-    return got[got.length - 1]!.args as { text: string; response_type: string };
-  };
 
   const declared = await reply('U3', 'declare --sev=critical PHI export seen for MRN 884421');
   // Ephemeral: an in-channel reply would show the typed command (with its MRN) to the channel.
@@ -534,13 +513,6 @@ test('a deleted incident message is posted again and the new one remembered', as
 });
 
 test('/ir drill: a bad subject is refused with a reason, someone without drill.start (or drill.finding) is refused, and no exercise or follow-up starts', async () => {
-  const responses = () => standin.callsOf('response_url');
-  const reply = async (user: string, text: string) => {
-    const before = responses().length;
-    expect((await slash(user, text)).status).toBe(200);
-    const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
-    return got[got.length - 1]!.args as { text: string };
-  };
   expect((await reply('U1', 'drill')).text).toMatch(/usage: .*drill <runbook or scenario>/);
   expect((await reply('U1', 'drill triage principal')).text).toMatch(/principal: expected key=value/);
   expect((await reply('U1', 'drill triage principal=a;b')).text).toMatch(/subject\.principal/);
@@ -555,13 +527,6 @@ test('/ir drill: a bad subject is refused with a reason, someone without drill.s
 });
 
 test('roles: assigned and handed over from Slack and the operator API, on the incident message and the audit log; an unknown role or person, an outsider and a closed incident change nothing', async () => {
-  const responses = () => standin.callsOf('response_url');
-  const reply = async (user: string, text: string) => {
-    const before = responses().length;
-    expect((await slash(user, text)).status).toBe(200);
-    const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
-    return got[got.length - 1]!.args as { text: string };
-  };
   const { incidentId } = await deliverAlert(env.client, config.temporal.taskQueue, anAlert({ kind: 'GatedOneRoles' }));
   await awaiting(incidentId);
   const id = incidentId.replace('incident/', '');

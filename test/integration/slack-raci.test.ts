@@ -22,7 +22,7 @@ import { closeNoActionUpdate, resolveUpdate, stateQuery, timelineQuery } from '.
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { waitFor } from '../support/runbooks';
-import { signedSlackPost, slackStandin, type SlackStandin } from '../support/slack-standin';
+import { signedSlackPost, slashCommandFields, slashReply, slackStandin, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 import { TEST_DECISION_KEYS, testGrants } from '../support/decisions';
 
@@ -111,32 +111,11 @@ const blocksOf = (c: { args: Record<string, unknown> }) => JSON.stringify(c.args
 
 function slash(user: string, text: string) {
   triggers += 1;
-  return signedSlackPost(
-    eventsUrl(),
-    {
-      token: 'legacy',
-      team_id: 'T0001',
-      team_domain: 'test',
-      channel_id: CHANNEL,
-      channel_name: 'incidents',
-      user_id: user,
-      user_name: user.toLowerCase(),
-      command: '/ir',
-      text,
-      api_app_id: 'A0001',
-      response_url: standin.responseUrl(`raci-cmd-${triggers}`),
-      trigger_id: `trigger-raci-${process.pid}-${triggers}`,
-    },
-    signing,
-  );
+  return signedSlackPost(eventsUrl(), slashCommandFields(standin, user, text, CHANNEL, `raci-${process.pid}-${triggers}`), signing);
 }
 
 async function reply(user: string, text: string): Promise<string> {
-  const responses = () => standin.callsOf('response_url');
-  const before = responses().length;
-  expect((await slash(user, text)).status).toBe(200);
-  const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
-  return String(got[got.length - 1]!.args.text);
+  return String((await slashReply(standin, () => slash(user, text), text)).text);
 }
 
 function approvalPost(incidentId: string) {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitFor } from './runbooks';
 
 /** One Web API call (or response_url post) the stand-in received, arguments decoded. */
 export interface SlackCall {
@@ -179,4 +180,31 @@ export async function signedSlackPost(
     },
     body,
   });
+}
+
+/** `/ir <text>` typed by `user` in `channel`, as Slack posts it; `id` makes its trigger and response URL unique. */
+export function slashCommandFields(standin: SlackStandin, user: string, text: string, channel: string, id: string): Record<string, string> {
+  return {
+    token: 'legacy',
+    team_id: 'T0001',
+    team_domain: 'test',
+    channel_id: channel,
+    channel_name: 'incidents',
+    user_id: user,
+    user_name: user.toLowerCase(),
+    command: '/ir',
+    text,
+    api_app_id: 'A0001',
+    response_url: standin.responseUrl(`cmd-${id}`),
+    trigger_id: `trigger-${id}`,
+  };
+}
+
+/** Sends a slash command (Slack must get its 200) and waits for the reply posted to its response URL. */
+export async function slashReply(standin: SlackStandin, send: () => Promise<Response>, text: string): Promise<Record<string, unknown>> {
+  const responses = () => standin.callsOf('response_url');
+  const before = responses().length;
+  expect((await send()).status).toBe(200);
+  const got = await waitFor(async () => responses(), (r) => r.length > before, `reply to /ir ${text}`);
+  return got[got.length - 1]!.args;
 }
