@@ -97,6 +97,7 @@ const QUERIES_IN_FLIGHT = 8;
 /** A row of the dashboard: the incident as domain/display.ts shows it (free text withheld unless allowed). */
 export function toRow(incident: IncidentState, policy: DisplayPolicy = WITHHOLD_FREE_TEXT): IncidentRow {
   const state = displayState(incident, policy);
+  const halted = state.steps.find((s) => s.halted)?.id;
   return {
     id: state.id,
     title: state.title,
@@ -110,7 +111,7 @@ export function toRow(incident: IncidentState, policy: DisplayPolicy = WITHHOLD_
     alertCount: state.alertCount,
     escalated: state.escalated,
     acknowledgedBy: state.acknowledgedBy,
-    ...(state.steps.find((s) => s.halted) ? { halted: state.steps.find((s) => s.halted)!.id } : {}),
+    ...(halted ? { halted } : {}),
     roles: Object.fromEntries(Object.entries(state.roles ?? {}).map(([role, holder]) => [role, holder.person])),
     steps: state.steps.map(({ id, type, status, startedAt, finishedAt }) => ({ id, type, status, startedAt, finishedAt })),
     times: incidentTimes(incident, isContainmentStep),
