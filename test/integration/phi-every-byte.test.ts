@@ -120,7 +120,10 @@ function planted(source: WebhookSource, original: string): string {
   const tryLeaf = (parent: Record<string, unknown> | unknown[], key: string | number) => {
     const before = (parent as Record<string | number, unknown>)[key];
     // A sender's alert id keeps what made it unique: the same id on two alerts is refused (409).
-    const candidates = key === 'id' ? [`${before} ${PHI_TEXT}`] : [idFields(source)[String(key)] ?? PHI_TEXT, `${before} ${PHI_TEXT}`];
+    // So does its fingerprint: alerts the sender kept apart stay in their own incidents (one alone
+    // names the principal AWS does not know, and a step takes its parameters from its incident's latest alert).
+    const unique = key === 'id' || key === 'fingerprint';
+    const candidates = unique ? [`${before} ${PHI_TEXT}`] : [idFields(source)[String(key)] ?? PHI_TEXT, `${before} ${PHI_TEXT}`];
     for (const candidate of candidates) {
       (parent as Record<string | number, unknown>)[key] = candidate;
       if (alerts(doc) === want) return;
