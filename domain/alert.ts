@@ -39,7 +39,27 @@ export interface AlertSubject {
   securityGroupId?: string;
   /** a user of the API's Amazon Cognito user pool (its pool and user name; never a token) */
   cognitoUser?: CognitoUserRef;
+  /** OAuth tokens of one of the API's applications (aws.oauth) that leaked or are misused: fingerprints, never the tokens */
+  oauthTokens?: OAuthTokenRef;
 }
+
+/**
+ * OAuth tokens an alert reports, as the alert carries them: by fingerprint. The tokens themselves
+ * were in the delivery, which the ingress stores sealed (`rawRef`); revoking them (RFC 7009) reads
+ * them back from there, in the activity that sends them to the application's revocation endpoint,
+ * so no token is ever in Temporal history, a plan, a log or a message.
+ */
+export interface OAuthTokenRef {
+  /** the application whose tokens they are: a key of aws.oauth */
+  app: string;
+  /** `sha256:<12 hex>` of each token (activities/aws/oauth.ts `tokenFingerprint`) */
+  fingerprints: string[];
+  /** the stored delivery that holds the tokens */
+  rawRef: string;
+}
+
+/** An application name as aws.oauth keys and alerts give it. */
+export const OAUTH_APP = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
 /** A user of an Amazon Cognito user pool, as alerts and runbooks name one. */
 export interface CognitoUserRef {

@@ -136,6 +136,8 @@ function shownSubject(subject: AlertSubject): AlertSubject {
     ...(subject.bucket !== undefined ? { bucket: one(subject.bucket) } : {}),
     ...(subject.securityGroupId !== undefined ? { securityGroupId: one(subject.securityGroupId) } : {}),
     ...(subject.cognitoUser !== undefined ? { cognitoUser: { userPoolId: one(subject.cognitoUser.userPoolId), username: one(subject.cognitoUser.username) } } : {}),
+    // fingerprints of tokens, and where they are kept sealed: nothing to withhold, nothing of the tokens
+    ...(subject.oauthTokens !== undefined ? { oauthTokens: { app: one(subject.oauthTokens.app), fingerprints: subject.oauthTokens.fingerprints.map(one), rawRef: subject.oauthTokens.rawRef } } : {}),
   };
 }
 

@@ -46,6 +46,7 @@ export function auditSinkFor(config: Config): ChainLog {
 /** `directory`: the one a configuration reload (SIGHUP) replaces, so offboarding reaches open grants. */
 export function activityDeps(config: Config, log: Logger, directory?: Directory): ActivityDeps {
   const aws = createAwsClients(config.aws);
+  const evidence = evidenceDeps(config);
   return {
     runbooksDir: resolve(config.runbooksDir),
     approverGroups: config.approverGroups,
@@ -53,7 +54,7 @@ export function activityDeps(config: Config, log: Logger, directory?: Directory)
     severity: severityPolicyFrom(config.severity),
     pagerDuty: config.severity.pagerDuty,
     knownStepTypes: STEP_TYPE_NAMES,
-    planners: { ...createAwsPlanners({ aws, awsSettings: config.aws }) },
+    planners: { ...createAwsPlanners({ aws, awsSettings: config.aws, evidence }) },
     notifier: notifierFor(config, log),
     audit: auditSinkFor(config),
     fetch,
@@ -64,7 +65,7 @@ export function activityDeps(config: Config, log: Logger, directory?: Directory)
     reviews: config.reviews,
     // Due drills go to a channel, never to an incident's own channel (there is no incident).
     drills: { ...config.drills, ...(config.drills.complianceChannel ?? config.slack.channel ? { complianceChannel: config.drills.complianceChannel ?? config.slack.channel } : {}) },
-    evidence: evidenceDeps(config),
+    evidence,
     display: displayPolicyFrom(config),
     access: config.access,
     accessHolders: accessHoldersFrom(config, directory),

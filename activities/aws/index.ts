@@ -5,7 +5,7 @@ import { createIamActivities } from './iam';
 import { createKeyUsageActivities } from './key-usage';
 import { createKmsActivities } from './kms';
 import { createKmsAccessActivities } from './kms-access';
-import { createOAuthActivities } from './oauth';
+import { createOAuthActivities, type TokenSource } from './oauth';
 import { createCognitoActivities } from './cognito';
 import { createPrepareActivities } from './planners';
 import { createPublicAccessActivities } from './public-access';
@@ -29,7 +29,8 @@ export interface AwsActivityDeps {
  * rotateSecret, rotateKey, revokeKeyAccess, blockTraffic, closePublicAccess, protectDataStore),
  * each in a write scope that puts every write it makes on the ledger.
  */
-export function createAwsActivities(deps: AwsActivityDeps) {
+/** `evidence`: where alert-named OAuth tokens are read back from (the worker's evidence store). */
+export function createAwsActivities(deps: AwsActivityDeps & TokenSource) {
   return withWriteLedger(deps.audit, {
     ...createPrepareActivities(deps),
     ...createIamActivities(deps.aws.iam),

@@ -26,9 +26,28 @@ export const CognitoUser = z
   })
   .strict();
 
+/**
+ * OAuth tokens to revoke (RFC 7009): named by the runbook, or by an alert (`${alert.subject.oauthTokens}`),
+ * which gives only their fingerprints and the sealed delivery they are read back from.
+ */
+export const OAuthTokens = z.union([
+  z.object({ app: z.string().min(1), tokens: z.array(z.string().min(1)).min(1) }).strict(),
+  z
+    .object({
+      app: z.string().min(1),
+      fingerprints: z.array(z.string().regex(/^sha256:[0-9a-f]{12}$/, 'a token fingerprint (sha256:<12 hex>)')).min(1).max(20),
+      rawRef: z.string().regex(/^raw\/[\w-]+\/[0-9a-f]{64}$/, 'a stored delivery (raw/<source>/<sha256>)'),
+    })
+    .strict(),
+]);
+export type OAuthTokens = z.infer<typeof OAuthTokens>;
+
 export const RevokeParams = z.object({
-  /** a name (IAM user, role, federated user) or a principal ARN */
-  principal: z.string().min(1).max(2048),
+  /**
+   * a name (IAM user, role, federated user) or a principal ARN; absent when the step revokes only
+   * what the API's own users hold (OAuth tokens, a Cognito user's sessions)
+   */
+  principal: z.string().min(1).max(2048).optional(),
   /** `unknown` (older runbooks, alerts that give only a name): an IAM user of that name, else a role */
   principalType: z.enum(PRINCIPAL_TYPES).default('unknown'),
   sessionName: z.string().max(64).optional(),
@@ -43,7 +62,7 @@ export const RevokeParams = z.object({
   roleName: z.string().min(1).max(64).optional(),
   removeLoginProfile: z.boolean().default(false),
   quarantine: z.boolean().default(false),
-  oauth: z.object({ app: z.string().min(1), tokens: z.array(z.string().min(1)).min(1) }).optional(),
+  oauth: OAuthTokens.optional(),
   /** a user of the API's Cognito user pool, signed out everywhere (its refresh tokens revoked) */
   cognito: CognitoUser.optional(),
   /** an IAM user's leaked key is rotated through the secret aws.credentialSecrets names for the user, then deactivated */

@@ -2,6 +2,7 @@ import { boundToApproval } from '../approved-plan';
 import type { Planner } from '../../domain/plan';
 import type { StepInput } from '../step';
 import type { AwsClients, AwsSettings } from './clients';
+import type { TokenSource } from './oauth';
 import { describeClosePublicAccess, prepareClosePublicAccess } from './public-access-plan';
 import { describeProtectDataStore, prepareProtectDataStore } from './protect-data';
 import { describeRotateAccessKey, prepareRotateAccessKey } from './access-key-rotation';
@@ -105,6 +106,7 @@ export function describeRevoke(plan: RevokePlan): { lines: string[]; changes: un
   for (const what of plan.notApplied) lines.push(notAppliedLine(plan, what));
   if (plan.oauth) lines.push(`revoke ${plan.oauth.fingerprints.length} OAuth token(s) of ${plan.oauth.app} at ${plan.oauth.host}: ${plan.oauth.fingerprints.join(', ')}`);
   if (plan.cognito) lines.push(...cognitoLines(plan.cognito));
+  if (plan.principalType === 'none') lines.push('no AWS principal is named: nothing in IAM changes');
   const { oauth, keys: _keys, deleteAfterMs: _ms, ...rest } = plan;
   return { lines, changes: { ...rest, oauth: oauth && { app: oauth.app, host: oauth.host, fingerprints: oauth.fingerprints } } };
 }
@@ -171,7 +173,7 @@ export function describeBlock(plan: BlockPlan): { lines: string[]; changes: unkn
   return { lines, changes };
 }
 
-export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSettings }): Record<string, Planner> {
+export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSettings } & TokenSource): Record<string, Planner> {
   return {
     revokeCredentials: async (input) => describeRevoke(await prepareRevoke(deps, input)),
     rotateKey: async (input) => describeRotate(await prepareRotate(deps, input)),
@@ -185,7 +187,7 @@ export function createAwsPlanners(deps: { aws: AwsClients; awsSettings: AwsSetti
 }
 
 /** The playbooks' first activities: the plan to act on, refused when it is not the approved one. */
-export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: AwsSettings }) {
+export function createPrepareActivities(deps: { aws: AwsClients; awsSettings: AwsSettings } & TokenSource) {
   return {
     prepareRevoke: boundToApproval('revokeCredentials', (input: StepInput) => prepareRevoke(deps, input), describeRevoke),
     prepareRotate: boundToApproval('rotateKey', (input: StepInput) => prepareRotate(deps, input), describeRotate),

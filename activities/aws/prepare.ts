@@ -19,7 +19,7 @@ import {
 import { defaultKeyPolicy, parsePolicy, policyDiff, type PolicyStatement } from './key-policy';
 import { aliasesOf, describeKey, isReplacementMarker, onDemandRotationCount, onDemandUnsupported, replacementMarkerAlias } from './kms';
 import { listGrants, readKeyPolicy, type GrantState } from './kms-access';
-import { oauthApp, tokenFingerprint } from './oauth';
+import { oauthApp, tokenFingerprint, tokensOf, type TokenSource } from './oauth';
 import { readCognitoUser } from './cognito';
 import type { CognitoUserRef } from '../../domain/alert';
 import { BlockParams, durationMs, parseParams, RevokeKeyAccessParams, RevokeParams, RotateParams, type IpSetRef } from './params';
@@ -32,14 +32,17 @@ import { readIpSet } from './waf';
  * planner (dry runs, approval messages) describes exactly this plan.
  */
 
-type Deps = { aws: AwsClients; awsSettings: AwsSettings };
+type Deps = { aws: AwsClients; awsSettings: AwsSettings } & TokenSource;
 type PlanRequest = Pick<StepInput, 'incidentId' | 'stepId' | 'params'>;
 
 export interface RevokePlan {
-  /** the name: IAM user, role, or federated user */
+  /** the name: IAM user, role, or federated user ('' for `none`) */
   principal: string;
-  /** what `principal` is (absent in plans made before principals had types: an IAM user) */
-  principalType: RevokeTarget['type'];
+  /**
+   * what `principal` is (absent in plans made before principals had types: an IAM user); `none`:
+   * the step names no AWS principal and revokes only what the API's own users hold
+   */
+  principalType: RevokeTarget['type'] | 'none';
   /** assumed role: the session the alert names (the deny covers every session of the role) */
   sessionName: string | null;
   /** federated user: the IAM user whose keys created its sessions, where the deny goes */
@@ -60,7 +63,11 @@ export interface RevokePlan {
   quarantine: { alreadyAttached: boolean } | null;
   /** asked for, but meaningless or unsafe for this type of principal: said in the plan, not done */
   notApplied: ('quarantine' | 'removeLoginProfile')[];
-  oauth: { app: string; host: string; tokens: string[]; fingerprints: string[] } | null;
+  /**
+   * `tokens`: named by the runbook; `rawRef`: named by an alert, read back from that stored delivery
+   * when they are revoked (so the plan, which is in history, holds none of them)
+   */
+  oauth: { app: string; host: string; fingerprints: string[]; tokens?: string[]; rawRef?: string } | null;
   /** a user of the API's Cognito user pool, signed out everywhere (absent when the step names none, so plans without one are as they were) */
   cognito?: CognitoUserRef;
   /** `rotate: true`, an IAM user with a secret in aws.credentialSecrets: the key is rotated through it first */
@@ -90,24 +97,56 @@ async function rotationOf(deps: Deps, request: PlanRequest, params: RevokeParams
   }
 }
 
+/** The tokens a step revokes, by fingerprint; alert-named ones are looked up now, so one that is not there fails before approval. */
+async function oauthPlan(deps: Deps, oauth: NonNullable<RevokeParams['oauth']>): Promise<NonNullable<RevokePlan['oauth']>> {
+  const host = new URL(oauthApp(deps.awsSettings, oauth.app).revocationEndpoint).host;
+  if ('tokens' in oauth) return { app: oauth.app, host, tokens: oauth.tokens, fingerprints: oauth.tokens.map(tokenFingerprint) };
+  await tokensOf(deps, oauth);
+  return { app: oauth.app, host, fingerprints: oauth.fingerprints, rawRef: oauth.rawRef };
+}
+
+/** A step that names no AWS principal: it revokes the API users' tokens and sessions it names, nothing in IAM. */
+function withoutPrincipal(params: RevokeParams, common: Pick<RevokePlan, 'oauth' | 'cognito'>): RevokePlan {
+  const invalid = (why: string) => finalFailure(`revokeCredentials: ${why}; nothing was changed`, 'ValidationError');
+  if (!common.oauth && !common.cognito) throw invalid('the step names no principal, OAuth tokens or Cognito user, so there is nothing to revoke');
+  const needPrincipal = [
+    ...((params.accessKeyIds ?? []).length > 0 ? ['accessKeyIds'] : []),
+    ...(params.roleName ? ['roleName'] : []),
+    ...(params.quarantine ? ['quarantine'] : []),
+    ...(params.removeLoginProfile ? ['removeLoginProfile'] : []),
+  ];
+  if (needPrincipal.length > 0) throw invalid(`${needPrincipal.join(', ')} act on an AWS principal, and the step names none`);
+  return {
+    ...common,
+    principal: '',
+    principalType: 'none',
+    sessionName: null,
+    sessionIssuer: null,
+    keys: [],
+    targetKeyIds: [],
+    toDeactivate: [],
+    temporaryKeyIds: [],
+    deleteAfter: null,
+    deleteAfterMs: null,
+    sessions: null,
+    loginProfile: 'keep',
+    quarantine: null,
+    notApplied: [],
+  };
+}
+
 export async function prepareRevoke(deps: Deps, request: PlanRequest): Promise<RevokePlan> {
   const params = parseParams(RevokeParams, 'revokeCredentials', request.params);
   const { iam } = deps.aws;
-  const target = await resolveRevokeTarget(iam, params);
-  if (params.roleName) await requireRole(iam, params.roleName);
-  const named = params.accessKeyIds ?? [];
-  const temporaryKeyIds = named.filter(isTemporaryKey);
-  const oauth = params.oauth
-    ? {
-        app: params.oauth.app,
-        host: new URL(oauthApp(deps.awsSettings, params.oauth.app).revocationEndpoint).host,
-        tokens: params.oauth.tokens,
-        fingerprints: params.oauth.tokens.map(tokenFingerprint),
-      }
-    : null;
+  const oauth = params.oauth ? await oauthPlan(deps, params.oauth) : null;
   // Read first: a user that is not there fails the step before anything changes.
   if (params.cognito) await readCognitoUser(deps.aws.cognito, params.cognito);
   const cognito = params.cognito ? { userPoolId: params.cognito.userPoolId, username: params.cognito.username } : undefined;
+  if (params.principal === undefined) return withoutPrincipal(params, { oauth, ...(cognito ? { cognito } : {}) });
+  const target = await resolveRevokeTarget(iam, { ...params, principal: params.principal });
+  if (params.roleName) await requireRole(iam, params.roleName);
+  const named = params.accessKeyIds ?? [];
+  const temporaryKeyIds = named.filter(isTemporaryKey);
   const deleteAfter = params.keep ? null : (params.deleteAfter ?? deps.awsSettings.keyDeletionGrace);
   const common = {
     principal: target.name,

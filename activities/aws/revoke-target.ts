@@ -31,7 +31,7 @@ interface Said {
 }
 
 /** The principal as the step names it: an ARN decides its type and name. */
-function said(params: RevokeParams): Said {
+function said(params: RevokeParams & { principal: string }): Said {
   if (!params.principal.startsWith('arn:')) {
     return { type: params.principalType, name: params.principal, sessionName: params.sessionName, accountId: params.accountId };
   }
@@ -43,7 +43,7 @@ function said(params: RevokeParams): Said {
   return { type: arn.type, name: arn.name!, sessionName: params.sessionName ?? arn.sessionName, accountId: params.accountId ?? arn.accountId };
 }
 
-export async function resolveRevokeTarget(iam: IAMClient, params: RevokeParams): Promise<RevokeTarget> {
+export async function resolveRevokeTarget(iam: IAMClient, params: RevokeParams & { principal: string }): Promise<RevokeTarget> {
   const p = said(params);
   if (p.type === 'root') throw rootRefusal(p.accountId, params.accessKeyIds ?? []);
   if (p.type === 'aws-service') throw serviceRefusal(p.name);

@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Alert, AlertSource } from '../../domain/alert';
+import type { Alert, AlertSource, AlertSubject, OAuthTokenRef } from '../../domain/alert';
 import { withPrincipalType } from '../../domain/principal';
 
 /** What every source mapping produces; the shared part (ids, fingerprint) is added here. */
-export interface SourceAlert extends Pick<Alert, 'kind' | 'severity' | 'status' | 'title' | 'subject' | 'labels'> {
+export interface SourceAlert extends Pick<Alert, 'kind' | 'severity' | 'status' | 'title' | 'labels'> {
+  /** tokens are named without the delivery that holds them: that is known once it is stored */
+  subject: Omit<AlertSubject, 'oauthTokens'> & { oauthTokens?: Omit<OAuthTokenRef, 'rawRef'> };
   /** when the source saw it, if it says; otherwise the time of receipt */
   observedAt?: string;
   /** the source's own grouping key, if it has one */
@@ -25,7 +27,12 @@ export function fingerprintOf(source: AlertSource, a: SourceAlert): string {
   if (a.sourceFingerprint) return hash(source, 'fp', a.sourceFingerprint);
   const s = a.subject;
   // The resources added later count only when present, so fingerprints made before them stay as they were.
-  const resources = [s.bucket, s.securityGroupId, s.cognitoUser && `cognito:${s.cognitoUser.userPoolId}/${s.cognitoUser.username}`].filter((r): r is string => r !== undefined);
+  const resources = [
+    s.bucket,
+    s.securityGroupId,
+    s.cognitoUser && `cognito:${s.cognitoUser.userPoolId}/${s.cognitoUser.username}`,
+    s.oauthTokens && `oauth:${s.oauthTokens.app}/${[...s.oauthTokens.fingerprints].sort().join(',')}`,
+  ].filter((r): r is string => r !== undefined);
   return hash(source, a.kind, s.principalArn ?? s.principal ?? '', s.accessKeyId ?? '', s.kmsKeyId ?? '', s.service ?? '', ...resources);
 }
 
@@ -38,7 +45,7 @@ export function normalise(source: AlertSource, a: SourceAlert, rawRef: string, i
     severity: a.severity,
     status: a.status,
     title: a.title,
-    subject: withPrincipalType(a.subject),
+    subject: withPrincipalType(a.subject.oauthTokens ? { ...a.subject, oauthTokens: { ...a.subject.oauthTokens, rawRef } } : (a.subject as AlertSubject)),
     labels: a.labels,
     observedAt,
     fingerprint,

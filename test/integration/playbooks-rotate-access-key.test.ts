@@ -12,10 +12,9 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { CreateAccessKeyCommand, CreateUserCommand, GetUserCommand, IAMClient, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import type { temporal } from '@temporalio/proto';
 import { createAwsPlanners } from '../../activities/aws';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
-import { payloadCodec } from '../../platform/data-converter';
+import { historyText as historyOf } from '../support/history';
 import { keyDeletionWorkflowId, undoWorkflowId } from '../../workflows/playbooks/definitions';
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
 import { rotateAccessKeyWorkflow } from '../../workflows/playbooks/rotate-access-key';
@@ -118,19 +117,7 @@ const failureOf = async (input: ReturnType<typeof stepInput>) => {
 };
 const fast = { pickupTimeout: '60s', checkEvery: '1s' };
 
-/** Every payload of a workflow's history, decoded as the worker's codec wrote it. */
-async function historyText(workflowId: string): Promise<string> {
-  const { events } = await stack.env.client.workflow.getHandle(workflowId).fetchHistory();
-  const payloads: temporal.api.common.v1.IPayload[] = [];
-  const walk = (node: unknown) => {
-    if (!node || typeof node !== 'object') return;
-    if ('metadata' in node && 'data' in node && (node as { data: unknown }).data instanceof Uint8Array) payloads.push(node as temporal.api.common.v1.IPayload);
-    for (const v of Object.values(node)) walk(v);
-  };
-  walk(events);
-  const decoded = await payloadCodec(stack.config).decode(payloads);
-  return decoded.map((p) => Buffer.from(p.data ?? []).toString('utf8')).join('\n') + JSON.stringify(events);
-}
+const historyText = (workflowId: string) => historyOf(stack.env.client, stack.config, workflowId);
 
 test('the plan shows the order: new key, staged version, promotion, the wait, then the leaked key deactivated', async () => {
   const { keyId, versionId } = await serviceWithKey('svc-plan', 'svc-plan/aws');

@@ -115,12 +115,14 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
   // Nothing listens here: a test that uses AWS passes clients pointed at its moto server.
   const aws = overrides.aws ?? createAwsClients({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9' });
   const awsSettings = overrides.awsSettings ?? parseConfig({}).aws;
+  // The planners read alert-named OAuth tokens from the same store the worker's activities do.
+  const evidence = overrides.evidence ?? testEvidence();
   return {
     runbooksDir: RUNBOOKS_DIR,
     approverGroups: {},
     decisionKeys: TEST_DECISION_KEYS,
     knownStepTypes: STEP_TYPE_NAMES,
-    planners: createAwsPlanners({ aws, awsSettings }),
+    planners: createAwsPlanners({ aws, awsSettings, evidence }),
     notifier: logNotifier(silent),
     audit: memoryAudit(),
     fetch,
@@ -129,7 +131,7 @@ export function testActivityDeps(overrides: Partial<ActivityDeps> = {}): Activit
     clocks: parseConfig({}).clocks,
     followUps: parseConfig({}).followUps,
     reviews: parseConfig({}).reviews,
-    evidence: testEvidence(),
+    evidence,
     ...overrides,
   };
 }

@@ -2,6 +2,7 @@
  * Each source's documented payload maps to the alerts it carries, and each source's
  * authentication accepts exactly what the sender would sign and nothing else.
  */
+import { createHash } from 'node:crypto';
 import { authenticate, sourceAuthFrom, type SourceAuth } from '../../ingress/alerts/auth';
 import { fingerprintOf, normalise } from '../../ingress/alerts/normalise';
 import { parseDelivery } from '../../ingress/alerts/parse-delivery';
@@ -371,6 +372,28 @@ describe('principals as AWS reports them', () => {
     // Without a Cognito user the fingerprint is as before; two users are two incidents.
     expect(generic({ principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).toBe('eb394e7fde85750418efc2bf04ca9f97');
     expect(generic({ cognitoUser: user })).not.toBe(generic({ cognitoUser: { ...user, username: 'pat-0002' } }));
+  });
+
+  test('OAuth tokens in a generic alert: the alert keeps their fingerprints and the stored delivery, never a token', () => {
+    const token = 'eyJhbGciOiJSUzI1NiJ9.leaked-access-token.sig';
+    const fp = `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+    const found = genericWith({ oauthTokens: { app: 'patient-portal', tokens: [token, token] } });
+    // A token named twice is one token.
+    expect(found.subject).toEqual({ oauthTokens: { app: 'patient-portal', fingerprints: [fp] } });
+    const alert = normalise('generic', found, `raw/generic/${'ab'.repeat(32)}`, 0, new Date());
+    expect(alert.subject.oauthTokens).toEqual({ app: 'patient-portal', fingerprints: [fp], rawRef: `raw/generic/${'ab'.repeat(32)}` });
+    expect(JSON.stringify(alert)).not.toContain('leaked-access-token');
+    // What is refused says which field, and never echoes the token.
+    expect(() => genericWith({ oauthTokens: { app: 'patient-portal', tokens: ['has a space in it'] } })).toThrow(/subject\.oauthTokens\.tokens\.0: a token/);
+    expect(() => genericWith({ oauthTokens: { app: 'patient-portal', tokens: [] } })).toThrow(/subject\.oauthTokens\.tokens/);
+    expect(() => genericWith({ oauthTokens: { app: 'no spaces please', tokens: [token] } })).toThrow(/subject\.oauthTokens\.app: an application name/);
+    // Fingerprints alone cannot be revoked: the sender gives the tokens.
+    expect(() => genericWith({ oauthTokens: { app: 'patient-portal', fingerprints: [fp] } })).toThrow(/subject\.oauthTokens\.tokens: Invalid input: expected array/);
+    // The same tokens are one incident; other tokens another; none: the fingerprint as before.
+    const generic = (subject: object) => fingerprintOf('generic', genericWith(subject));
+    expect(generic({ principal: 'svc-export', accessKeyId: 'AKIAIOSFODNN7EXAMPLE' })).toBe('eb394e7fde85750418efc2bf04ca9f97');
+    expect(generic({ oauthTokens: { app: 'patient-portal', tokens: [token] } })).toBe(generic({ oauthTokens: { app: 'patient-portal', tokens: [token] } }));
+    expect(generic({ oauthTokens: { app: 'patient-portal', tokens: [token] } })).not.toBe(generic({ oauthTokens: { app: 'patient-portal', tokens: [`${token}2`] } }));
   });
 
   test('the normaliser gives every principal a type, so runbooks can always pass it on', () => {

@@ -111,6 +111,12 @@ test('masking patterns: names where a word introduces them, dates of birth, stre
   );
 });
 
+test('OAuth tokens are shown as their application and fingerprints, and where the delivery is kept', () => {
+  const oauthTokens = { app: 'patient-portal', fingerprints: ['sha256:0123456789ab'], rawRef: `raw/generic/${'ab'.repeat(32)}` };
+  const shown = displayState(state({ alerts: [alert({ subject: { oauthTokens } })] }), WITHHOLD_FREE_TEXT);
+  expect(shown.alerts[0]!.subject).toEqual({ oauthTokens });
+});
+
 test('a Cognito user is shown by its pool and name, an e-mail address as a user name masked', () => {
   const cognitoUser = { userPoolId: 'us-east-1_AbCdEf123', username: 'zq@example.org' };
   const shown = displayState(state({ alerts: [alert({ subject: { cognitoUser } })] }), WITHHOLD_FREE_TEXT);

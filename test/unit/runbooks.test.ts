@@ -61,6 +61,8 @@ const SCENARIOS: [string, Partial<Alert>][] = [
   ['misconfigured-access-policy', { source: 'eventbridge', kind: 'Config/s3-bucket-public-read-prohibited' }],
   ['misconfigured-access-policy', { source: 'generic', kind: 'PublicBucket' }],
   ['credential-compromise', { source: 'github', kind: 'LeakedAccessKey' }],
+  ['api-token-compromise', { source: 'generic', kind: 'LeakedToken' }],
+  ['api-token-compromise', { source: 'alertmanager', kind: 'AccountTakeover' }],
   ['vulnerable-dependency', { source: 'github', kind: 'VulnerableDependency' }],
   ['vulnerable-dependency', { source: 'eventbridge', kind: 'VulnerableDependency' }],
   ['triage', { source: 'generic', kind: 'SomethingNobodyExpected' }],
@@ -108,7 +110,7 @@ describe('shipped runbooks', () => {
   });
 
   test('the runbooks that may involve PHI start the breach clock; the others do not', () => {
-    expect(shipped.filter((p) => p.runbook.phi).map((p) => p.runbook.id).sort()).toEqual(['abnormal-phi-export', 'ransomware-data-store']);
+    expect(shipped.filter((p) => p.runbook.phi).map((p) => p.runbook.id).sort()).toEqual(['abnormal-phi-export', 'api-token-compromise', 'ransomware-data-store']);
   });
 
   test('every shipped runbook names the owner reminded when its drill is due; an owner must be a person id or group', () => {

@@ -22,6 +22,7 @@ import { severityPolicyFrom } from '../../platform/severity-config';
 import { acknowledgeUpdate, resolveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
 import { reviewId, reviewQuery } from '../../workflows/review-definitions';
 import { anAlert } from '../support/alerts';
+import { decodedHistory as decoded, historyText as historyOf } from '../support/history';
 import { testGrants } from '../support/decisions';
 import { pagerDutyStandin, type PagerDutyStandin } from '../support/pagerduty-standin';
 import { slackStandin, type SlackStandin } from '../support/slack-standin';
@@ -86,35 +87,8 @@ async function resolve(id: string): Promise<void> {
   await env.client.workflow.getHandle(id).result();
 }
 
-/** The incident's history with every payload decrypted in place: what Temporal stores, in plain words. */
-async function decodedHistory(id: string): Promise<temporal.api.history.v1.IHistory> {
-  const history = await env.client.workflow.getHandle(id).fetchHistory();
-  const payloads: temporal.api.common.v1.IPayload[] = [];
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object') return;
-    if (node instanceof Uint8Array) return;
-    const o = node as Record<string, unknown>;
-    if (o.data instanceof Uint8Array && o.metadata && typeof o.metadata === 'object') payloads.push(o as temporal.api.common.v1.IPayload);
-    else for (const v of Object.values(o)) walk(v);
-  };
-  walk(history.events);
-  // Payloads the worker's core wrote itself (patch markers) were never encrypted: they stay as they are.
-  const decoded = await createDataConverter({ ...config, codec: { ...config.codec, acceptPlaintext: true } }).payloadCodecs![0]!.decode(payloads);
-  payloads.forEach((p, i) => Object.assign(p, { metadata: decoded[i]!.metadata, data: decoded[i]!.data }));
-  return history;
-}
-
-async function historyText(id: string): Promise<string> {
-  const texts: string[] = [];
-  const walk = (node: unknown): void => {
-    if (!node || typeof node !== 'object' || node instanceof Uint8Array) return;
-    const o = node as Record<string, unknown>;
-    if (o.data instanceof Uint8Array && o.metadata) texts.push(Buffer.from(o.data).toString('utf8'));
-    else for (const v of Object.values(o)) walk(v);
-  };
-  walk((await decodedHistory(id)).events);
-  return texts.join('\n');
-}
+const decodedHistory = (id: string) => decoded(env.client, config, id);
+const historyText = (id: string) => historyOf(env.client, config, id);
 
 test('a SEV1 incident unacknowledged past its target: escalated in its thread and paged with its dedup key; acknowledging resolves the page', async () => {
   const id = await open('critical');

@@ -3,8 +3,9 @@
  * (kept as evidence), older sessions denied, console login removed and the user quarantined as the
  * runbook asks; for a role session or a federated user, the role's (or the issuing user's) older
  * sessions are denied, which is all that can stop temporary keys. Application OAuth tokens are
- * revoked; keys are deleted after a grace period by `keyDeletionWorkflow`, whose durable timer
- * outlives the playbook and the incident.
+ * revoked and a Cognito user signed out, with or without a principal (a step naming none touches
+ * nothing in IAM); keys are deleted after a grace period by `keyDeletionWorkflow`, whose durable
+ * timer outlives the playbook and the incident.
  */
 import { condition, ParentClosePolicy, patched, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { RevokePlan } from '../../activities/aws';
@@ -77,7 +78,9 @@ export async function revokeCredentialsWorkflow(input: StepInput, step?: Runbook
     did.push('quarantined (deny-all)');
   }
   if (plan.oauth) {
-    const { revoked } = await acts.revokeOAuthTokens({ app: plan.oauth.app, tokens: plan.oauth.tokens });
+    // Alert-named tokens are read back from their stored delivery by the activity; never passed here.
+    const { app, tokens, fingerprints, rawRef } = plan.oauth;
+    const { revoked } = await acts.revokeOAuthTokens(rawRef ? { app, fingerprints, rawRef } : { app, tokens: tokens ?? [] });
     did.push(`${revoked.length} OAuth token(s) of ${plan.oauth.app} revoked`);
   }
   // Plans made before Cognito sign-out existed have no `cognito`.

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { COGNITO_USER_POOL_ID, COGNITO_USERNAME, PRINCIPAL_TYPES, type AlertSubject } from '../../../domain/alert';
+import { COGNITO_USER_POOL_ID, COGNITO_USERNAME, OAUTH_APP, PRINCIPAL_TYPES } from '../../../domain/alert';
+import { tokenFingerprint } from '../../../activities/aws/oauth';
 import { principalFields } from '../../../domain/principal';
 import { SEVERITIES } from '../../../domain/severity';
 import { CloudTrailIdentity, factsFromCloudTrail } from '../principal';
+import type { SourceAlert } from '../normalise';
 import { defineSource } from './source';
 
 /**
@@ -42,6 +44,15 @@ const GenericAlert = z
           })
           .strict()
           .optional(),
+        // OAuth tokens of one of the API's applications: revoked by the credential runbooks (RFC
+        // 7009). The alert keeps only their fingerprints; the tokens stay in the sealed delivery.
+        oauthTokens: z
+          .object({
+            app: z.string().regex(OAUTH_APP, 'an application name as aws.oauth names it'),
+            tokens: z.array(z.string().min(8).max(8192).regex(/^[\x21-\x7e]+$/, 'a token (printable ASCII, no spaces)')).min(1).max(20),
+          })
+          .strict()
+          .optional(),
       })
       .strict()
       .default({}),
@@ -54,13 +65,14 @@ const GenericPayload = z.union([GenericAlert, z.object({ alerts: z.array(Generic
 type GenericSubject = z.infer<typeof GenericAlert>['subject'];
 
 /** Fields the sender set win over what its `userIdentity` says. */
-function subject({ principal, principalType, principalArn, sessionName, sessionIssuer, accountId, userIdentity, ...rest }: GenericSubject): AlertSubject {
+function subject({ principal, principalType, principalArn, sessionName, sessionIssuer, accountId, userIdentity, oauthTokens, ...rest }: GenericSubject): SourceAlert['subject'] {
   const fromTrail = userIdentity ? factsFromCloudTrail(userIdentity) : {};
   // A principal the sender named is not overruled by the identity's ARN.
   if (principal !== undefined || principalArn !== undefined) delete fromTrail.arn;
   const said = { name: principal, type: principalType, arn: principalArn, sessionName, sessionIssuer, accountId };
   const facts = { ...fromTrail, ...Object.fromEntries(Object.entries(said).filter(([, v]) => v !== undefined)) };
-  const s: AlertSubject = { ...principalFields(facts), ...rest };
+  const s: SourceAlert['subject'] = { ...principalFields(facts), ...rest };
+  if (oauthTokens) s.oauthTokens = { app: oauthTokens.app, fingerprints: [...new Set(oauthTokens.tokens.map(tokenFingerprint))] };
   if (!s.accessKeyId && userIdentity?.accessKeyId) s.accessKeyId = userIdentity.accessKeyId;
   return s;
 }
