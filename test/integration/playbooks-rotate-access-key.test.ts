@@ -19,7 +19,9 @@ import { keyDeletionWorkflowId, undoWorkflowId } from '../../workflows/playbooks
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
 import { rotateAccessKeyWorkflow } from '../../workflows/playbooks/rotate-access-key';
 import { undoContainmentWorkflow } from '../../workflows/playbooks/undo';
-import { undoRequest } from '../support/decisions';
+import { testGrants, undoRequest } from '../support/decisions';
+import { deliverAlert } from '../../ingress/incidents';
+import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { eventually, playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 import { memoryAudit, RUNBOOKS_DIR } from '../support/temporal';
 import { exerciseIncidentId, stepScopedId } from '../../domain/ids';
@@ -29,6 +31,8 @@ import { STEP_TYPE_NAMES } from '../../workflows/steps';
 
 jest.setTimeout(120_000);
 
+const prove = testGrants({ 'security-oncall': ['U1'] });
+
 let stack: PlaybookStack;
 const audit = memoryAudit();
 /** Armed by a test: the next CreateAccessKey is made at IAM, then its answer is lost. */
@@ -37,8 +41,12 @@ let loseCreateAnswer: (() => void) | undefined;
 const secretsMade: string[] = [];
 
 beforeAll(async () => {
-  const credentialSecrets = { 'svc-billing': { secretId: 'svc-billing/aws', pickupTimeout: '60s', checkEvery: '1s' }, 'svc-ledger': 'svc-ledger/aws' };
-  stack = await playbookStack({ credentialSecrets }, { audit }, (clients) => {
+  const credentialSecrets = {
+    'svc-billing': { secretId: 'svc-billing/aws', pickupTimeout: '60s', checkEvery: '1s' },
+    'svc-adjudication': { secretId: 'svc-adjudication/aws', pickupTimeout: '60s', checkEvery: '1s' },
+    'svc-ledger': 'svc-ledger/aws',
+  };
+  stack = await playbookStack({ credentialSecrets }, { audit, approverGroups: { 'security-oncall': ['U1'] } }, (clients) => {
     clients.iam.middlewareStack.add(
       (next, context) => async (args) => {
         const out = await next(args);
@@ -288,6 +296,33 @@ test('the shipped credential-compromise runbook plans a rotation for a user aws.
     'delete the inactive keys after 7d (kept as evidence until then)',
     'attach inline policy TourniquetRevokeOlderSessions to IAM user svc-plain: deny credentials issued before containment',
   ]);
+});
+
+test('a real incident: the shipped credential runbook asks for approval with the rotation plan, and once approved rotates through the secret before deactivating', async () => {
+  const { keyId } = await serviceWithKey('svc-adjudication', 'svc-adjudication/aws');
+  const running = service('svc-adjudication', 'svc-adjudication/aws');
+  try {
+    const { incidentId } = await deliverAlert(stack.env.client, stack.config.temporal.taskQueue, anAlert({ kind: 'LeakedAccessKey', severity: 'high', subject: { principal: 'svc-adjudication', accessKeyId: keyId } }));
+    const handle = stack.env.client.workflow.getHandle(incidentId);
+    const asked = await eventually(() => handle.query(stateQuery), (s) => s.steps.find((st) => st.id === 'revoke-key')?.status === 'awaiting-approval', 'asked');
+    expect(asked.runbook?.id).toBe('credential-compromise');
+    const step = asked.steps.find((st) => st.id === 'revoke-key')!;
+    expect(step.plan!.slice(0, 2)).toEqual(['rotate before deactivating, so the service keeps working:', '  1. create a new access key for IAM user svc-adjudication (it has 1 of 2)']);
+    // Nothing changes before the approval.
+    expect(await keysOf('svc-adjudication')).toEqual({ [keyId]: 'Active' });
+    await handle.executeUpdate(approveUpdate, {
+      args: [{ proof: prove('U1', 'approve', incidentId, { subject: { stepId: 'revoke-key', planHash: step.planHash! } }), stepId: 'revoke-key', justification: 'key in a public gist', planHash: step.planHash! }],
+    });
+    const done = await eventually(() => handle.query(stateQuery), (s) => s.steps.find((st) => st.id === 'revoke-key')?.status === 'succeeded', 'rotated', 60_000);
+    const newKeyId = (await current('svc-adjudication/aws')).AWS_ACCESS_KEY_ID!;
+    expect(newKeyId).not.toBe(keyId);
+    expect(await keysOf('svc-adjudication')).toEqual({ [keyId]: 'Inactive', [newKeyId]: 'Active' });
+    expect(done.steps.find((st) => st.id === 'revoke-key')!.summary).toContain(`leaked access key ${keyId} deactivated`);
+    // The undo offered restores the previous secret version too.
+    expect(done.steps.find((st) => st.id === 'revoke-key')!.undo!.description).toMatch(/svc-adjudication\/aws/);
+  } finally {
+    running.stop();
+  }
 });
 
 test('every AWS call the rotation and its undo made is granted by the worker policy', async () => {
