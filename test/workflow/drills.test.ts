@@ -8,6 +8,7 @@
 import { readdirSync } from 'node:fs';
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateKeyCommand } from '@aws-sdk/client-kms';
+import { AdminCreateUserCommand, CreateUserPoolCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CreateBucketCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { CreateIPSetCommand } from '@aws-sdk/client-wafv2';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
@@ -47,6 +48,7 @@ let stop: () => Promise<void>;
 let admin: AwsClients;
 let accessKeyId: string;
 let kmsKeyId: string;
+let userPoolId: string;
 /** every AWS request the worker's clients sent that is not a read */
 const writesSent: string[] = [];
 const readsSent: string[] = [];
@@ -57,7 +59,7 @@ function counted(clients: AwsClients): AwsClients {
   for (const client of Object.values(clients) as { middlewareStack: { add: (mw: never, o: object) => void } }[]) {
     const count = (next: (a: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
       const op = (context.commandName ?? '').replace(/Command$/, '');
-      (/^(Get|List|Describe|Lookup|Check|Simulate)/.test(op) ? readsSent : writesSent).push(op);
+      (/^(Admin)?(Get|List|Describe|Lookup|Check|Simulate)/.test(op) ? readsSent : writesSent).push(op);
       return next(args);
     };
     client.middlewareStack.add(count as never, { step: 'finalizeRequest', name: 'testCount' });
@@ -72,6 +74,9 @@ beforeAll(async () => {
   await admin.iam.send(new CreateUserCommand({ UserName: 'svc-drill' }));
   accessKeyId = (await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-drill' }))).AccessKey!.AccessKeyId!;
   kmsKeyId = (await admin.kms.send(new CreateKeyCommand({ Description: 'drill key' }))).KeyMetadata!.KeyId!;
+  // A portal user: the API-token drill plans signing them out, and signs out nobody.
+  userPoolId = (await admin.cognito.send(new CreateUserPoolCommand({ PoolName: 'drill-portal' }))).UserPool!.Id!;
+  await admin.cognito.send(new AdminCreateUserCommand({ UserPoolId: userPoolId, Username: 'pat-drill', MessageAction: 'SUPPRESS' }));
   // A bucket open to the world: the access-policy drill plans its closing from it, and closes nothing.
   await admin.s3.send(new CreateBucketCommand({ Bucket: PUBLIC_BUCKET }));
   await admin.s3.send(new CreateBucketCommand({ Bucket: DATA_BUCKET }));
@@ -121,6 +126,7 @@ const DATA_BUCKET = 'drill-data-bucket';
 const SUBJECTS: Record<string, () => AlertSubject> = {
   'credential-compromise': () => ({ principal: 'svc-drill', principalType: 'iam-user', accessKeyId }),
   'exposed-kms-key': () => ({ kmsKeyId }),
+  'api-token-compromise': () => ({ cognitoUser: { userPoolId, username: 'pat-drill' } }),
   'malicious-edge-traffic': () => ({ ips: ['203.0.113.77'] }),
   'abnormal-phi-export': () => ({ principal: 'svc-drill', principalType: 'iam-user' }),
   'suspicious-admin-activity': () => ({ principal: 'svc-drill', principalType: 'iam-user' }),
@@ -177,7 +183,7 @@ test('a drill of every shipped runbook: real plans, approvals, zero AWS writes, 
     for (const st of state.steps.filter((s) => s.approvals.length > 0)) expect(st.plan!.length).toBeGreaterThan(0);
     const timeline = await env.client.workflow.getHandle(incidentId).query(timelineQuery);
     // A PHI runbook's drill runs an exercise clock (compressed, never among real clocks: drill-clock.test.ts); no other drill has one.
-    if (['abnormal-phi-export', 'ransomware-data-store'].includes(runbook)) {
+    if (['abnormal-phi-export', 'api-token-compromise', 'ransomware-data-store'].includes(runbook)) {
       expect(timeline).toContainEqual(expect.objectContaining({ kind: 'breach-clock.started', message: expect.stringMatching(/^EXERCISE: .*breach-clock\/exercise-/) }));
       expect((await env.client.workflow.getHandle(breachClockId(incidentId)).describe()).workflowId).toBe(breachClockId(incidentId));
     } else {
