@@ -148,6 +148,36 @@ export function loadRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>, 
 }
 
 /**
+ * Each file's parse, by its name and content: a worker reads every runbook file for each incident
+ * it opens (so an edited file counts from the next one) but parses only what changed since.
+ * Pinned runbooks are plain data, shared read-only by whoever asks.
+ */
+const parsedFiles = new WeakMap<ReadonlySet<string>, Map<string, PinnedRunbook | RunbookError>>();
+const ANY_STEP_TYPE: ReadonlySet<string> = new Set();
+const PARSED_FILES_KEPT = 256;
+
+function parseUnchanged(file: string, text: string, knownStepTypes?: ReadonlySet<string>): PinnedRunbook {
+  const types = knownStepTypes ?? ANY_STEP_TYPE;
+  let cache = parsedFiles.get(types);
+  if (!cache) parsedFiles.set(types, (cache = new Map()));
+  const key = `${file}\u0000${createHash('sha256').update(text).digest('hex')}`;
+  let parsed = cache.get(key);
+  if (!parsed) {
+    try {
+      parsed = parseRunbook(file, text, knownStepTypes);
+    } catch (err) {
+      if (!(err instanceof RunbookError)) throw err;
+      parsed = err;
+    }
+    // Edited files leave their old parses behind: start over rather than grow without end.
+    if (cache.size >= PARSED_FILES_KEPT) cache.clear();
+    cache.set(key, parsed);
+  }
+  if (parsed instanceof RunbookError) throw parsed;
+  return parsed;
+}
+
+/**
  * The valid runbooks and the problems of the rest: a file broken while the worker runs must not
  * stop incidents from opening, so they go on with the others (and triage). Of two files with one
  * id, the first by name is kept.
@@ -159,7 +189,8 @@ export function readRunbooks(dir: string, knownStepTypes?: ReadonlySet<string>, 
   for (const file of runbookFiles(resolve(dir))) {
     let pinned: PinnedRunbook;
     try {
-      pinned = parseRunbook(file, readFileSync(file, 'utf8'), knownStepTypes, known);
+      const text = readFileSync(file, 'utf8');
+      pinned = known ? parseRunbook(file, text, knownStepTypes, known) : parseUnchanged(file, text, knownStepTypes);
     } catch (err) {
       if (err instanceof RunbookError) problems.push(...err.problems);
       else throw err;

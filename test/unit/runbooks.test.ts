@@ -198,6 +198,23 @@ describe('schema errors name the file, line and field', () => {
     expect(other.pinned.runbook.id).toBe('triage');
     expect(readRunbooks(dir, ALL_STEP_TYPES).problems).toEqual([expect.objectContaining({ file: join(dir, 'zz-broken.yaml'), field: 'steps.0.type' })]);
   });
+
+  test('each incident reads the files again: an edit counts from the next incident, a fix too, and an unchanged file is not parsed again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tq-runbooks-edit-'));
+    const file = join(dir, 'edited.yaml');
+    writeFileSync(file, 'id: edited\ntitle: First\nsteps:\n  - { id: a, type: notify }\n');
+    const first = readRunbooks(dir, ALL_STEP_TYPES).runbooks[0]!;
+    expect(readRunbooks(dir, ALL_STEP_TYPES).runbooks[0]).toBe(first);
+    writeFileSync(file, 'id: edited\ntitle: Second\nsteps:\n  - { id: a, type: nuke }\n');
+    expect(readRunbooks(dir, ALL_STEP_TYPES)).toEqual({ runbooks: [], problems: [expect.objectContaining({ file, field: 'steps.0.type' })] });
+    // Broken still: reported again, not forgotten.
+    expect(readRunbooks(dir, ALL_STEP_TYPES).problems).toHaveLength(1);
+    writeFileSync(file, 'id: edited\ntitle: Third\nsteps:\n  - { id: a, type: notify }\n');
+    const third = readRunbooks(dir, ALL_STEP_TYPES).runbooks[0]!;
+    expect([third.runbook.title, third.contentHash === first.contentHash]).toEqual(['Third', false]);
+    // Other step types known: parsed for those, not taken from the parse for these.
+    expect(readRunbooks(dir, new Set(['webhook'])).problems).toEqual([expect.objectContaining({ file, field: 'steps.0.type' })]);
+  });
 });
 
 describe('runbook dry run and the CLI', () => {
