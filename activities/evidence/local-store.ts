@@ -19,6 +19,8 @@ const DIR_MODE = 0o700;
 export function localBlobStore(root: string): BlobStore {
   const pathOf = (key: string) => join(root, ...checkKey(key).split('/'));
   let rootReady: Promise<void> | undefined;
+  // Folders made here before: an ingress storing every delivery under raw/<source>/ makes each once.
+  const folders = new Set<string>();
   const ensureRoot = () =>
     (rootReady ??= (async () => {
       await mkdir(root, { recursive: true, mode: DIR_MODE });
@@ -30,9 +32,18 @@ export function localBlobStore(root: string): BlobStore {
     async create(key, body) {
       const path = pathOf(key);
       await ensureRoot();
-      await mkdir(dirname(path), { recursive: true, mode: DIR_MODE });
-      const tmp = join(dirname(path), `.${randomBytes(8).toString('hex')}.tmp`);
-      const file = await open(tmp, 'wx', 0o600);
+      const folder = dirname(path);
+      const tmp = join(folder, `.${randomBytes(8).toString('hex')}.tmp`);
+      // Read-only from its creation: the mode binds later opens, not this descriptor.
+      const create = () => open(tmp, 'wx', FILE_MODE);
+      if (!folders.has(folder)) await mkdir(folder, { recursive: true, mode: DIR_MODE });
+      // A folder removed since (by hand, by a test) is made again.
+      const file = await create().catch(async (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'ENOENT') throw err;
+        await mkdir(folder, { recursive: true, mode: DIR_MODE });
+        return create();
+      });
+      folders.add(folder);
       try {
         await file.writeFile(body);
         await file.sync();
@@ -40,7 +51,6 @@ export function localBlobStore(root: string): BlobStore {
         await file.close();
       }
       try {
-        await chmod(tmp, FILE_MODE);
         await link(tmp, path);
         return 'created';
       } catch (err) {
