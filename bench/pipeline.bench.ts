@@ -148,16 +148,7 @@ export default async function pipeline(): Promise<void> {
       });
     };
     await pool(WARM_UP_CALLS, CONCURRENCY, rawStart('warm'));
-    const raw = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
-      const workflowId = `incident/bench-raw-${run}-${i}`;
-      await env.client.workflow.signalWithStart('incidentWorkflow', {
-        workflowId,
-        taskQueue: 'bench-ceiling',
-        args: [{ id: workflowId, requester: 'bench' }],
-        signal: 'alert',
-        signalArgs: [{ deliveryId: `d${i}` }],
-      });
-    });
+    const raw = await pool(RATE_CALLS, CONCURRENCY, rawStart('raw'));
     const ceilingRate = (raw.done / raw.ms) * 1000;
 
     // 2a. The ingress with no worker: another queue nobody polls, so the server does the same work.
@@ -178,16 +169,7 @@ export default async function pipeline(): Promise<void> {
       await idle.server.close();
     }
     // The ceiling again, after: the two runs bracket the ingress's, so a noisy neighbour shows.
-    const raw2 = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
-      const workflowId = `incident/bench-raw2-${run}-${i}`;
-      await env.client.workflow.signalWithStart('incidentWorkflow', {
-        workflowId,
-        taskQueue: 'bench-ceiling',
-        args: [{ id: workflowId, requester: 'bench' }],
-        signal: 'alert',
-        signalArgs: [{ deliveryId: `d${i}` }],
-      });
-    });
+    const raw2 = await pool(RATE_CALLS, CONCURRENCY, rawStart('raw2'));
     const ceilingRate2 = (raw2.done / raw2.ms) * 1000;
     const rawRate = (ceilingRate + ceilingRate2) / 2;
 

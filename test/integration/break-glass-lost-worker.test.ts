@@ -16,8 +16,8 @@ import { accessGrantId } from '../../domain/ids';
 import { accessStatusQuery, decideAccessUpdate, type AccessRequestInput } from '../../workflows/access/definitions';
 import { accessGrantWorkflow } from '../../workflows/access/grant';
 import { eventually } from '../support/aws-playbooks';
-import { TEST_DECISION_KEYS, testGrants } from '../support/decisions';
-import { spawnWorker } from '../support/lost-worker';
+import { testGrants } from '../support/decisions';
+import { awsThrough, spawnWorker, workerProcessEnv } from '../support/lost-worker';
 import { startMoto, type Moto } from '../support/moto';
 import { stallingProxy, type StallingProxy } from '../support/stalling-proxy';
 import { startDevServer, testConfig } from '../support/temporal';
@@ -53,19 +53,7 @@ test('killed at the expiry moment, mid-revocation: the next worker revokes, once
   const file = join(config.dataDir, 'tourniquet.yaml');
   mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify({ people: { req: {}, lead: {} }, approverGroups: GROUPS }));
-  const workerEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    TOURNIQUET_CONFIG: file,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-    TOURNIQUET_DATA_DIR: config.dataDir,
-    TOURNIQUET_AWS_ENDPOINT: proxy.url,
-    TOURNIQUET_DECISION_PUBLIC_KEYS: Object.entries(TEST_DECISION_KEYS).map(([kid, key]) => `${kid}:${key}`).join(','),
-    AWS_REGION: moto.region,
-    AWS_ACCESS_KEY_ID: 'testing',
-    AWS_SECRET_ACCESS_KEY: 'testing',
-  };
-  delete workerEnv.AWS_ENDPOINT_URL;
+  const workerEnv = workerProcessEnv(server, config, { TOURNIQUET_CONFIG: file, ...awsThrough(proxy.url, moto.region) });
   const first = await spawnWorker(workerEnv);
   children.push(first.child);
 

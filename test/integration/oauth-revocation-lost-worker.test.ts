@@ -13,7 +13,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { temporal } from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { readLedger } from '../../activities/audit/from-config';
 import { putRawPayload } from '../../activities/evidence';
@@ -22,9 +21,8 @@ import { stepScopedId } from '../../domain/ids';
 import type { RunbookStep } from '../../domain/runbook';
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
 import { stepInput } from '../support/aws-playbooks';
-import { TEST_DECISION_KEYS } from '../support/decisions';
 import { historyText } from '../support/history';
-import { spawnWorker } from '../support/lost-worker';
+import { lastAttempt, spawnWorker, workerProcessEnv } from '../support/lost-worker';
 import { startDevServer, testConfig } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -68,14 +66,7 @@ test('the retry after a lost worker reads the tokens again and revokes each; non
   const file = join(config.dataDir, 'tourniquet.yaml');
   mkdirSync(config.dataDir, { recursive: true });
   writeFileSync(file, JSON.stringify({ aws: { oauth: { 'patient-portal': { revocationEndpoint, clientId: 'tourniquet', clientSecret: 'portal-secret' } } } }));
-  const workerEnv: NodeJS.ProcessEnv = {
-    ...process.env,
-    TOURNIQUET_CONFIG: file,
-    TEMPORAL_ADDRESS: server.address,
-    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-    TOURNIQUET_DATA_DIR: config.dataDir,
-    TOURNIQUET_DECISION_PUBLIC_KEYS: Object.entries(TEST_DECISION_KEYS).map(([kid, key]) => `${kid}:${key}`).join(','),
-  };
+  const workerEnv = workerProcessEnv(server, config, { TOURNIQUET_CONFIG: file });
   const first = await spawnWorker(workerEnv);
   children.push(first.child);
 
@@ -95,12 +86,13 @@ test('the retry after a lost worker reads the tokens again and revokes each; non
   expect(outcome.summary).toBe('2 OAuth token(s) of patient-portal revoked');
   expect(received).toEqual([TOKENS[0], TOKENS[0], TOKENS[1]]);
   const { events } = await handle.fetchHistory();
-  const { EventType, TimeoutType } = temporal.api.enums.v1;
-  const scheduled = (events ?? []).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'revokeOAuthTokens')!;
-  const started = (events ?? []).find((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(scheduled.eventId));
-  expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(2);
-  expect(started?.activityTaskStartedEventAttributes?.identity).toMatch(new RegExp(`^${second.child.pid}@`));
-  expect(TimeoutType[started!.activityTaskStartedEventAttributes!.lastFailure!.timeoutFailureInfo!.timeoutType!]).toBe('TIMEOUT_TYPE_HEARTBEAT');
+  expect(lastAttempt(events, 'revokeOAuthTokens')).toEqual({
+    type: 'revokeOAuthTokens',
+    attempt: 2,
+    identity: expect.stringMatching(new RegExp(`^${second.child.pid}@`)),
+    lastFailureTimeout: 'TIMEOUT_TYPE_HEARTBEAT',
+    completed: true,
+  });
 
   // On the ledger by fingerprint (each token once: the write is recorded when its answer came);
   // the tokens themselves nowhere.

@@ -9,15 +9,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { temporal } from '@temporalio/proto';
 import { createAwsClients } from '../../activities/aws';
 import { readLedger } from '../../activities/audit/from-config';
 import { stepScopedId } from '../../domain/ids';
 import type { RunbookStep } from '../../domain/runbook';
 import { rotateAccessKeyWorkflow } from '../../workflows/playbooks/rotate-access-key';
 import { stepInput } from '../support/aws-playbooks';
-import { TEST_DECISION_KEYS } from '../support/decisions';
-import { spawnWorker } from '../support/lost-worker';
+import { awsThrough, lastAttempt, spawnWorker, workerProcessEnv } from '../support/lost-worker';
 import { startMoto } from '../support/moto';
 import { stallingProxy } from '../support/stalling-proxy';
 import { startDevServer, testConfig } from '../support/temporal';
@@ -36,18 +34,7 @@ test('the retry after a lost worker finds the staged version: one new key, the l
     const old = (await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-lost' }))).AccessKey!;
     await admin.secretsManager.send(new CreateSecretCommand({ Name: 'svc-lost/aws', SecretString: JSON.stringify({ AWS_ACCESS_KEY_ID: old.AccessKeyId, AWS_SECRET_ACCESS_KEY: old.SecretAccessKey }) }));
 
-    const workerEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      TOURNIQUET_DATA_DIR: config.dataDir,
-      TOURNIQUET_AWS_ENDPOINT: proxy.url,
-      TOURNIQUET_DECISION_PUBLIC_KEYS: Object.entries(TEST_DECISION_KEYS).map(([kid, key]) => `${kid}:${key}`).join(','),
-      AWS_REGION: moto.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    };
-    delete workerEnv.AWS_ENDPOINT_URL;
+    const workerEnv = workerProcessEnv(server, config, awsThrough(proxy.url, moto.region));
     const first = await spawnWorker(workerEnv);
     children.push(first.child);
 
@@ -74,12 +61,7 @@ test('the retry after a lost worker finds the staged version: one new key, the l
     expect(outcome.summary).toContain(`leaked access key ${old.AccessKeyId} deactivated`);
 
     const { events } = await handle.fetchHistory();
-    const { EventType, TimeoutType } = temporal.api.enums.v1;
-    const scheduled = (events ?? []).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'stageNewAccessKey')!;
-    const started = (events ?? []).find((e) => e.activityTaskStartedEventAttributes && String(e.activityTaskStartedEventAttributes.scheduledEventId) === String(scheduled.eventId));
-    expect(started?.activityTaskStartedEventAttributes?.attempt).toBe(2);
-    expect(started?.activityTaskStartedEventAttributes?.identity).toMatch(new RegExp(`^${second.child.pid}@`));
-    expect(TimeoutType[started!.activityTaskStartedEventAttributes!.lastFailure!.timeoutFailureInfo!.timeoutType!]).toBe('TIMEOUT_TYPE_HEARTBEAT');
+    expect(lastAttempt(events, 'stageNewAccessKey')).toMatchObject({ attempt: 2, identity: expect.stringMatching(new RegExp(`^${second.child.pid}@`)), lastFailureTimeout: 'TIMEOUT_TYPE_HEARTBEAT' });
 
     // One CreateAccessKey was ever sent: the ledger records each write request before it leaves.
     const ledger = (await readLedger(config)).text;

@@ -13,6 +13,8 @@ import { startMoto } from './moto';
 import { stallingProxy } from './stalling-proxy';
 import { TEST_DECISION_KEYS } from './decisions';
 import { startDevServer, testConfig } from './temporal';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Config } from '../../platform/config';
 
 /**
  * The crash this guards against: a worker dies (kill -9) while an AWS call is in flight. The
@@ -53,6 +55,49 @@ export async function spawnWorker(env: NodeJS.ProcessEnv): Promise<{ child: Chil
   return { child, output: () => out };
 }
 
+/**
+ * The environment of a worker process for `server`: its queue, the test's data dir (so it reads the
+ * codec key the test's client uses) and the test decision key; `extra` adds the scenario's own.
+ */
+export function workerProcessEnv(server: TestWorkflowEnvironment, config: Config, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: server.address,
+    TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
+    TOURNIQUET_DATA_DIR: config.dataDir,
+    TOURNIQUET_DECISION_PUBLIC_KEYS: Object.entries(TEST_DECISION_KEYS).map(([kid, key]) => `${kid}:${key}`).join(','),
+    ...extra,
+  };
+  delete env.AWS_ENDPOINT_URL;
+  return env;
+}
+
+/** Against moto through `endpoint` (a stalling proxy), with the credentials moto takes. */
+export const awsThrough = (endpoint: string, region: string): NodeJS.ProcessEnv => ({
+  TOURNIQUET_AWS_ENDPOINT: endpoint,
+  AWS_REGION: region,
+  AWS_ACCESS_KEY_ID: 'testing',
+  AWS_SECRET_ACCESS_KEY: 'testing',
+});
+
+/** How an activity's last attempt ran, from the history: which attempt, on which worker, after what timeout. */
+export function lastAttempt(events: temporal.api.history.v1.IHistoryEvent[] | null | undefined, activityType: string): LostWorkerRun['activity'] {
+  const { EventType, TimeoutType } = temporal.api.enums.v1;
+  const scheduled = (events ?? []).find((e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === activityType);
+  if (!scheduled) throw new Error(`no ${activityType} activity in the history`);
+  const sameActivity = (id: unknown) => String(id) === String(scheduled.eventId);
+  const started = (events ?? []).find((e) => e.activityTaskStartedEventAttributes && sameActivity(e.activityTaskStartedEventAttributes.scheduledEventId));
+  const completed = (events ?? []).some((e) => e.activityTaskCompletedEventAttributes && sameActivity(e.activityTaskCompletedEventAttributes.scheduledEventId));
+  const timeoutType = started?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType;
+  return {
+    type: activityType,
+    attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0,
+    identity: started?.activityTaskStartedEventAttributes?.identity ?? '',
+    ...(timeoutType !== undefined && timeoutType !== null ? { lastFailureTimeout: TimeoutType[timeoutType] } : {}),
+    completed,
+  };
+}
+
 function seconds(duration: string): number {
   const m = /^(\d+)s$/.exec(duration);
   if (!m) throw new Error(`expected a duration in seconds, got ${duration}`);
@@ -72,20 +117,7 @@ export async function loseWorkerMidAwsCall(opts: { answerLost?: boolean } = {}):
     await admin.iam.send(new CreateUserCommand({ UserName: 'svc-lost' }));
     const keyId = (await admin.iam.send(new CreateAccessKeyCommand({ UserName: 'svc-lost' }))).AccessKey!.AccessKeyId!;
 
-    const workerEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      TEMPORAL_ADDRESS: server.address,
-      TEMPORAL_TASK_QUEUE: config.temporal.taskQueue,
-      // the same data dir: the worker reads the codec key the test's client uses
-      TOURNIQUET_DATA_DIR: config.dataDir,
-      TOURNIQUET_AWS_ENDPOINT: proxy.url,
-      // a worker of its own: it accepts decisions signed with the test key
-      TOURNIQUET_DECISION_PUBLIC_KEYS: Object.entries(TEST_DECISION_KEYS).map(([kid, key]) => `${kid}:${key}`).join(','),
-      AWS_REGION: moto.region,
-      AWS_ACCESS_KEY_ID: 'testing',
-      AWS_SECRET_ACCESS_KEY: 'testing',
-    };
-    delete workerEnv.AWS_ENDPOINT_URL;
+    const workerEnv = workerProcessEnv(server, config, awsThrough(proxy.url, moto.region));
     const first = await spawnWorker(workerEnv);
     children.push(first.child);
 
@@ -112,14 +144,6 @@ export async function loseWorkerMidAwsCall(opts: { answerLost?: boolean } = {}):
     const completedAt = performance.now();
 
     const { events } = await handle.fetchHistory();
-    const { EventType, TimeoutType } = temporal.api.enums.v1;
-    const scheduled = (events ?? []).find(
-      (e) => e.eventType === EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED && e.activityTaskScheduledEventAttributes?.activityType?.name === 'deactivateAccessKeys',
-    )!;
-    const sameActivity = (id: unknown) => String(id) === String(scheduled.eventId);
-    const started = (events ?? []).find((e) => e.activityTaskStartedEventAttributes && sameActivity(e.activityTaskStartedEventAttributes.scheduledEventId));
-    const completed = (events ?? []).some((e) => e.activityTaskCompletedEventAttributes && sameActivity(e.activityTaskCompletedEventAttributes.scheduledEventId));
-    const timeoutType = started?.activityTaskStartedEventAttributes?.lastFailure?.timeoutFailureInfo?.timeoutType;
     const keys = await admin.iam.send(new ListAccessKeysCommand({ UserName: 'svc-lost' }));
 
     return {
@@ -128,13 +152,7 @@ export async function loseWorkerMidAwsCall(opts: { answerLost?: boolean } = {}):
       heartbeatTimeoutSeconds: seconds(String(ACTIVITY_HEARTBEAT_TIMEOUT)),
       firstWorkerPid: first.child.pid!,
       secondWorkerPid: second.child.pid!,
-      activity: {
-        type: 'deactivateAccessKeys',
-        attempt: started?.activityTaskStartedEventAttributes?.attempt ?? 0,
-        identity: started?.activityTaskStartedEventAttributes?.identity ?? '',
-        ...(timeoutType !== undefined && timeoutType !== null ? { lastFailureTimeout: TimeoutType[timeoutType] } : {}),
-        completed,
-      },
+      activity: lastAttempt(events, 'deactivateAccessKeys'),
       keyStatusAfter: keys.AccessKeyMetadata?.find((k) => k.AccessKeyId === keyId)?.Status,
       summary: result.summary,
       ledger: (await readLedger(config)).text.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line) as LostWorkerRun['ledger'][number]),
