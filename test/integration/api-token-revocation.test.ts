@@ -11,13 +11,6 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import { createAwsClients } from '../../activities/aws';
@@ -31,6 +24,7 @@ import { approveUpdate, stateQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { testGrants } from '../support/decisions';
 import { historyText } from '../support/history';
+import { portalPool, type PortalPool } from '../support/cognito';
 import { httpTarget } from '../support/http-target';
 import { postSignedAlert, stackDecisionKeys, stackSettings, startIngress } from '../support/ingress-stack';
 import { startMoto, type Moto } from '../support/moto';
@@ -50,9 +44,9 @@ let config: Config;
 let ingress: RunningServer;
 let stopWorker: () => Promise<void>;
 let oauth: Awaited<ReturnType<typeof httpTarget>>;
+let portal: PortalPool;
 let pool: string;
 let refreshToken: string;
-let client: string;
 const audit = memoryAudit();
 const escalations: Escalation[] = [];
 const notifier: Notifier = {
@@ -92,16 +86,9 @@ beforeAll(async () => {
   ({ server: ingress } = await startIngress(env, config));
 
   // A patient-portal user who is signed in: a refresh token that works until the sign-out.
-  pool = (await aws.cognito.send(new CreateUserPoolCommand({ PoolName: 'patient-portal' }))).UserPool!.Id!;
-  client = (
-    await aws.cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool, ClientName: 'portal', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
-  ).UserPoolClient!.ClientId!;
-  await aws.cognito.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'pat-0042', MessageAction: 'SUPPRESS' }));
-  await aws.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: 'pat-0042', Password: 'Correct-Horse-Battery-9!', Permanent: true }));
-  const signedIn = await aws.cognito.send(
-    new AdminInitiateAuthCommand({ UserPoolId: pool, ClientId: client, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'pat-0042', PASSWORD: 'Correct-Horse-Battery-9!' } }),
-  );
-  refreshToken = signedIn.AuthenticationResult!.RefreshToken!;
+  portal = await portalPool(aws.cognito);
+  pool = portal.userPoolId;
+  refreshToken = await portal.signedInUser('pat-0042');
 });
 
 afterAll(async () => {
@@ -155,11 +142,7 @@ test('leaked OAuth tokens and a Cognito user, no AWS principal: planned by finge
   expect(new Set(revocations.map((r) => r.headers.authorization))).toEqual(new Set([`Basic ${Buffer.from('tourniquet:portal-client-secret').toString('base64')}`]));
   expect(revocations[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
   // The user is signed out: the refresh token no longer works.
-  await expect(
-    createAwsClients(config.aws).cognito.send(
-      new AdminInitiateAuthCommand({ UserPoolId: pool, ClientId: client, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: refreshToken } }),
-    ),
-  ).rejects.toMatchObject({ name: 'NotAuthorizedException' });
+  await expect(portal.refresh(refreshToken)).rejects.toMatchObject({ name: 'NotAuthorizedException' });
 
   // On the ledger by fingerprint, once per token.
   const writes = audit.events.filter((e) => e.what === 'aws.write' && JSON.stringify(e).includes('oauth:revoke'));

@@ -10,13 +10,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, GetRolePolicyCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { CreateAliasCommand, CreateGrantCommand, CreateKeyCommand } from '@aws-sdk/client-kms';
-import {
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateIPSetCommand, GetIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { Escalation, Notifier } from '../../activities';
 import { workerIamPolicy } from '../../activities/aws';
@@ -29,6 +22,7 @@ import { deliverAlert } from '../../ingress/incidents';
 import { fixture } from '../fixtures/alerts';
 import { stateQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
+import { portalPool } from '../support/cognito';
 import { eventually, playbookStack, type PlaybookStack } from '../support/aws-playbooks';
 import { RUNBOOKS_DIR } from '../support/temporal';
 
@@ -207,19 +201,10 @@ test("a root finding fails its step with what a person must do, and that is the 
 });
 
 test("an alert naming a Cognito user of the API: the user is signed out everywhere, its refresh token refused; one naming none is contained as before", async () => {
-  const pool = (await stack.admin.cognito.send(new CreateUserPoolCommand({ PoolName: 'patient-portal' }))).UserPool!.Id!;
-  const client = (
-    await stack.admin.cognito.send(new CreateUserPoolClientCommand({ UserPoolId: pool, ClientName: 'portal', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }))
-  ).UserPoolClient!.ClientId!;
-  await stack.admin.cognito.send(new AdminCreateUserCommand({ UserPoolId: pool, Username: 'pat-0042', MessageAction: 'SUPPRESS' }));
-  await stack.admin.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool, Username: 'pat-0042', Password: 'Correct-Horse-Battery-9!', Permanent: true }));
-  const signedIn = await stack.admin.cognito.send(
-    new AdminInitiateAuthCommand({ UserPoolId: pool, ClientId: client, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: 'pat-0042', PASSWORD: 'Correct-Horse-Battery-9!' } }),
-  );
-  const refresh = () =>
-    stack.admin.cognito.send(
-      new AdminInitiateAuthCommand({ UserPoolId: pool, ClientId: client, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: signedIn.AuthenticationResult!.RefreshToken! } }),
-    );
+  const portal = await portalPool(stack.admin.cognito);
+  const pool = portal.userPoolId;
+  const refreshToken = await portal.signedInUser('pat-0042');
+  const refresh = () => portal.refresh(refreshToken);
   const contain = async (user: string, cognitoUser?: { userPoolId: string; username: string }) => {
     await stack.admin.iam.send(new CreateUserCommand({ UserName: user }));
     const key = (await stack.admin.iam.send(new CreateAccessKeyCommand({ UserName: user }))).AccessKey!.AccessKeyId!;

@@ -6,18 +6,12 @@
  * changes; a drill plans from the real pool and is refused the write.
  */
 import { WorkflowFailedError } from '@temporalio/client';
-import {
-  AdminCreateUserCommand,
-  AdminInitiateAuthCommand,
-  AdminSetUserPasswordCommand,
-  CreateUserPoolClientCommand,
-  CreateUserPoolCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateAccessKeyCommand, CreateUserCommand, ListAccessKeysCommand } from '@aws-sdk/client-iam';
 import { createAwsPlanners } from '../../activities/aws';
 import { grantedActions, workerIamPolicy } from '../../activities/aws/policy';
 import { exerciseIncidentId, stepScopedId } from '../../domain/ids';
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
+import { portalPool, type PortalPool } from '../support/cognito';
 import { memoryAudit } from '../support/temporal';
 import { playbookStack, stepInput, type PlaybookStack } from '../support/aws-playbooks';
 
@@ -27,7 +21,7 @@ let stack: PlaybookStack;
 const audit = memoryAudit();
 /** Armed by a test: the next AdminUserGlobalSignOut reaches moto, then its answer is lost. */
 let loseSignOutAnswer = false;
-let pool: { userPoolId: string; clientId: string };
+let pool: PortalPool;
 
 beforeAll(async () => {
   stack = await playbookStack({}, { audit }, (clients) => {
@@ -44,35 +38,13 @@ beforeAll(async () => {
     );
     return clients;
   });
-  const made = await stack.admin.cognito.send(new CreateUserPoolCommand({ PoolName: 'patient-portal' }));
-  const userPoolId = made.UserPool!.Id!;
-  const client = await stack.admin.cognito.send(
-    new CreateUserPoolClientCommand({ UserPoolId: userPoolId, ClientName: 'portal-web', ExplicitAuthFlows: ['ALLOW_ADMIN_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'] }),
-  );
-  pool = { userPoolId, clientId: client.UserPoolClient!.ClientId! };
+  pool = await portalPool(stack.admin.cognito);
 });
 afterAll(async () => stack?.teardown());
 
-const PASSWORD = 'Correct-Horse-Battery-9!';
-
-/** A confirmed user of the pool, signed in: its refresh token. */
-async function signedInUser(username: string): Promise<string> {
-  await stack.admin.cognito.send(new AdminCreateUserCommand({ UserPoolId: pool.userPoolId, Username: username, MessageAction: 'SUPPRESS' }));
-  await stack.admin.cognito.send(new AdminSetUserPasswordCommand({ UserPoolId: pool.userPoolId, Username: username, Password: PASSWORD, Permanent: true }));
-  return (await signIn(username)).RefreshToken!;
-}
-
-async function signIn(username: string) {
-  const out = await stack.admin.cognito.send(
-    new AdminInitiateAuthCommand({ UserPoolId: pool.userPoolId, ClientId: pool.clientId, AuthFlow: 'ADMIN_USER_PASSWORD_AUTH', AuthParameters: { USERNAME: username, PASSWORD } }),
-  );
-  return out.AuthenticationResult!;
-}
-
-const refresh = (token: string) =>
-  stack.admin.cognito.send(
-    new AdminInitiateAuthCommand({ UserPoolId: pool.userPoolId, ClientId: pool.clientId, AuthFlow: 'REFRESH_TOKEN_AUTH', AuthParameters: { REFRESH_TOKEN: token } }),
-  );
+const signedInUser = (username: string) => pool.signedInUser(username);
+const signIn = (username: string) => pool.signIn(username);
+const refresh = (token: string) => pool.refresh(token);
 
 async function iamUser(name: string, keys = 1): Promise<string[]> {
   await stack.admin.iam.send(new CreateUserCommand({ UserName: name }));
