@@ -22,7 +22,7 @@ import type { RunbookStep } from '../../domain/runbook';
 import { revokeCredentialsWorkflow } from '../../workflows/playbooks/revoke-credentials';
 import { stepInput } from '../support/aws-playbooks';
 import { historyText } from '../support/history';
-import { lastAttempt, spawnWorker, workerProcessEnv } from '../support/lost-worker';
+import { killAndReplace, lastAttempt, spawnWorker, workerProcessEnv } from '../support/lost-worker';
 import { startDevServer, testConfig } from '../support/temporal';
 
 jest.setTimeout(180_000);
@@ -76,11 +76,7 @@ test('the retry after a lost worker reads the tokens again and revokes each; non
   const handle = await server.client.workflow.start(revokeCredentialsWorkflow, { taskQueue: config.temporal.taskQueue, workflowId, args: [input, step] });
 
   await holding;
-  const exited = new Promise((r) => first.child.once('exit', r));
-  first.child.kill('SIGKILL');
-  await exited;
-  const second = await spawnWorker(workerEnv);
-  children.push(second.child);
+  const second = await killAndReplace(first, workerEnv, children);
   const outcome = await handle.result();
 
   expect(outcome.summary).toBe('2 OAuth token(s) of patient-portal revoked');

@@ -15,7 +15,7 @@ import { stepScopedId } from '../../domain/ids';
 import type { RunbookStep } from '../../domain/runbook';
 import { rotateAccessKeyWorkflow } from '../../workflows/playbooks/rotate-access-key';
 import { stepInput } from '../support/aws-playbooks';
-import { awsThrough, lastAttempt, spawnWorker, workerProcessEnv } from '../support/lost-worker';
+import { awsThrough, killAndReplace, lastAttempt, spawnWorker, workerProcessEnv } from '../support/lost-worker';
 import { startMoto } from '../support/moto';
 import { stallingProxy } from '../support/stalling-proxy';
 import { startDevServer, testConfig } from '../support/temporal';
@@ -47,11 +47,7 @@ test('the retry after a lost worker finds the staged version: one new key, the l
     });
 
     await proxy.stalled;
-    const exited = new Promise((r) => first.child.once('exit', r));
-    first.child.kill('SIGKILL');
-    await exited;
-    const second = await spawnWorker(workerEnv);
-    children.push(second.child);
+    const second = await killAndReplace(first, workerEnv, children);
     const outcome = await handle.result();
 
     const value = JSON.parse((await admin.secretsManager.send(new GetSecretValueCommand({ SecretId: 'svc-lost/aws', VersionStage: 'AWSCURRENT' }))).SecretString!) as Record<string, string>;

@@ -98,6 +98,16 @@ export function lastAttempt(events: temporal.api.history.v1.IHistoryEvent[] | nu
   };
 }
 
+/** kill -9 of a worker process; then a second one, as an operator's supervisor would start. */
+export async function killAndReplace(first: { child: ChildProcess }, env: NodeJS.ProcessEnv, children: ChildProcess[]): Promise<Awaited<ReturnType<typeof spawnWorker>>> {
+  const exited = new Promise((r) => first.child.once('exit', r));
+  first.child.kill('SIGKILL');
+  await exited;
+  const second = await spawnWorker(env);
+  children.push(second.child);
+  return second;
+}
+
 function seconds(duration: string): number {
   const m = /^(\d+)s$/.exec(duration);
   if (!m) throw new Error(`expected a duration in seconds, got ${duration}`);
