@@ -104,3 +104,26 @@ test('committed histories from earlier versions still replay', async () => {
   const histories = files.map((f) => ({ name: f, history: temporal.api.history.v1.History.decode(readFileSync(join(FIXTURES, f))) }));
   expect(await replayAll(histories)).toEqual([]);
 });
+
+test('histories recorded while many incidents open at once replay (the runbook chosen in the first workflow task under load)', async () => {
+  const kinds = ['OkReplay', 'BrokenReplay', 'GatedReplay'];
+  const ids: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < 150) {
+        const i = next++;
+        const alert = anAlert({ kind: kinds[i % kinds.length]!, subject: { principal: `svc-load-${i}` } });
+        ids.push((await deliverAlert(env.client, config.temporal.taskQueue, alert)).incidentId);
+      }
+    }),
+  );
+  const histories: { name: string; history: temporal.api.history.v1.IHistory }[] = [];
+  for (const id of ids) {
+    await waitFor(() => env.client.workflow.getHandle(id).query(stateQuery), (s) => s.runbook !== undefined && s.steps.length > 0, `${id} ran its runbook`, 60_000);
+    histories.push({ name: id, history: await env.client.workflow.getHandle(id).fetchHistory() });
+  }
+  const chosenInTask = histories.filter(({ history }) => (history.events ?? []).some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity'));
+  expect(chosenInTask).toHaveLength(ids.length);
+  expect(await replayAll(histories)).toEqual([]);
+}, 180_000);
