@@ -11,7 +11,6 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -34,15 +33,6 @@ import { failureMessage, isControlFlow } from './failures';
 export const acts = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   heartbeatTimeout: ACTIVITY_HEARTBEAT_TIMEOUT,
-  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
-});
-
-/**
- * Choosing the runbook runs inside the incident's first workflow task (a local activity): its first
- * step is scheduled in that same task, one server round trip after the alert instead of three.
- */
-export const localActs = proxyLocalActivities<Pick<Activities, 'prepareIncident'>>({
-  startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
