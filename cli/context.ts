@@ -52,9 +52,9 @@ export function temporalTarget(config: Config): TemporalTarget {
 }
 
 /** The payload codec, from keys that must already exist: the CLI never creates a key. */
-function cliDataConverter(config: Config): DataConverter {
+function cliDataConverter(config: Config, failureConverterPath?: string): DataConverter {
   try {
-    return createDataConverter(config, 'existing');
+    return createDataConverter(config, 'existing', failureConverterPath);
   } catch (err) {
     throw keySetupError(err, config);
   }
@@ -71,8 +71,8 @@ export function keySetupError(err: unknown, config?: Config): unknown {
   );
 }
 
-async function connect(config: Config, target: TemporalTarget): Promise<Client> {
-  const dataConverter = cliDataConverter(config);
+async function connect(config: Config, target: TemporalTarget, failureConverterPath?: string): Promise<Client> {
+  const dataConverter = cliDataConverter(config, failureConverterPath);
   let connection: Connection;
   try {
     connection = await Connection.connect({ ...connectionOptions(config, target.address), ...(target.embedded ? { connectTimeout: '3s' } : {}) });
@@ -83,14 +83,15 @@ async function connect(config: Config, target: TemporalTarget): Promise<Client> 
   return new Client({ connection, namespace: config.temporal.namespace, dataConverter });
 }
 
-export function cliContext(): CliContext {
+/** `failureConverterPath`: the CLI's entry module, which exports the failure converter (cli/main.ts). */
+export function cliContext({ failureConverterPath }: { failureConverterPath?: string } = {}): CliContext {
   const config = loadConfig();
   const target = temporalTarget(config);
   let client: Promise<Client> | undefined;
   return {
     config,
     address: target.address,
-    client: () => (client ??= connect(config, target)),
+    client: () => (client ??= connect(config, target, failureConverterPath)),
     api: () => operatorApiClient(config),
   };
 }

@@ -6,6 +6,14 @@ import { cliContext, CliError, keySetupError, type CliContext } from './context'
 type Register = (program: Command, ctx: () => CliContext) => void;
 
 /**
+ * The CLI runs bundled into one file (scripts/build.js), the Temporal SDK inside it. Temporal loads
+ * the failure converter by path; pointing it at platform/failure-converter would load a second copy
+ * of the SDK beside the bundled one (and parse its protobuf definitions again), so the client is
+ * pointed at this module, which exports the converter, whichever way it is run.
+ */
+export { failureConverter } from '../platform/failure-converter';
+
+/**
  * Each command group, loaded only when its command is run: `incidents list` must not load the AWS
  * SDK, Bolt and the evidence store to start (README "Performance": CLI start-up). `commands`: the
  * top-level commands the group registers.
@@ -31,7 +39,7 @@ const COMMANDS: { commands: string[]; load: () => Promise<{ register: Register }
 /** The program with the group `argv` names, or with every group (help, an unknown command). */
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   let context: CliContext | undefined;
-  const ctx = () => (context ??= cliContext());
+  const ctx = () => (context ??= cliContext({ failureConverterPath: __filename }));
   const program = new Command('tourniquet').description('incident-response automation for healthcare APIs');
   const named = COMMANDS.find((group) => group.commands.includes(argv[2] ?? ''));
   for (const group of named ? [named] : COMMANDS) (await group.load()).register(program, ctx);

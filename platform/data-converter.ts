@@ -16,8 +16,13 @@ import { kmsClientFor, kmsDataKeys } from './kms-data-keys';
  */
 export type KeyFileUse = 'create' | 'existing';
 
-export function createDataConverter(config: Config, keyFile: KeyFileUse = 'create'): DataConverter {
-  return { payloadCodecs: [payloadCodec(config, keyFile)], failureConverterPath: require.resolve('./failure-converter') };
+/**
+ * `failureConverterPath`: a module exporting `failureConverter`, which Temporal requires by path.
+ * The default is written from platform/'s parent so it resolves from the bundled CLI (dist/cli/) as
+ * well as from here; the CLI names its own entry module instead (cli/main.ts says why).
+ */
+export function createDataConverter(config: Config, keyFile: KeyFileUse = 'create', failureConverterPath = require.resolve('../platform/failure-converter')): DataConverter {
+  return { payloadCodecs: [payloadCodec(config, keyFile)], failureConverterPath };
 }
 
 export interface CodecSetup {

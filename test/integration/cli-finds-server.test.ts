@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, unlinkSyn
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliArgs } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -37,7 +38,7 @@ interface CliRun {
 
 function cli(cwd: string, env: NodeJS.ProcessEnv, ...args: string[]): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd, env }, (err, stdout, stderr) => {
+    execFile(...cliArgs(args), { cwd, env }, (err, stdout, stderr) => {
       const code = err ? ((err as { code?: number }).code ?? 1) : 0;
       resolve({ code, stdout, errors: stderr.split('\n').filter((l) => l.startsWith('tourniquet:')) });
     });

@@ -16,6 +16,7 @@ import { msToTs } from '@temporalio/common/lib/time';
 import { missingSearchAttributes } from '../../platform/search-attributes';
 import { waitFor } from '../support/runbooks';
 import { startDevServer, testConfig } from '../support/temporal';
+import { cliArgs } from '../support/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -53,7 +54,7 @@ async function stop(child: ChildProcess): Promise<number | null> {
 }
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env });
+  const { stdout } = await promisify(execFile)(...cliArgs(args), { cwd: ROOT, env });
   return stdout;
 }
 

@@ -30,6 +30,7 @@ import { fixture, signatureHeaders } from '../fixtures/alerts';
 import { startMoto, type Moto } from '../support/moto';
 import { waitFor } from '../support/runbooks';
 import { signedSlackPost, slackStandin, type SlackStandin } from '../support/slack-standin';
+import { cliArgs } from '../support/cli';
 
 jest.setTimeout(600_000);
 
@@ -294,7 +295,7 @@ afterAll(async () => {
 
 async function cli(...args: string[]): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
-    execFile(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env }, (err, stdout, stderr) => {
+    execFile(...cliArgs(args), { cwd: ROOT, env }, (err, stdout, stderr) => {
       emitted.push({ what: `tourniquet ${args.join(' ')}`, content: stdout + stderr });
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout });
     });

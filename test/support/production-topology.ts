@@ -33,11 +33,11 @@ import { asOwner, startPostgres } from './postgres';
 import { waitFor } from './runbooks';
 import { stallingProxy } from './stalling-proxy';
 import { startDevServer, testConfig } from './temporal';
+import { cliArgs } from './cli';
 
 const ROOT = join(__dirname, '..', '..');
 const WORKER = join(__dirname, 'worker-process.ts');
 const MAIN = join(ROOT, 'worker', 'main.ts');
-const CLI = join(ROOT, 'cli', 'main.ts');
 const BUCKET = 'tq-evidence';
 const TOKEN = newApiToken();
 
@@ -258,7 +258,7 @@ export async function runProductionTopology(say: (line: string) => void = () => 
     const cliEnv = { ...shared, ...examiner, TOURNIQUET_AUDIT_POSTGRES_URL: db.readerUrl, TOURNIQUET_AUDIT_ANCHOR_PUBLIC_KEY: pub, TOURNIQUET_AUDIT_ANCHOR_KEY: join(root, 'examiner', 'none.key'), TOURNIQUET_AWS_ENDPOINT: moto.endpoint, TOURNIQUET_LOG_LEVEL: 'error' };
     const cli = async (...args: string[]) => {
       try {
-        const { stdout } = await promisify(execFile)(join(ROOT, 'node_modules', '.bin', 'tsx'), [CLI, ...args], { cwd: ROOT, env: cliEnv });
+        const { stdout } = await promisify(execFile)(...cliArgs(args), { cwd: ROOT, env: cliEnv });
         return { code: 0, out: stdout };
       } catch (e) {
         const failed = e as { code: number; stdout: string; stderr: string };

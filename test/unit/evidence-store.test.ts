@@ -26,6 +26,7 @@ import { verifyEvidence } from '../../cli/commands/evidence';
 import { seal } from '../../platform/at-rest';
 import { parseConfig, type Config } from '../../platform/config';
 import { storeKeys } from '../../platform/data-converter';
+import { cliArgs } from '../support/cli';
 
 const INCIDENT = 'incident/fp-evidence';
 const at = '2025-03-01T10:00:00.000Z';
@@ -218,10 +219,8 @@ test('a deleted artifact or manifest is reported as missing', async () => {
 
 test('`tourniquet evidence verify` exits 0 intact, 1 altered, 2 missing', async () => {
   const { config, store, root } = await twoSnapshots();
-  const tsx = join(__dirname, '..', '..', 'node_modules', '.bin', 'tsx');
-  const cli = join(__dirname, '..', '..', 'cli', 'main.ts');
   const run = () =>
-    promisify(execFile)(tsx, [cli, 'evidence', 'verify', 'fp-evidence'], { env: { ...process.env, TOURNIQUET_DATA_DIR: config.dataDir, TOURNIQUET_CODEC_KEYS: config.codec.keys.map((k) => `${k.id}:${k.key}`).join(',') } }).then(
+    promisify(execFile)(...cliArgs(['evidence', 'verify', 'fp-evidence']), { env: { ...process.env, TOURNIQUET_DATA_DIR: config.dataDir, TOURNIQUET_CODEC_KEYS: config.codec.keys.map((k) => `${k.id}:${k.key}`).join(',') } }).then(
       (r) => ({ code: 0, out: r.stdout }),
       (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
     );

@@ -30,11 +30,11 @@ import { stackDecisionKeys, startIngress } from '../support/ingress-stack';
 import { waitFor } from '../support/runbooks';
 import { slackStandin, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { cliArgs } from '../support/cli';
 
 jest.setTimeout(180_000);
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const TOKEN = 'xoxb-cadence';
 const COMPLIANCE = 'C0COMPLIANCE';
 const TOKENS = { alice: newApiToken(), carol: newApiToken() };
@@ -87,7 +87,7 @@ async function cli(token: string, ...args: string[]): Promise<{ code: number; ou
     TOURNIQUET_TOKEN: token,
   };
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: cliEnv });
+    const { stdout, stderr } = await promisify(execFile)(...cliArgs(args), { cwd: ROOT, env: cliEnv });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const failed = e as { code: number; stdout: string; stderr: string };

@@ -19,11 +19,11 @@ import type { ReviewView } from '../../domain/review';
 import { waitFor } from '../support/runbooks';
 import { stackDecisionKeys, startIngress } from '../support/ingress-stack';
 import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
+import { cliArgs } from '../support/cli';
 
 jest.setTimeout(120_000);
 
 const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 
 let env: TestWorkflowEnvironment;
 let config: Config;
@@ -53,7 +53,7 @@ afterAll(async () => {
 async function cli(token: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const cliEnv = { ...process.env, TEMPORAL_ADDRESS: env.address, TOURNIQUET_DATA_DIR: config.dataDir, TOURNIQUET_LOG_LEVEL: 'error', TOURNIQUET_URL: ingress.url, TOURNIQUET_TOKEN: token };
   try {
-    const { stdout, stderr } = await promisify(execFile)(TSX, [join(ROOT, 'cli', 'main.ts'), ...args], { cwd: ROOT, env: cliEnv });
+    const { stdout, stderr } = await promisify(execFile)(...cliArgs(args), { cwd: ROOT, env: cliEnv });
     return { code: 0, out: stdout, err: stderr };
   } catch (e) {
     const failed = e as { code: number; stdout: string; stderr: string };
