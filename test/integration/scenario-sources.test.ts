@@ -120,7 +120,9 @@ test('GitHub secret scanning of an AWS key opens the credential runbook; a redel
   expect(stepOf(settled, 'tell-responders')).toMatchObject({ status: 'succeeded' });
   expect(stepOf(settled, 'snapshot-evidence')).toMatchObject({ status: 'succeeded' });
   expect(stepOf(settled, 'revoke-key')?.error).toMatch(/do not provide alert\.subject\.(principal|accessKeyId)/);
-  expect(escalations.filter((e) => e.incidentId === incidentId).map((e) => e.stepId)).toEqual(['revoke-key']);
+  // The failure shows in the state the moment the step fails; the escalation is the activity after it.
+  const escalated = await waitFor(async () => escalations.filter((e) => e.incidentId === incidentId).map((e) => e.stepId), (ids) => ids.length > 0, 'revoke-key escalated');
+  expect(escalated).toEqual(['revoke-key']);
 });
 
 test('Access Analyzer: a public bucket selects misconfigured-access-policy, which waits for approval with the policy diff; the bucket is untouched', async () => {
