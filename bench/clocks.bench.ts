@@ -7,8 +7,8 @@
  * and how late the incidents' approval timers fired (they fire while everything is open).
  *
  * Default size: 1000 clocks and 200 incidents. The issue's size, 10,000 clocks and 1,000 incidents:
- * BENCH_FULL=1 (or BENCH_CLOCKS, BENCH_INCIDENTS; BENCH_CACHE sets the cache, BENCH_TIMER_SECONDS
- * the approval timeout).
+ * BENCH_FULL=1 (or BENCH_CLOCKS, BENCH_INCIDENTS; BENCH_CACHE sets the cache, BENCH_WORKFLOW_THREADS
+ * the worker's workflow threads, BENCH_TIMER_SECONDS the approval timeout).
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ const FULL = process.env.BENCH_FULL === '1';
 const CLOCKS = Number(process.env.BENCH_CLOCKS ?? (FULL ? 10_000 : 1000));
 const INCIDENTS = Number(process.env.BENCH_INCIDENTS ?? (FULL ? 1000 : 200));
 const CACHE = process.env.BENCH_CACHE === undefined ? undefined : Number(process.env.BENCH_CACHE);
+const THREADS = process.env.BENCH_WORKFLOW_THREADS === undefined ? undefined : Number(process.env.BENCH_WORKFLOW_THREADS);
 /** Long enough for everything to be open (and mostly evicted) when the timers fire. */
 const TIMER_SECONDS = Number(process.env.BENCH_TIMER_SECONDS ?? (FULL ? 240 : 45));
 const CONCURRENCY = 32;
@@ -108,7 +109,7 @@ function timingNotifier(): Notifier & { asked: Map<string, number>; escalated: M
 
 export default async function clocks(): Promise<void> {
   const runbooksDir = heldOpenRunbooks();
-  const config = testConfig({ runbooksDir, temporal: { taskQueue: 'bench-clocks' }, ...(CACHE === undefined ? {} : { worker: { maxCachedWorkflows: CACHE, maxConcurrentWorkflowTasks: Math.min(40, Math.max(2, CACHE)) } }) });
+  const config = testConfig({ runbooksDir, temporal: { taskQueue: 'bench-clocks' }, worker: { ...(CACHE === undefined ? {} : { maxCachedWorkflows: CACHE, maxConcurrentWorkflowTasks: Math.min(40, Math.max(2, CACHE)) }), ...(THREADS === undefined ? {} : { workflowThreads: THREADS }) } });
   const env = await startDevServer(config);
   const notifier = timingNotifier();
   const worker = await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir, approverGroups: { responders: ['U1'], leads: ['U2'] }, notifier })));
@@ -172,7 +173,7 @@ export default async function clocks(): Promise<void> {
 
     const per1000 = (bytes: number, n: number) => `${((bytes / MB) * (1000 / Math.max(1, n))).toFixed(0)} MB per 1000`;
     const cache = config.worker.maxCachedWorkflows;
-    console.log(`worker cache:                maxCachedWorkflows ${cache} (${CLOCKS + INCIDENTS} workflows open: ${Math.max(0, CLOCKS + INCIDENTS - cache)} or more evicted)`);
+    console.log(`worker cache:                maxCachedWorkflows ${cache}, ${config.worker.workflowThreads} workflow thread(s) (${CLOCKS + INCIDENTS} workflows open: ${Math.max(0, CLOCKS + INCIDENTS - cache)} or more evicted)`);
     console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)}`);
     console.log(`open incidents started:      ${INCIDENTS} in ${incidentSeconds.toFixed(1)} s, ${notifier.asked.size} waiting on approval (timeout ${TIMER_SECONDS} s)`);
     console.log(`worker process RSS:          ${(baseline / MB).toFixed(0)} MB at start; clocks +${((afterClocks - baseline) / MB).toFixed(0)} MB (${per1000(afterClocks - baseline, CLOCKS)}); incidents +${((afterIncidents - afterClocks) / MB).toFixed(0)} MB (${per1000(afterIncidents - afterClocks, INCIDENTS)}); ${(afterTimers / MB).toFixed(0)} MB after the timers (target: 10,000 clocks + 1,000 incidents within 1024 MB)`);

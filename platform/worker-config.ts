@@ -23,6 +23,11 @@ export const WorkerSchema = z
     workflowTaskPollers: count(2).default(10),
     /** long polls kept open for activity tasks */
     activityTaskPollers: count(1).default(10),
+    /**
+     * threads running workflow code, the cache shared among them (the SDK's default: 1); more let
+     * the replays of evicted workflows (a query, a timer) run side by side on more cores
+     */
+    workflowThreads: count(1).default(1),
   })
   .prefault({})
   .superRefine((worker, ctx) => {
@@ -48,4 +53,5 @@ export const WORKER_ENV_SETTINGS: Record<string, string> = {
   TOURNIQUET_WORKER_MAX_CONCURRENT_LOCAL_ACTIVITIES: 'worker.maxConcurrentLocalActivities',
   TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: 'worker.workflowTaskPollers',
   TOURNIQUET_WORKER_ACTIVITY_TASK_POLLERS: 'worker.activityTaskPollers',
+  TOURNIQUET_WORKER_WORKFLOW_THREADS: 'worker.workflowThreads',
 };

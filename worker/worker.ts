@@ -23,6 +23,7 @@ export function workerTuning(worker: WorkerSettings): Partial<WorkerOptions> {
     maxConcurrentLocalActivityExecutions: worker.maxConcurrentLocalActivities,
     workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.workflowTaskPollers },
     activityTaskPollerBehavior: { type: 'simple-maximum', maximum: worker.activityTaskPollers },
+    workflowThreadPoolSize: worker.workflowThreads,
   };
 }
 

@@ -161,6 +161,7 @@ describe('worker tuning', () => {
     [{ TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: '50' }, /worker\.workflowTaskPollers .*: at most worker\.maxConcurrentWorkflowTasks \(40\)/],
     [{ TOURNIQUET_WORKER_WORKFLOW_TASK_POLLERS: '1' }, /worker\.workflowTaskPollers/],
     [{ TOURNIQUET_WORKER_MAX_CONCURRENT_ACTIVITIES: '4' }, /worker\.activityTaskPollers .*: at most worker\.maxConcurrentActivities \(4\)/],
+    [{ TOURNIQUET_WORKER_WORKFLOW_THREADS: '0' }, /worker\.workflowThreads \(TOURNIQUET_WORKER_WORKFLOW_THREADS\)/],
   ])('a setting the SDK would quietly change (%j) stops the start, named', (env, message) => {
     expect(() => loadConfig(env, dir())).toThrow(message);
   });
@@ -173,6 +174,7 @@ describe('worker tuning', () => {
       maxConcurrentLocalActivities: 100,
       workflowTaskPollers: 10,
       activityTaskPollers: 10,
+      workflowThreads: 1,
     });
     const d = dir();
     writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 0, maxConcurrentWorkflowTasks: 80 }\n');
@@ -182,7 +184,7 @@ describe('worker tuning', () => {
 
   test('the settings reach the SDK as its worker options', () => {
     const d = dir();
-    writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 600, maxConcurrentWorkflowTasks: 20, maxConcurrentActivities: 50, workflowTaskPollers: 4, activityTaskPollers: 3 }\n');
+    writeFileSync(join(d, 'tourniquet.yaml'), 'worker: { maxCachedWorkflows: 600, maxConcurrentWorkflowTasks: 20, maxConcurrentActivities: 50, workflowTaskPollers: 4, activityTaskPollers: 3, workflowThreads: 2 }\n');
     expect(workerTuning(loadConfig({}, d).worker)).toEqual({
       maxCachedWorkflows: 600,
       maxConcurrentWorkflowTaskExecutions: 20,
@@ -190,6 +192,7 @@ describe('worker tuning', () => {
       maxConcurrentLocalActivityExecutions: 100,
       workflowTaskPollerBehavior: { type: 'simple-maximum', maximum: 4 },
       activityTaskPollerBehavior: { type: 'simple-maximum', maximum: 3 },
+      workflowThreadPoolSize: 2,
     });
   });
 });
