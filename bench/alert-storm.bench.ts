@@ -21,7 +21,8 @@ import { APPROVE_ACTION, uiLinkFor } from '../activities/slack/blocks';
 import { workerDecisionKeys } from '../platform/decision-keys';
 import { stateQuery } from '../workflows/definitions';
 import { TEST_DECISION_KEYS } from '../test/support/decisions';
-import { postSignedAlert, stackSettings } from '../test/support/ingress-stack';
+import { stackSettings } from '../test/support/ingress-stack';
+import { alertSender } from './sender';
 import { signedSlackPost, slackStandin } from '../test/support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
 
@@ -90,17 +91,18 @@ export default async function alertStorm(): Promise<void> {
       return { id: `${run}-${n}`, kind: `StormKind${n % FINGERPRINTS}`, severity: 'high', title: `storm alert ${n}`, subject: { principal: `svc-${run}` } };
     };
     const sentIds = new Set<string>();
+    const sender = alertSender(server.url);
     const storm = openLoop(RATE, SECONDS, async (k) => {
       const alert = alertFor(k);
       sentIds.add(alert.id);
       const t0 = performance.now();
-      const res = await postSignedAlert(server.url, alert).catch(() => undefined);
+      const res = await sender.post(alert).catch(() => undefined);
       webhook.push(performance.now() - t0);
       if (res?.status !== 202) {
         refused += 1;
         return;
       }
-      for (const id of ((await res.json()) as { incidents: string[] }).incidents) incidents.add(id);
+      for (const id of (JSON.parse(res.body) as { incidents: string[] }).incidents) incidents.add(id);
     });
     let clicks = 0;
     const interactions = openLoop(SLACK_RATE, SECONDS, async (k) => {
@@ -124,6 +126,7 @@ export default async function alertStorm(): Promise<void> {
       if (res?.status !== 200) slackRefused += 1;
     });
     const [{ lagMs }] = await Promise.all([storm, interactions]);
+    sender.close();
 
     // Every unique alert must be counted exactly once by its incident.
     let counted = 0;

@@ -3,7 +3,9 @@
  *  1. the ceiling: signalWithStart calls/s a bare Temporal client gets from the dev server;
  *  2. the ingress's own overhead: signed webhooks through the ingress with no worker polling (the
  *     same server work as the ceiling, plus authentication, parsing, the raw store and the ledger),
- *     as a ratio of it; then the ingress end to end with the worker running, as a ratio too;
+ *     as a ratio of it; then the ingress end to end with the worker running, as a ratio too; and
+ *     the CPU each call costs this process and the server, which on two cores is what the rates
+ *     come down to;
  *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
  *     calls a local HTTP endpoint, which records when it is reached; and the Temporal round trips on
  *     that path, counted from one incident's history (workflow tasks and activity tasks before the
@@ -17,7 +19,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { stateQuery } from '../workflows/definitions';
-import { postSignedAlert, stackSettings, startIngress } from '../test/support/ingress-stack';
+import { stackSettings, startIngress } from '../test/support/ingress-stack';
+import { cpuMeter, cpuText } from './cpu';
+import { alertSender } from './sender';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
 
 const RATE_CALLS = 300;
@@ -148,24 +152,40 @@ export default async function pipeline(): Promise<void> {
       });
     };
     await pool(WARM_UP_CALLS, CONCURRENCY, rawStart('warm'));
+    let cpu = cpuMeter();
     const raw = await pool(RATE_CALLS, CONCURRENCY, rawStart('raw'));
+    const ceilingCpu = cpu(raw.done);
     const ceilingRate = (raw.done / raw.ms) * 1000;
+
+    // What any HTTP ingress in this process costs before it does anything: the sender and a bare
+    // server answering each request, with no Temporal call at all.
+    const floorSender = alertSender(target.url, '/contain');
+    await pool(WARM_UP_CALLS, CONCURRENCY, async (i) => void (await floorSender.post({ kind: 'BenchFloor', title: 'bench', severity: 'low', subject: { principal: `f-${run}-${i}` } })));
+    cpu = cpuMeter();
+    const floor = await pool(RATE_CALLS, CONCURRENCY, async (i) => void (await floorSender.post({ kind: 'BenchFloor', title: 'bench', severity: 'low', subject: { principal: `g-${run}-${i}` } })));
+    const floorCpu = cpu(floor.done);
+    floorSender.close();
 
     // 2a. The ingress with no worker: another queue nobody polls, so the server does the same work.
     const idleConfig = testConfig(stackSettings({ runbooksDir, dataDir: config.dataDir, temporal: { taskQueue: 'bench-ingress-only' } }));
     const idle = await startIngress(env, idleConfig);
+    const idleSender = alertSender(idle.server.url);
     let ingressOnlyRate: number;
+    let ingressOnlyCpu: typeof ceilingCpu;
     try {
       await pool(WARM_UP_CALLS, CONCURRENCY, async (i) => {
-        const res = await postSignedAlert(idle.server.url, { kind: `BenchWarm${i}`, title: 'bench', severity: 'low', subject: { principal: `w-${run}-${i}` } });
+        const res = await idleSender.post({ kind: `BenchWarm${i}`, title: 'bench', severity: 'low', subject: { principal: `w-${run}-${i}` } });
         if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
       });
+      cpu = cpuMeter();
       const only = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
-        const res = await postSignedAlert(idle.server.url, { kind: `BenchIdle${i}`, title: 'bench', severity: 'low', subject: { principal: `i-${run}-${i}` } });
+        const res = await idleSender.post({ kind: `BenchIdle${i}`, title: 'bench', severity: 'low', subject: { principal: `i-${run}-${i}` } });
         if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
       });
+      ingressOnlyCpu = cpu(only.done);
       ingressOnlyRate = (only.done / only.ms) * 1000;
     } finally {
+      idleSender.close();
       await idle.server.close();
     }
     // The ceiling again, after: the two runs bracket the ingress's, so a noisy neighbour shows.
@@ -177,6 +197,7 @@ export default async function pipeline(): Promise<void> {
     const activities = createActivities(testActivityDeps({ runbooksDir }));
     const { stop } = await startWorker(env, config, activities);
     const { server } = await startIngress(env, config);
+    const sender = alertSender(server.url);
     try {
       // 3 (run first, before the flood leaves the worker a backlog). Alert → first containment action, with nothing waiting on a person.
       const latencies: number[] = [];
@@ -185,10 +206,10 @@ export default async function pipeline(): Promise<void> {
       await pool(LATENCY_ALERTS, LATENCY_CONCURRENCY, async (i) => {
         const principal = `lat-${run}-${i}`;
         const sent = performance.now();
-        const res = await postSignedAlert(server.url, { kind: 'BenchContain', title: 'bench', severity: 'high', subject: { principal } });
+        const res = await sender.post({ kind: 'BenchContain', title: 'bench', severity: 'high', subject: { principal } });
         if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
         answers.push(performance.now() - sent);
-        if (i === 0) target.firstIncident = ((await res.clone().json()) as { incidents: string[] }).incidents[0]!;
+        if (i === 0) target.firstIncident = (JSON.parse(res.body) as { incidents: string[] }).incidents[0]!;
         for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
         const at = target.arrivals.get(principal);
         if (at !== undefined) latencies.push(at - sent);
@@ -199,7 +220,7 @@ export default async function pipeline(): Promise<void> {
 
       // 2. The ingress end to end: signed webhook → parsed, stored, signalWithStart → 202.
       const ingress = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
-        const res = await postSignedAlert(server.url, { kind: `BenchUnmatched${i}`, title: 'bench', severity: 'low', subject: { principal: `p-${run}-${i}` } });
+        const res = await sender.post({ kind: `BenchUnmatched${i}`, title: 'bench', severity: 'low', subject: { principal: `p-${run}-${i}` } });
         if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
       });
       const ingressRate = (ingress.done / ingress.ms) * 1000;
@@ -207,8 +228,8 @@ export default async function pipeline(): Promise<void> {
       // 4. Incidents held open (waiting for approval) by this one worker, and what they cost.
       const opened: string[] = [];
       await pool(OPEN_INCIDENTS, CONCURRENCY, async (i) => {
-        const res = await postSignedAlert(server.url, { kind: `BenchHold${i}`, title: 'held', severity: 'medium', subject: { principal: `h-${run}-${i}` } });
-        opened.push(((await res.json()) as { incidents: string[] }).incidents[0]!);
+        const res = await sender.post({ kind: `BenchHold${i}`, title: 'held', severity: 'medium', subject: { principal: `h-${run}-${i}` } });
+        opened.push((JSON.parse(res.body) as { incidents: string[] }).incidents[0]!);
       });
       const sampleIds = opened.filter((_, i) => i % Math.max(1, Math.floor(opened.length / 20)) === 0);
       const waitUntil = performance.now() + PHASE_BUDGET_MS;
@@ -229,6 +250,10 @@ export default async function pipeline(): Promise<void> {
       console.log(`signalWithStart ceiling (bare client)     ${rawRate.toFixed(0)} starts/s  (before ${ceilingRate.toFixed(0)}, after ${ceilingRate2.toFixed(0)}; ${raw.done} calls, ${CONCURRENCY} in flight)`);
       console.log(`ingress, no worker (signed webhook → 202)  ${ingressOnlyRate.toFixed(0)} alerts/s  = ${pct(ingressOnlyRate)} (target ≥ 90%)`);
       console.log(`ingress end to end, worker running         ${ingressRate.toFixed(0)} alerts/s  = ${pct(ingressRate)}`);
+      console.log(
+        `CPU per call                               bare signalWithStart ${cpuText(ceilingCpu)}; signed webhook, no worker ${cpuText(ingressOnlyCpu)}; ` +
+          `of that the sender and a bare HTTP answer (no Temporal call) ${floorCpu.self.toFixed(2)} ms`,
+      );
       const ms = (p: number) => (latencies.length > 0 ? `${percentile(latencies, p).toFixed(0)} ms` : 'n/a');
       console.log(
         `alert → first containment action          p50 ${ms(50)}  p99 ${ms(99)}  (${latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight); ` +
@@ -241,6 +266,7 @@ export default async function pipeline(): Promise<void> {
         `open incidents on one worker               ${openNow} open (${waiting}/${sampleIds.length} sampled waiting on approval); process RSS ${mb(memoryAfter.rss)} MB (+${mb(memoryAfter.rss - memoryBefore.rss)} MB since the worker started), heap ${mb(memoryAfter.heapUsed)} MB`,
       );
     } finally {
+      sender.close();
       await server.close();
       await stop();
     }

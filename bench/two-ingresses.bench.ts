@@ -9,7 +9,8 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { GENERIC_SECRET, postSignedAlert } from '../test/support/ingress-stack';
+import { GENERIC_SECRET } from '../test/support/ingress-stack';
+import { alertSender } from './sender';
 import { freePort } from '../test/support/moto';
 import { startPostgres } from '../test/support/postgres';
 import { spawnProcess, type Child } from '../test/support/production-topology';
@@ -20,16 +21,19 @@ const CONCURRENCY = 16;
 
 async function storm(urls: string[], run: string): Promise<number> {
   let next = 0;
+  const senders = urls.map((url) => alertSender(url));
   const start = performance.now();
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       for (let n = next++; n < ALERTS; n = next++) {
-        const res = await postSignedAlert(urls[n % urls.length]!, { id: `${run}-${n}`, kind: `BenchKind${n % 10}`, severity: 'high', title: `alert ${n}` });
-        if (res.status !== 202) throw new Error(`ingress answered ${res.status}: ${await res.text()}`);
+        const res = await senders[n % urls.length]!.post({ id: `${run}-${n}`, kind: `BenchKind${n % 10}`, severity: 'high', title: `alert ${n}` });
+        if (res.status !== 202) throw new Error(`ingress answered ${res.status}: ${res.body}`);
       }
     }),
   );
-  return (ALERTS * 1000) / (performance.now() - start);
+  const rate = (ALERTS * 1000) / (performance.now() - start);
+  for (const sender of senders) sender.close();
+  return rate;
 }
 
 export default async function bench(): Promise<void> {

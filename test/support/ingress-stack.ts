@@ -46,14 +46,16 @@ export function stackDecisionKeys(config: Config): DecisionKeys {
   return { ...TEST_DECISION_KEYS, ...workerDecisionKeys(config) };
 }
 
-/** POST a generic alert signed the way senders sign it (`X-Tourniquet-Signature: t=…,v1=…`). */
-export async function postSignedAlert(baseUrl: string, alert: Record<string, unknown>, secret = GENERIC_SECRET): Promise<Response> {
+/** A generic alert's body and headers, signed the way senders sign it (`X-Tourniquet-Signature: t=…,v1=…`). */
+export function signedAlert(alert: Record<string, unknown>, secret = GENERIC_SECRET): { body: string; headers: Record<string, string> } {
   const body = JSON.stringify(alert);
   const t = Math.floor(Date.now() / 1000);
   const v1 = createHmac('sha256', secret).update(`${t}.${body}`).digest('hex');
-  return fetch(`${baseUrl}/alerts/generic`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-tourniquet-signature': `t=${t},v1=${v1}` },
-    body,
-  });
+  return { body, headers: { 'content-type': 'application/json', 'x-tourniquet-signature': `t=${t},v1=${v1}` } };
+}
+
+/** POST a signed generic alert. */
+export async function postSignedAlert(baseUrl: string, alert: Record<string, unknown>, secret = GENERIC_SECRET): Promise<Response> {
+  const { body, headers } = signedAlert(alert, secret);
+  return fetch(`${baseUrl}/alerts/generic`, { method: 'POST', headers, body });
 }
