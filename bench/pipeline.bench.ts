@@ -3,7 +3,7 @@
  *  1. the ceiling: signalWithStart calls/s a bare Temporal client gets from the dev server;
  *  2. the ingress's own overhead: signed webhooks through the ingress with no worker polling (the
  *     same server work as the ceiling, plus authentication, parsing, the raw store and the ledger),
- *     as a ratio of it; then the ingress end to end with the worker running, as a ratio too; and
+ *     in rounds alternating with the ceiling's, as a ratio of it; then the ingress end to end with the worker running, as a ratio too; and
  *     the CPU each call costs this process and the server, which on two cores is what the rates
  *     come down to;
  *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
@@ -24,6 +24,9 @@ import { cpuMeter, cpuText } from './cpu';
 import { alertSender } from './sender';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
 
+/** the ceiling and the ingress alternate: this many rounds of ROUND_CALLS calls each */
+const RATE_ROUNDS = 5;
+const ROUND_CALLS = 120;
 const RATE_CALLS = 300;
 /** uncounted calls before each rate is measured */
 const WARM_UP_CALLS = 100;
@@ -32,6 +35,8 @@ const LATENCY_ALERTS = 60;
 const LATENCY_CONCURRENCY = 4;
 const OPEN_INCIDENTS = 300;
 const PHASE_BUDGET_MS = 12_000;
+/** long enough for the latency phase's incidents to finish what follows their first action */
+const SETTLE_MS = 3_000;
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
@@ -50,6 +55,34 @@ async function pool(n: number, concurrency: number, work: (i: number) => Promise
     }),
   );
   return { done, ms: performance.now() - started };
+}
+
+/** One path's rate and CPU per call, summed over the rounds it was measured in. */
+class Rounds {
+  private calls = 0;
+  private ms = 0;
+  private self = 0;
+  private server: number | undefined = 0;
+  readonly rates: number[] = [];
+
+  async measure(call: () => Promise<void>): Promise<void> {
+    const cpu = cpuMeter();
+    const { done, ms } = await pool(ROUND_CALLS, CONCURRENCY, call);
+    const used = cpu(done);
+    this.calls += done;
+    this.ms += ms;
+    this.self += used.self * done;
+    this.server = this.server === undefined || used.server === undefined ? undefined : this.server + used.server * done;
+    this.rates.push((done / ms) * 1000);
+  }
+
+  rate(): number {
+    return (this.calls / this.ms) * 1000;
+  }
+
+  cpu(): { self: number; server: number | undefined } {
+    return { self: this.self / this.calls, server: this.server === undefined ? undefined : this.server / this.calls };
+  }
 }
 
 /** A containment target: remembers when each principal's call arrived. */
@@ -140,58 +173,53 @@ export default async function pipeline(): Promise<void> {
   const run = Date.now().toString(36);
   try {
     // 1. The ceiling: no worker polls this queue, so only the server's acceptance is measured.
-    // Each path is warmed up first, uncounted (connections, JIT), so neither is measured cold.
-    const rawStart = (label: string) => async (i: number) => {
-      const workflowId = `incident/bench-${label}-${run}-${i}`;
+    let call = 0;
+    const rawStart = async () => {
+      const workflowId = `incident/bench-raw-${run}-${call++}`;
       await env.client.workflow.signalWithStart('incidentWorkflow', {
         workflowId,
         taskQueue: 'bench-ceiling',
         args: [{ id: workflowId, requester: 'bench' }],
         signal: 'alert',
-        signalArgs: [{ deliveryId: `d${i}` }],
+        signalArgs: [{ deliveryId: `d${call}` }],
       });
     };
-    await pool(WARM_UP_CALLS, CONCURRENCY, rawStart('warm'));
-    let cpu = cpuMeter();
-    const raw = await pool(RATE_CALLS, CONCURRENCY, rawStart('raw'));
-    const ceilingCpu = cpu(raw.done);
-    const ceilingRate = (raw.done / raw.ms) * 1000;
-
-    // What any HTTP ingress in this process costs before it does anything: the sender and a bare
-    // server answering each request, with no Temporal call at all.
-    const floorSender = alertSender(target.url, '/contain');
-    await pool(WARM_UP_CALLS, CONCURRENCY, async (i) => void (await floorSender.post({ kind: 'BenchFloor', title: 'bench', severity: 'low', subject: { principal: `f-${run}-${i}` } })));
-    cpu = cpuMeter();
-    const floor = await pool(RATE_CALLS, CONCURRENCY, async (i) => void (await floorSender.post({ kind: 'BenchFloor', title: 'bench', severity: 'low', subject: { principal: `g-${run}-${i}` } })));
-    const floorCpu = cpu(floor.done);
-    floorSender.close();
-
     // 2a. The ingress with no worker: another queue nobody polls, so the server does the same work.
     const idleConfig = testConfig(stackSettings({ runbooksDir, dataDir: config.dataDir, temporal: { taskQueue: 'bench-ingress-only' } }));
     const idle = await startIngress(env, idleConfig);
     const idleSender = alertSender(idle.server.url);
-    let ingressOnlyRate: number;
-    let ingressOnlyCpu: typeof ceilingCpu;
+    const signedWebhook = async () => {
+      const i = call++;
+      const res = await idleSender.post({ kind: `BenchIdle${i}`, title: 'bench', severity: 'low', subject: { principal: `i-${run}-${i}` } });
+      if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
+    };
+    // What any HTTP ingress in this process costs before it does anything: the sender and a bare
+    // server answering each request, with no Temporal call at all.
+    const floorSender = alertSender(target.url, '/contain');
+    const bareAnswer = async () => void (await floorSender.post({ kind: 'BenchFloor', title: 'bench', severity: 'low', subject: { principal: `f-${run}-${call++}` } }));
+    let ceiling: Rounds;
+    let ingressOnly: Rounds;
+    let floor: Rounds;
     try {
-      await pool(WARM_UP_CALLS, CONCURRENCY, async (i) => {
-        const res = await idleSender.post({ kind: `BenchWarm${i}`, title: 'bench', severity: 'low', subject: { principal: `w-${run}-${i}` } });
-        if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
-      });
-      cpu = cpuMeter();
-      const only = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
-        const res = await idleSender.post({ kind: `BenchIdle${i}`, title: 'bench', severity: 'low', subject: { principal: `i-${run}-${i}` } });
-        if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
-      });
-      ingressOnlyCpu = cpu(only.done);
-      ingressOnlyRate = (only.done / only.ms) * 1000;
+      // Each path is warmed up first, uncounted (connections, JIT), so neither is measured cold.
+      for (const path of [rawStart, signedWebhook, bareAnswer]) await pool(WARM_UP_CALLS, CONCURRENCY, path);
+      // The server's cost per call grows as its database fills during the run (by half within a
+      // minute here), so the two paths alternate in rounds and each sees the same server.
+      ceiling = new Rounds();
+      ingressOnly = new Rounds();
+      for (let round = 0; round < RATE_ROUNDS; round++) {
+        await ceiling.measure(rawStart);
+        await ingressOnly.measure(signedWebhook);
+      }
+      floor = new Rounds();
+      await floor.measure(bareAnswer);
     } finally {
+      floorSender.close();
       idleSender.close();
       await idle.server.close();
     }
-    // The ceiling again, after: the two runs bracket the ingress's, so a noisy neighbour shows.
-    const raw2 = await pool(RATE_CALLS, CONCURRENCY, rawStart('raw2'));
-    const ceilingRate2 = (raw2.done / raw2.ms) * 1000;
-    const rawRate = (ceilingRate + ceilingRate2) / 2;
+    const rawRate = ceiling.rate();
+    const ingressOnlyRate = ingressOnly.rate();
 
     const memoryBefore = process.memoryUsage();
     const activities = createActivities(testActivityDeps({ runbooksDir }));
@@ -203,6 +231,7 @@ export default async function pipeline(): Promise<void> {
       const latencies: number[] = [];
       // The part of it that is the ingress's answer (signature, stores, signalWithStart).
       const answers: number[] = [];
+      const incidentCpuMeter = cpuMeter();
       await pool(LATENCY_ALERTS, LATENCY_CONCURRENCY, async (i) => {
         const principal = `lat-${run}-${i}`;
         const sent = performance.now();
@@ -214,6 +243,10 @@ export default async function pipeline(): Promise<void> {
         const at = target.arrivals.get(principal);
         if (at !== undefined) latencies.push(at - sent);
       });
+      // What each incident costs, its work after the first action included (audit, announce): on
+      // two cores this, not a round trip, is what bounds the latency with a few in flight.
+      await new Promise((r) => setTimeout(r, SETTLE_MS));
+      const incidentCpu = incidentCpuMeter(latencies.length);
       latencies.sort((a, b) => a - b);
       answers.sort((a, b) => a - b);
       const trips = await roundTrips(env, target.firstIncident);
@@ -247,18 +280,20 @@ export default async function pipeline(): Promise<void> {
       for await (const _ of env.client.workflow.list({ query: "WorkflowType = 'incidentWorkflow' AND ExecutionStatus = 'Running' AND TaskQueue = 'tourniquet'" })) openNow += 1;
 
       const pct = (rate: number) => `${((rate / rawRate) * 100).toFixed(0)}% of the ceiling`;
-      console.log(`signalWithStart ceiling (bare client)     ${rawRate.toFixed(0)} starts/s  (before ${ceilingRate.toFixed(0)}, after ${ceilingRate2.toFixed(0)}; ${raw.done} calls, ${CONCURRENCY} in flight)`);
-      console.log(`ingress, no worker (signed webhook → 202)  ${ingressOnlyRate.toFixed(0)} alerts/s  = ${pct(ingressOnlyRate)} (target ≥ 90%)`);
+      const each = (r: Rounds) => r.rates.map((x) => x.toFixed(0)).join(', ');
+      console.log(`signalWithStart ceiling (bare client)     ${rawRate.toFixed(0)} starts/s  (rounds: ${each(ceiling)}; ${RATE_ROUNDS} × ${ROUND_CALLS} calls, ${CONCURRENCY} in flight)`);
+      console.log(`ingress, no worker (signed webhook → 202)  ${ingressOnlyRate.toFixed(0)} alerts/s  = ${pct(ingressOnlyRate)} (target ≥ 90%; rounds: ${each(ingressOnly)}, alternating with the ceiling's)`);
       console.log(`ingress end to end, worker running         ${ingressRate.toFixed(0)} alerts/s  = ${pct(ingressRate)}`);
       console.log(
-        `CPU per call                               bare signalWithStart ${cpuText(ceilingCpu)}; signed webhook, no worker ${cpuText(ingressOnlyCpu)}; ` +
-          `of that the sender and a bare HTTP answer (no Temporal call) ${floorCpu.self.toFixed(2)} ms`,
+        `CPU per call                               bare signalWithStart ${cpuText(ceiling.cpu())}; signed webhook, no worker ${cpuText(ingressOnly.cpu())}; ` +
+          `of that the sender and a bare HTTP answer (no Temporal call) ${floor.cpu().self.toFixed(2)} ms`,
       );
       const ms = (p: number) => (latencies.length > 0 ? `${percentile(latencies, p).toFixed(0)} ms` : 'n/a');
       console.log(
         `alert → first containment action          p50 ${ms(50)}  p99 ${ms(99)}  (${latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight); ` +
           `of it the ingress's 202: p50 ${percentile(answers, 50).toFixed(0)} ms, p99 ${percentile(answers, 99).toFixed(0)} ms`,
       );
+      console.log(`CPU per incident                           ${cpuText(incidentCpu)} (the worker, the ingress and the sender are here), over the ${latencies.length} above`);
       console.log(
         `round trips before the first action        ${trips.workflowTasks} workflow task(s), ${trips.activitiesBefore.length} other activity task(s) scheduled before it (${trips.activitiesBefore.join(', ') || 'none'}), ${trips.localActivities} local activity; the incident's history: ${trips.events} events, activities ${trips.activities}`,
       );
