@@ -3,9 +3,9 @@
  *  1. the ceiling: signalWithStart calls/s a bare Temporal client gets from the dev server;
  *  2. the ingress's own overhead: signed webhooks through the ingress with no worker polling (the
  *     same server work as the ceiling, plus authentication, parsing, the raw store and the ledger),
- *     in rounds alternating with the ceiling's, as a ratio of it; then the ingress end to end with the worker running, as a ratio too; and
- *     the CPU each call costs this process and the server, which on two cores is what the rates
- *     come down to;
+ *     in rounds alternating with the ceiling's, as a ratio of it; then the ingress end to end
+ *     with the worker running, as a ratio too; and the CPU each call costs this process and the
+ *     server, which on two cores is what the rates come down to;
  *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
  *     calls a local HTTP endpoint, which records when it is reached; and the Temporal round trips on
  *     that path, counted from one incident's history (workflow tasks and activity tasks before the
@@ -175,13 +175,14 @@ export default async function pipeline(): Promise<void> {
     // 1. The ceiling: no worker polls this queue, so only the server's acceptance is measured.
     let call = 0;
     const rawStart = async () => {
-      const workflowId = `incident/bench-raw-${run}-${call++}`;
+      const i = call++;
+      const workflowId = `incident/bench-raw-${run}-${i}`;
       await env.client.workflow.signalWithStart('incidentWorkflow', {
         workflowId,
         taskQueue: 'bench-ceiling',
         args: [{ id: workflowId, requester: 'bench' }],
         signal: 'alert',
-        signalArgs: [{ deliveryId: `d${call}` }],
+        signalArgs: [{ deliveryId: `d${i}` }],
       });
     };
     // 2a. The ingress with no worker: another queue nobody polls, so the server does the same work.

@@ -3,9 +3,9 @@ import { signedAlert } from '../test/support/ingress-stack';
 
 /**
  * A sender for the benchmarks: signed generic alerts over kept-alive connections with node:http,
- * which costs this process far less CPU per request than `fetch`. The sender shares the machine
- * (and, in the pipeline benchmark, the process) with what it measures, so its own cost is kept low
- * and measured on its own (see pipeline.bench.ts, "HTTP floor").
+ * which costs this process less CPU per request than `fetch`. The sender shares the machine (and,
+ * in the pipeline benchmark, the process) with what it measures, so its own cost is kept low and
+ * measured on its own (pipeline.bench.ts: "the sender and a bare HTTP answer").
  */
 export function alertSender(baseUrl: string, path = '/alerts/generic') {
   const url = new URL(baseUrl);
