@@ -61,6 +61,15 @@ module.exports = [
         },
       ],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'domain/ is pure' }],
+      // The workflow sandbox shares domain/'s modules between workflows (worker/workflow-bundle.ts):
+      // state kept in one would carry from one workflow into the next.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: ':matches(Program, ExportNamedDeclaration) > VariableDeclaration[kind!="const"]',
+          message: 'domain/ keeps no module state: its modules are shared by every workflow on a worker thread',
+        },
+      ],
     },
   },
 ];

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleSources } from '../worker/workflow-bundle';
 
 /**
  * The workflow code bundled once for every benchmark's workers (as `npm run build` does for
@@ -16,8 +17,7 @@ async function workflowBundle(dir: string): Promise<string> {
   const root = join(__dirname, '..');
   const quiet = () => undefined;
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve(join(root, 'workflows')),
-    failureConverterPath: require.resolve(join(root, 'platform', 'failure-converter')),
+    ...workflowBundleSources(root),
     logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
   });
   writeFileSync(join(dir, 'workflow-bundle.js'), code);

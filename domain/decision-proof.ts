@@ -6,21 +6,9 @@
  * is recorded: raw Temporal access, or the codec key, is not enough to approve, resolve, undo or
  * close a clock. Pure JavaScript, so it runs inside the workflow sandbox.
  */
-import type { ed25519 as Ed25519 } from '@noble/curves/ed25519';
+import { ed25519 } from '@noble/curves/ed25519';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils';
 import { canonicalJson } from './canonical-json';
-
-let curve: typeof Ed25519 | undefined;
-
-/**
- * The curve, loaded on first use. The workflow sandbox evaluates every module again for each
- * workflow it creates, replays included (an evicted clock answering a query), and building the
- * curve was the costliest module there, for workflows that mostly never check a grant.
- */
-function ed25519(): typeof Ed25519 {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (curve ??= (require('@noble/curves/ed25519') as typeof import('@noble/curves/ed25519')).ed25519);
-}
 
 export interface DecisionGrant {
   /** format version */
@@ -57,11 +45,11 @@ export type DecisionKeys = Record<string, string>;
 export const GRANT_MAX_AGE_MS = 5 * 60_000;
 
 export function signDecision(grant: DecisionGrant, secretKeyHex: string): DecisionProof {
-  return { grant, signature: bytesToHex(ed25519().sign(utf8ToBytes(canonicalJson(grant)), hexToBytes(secretKeyHex))) };
+  return { grant, signature: bytesToHex(ed25519.sign(utf8ToBytes(canonicalJson(grant)), hexToBytes(secretKeyHex))) };
 }
 
 export function decisionPublicKey(secretKeyHex: string): string {
-  return bytesToHex(ed25519().getPublicKey(hexToBytes(secretKeyHex)));
+  return bytesToHex(ed25519.getPublicKey(hexToBytes(secretKeyHex)));
 }
 
 export interface ExpectedDecision {
@@ -85,7 +73,7 @@ export function rejectProof(proof: DecisionProof | undefined, keys: DecisionKeys
   if (!key) return `proof signed with unknown key ${String(grant.kid)}`;
   let valid = false;
   try {
-    valid = ed25519().verify(hexToBytes(proof.signature), utf8ToBytes(canonicalJson(grant)), hexToBytes(key));
+    valid = ed25519.verify(hexToBytes(proof.signature), utf8ToBytes(canonicalJson(grant)), hexToBytes(key));
   } catch {
     valid = false;
   }

@@ -69,9 +69,9 @@ async function main() {
   // The workflow sandbox's code, bundled here once instead of at every worker start.
   const { bundleWorkflowCode } = require('@temporalio/worker');
   const quiet = () => undefined;
+  const { workflowBundleSources } = require(join(DIST, 'worker', 'workflow-bundle.js'));
   const { code } = await bundleWorkflowCode({
-    workflowsPath: join(DIST, 'workflows', 'index.js'),
-    failureConverterPath: join(DIST, 'platform', 'failure-converter.js'),
+    ...workflowBundleSources(DIST),
     logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
   });
   mkdirSync(DIST, { recursive: true });

@@ -5,6 +5,7 @@ import type { Activities } from '../activities';
 import type { Config } from '../platform/config';
 import { createDataConverter } from '../platform/data-converter';
 import type { WorkerSettings } from '../platform/worker-config';
+import { workflowBundleSources } from './workflow-bundle';
 
 export interface WorkerSetup {
   connection: NativeConnection;
@@ -33,12 +34,18 @@ export function builtWorkflowBundle(): WorkerOptions['workflowBundle'] {
   return existsSync(codePath) ? { codePath } : undefined;
 }
 
+/** Without a prebuilt bundle (running from source), the worker bundles workflows/ as `npm run build` does. */
+function bundledAtStart(): Pick<WorkerOptions, 'workflowsPath' | 'bundlerOptions'> {
+  const { workflowsPath, preloadModules } = workflowBundleSources(join(__dirname, '..'));
+  return { workflowsPath, bundlerOptions: { preloadModules } };
+}
+
 export async function createWorker({ connection, config, activities, workflowBundle }: WorkerSetup): Promise<Worker> {
   return Worker.create({
     connection,
     namespace: config.temporal.namespace,
     taskQueue: config.temporal.taskQueue,
-    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('../workflows') }),
+    ...(workflowBundle ? { workflowBundle } : bundledAtStart()),
     activities,
     dataConverter: createDataConverter(config),
     ...workerTuning(config.worker),

@@ -15,7 +15,7 @@ const eslint = new ESLint({ cwd: ROOT, overrideConfigFile: true, overrideConfig:
 async function boundaryProblems(path: string, code: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: join(ROOT, path) });
   return result!.messages
-    .filter((m) => ['@typescript-eslint/no-restricted-imports', 'no-restricted-properties', 'no-restricted-globals'].includes(m.ruleId ?? ''))
+    .filter((m) => ['@typescript-eslint/no-restricted-imports', 'no-restricted-properties', 'no-restricted-globals', 'no-restricted-syntax'].includes(m.ruleId ?? ''))
     .map((m) => m.message);
 }
 
@@ -54,6 +54,19 @@ test.each([
   ['platform code', "import { loadConfig } from '../platform/config';\nexport const c = loadConfig;\n"],
 ])('domain/ may not import %s', async (_what, code) => {
   expect((await boundaryProblems('domain/incident.ts', code)).length).toBeGreaterThan(0);
+});
+
+test.each([
+  ['a module-level let', 'let cache: string | undefined;\nexport const f = () => (cache ??= "x");\n'],
+  ['an exported let', 'export let count = 0;\n'],
+  ['a var', 'var seen = 0;\nexport const f = () => seen++;\n'],
+])('domain/ may not keep module state: %s', async (_what, code) => {
+  expect(await boundaryProblems('domain/incident.ts', code)).toEqual([expect.stringMatching(/keeps no module state/)]);
+});
+
+test('domain/ may keep state inside its functions', async () => {
+  const code = 'export function count(xs: number[]): number {\n  let n = 0;\n  for (const x of xs) n += x;\n  return n;\n}\n';
+  expect(await boundaryProblems('domain/incident.ts', code)).toEqual([]);
 });
 
 test('domain/ may import date-fns and the pure-JS @noble cryptography', async () => {
