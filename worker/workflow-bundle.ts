@@ -15,8 +15,9 @@ export interface WorkflowBundleSources {
  * evicted clock answering a query, or each new incident, paid for all of domain/ (date-fns's
  * time-zone tables, the hashes) before running a line of its own. domain/ is pure (no I/O, no
  * module state; lint-boundaries.cjs), so its modules are shared by every workflow on a thread
- * instead, as Temporal's `preloadModules` allows; the sandbox freezes them, so a workflow that
- * tried to change a shared module would fail loudly rather than leak into another workflow.
+ * instead, as Temporal's `preloadModules` allows. The sandbox freezes what they export, so a
+ * workflow writing to a shared export fails loudly; state inside a module is not frozen, which is
+ * why the lint rule keeps domain/ free of it.
  */
 export function workflowBundleSources(root: string): WorkflowBundleSources {
   const domain = join(root, 'domain');
