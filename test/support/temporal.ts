@@ -43,20 +43,23 @@ export async function startDevServer(
   persistence: { dbFilename: string; port: number } | Record<string, never> = {},
 ): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return TestWorkflowEnvironment.createLocal({
-    server: {
-      ...persistence,
-      executable: devServerExecutable(),
-      searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: DEV_SERVER_ARGS,
-      log: { format: 'pretty', level: 'error' },
-    },
-    client: { dataConverter: createDataConverter(config) },
-  });
+  return withStartAttempts(() =>
+    TestWorkflowEnvironment.createLocal({
+      server: {
+        ...persistence,
+        executable: devServerExecutable(),
+        searchAttributes: SEARCH_ATTRIBUTE_KEYS,
+        extraArgs: DEV_SERVER_ARGS,
+        log: { format: 'pretty', level: 'error' },
+      },
+      client: { dataConverter: createDataConverter(config) },
+    }),
+  );
 }
 
 /**
- * The SDK gives a starting server five seconds; a JVM on a busy machine can take longer. A start
+ * The SDK gives a starting server five seconds; on a busy machine a JVM can take longer, and so
+ * can the dev server's first start after it was installed (a CI run's first test file). A start
  * that timed out left nothing listening, so starting again is safe.
  */
 async function withStartAttempts<T>(start: () => Promise<T>, attempts = 4): Promise<T> {
