@@ -10,7 +10,7 @@ import type { Metrics } from '../metrics';
 import { rawRefOf, type RawPayloadStore } from '../raw-store';
 import type { DeliveryIdRegistry } from '../delivery-ids';
 import { authenticate, type SourceAuth } from './auth';
-import { readBodyWithin } from './body';
+import { bodyChunks, readBodyWithin } from './body';
 import { clip } from './clean-json';
 import { requireJson } from './media-type';
 import { normalise } from './normalise';
@@ -69,7 +69,7 @@ export function alertRoutes(deps: AlertRouteDeps) {
       const declared = Number(c.req.header('content-length') ?? 0);
       if (declared > deps.maxBodyBytes) throw new HttpError(413, `body exceeds ${deps.maxBodyBytes} bytes`, 'too_large');
       requireJson(c.req.header('content-type'));
-      const body = await readBodyWithin(c.req.raw, deps.maxBodyBytes, deps.bodyTimeoutMs);
+      const body = await readBodyWithin(bodyChunks(c), deps.maxBodyBytes, deps.bodyTimeoutMs);
       authenticate(source, deps.sourceAuth[source], (name) => c.req.header(name), body, Math.floor(Date.now() / 1000));
       const found = parseDelivery(WEBHOOK_SOURCE_SPECS[source], body);
 
@@ -96,7 +96,7 @@ export function alertRoutes(deps: AlertRouteDeps) {
     } catch (err) {
       if (err instanceof HttpError) {
         // The sender may still be sending: close the connection rather than read on.
-        if (err.status === 408) c.header('Connection', 'close');
+        if (err.status === 408 || err.status === 413) c.header('Connection', 'close');
         if (err.status < 500) await recordRejection(deps, { source, remoteAddress: remoteAddress(c), correlationId }, err);
         else deps.metrics.alertsRejected.inc({ source, reason: err.code });
       }

@@ -199,14 +199,19 @@ test('a PagerDuty event that is not an alert is accepted and starts nothing', as
   expect(await allWorkflowIds()).toEqual(before);
 });
 
-/** A body streamed without Content-Length, so only the limit enforced while reading can stop it. */
+/**
+ * A body streamed without Content-Length, so only the limit enforced while reading can stop it.
+ * Resolves with the status once the ingress answers (and checks it closes the connection rather
+ * than read the rest).
+ */
 function postChunked(path: string, chunks: number, headers: Headers): Promise<number> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, server.url);
     const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', ...headers } });
     req.on('response', (res) => {
       res.resume();
-      resolve(res.statusCode ?? 0);
+      if (res.headers.connection !== 'close') reject(new Error(`answered ${res.statusCode} and kept the connection open (connection: ${res.headers.connection})`));
+      else resolve(res.statusCode ?? 0);
     });
     req.on('error', reject);
     const chunk = Buffer.alloc(16 * 1024, 0x20);
