@@ -4,6 +4,7 @@
  * storms collapse, resolved alerts are recorded, and every bad-input class is refused with its
  * status, audited, and starts nothing.
  */
+import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -250,9 +251,9 @@ function postHalf(path: string): Promise<number> {
   });
 }
 
-/** Every file under the data directory's raw payload and delivery id folders. */
+/** Every file under the evidence store's raw payloads and the delivery id folder (temporary files included). */
 function storedFiles(): string[] {
-  return ['raw', 'delivery-ids'].flatMap((folder) => {
+  return ['evidence/raw', 'delivery-ids'].flatMap((folder) => {
     const at = join(config.dataDir, folder);
     return existsSync(at) ? (readdirSync(at, { recursive: true }) as string[]).map((f) => `${folder}/${f}`).sort() : [];
   });
@@ -306,6 +307,32 @@ test('every bad-input class is refused with its status, audited, and starts noth
   // two of the cases above and the traced one
   expect(rejected).toMatch(/source="generic",reason="unauthorized"} 3/);
   expect(await metrics.registry.getSingleMetricAsString('tourniquet_alerts_accepted_total')).toMatch(/source="guardduty"} 1/);
+});
+
+test('a signed delivery whose sender hangs up half-way stores nothing, starts nothing, and the same delivery sent whole is accepted', async () => {
+  const body = JSON.stringify({ kind: 'LeakedAccessKey', severity: 'high', title: 'cut short', subject: { principal: 'svc-hangup', accessKeyId: 'AKIAHANGUP' } });
+  const before = await allWorkflowIds();
+  const storedBefore = storedFiles();
+  const auditedBefore = audit.events.length;
+  await new Promise<void>((resolve, reject) => {
+    const url = new URL('/alerts/generic', server.url);
+    const socket = connect(Number(url.port), url.hostname, () => {
+      const headers = Object.entries({ 'content-type': 'application/json', ...credentials('generic', body) }).map(([k, v]) => `${k}: ${v}\r\n`);
+      socket.write(`POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${headers.join('')}\r\n`);
+      socket.write(body.slice(0, 40), () => setTimeout(() => (socket.destroy(), resolve()), 100));
+    });
+    socket.on('error', reject);
+  });
+  await new Promise((r) => setTimeout(r, 300));
+  expect(storedFiles()).toEqual(storedBefore);
+  expect(await allWorkflowIds()).toEqual(before);
+  expect(audit.events.slice(auditedBefore).filter((e) => e.what === 'alert.accepted')).toEqual([]);
+
+  const whole = await post('generic', body);
+  expect(whole.status).toBe(202);
+  expect(whole.json.incidents).toHaveLength(1);
+  expect(storedFiles().filter((f) => !storedBefore.includes(f))).toEqual([`evidence/raw/generic/${createHash('sha256').update(body).digest('hex')}`]);
+  await settledRunbook(whole.json.incidents![0]!);
 });
 
 test('a sender id reused for a different alert is refused with 409, also after an ingress restart; never dropped silently', async () => {
