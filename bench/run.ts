@@ -6,21 +6,14 @@ import '../platform/threadpool';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { workflowBundleSources } from '../worker/workflow-bundle';
+import { bundledWorkflowCode } from '../worker/workflow-bundle';
 
 /**
  * The workflow code bundled once for every benchmark's workers (as `npm run build` does for
  * `npm start`), so no figure includes bundling, nor the bundler's memory in a worker's RSS.
  */
 async function workflowBundle(dir: string): Promise<string> {
-  const root = join(__dirname, '..');
-  const quiet = () => undefined;
-  const { code } = await bundleWorkflowCode({
-    ...workflowBundleSources(root),
-    logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
-  });
-  writeFileSync(join(dir, 'workflow-bundle.js'), code);
+  writeFileSync(join(dir, 'workflow-bundle.js'), await bundledWorkflowCode(join(__dirname, '..')));
   return join(dir, 'workflow-bundle.js');
 }
 

@@ -67,13 +67,8 @@ async function main() {
   });
 
   // The workflow sandbox's code, bundled here once instead of at every worker start.
-  const { bundleWorkflowCode } = require('@temporalio/worker');
-  const quiet = () => undefined;
-  const { workflowBundleSources } = require(join(DIST, 'worker', 'workflow-bundle.js'));
-  const { code } = await bundleWorkflowCode({
-    ...workflowBundleSources(DIST),
-    logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
-  });
+  const { bundledWorkflowCode } = require(join(DIST, 'worker', 'workflow-bundle.js'));
+  const code = await bundledWorkflowCode(DIST);
   mkdirSync(DIST, { recursive: true });
   writeFileSync(join(DIST, 'workflow-bundle.js'), code);
   rmSync(FINAL, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 
 /** What every workflow bundle is built from: `npm run build`, the benchmarks, a worker bundling at start. */
 export interface WorkflowBundleSources {
@@ -30,4 +31,14 @@ export function workflowBundleSources(root: string): WorkflowBundleSources {
     failureConverterPath: require.resolve(join(root, 'platform', 'failure-converter')),
     preloadModules: modules,
   };
+}
+
+/** The bundle's code from the sources under `root`, printing only the bundler's errors. */
+export async function bundledWorkflowCode(root: string): Promise<string> {
+  const quiet = () => undefined;
+  const { code } = await bundleWorkflowCode({
+    ...workflowBundleSources(root),
+    logger: { trace: quiet, debug: quiet, info: quiet, warn: quiet, error: console.error, log: quiet },
+  });
+  return code;
 }

@@ -2,18 +2,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { runProductionTopology } from './production-topology';
-import { workflowBundleSources } from '../../worker/workflow-bundle';
+import { bundledWorkflowCode } from '../../worker/workflow-bundle';
 
 async function run() {
   // One workflow bundle for both workers, built once (as the test suite's global setup does).
   if (!process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE) {
-    const root = join(__dirname, '..', '..');
-    const { code } = await bundleWorkflowCode({
-      ...workflowBundleSources(root),
-      logger: { trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: console.error, log: () => undefined },
-    });
+    const code = await bundledWorkflowCode(join(__dirname, '..', '..'));
     const path = join(mkdtempSync(join(tmpdir(), 'tq-topology-bundle-')), 'workflow-bundle.js');
     writeFileSync(path, code);
     process.env.TOURNIQUET_TEST_WORKFLOW_BUNDLE = path;
