@@ -12,6 +12,8 @@
  */
 import pino from 'pino';
 import { createActivities } from '../activities';
+import { auditLogFor, verifyChain } from '../activities/audit';
+import { readLedger } from '../activities/audit/from-config';
 import { slackNotifier, slackWebClient } from '../activities/slack-notifier';
 import { createIngressApp, ingressDepsFrom, listen } from '../ingress';
 import { ingressIdentity } from '../ingress/identity';
@@ -24,7 +26,7 @@ import { TEST_DECISION_KEYS } from '../test/support/decisions';
 import { stackSettings } from '../test/support/ingress-stack';
 import { alertSender } from './sender';
 import { signedSlackPost, slackStandin } from '../test/support/slack-standin';
-import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
+import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
 
 const FULL = process.env.BENCH_FULL === '1';
 const RATE = Number(process.env.BENCH_STORM_RATE ?? (FULL ? 100 : 50));
@@ -66,13 +68,14 @@ export default async function alertStorm(): Promise<void> {
     stackSettings({ slack: { botToken: BOT_TOKEN, signingSecret: SIGNING_SECRET, channel: CHANNEL, apiUrl: standin.apiUrl }, approverGroups: { 'security-oncall': ['U1'] } }),
   );
   const env = await startDevServer(config);
-  const audit = memoryAudit();
+  // The ledger the processes write: acceptances before each 202, clicks, the worker's audit batches.
+  const audit = auditLogFor(config);
   const identity = ingressIdentity(config, audit);
   const notifier = slackNotifier({ client: slackWebClient(BOT_TOKEN, standin.apiUrl), channel: CHANNEL, approverGroups: config.approverGroups, link: uiLinkFor(config.temporal) });
   const worker = await startWorker(
     env,
     config,
-    createActivities(testActivityDeps({ runbooksDir, notifier, decisionKeys: { ...TEST_DECISION_KEYS, ...workerDecisionKeys(config) } })),
+    createActivities(testActivityDeps({ runbooksDir, notifier, audit, decisionKeys: { ...TEST_DECISION_KEYS, ...workerDecisionKeys(config) } })),
   );
   const slack = await startSlackIngress(config, { client: env.client, audit, decider: identity.decider }, pino({ level: 'silent' }));
   const app = createIngressApp(ingressDepsFrom(config, env.client, { audit, metrics: createMetrics(), operators: { decider: identity.decider, authenticate: identity.authenticate } }));
@@ -145,7 +148,15 @@ export default async function alertStorm(): Promise<void> {
     console.log(`incidents created:     ${workflows} (expected ${FINGERPRINTS}: one per fingerprint)`);
     console.log(`duplicates:            ${Math.max(0, counted - sentIds.size)}`);
     console.log(`lost alerts:           ${Math.max(0, sentIds.size - counted)}`);
+    // Each 202 is an acceptance on the ledger, written before it; the chain must still verify.
+    await audit.close();
+    const { text } = await readLedger(config);
+    const ledger = verifyChain(text);
+    const acceptances = text.split('\n').filter((line) => line.includes('"what":"alert.accepted"')).length;
+    const answered = webhook.length - refused;
+    console.log(`ledger:                ${ledger.records} records, chain ${ledger.intact ? 'intact' : 'BROKEN'}; ${acceptances} acceptances for ${answered} deliveries answered 202`);
     if (counted !== sentIds.size || workflows !== FINGERPRINTS || refused > 0) throw new Error('alert storm: alerts were lost, duplicated or refused');
+    if (!ledger.intact || acceptances < answered) throw new Error('alert storm: the ledger lacks acceptances or does not verify');
   } finally {
     await server.close();
     await slack.stop();

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 
 /** Clock ticks per second in /proc/<pid>/stat (USER_HZ, 100 on Linux). */
 const TICK_MS = 10;
@@ -51,4 +53,43 @@ export function cpuMeter(): (ops: number) => { self: number; server: number | un
 /** "6.2 ms here + 7.0 ms in the server" */
 export function cpuText(cost: { self: number; server: number | undefined }): string {
   return `${cost.self.toFixed(2)} ms here + ${cost.server === undefined ? 'n/a' : `${cost.server.toFixed(2)} ms`} in the server`;
+}
+
+/** Every thread of `pid` (and the threads it starts later) on these CPUs, e.g. "0" or "1-3". */
+function pin(pid: number, cpus: string): void {
+  execFileSync('taskset', ['--all-tasks', '--pid', '--cpu-list', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Runs `work` with the Temporal dev server on CPU 0 and this process on the others, as where the
+ * ingress and Temporal have hosts of their own (production), so neither's CPU is the other's.
+ * Undefined where that cannot be arranged here (one CPU, no dev server child, no taskset); both
+ * go back to every CPU afterwards.
+ */
+export async function onSeparateCores<T>(work: () => Promise<T>): Promise<{ result: T; cpus: string } | undefined> {
+  const cpus = availableParallelism();
+  const server = devServerPid();
+  if (cpus < 2 || server === undefined) return undefined;
+  const rest = cpus === 2 ? '1' : `1-${cpus - 1}`;
+  const restore = () => {
+    for (const pid of [server, process.pid]) {
+      try {
+        pin(pid, `0-${cpus - 1}`);
+      } catch {
+        // a process that has gone needs no restoring
+      }
+    }
+  };
+  try {
+    pin(server, '0');
+    pin(process.pid, rest);
+  } catch {
+    restore();
+    return undefined;
+  }
+  try {
+    return { result: await work(), cpus: rest };
+  } finally {
+    restore();
+  }
 }

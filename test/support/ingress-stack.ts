@@ -9,6 +9,7 @@ import type { DecisionKeys } from '../../domain/decision-proof';
 import { TEST_DECISION_KEYS } from './decisions';
 import { createMetrics, type Metrics } from '../../ingress/metrics';
 import type { Config } from '../../platform/config';
+import type { AuditSink } from '../../activities/audit-sink';
 import { memoryAudit } from './temporal';
 
 /** The secret the test stack's generic source verifies deliveries with. */
@@ -34,10 +35,15 @@ export async function startIngress(
   config: Config,
   audit = memoryAudit(),
 ): Promise<{ server: RunningServer; metrics: Metrics; identity: IngressIdentity; audit: ReturnType<typeof memoryAudit> }> {
+  return { ...(await ingressOn(env, config, audit)), audit };
+}
+
+/** The same ingress recording on any audit sink: the benchmarks pass the processes' real ledger. */
+export async function ingressOn(env: TestWorkflowEnvironment, config: Config, audit: AuditSink): Promise<{ server: RunningServer; metrics: Metrics; identity: IngressIdentity }> {
   const metrics = createMetrics();
   const identity = ingressIdentity(config, audit);
   const app = createIngressApp(ingressDepsFrom(config, env.client, { audit, metrics, operators: { decider: identity.decider, authenticate: identity.authenticate } }));
-  return { server: await listen(app, '127.0.0.1', 0), metrics, identity, audit };
+  return { server: await listen(app, '127.0.0.1', 0), metrics, identity };
 }
 
 /** What a test worker accepts: the ingress's key for this data directory (created now if new), and the test key. */
