@@ -86,6 +86,8 @@ export default async function alertStorm(): Promise<void> {
     const acks: number[] = [];
     const incidents = new Set<string>();
     let refused = 0;
+    /** why deliveries were not accepted: the status answered, or the sender's error code */
+    const refusals = new Map<string, number>();
     let slackRefused = 0;
     // Arrivals come in groups of RETRIED_EVERY new alerts followed by the last of them again.
     const alertFor = (k: number) => {
@@ -99,10 +101,12 @@ export default async function alertStorm(): Promise<void> {
       const alert = alertFor(k);
       sentIds.add(alert.id);
       const t0 = performance.now();
-      const res = await sender.post(alert).catch(() => undefined);
+      const res = await sender.post(alert).catch((err: NodeJS.ErrnoException) => err.code ?? err.message);
       webhook.push(performance.now() - t0);
-      if (res?.status !== 202) {
+      if (typeof res === 'string' || res.status !== 202) {
         refused += 1;
+        const why = typeof res === 'string' ? res : `HTTP ${res.status}`;
+        refusals.set(why, (refusals.get(why) ?? 0) + 1);
         return;
       }
       for (const id of (JSON.parse(res.body) as { incidents: string[] }).incidents) incidents.add(id);
@@ -143,7 +147,7 @@ export default async function alertStorm(): Promise<void> {
     for await (const wf of env.client.workflow.list({ query: `WorkflowType = 'incidentWorkflow'` })) if (incidents.has(wf.workflowId)) workflows += 1;
 
     console.log(`offered:               ${RATE} alerts/s for ${SECONDS} s, open loop (${webhook.length} deliveries, ${sentIds.size} unique alerts, every ${RETRIED_EVERY + 1}th a sender's retry; sender fell ${lagMs.toFixed(0)} ms behind schedule at most)`);
-    console.log(`webhook latency:       ${figures(webhook)}; ${refused} not accepted (target p99 < 1000 ms)`);
+    console.log(`webhook latency:       ${figures(webhook)}; ${refused} not accepted${refused ? ` (${[...refusals].map(([why, n]) => `${why} ×${n}`).join(', ')})` : ''} (target p99 < 1000 ms)`);
     console.log(`slack interactions:    ${clicks} Approve clicks at ${SLACK_RATE}/s during the storm; ack ${figures(acks)}; ${slackRefused} refused (target p99 < 1000 ms; Slack retries after 3 s)`);
     console.log(`incidents created:     ${workflows} (expected ${FINGERPRINTS}: one per fingerprint)`);
     console.log(`duplicates:            ${Math.max(0, counted - sentIds.size)}`);
