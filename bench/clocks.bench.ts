@@ -54,19 +54,24 @@ function rss(): number {
 }
 
 /** Times each query of `ids` (after the workflow answers once: a fresh clock reads its settings first). */
-async function timeQueries(ids: string[], query: (id: string) => Promise<unknown>): Promise<{ latencies: number[]; failed: number }> {
+async function timeQueries(ids: string[], query: (id: string) => Promise<unknown>): Promise<{ latencies: number[]; failed: number; why: string }> {
   const latencies: number[] = [];
   let failed = 0;
+  /** each distinct failure once, with how often it came and after how long */
+  const failures = new Map<string, { n: number; ms: number }>();
   await pool(ids, async (id) => {
     const t = performance.now();
     try {
       await query(id);
       latencies.push(performance.now() - t);
-    } catch {
+    } catch (err) {
       failed += 1;
+      const why = `${(err as Error).name}: ${(err as Error).message}`.slice(0, 160);
+      const seen = failures.get(why) ?? { n: 0, ms: 0 };
+      failures.set(why, { n: seen.n + 1, ms: Math.max(seen.ms, performance.now() - t) });
     }
   });
-  return { latencies, failed };
+  return { latencies, failed, why: [...failures].map(([why, { n, ms }]) => `${n}× "${why}" (after up to ${(ms / 1000).toFixed(1)} s)`).join('; ') };
 }
 
 /** A runbook whose gated step waits for an approval nobody gives: its timeout escalates. */
@@ -174,13 +179,13 @@ export default async function clocks(): Promise<void> {
     const per1000 = (bytes: number, n: number) => `${((bytes / MB) * (1000 / Math.max(1, n))).toFixed(0)} MB per 1000`;
     const cache = config.worker.maxCachedWorkflows;
     console.log(`worker cache:                maxCachedWorkflows ${cache}, ${config.worker.workflowThreads} workflow thread(s) (${CLOCKS + INCIDENTS} workflows open: ${Math.max(0, CLOCKS + INCIDENTS - cache)} or more evicted)`);
-    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)}`);
+    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)}${settle.why && `; ${settle.failed} not: ${settle.why}`}`);
     console.log(`open incidents started:      ${INCIDENTS} in ${incidentSeconds.toFixed(1)} s, ${notifier.asked.size} waiting on approval (timeout ${TIMER_SECONDS} s)`);
     console.log(`worker process RSS:          ${(baseline / MB).toFixed(0)} MB at start; clocks +${((afterClocks - baseline) / MB).toFixed(0)} MB (${per1000(afterClocks - baseline, CLOCKS)}); incidents +${((afterIncidents - afterClocks) / MB).toFixed(0)} MB (${per1000(afterIncidents - afterClocks, INCIDENTS)}); ${(afterTimers / MB).toFixed(0)} MB after the timers (target: 10,000 clocks + 1,000 incidents within 1024 MB)`);
-    console.log(`clock queries, least recent: ${ms(oldest.latencies)} (${oldest.failed} failed; evicted ones replay first)`);
-    console.log(`clock queries, most recent:  ${ms(newest.latencies)} (${newest.failed} failed)`);
-    console.log(`clock queries, across all:   ${ms(spread.latencies)} (${spread.failed} failed; target p95 < 1000 ms)`);
-    console.log(`incident queries:            ${ms(incidentQueries.latencies)} (${incidentQueries.failed} failed)`);
+    console.log(`clock queries, least recent: ${ms(oldest.latencies)} (${oldest.failed} failed; evicted ones replay first)${oldest.why && `; ${oldest.why}`}`);
+    console.log(`clock queries, most recent:  ${ms(newest.latencies)} (${newest.failed} failed)${newest.why && `; ${newest.why}`}`);
+    console.log(`clock queries, across all:   ${ms(spread.latencies)} (${spread.failed} failed; target p95 < 1000 ms)${spread.why && `; ${spread.why}`}`);
+    console.log(`incident queries:            ${ms(incidentQueries.latencies)} (${incidentQueries.failed} failed)${incidentQueries.why && `; ${incidentQueries.why}`}`);
     const late = sorted(lateness);
     console.log(
       `approval timer lateness:     ${late.length}/${notifier.asked.size} fired; ${late.length ? `p50 ${(percentile(late, 50) / 1000).toFixed(2)} s, p99 ${(percentile(late, 99) / 1000).toFixed(2)} s` : 'n/a'} (asked → escalated − timeout: two workflow tasks and an activity included; target p99 < 5 s)`,
