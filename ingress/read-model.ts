@@ -5,7 +5,7 @@
  * with the typed search-attribute keys the workflows set, and the workflows' own queries; one
  * place, so the three cannot disagree.
  */
-import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import { QueryNotRegisteredError, WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
 import { timeLeft } from '../domain/access';
 import { breachClockId, EXERCISE_ID_PREFIX, incidentOfClock } from '../domain/ids';
 import type { IncidentStatus } from '../domain/incident';
@@ -125,6 +125,31 @@ export function queryClock(client: Client, wf: Pick<WorkflowExecutionInfo, 'work
 }
 
 /**
+ * One clock's view by its query, or an error that says why there is none. A new clock refuses its
+ * query until its worker has read its settings, and a query's refusal reaches a client only as
+ * "Encoded failure" (its text is encrypted like every failure), so that is told here in words;
+ * as is a query no worker answered (none running, or one far behind).
+ */
+export async function clockView(client: Client, clockId: string): Promise<ClockView> {
+  const handle = client.workflow.getHandle(clockId);
+  try {
+    return await handle.query(clockQuery);
+  } catch (err) {
+    const reason = (err as Error).message;
+    if (err instanceof WorkflowNotFoundError) throw new Error(`no clock ${clockId}: ${reason}`);
+    const status = await handle.describe().then(
+      (d) => d.status.name.toLowerCase(),
+      () => undefined,
+    );
+    if (status === undefined) throw new Error(`no clock ${clockId}: ${reason}`);
+    if (err instanceof QueryNotRegisteredError) {
+      throw new Error(`clock ${clockId} is ${status} but does not answer yet: a new clock answers once it has read its settings; try again shortly`);
+    }
+    throw new Error(`clock ${clockId} is ${status} but no worker answered its query (${reason}): check that a worker is running and keeping up`);
+  }
+}
+
+/**
  * Every clock whose discovery fell in `year`, open or closed, with its current view: a running
  * clock answers a query, a closed one is read from its result (no worker needed).
  */
@@ -137,7 +162,7 @@ export async function clocksOfYear(client: Client, year: number): Promise<ClockV
     const described = wf.status.name === 'RUNNING' ? 'running' : wf.status.name === 'COMPLETED' ? 'completed' : 'other';
     if (described === 'other') continue;
     seen.add(wf.workflowId);
-    views.push(described === 'running' ? await handle.query(clockQuery) : ((await handle.result()) as ClockView));
+    views.push(described === 'running' ? await clockView(client, wf.workflowId) : ((await handle.result()) as ClockView));
   }
   return views.sort((a, b) => a.discoveryDate.localeCompare(b.discoveryDate) || a.id.localeCompare(b.id));
 }

@@ -164,3 +164,32 @@ test('a privacy officer starts a clock on a triage incident and corrects its dis
   expect(later.code).toBe(4);
   expect(later.err).toMatch(/not later/);
 });
+
+test('a clock still reading its settings is shown as starting, not as missing', async () => {
+  // A worker of its own whose settings read is held: its new clock cannot answer yet.
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  const activities = createActivities(testActivityDeps({ decisionKeys: stackDecisionKeys(config) }));
+  const slow = { ...activities, clockSettings: async () => (await held, activities.clockSettings()) };
+  const heldConfig: Config = { ...config, temporal: { ...config.temporal, taskQueue: 'clock-cli-held' } };
+  const { stop } = await startWorker(env, heldConfig, slow);
+  try {
+    const id = `breach-clock/held-${Date.now().toString(36)}`;
+    await env.client.workflow.start(BREACH_CLOCK_WORKFLOW, {
+      taskQueue: heldConfig.temporal.taskQueue,
+      workflowId: id,
+      args: [{ id, incidentId: 'incident/held', discoveredAt: new Date().toISOString().slice(0, 10), facts: { affected: 3 } }],
+    });
+    const starting = await waitFor(() => cli('clocks', 'show', id), (r) => r.code === 3 && /does not answer yet/.test(r.err), 'the clock told as starting');
+    expect(starting.err).toContain(`clock ${id} is running but does not answer yet: a new clock answers once it has read its settings`);
+    expect(starting.err).not.toMatch(/no clock|Encoded failure/);
+    release();
+    const shown = await waitFor(() => cli('clocks', 'show', id), (r) => r.code === 0, 'the clock answering');
+    expect(shown.out).toContain(`${id}  open`);
+    const missing = await cli('clocks', 'show', 'incident/never-opened');
+    expect(missing).toMatchObject({ code: 3, err: expect.stringMatching(/no clock breach-clock\/never-opened: workflow not found/) });
+  } finally {
+    release();
+    await stop();
+  }
+});
