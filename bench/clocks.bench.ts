@@ -210,7 +210,7 @@ export default async function clocks(): Promise<void> {
     const per1000 = (bytes: number, n: number) => `${((bytes / MB) * (1000 / Math.max(1, n))).toFixed(0)} MB per 1000`;
     const cache = config.worker.maxCachedWorkflows;
     console.log(`worker cache:                maxCachedWorkflows ${cache}, ${config.worker.workflowThreads} workflow thread(s) (${CLOCKS + INCIDENTS} workflows open: ${Math.max(0, CLOCKS + INCIDENTS - cache)} or more evicted)`);
-    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)}${settle.why && `; ${settle.failed} not: ${settle.why}`}`);
+    console.log(`open clocks started:         ${CLOCKS} in ${clockSeconds.toFixed(1)} s (${(CLOCKS / clockSeconds).toFixed(0)}/s); until first answered ${ms(settle.latencies)} (of ${SAMPLE} sampled during the burst)${settle.why && `; ${settle.failed} not within 60 s: ${settle.why}`}`);
     const drainText = (d: { seconds: number; peak: number; left: number }) =>
       `${d.left === 0 ? 'drained' : `NOT drained (${d.left} tasks left)`} in ${d.seconds.toFixed(0)} s more (at most ${d.peak} tasks waiting)`;
     console.log(`start bursts' backlog:       clocks' ${drainText(clocksDrained)}; incidents' ${drainText(incidentsDrained)}; the queries below are timed after`);
@@ -224,8 +224,11 @@ export default async function clocks(): Promise<void> {
     console.log(
       `approval timer lateness:     ${late.length}/${notifier.asked.size} fired; ${late.length ? `p50 ${(percentile(late, 50) / 1000).toFixed(2)} s, p99 ${(percentile(late, 99) / 1000).toFixed(2)} s` : 'n/a'} (asked → escalated − timeout: two workflow tasks and an activity included; target p99 < 5 s)`,
     );
-    const failed = oldest.failed + newest.failed + spread.failed + incidentQueries.failed + settle.failed;
+    // What is checked is the steady state: every query answered once the bursts are worked off.
+    // A first answer during the burst waits for the clock's start to be reached (printed above).
+    const failed = oldest.failed + newest.failed + spread.failed + incidentQueries.failed;
     if (failed > 0) throw new Error(`${failed} queries were not answered`);
+    if (clocksDrained.left > 0 || incidentsDrained.left > 0) throw new Error('the start bursts were not worked off in time');
     await pool([...clockIds, ...incidentIds], async (id) => void (await env.client.workflow.getHandle(id).terminate('bench done').catch(() => undefined)));
   } finally {
     await worker.stop();
