@@ -156,7 +156,9 @@ export default async function alertStorm(): Promise<void> {
     await audit.close();
     const { text } = await readLedger(config);
     const ledger = verifyChain(text);
-    const acceptances = text.split('\n').filter((line) => line.includes('"what":"alert.accepted"')).length;
+    // Counted from the parsed records of a chain that verified (a broken one fails below anyway).
+    const records = ledger.intact ? text.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as { what?: string }) : [];
+    const acceptances = records.filter((record) => record.what === 'alert.accepted').length;
     const answered = webhook.length - refused;
     console.log(`ledger:                ${ledger.records} records, chain ${ledger.intact ? 'intact' : 'BROKEN'}; ${acceptances} acceptances for ${answered} deliveries answered 202`);
     if (counted !== sentIds.size || workflows !== FINGERPRINTS || refused > 0) throw new Error('alert storm: alerts were lost, duplicated or refused');

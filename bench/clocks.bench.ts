@@ -82,7 +82,7 @@ async function timeQueries(ids: string[], query: (id: string) => Promise<unknown
 async function backlog(env: Awaited<ReturnType<typeof startDevServer>>, taskQueue: string): Promise<number> {
   let waiting = 0;
   for (const taskQueueType of [1, 2]) {
-    const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: 'default', taskQueue: { name: taskQueue }, taskQueueType, reportStats: true });
+    const { stats } = await env.client.workflowService.describeTaskQueue({ namespace: env.namespace ?? 'default', taskQueue: { name: taskQueue }, taskQueueType, reportStats: true });
     waiting += Number(stats?.approximateBacklogCount ?? 0);
   }
   return waiting;

@@ -213,25 +213,21 @@ export default async function pipeline(): Promise<void> {
       for (const path of [rawStart, signedWebhook, bareAnswer]) await pool(WARM_UP_CALLS, CONCURRENCY, path);
       // The server's cost per call grows as its database fills during the run (by half within a
       // minute here), so the two paths alternate in rounds and each sees the same server.
-      ceiling = new Rounds();
-      ingressOnly = new Rounds();
-      for (let round = 0; round < RATE_ROUNDS; round++) {
-        await ceiling.measure(rawStart);
-        await ingressOnly.measure(signedWebhook);
-      }
+      const alternating = async (rounds: number) => {
+        const measured = { ceiling: new Rounds(), ingressOnly: new Rounds() };
+        for (let round = 0; round < rounds; round++) {
+          await measured.ceiling.measure(rawStart);
+          await measured.ingressOnly.measure(signedWebhook);
+        }
+        return measured;
+      };
+      ({ ceiling, ingressOnly } = await alternating(RATE_ROUNDS));
       floor = new Rounds();
       await floor.measure(bareAnswer);
       // The same alternation with the server on a core of its own and the ingress on the rest, as
       // in production where they do not share hosts: what the ingress adds to the server's rate
       // once its CPU is not taken from the server's.
-      apart = await onSeparateCores(async () => {
-        const rounds = { ceiling: new Rounds(), ingressOnly: new Rounds() };
-        for (let round = 0; round < APART_ROUNDS; round++) {
-          await rounds.ceiling.measure(rawStart);
-          await rounds.ingressOnly.measure(signedWebhook);
-        }
-        return rounds;
-      });
+      apart = await onSeparateCores(() => alternating(APART_ROUNDS));
     } finally {
       floorSender.close();
       idleSender.close();
