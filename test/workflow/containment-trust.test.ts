@@ -7,6 +7,7 @@
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { temporal } from '@temporalio/proto';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import { createAwsClients } from '../../activities/aws';
 import type { Alert } from '../../domain/alert';
@@ -285,6 +286,47 @@ test('an error of our own (an activity handing back a corrupt runbook) is an esc
   expect(escalations.filter((e) => e.incidentId === incidentId)).toEqual([expect.objectContaining({ message: expect.stringMatching(/could not go on/) })]);
   expect(state.status).not.toBe('resolved');
   await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId, { groups: ['security-oncall'] }), reason: 'fixed by hand' }] });
+  expect((await handle.result()).status).toBe('resolved');
+});
+
+test('the runbook is chosen inside the workflow task that opened the incident: its first step is scheduled in that same task', async () => {
+  const { incidentId } = await deliverAlert(env.client, QUEUE.withIpSet, anAlert({ kind: 'NothingMatchesThis', subject: { principal: 'svc-first-task' } }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'succeeded', 'the first step ran');
+  const events = (await handle.fetchHistory()).events!;
+  const isTaskDone = (e: temporal.api.history.v1.IHistoryEvent) => Boolean(e.workflowTaskCompletedEventAttributes);
+  const firstDone = events.findIndex(isTaskDone);
+  const secondDone = events.findIndex((e, i) => i > firstDone && isTaskDone(e));
+  const activityOf = (e: temporal.api.history.v1.IHistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [];
+  expect(events.flatMap(activityOf)).not.toContain('prepareIncident');
+  // The first task's commands: the local activity's marker, then the step's activity (with the first audit batch).
+  const firstTask = events.slice(firstDone, secondDone === -1 ? undefined : secondDone);
+  expect(firstTask.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+  expect(firstTask.flatMap(activityOf)).toContain('notify');
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId, { groups: ['security-oncall'] }), reason: 'done' }] });
+});
+
+test('choosing the runbook is retried when it fails for a moment (runbooks unreadable), and the incident opens with it', async () => {
+  const activities = createActivities(testActivityDeps({ notifier }));
+  let attempts = 0;
+  const flaky = {
+    ...activities,
+    prepareIncident: async (alert: Alert) => {
+      attempts += 1;
+      if (attempts <= 2) throw Object.assign(new Error('EACCES: permission denied, scandir runbooks'), { code: 'EACCES' });
+      return activities.prepareIncident(alert);
+    },
+  };
+  stops.push((await startWorker(env, { ...config, temporal: { ...config.temporal, taskQueue: 'trust-flaky-prepare' } }, flaky)).stop);
+  const { incidentId } = await deliverAlert(env.client, 'trust-flaky-prepare', anAlert({ kind: 'NothingMatchesThis', subject: { principal: 'svc-flaky' } }));
+  const handle = env.client.workflow.getHandle(incidentId);
+  const state = await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'succeeded', 'the first step ran after the retries');
+  expect(attempts).toBe(3);
+  expect(state.runbook?.id).toBe('triage');
+  expect(state.escalated).toBe(false);
+  const timeline = await handle.query(timelineQuery);
+  expect(timeline.filter((e) => e.kind === 'incident.opened')).toHaveLength(1);
+  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId, { groups: ['security-oncall'] }), reason: 'done' }] });
   expect((await handle.result()).status).toBe('resolved');
 });
 

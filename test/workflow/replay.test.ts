@@ -125,3 +125,39 @@ test('histories recorded while many incidents open at once replay', async () => 
   }
   expect(await replayAll(histories)).toEqual([]);
 }, 180_000);
+
+test('incidents whose worker stalled while it chose their runbooks replay', async () => {
+  // The choice takes 9 s and this thread (the worker's) stops from 6 s to 24 s. While a timer of
+  // ours ran beside the choice (the first batch's 10 s wait), its firing came in a workflow task
+  // that timed out on the stalled worker, and the next task brought it together with the choice's
+  // result, which a replay applied in the other order: a nondeterminism, live and in replay.
+  const real = createActivities(testActivityDeps({ runbooksDir: lifecycleRunbooks(target.url) }));
+  const slow = {
+    ...real,
+    prepareIncident: async (alert: Parameters<typeof real.prepareIncident>[0]) => {
+      await new Promise((done) => setTimeout(done, 9_000));
+      return real.prepareIncident(alert);
+    },
+  };
+  const queue = 'replay-stalled-worker';
+  const { stop } = await startWorker(env, { ...config, temporal: { ...config.temporal, taskQueue: queue } }, slow);
+  try {
+    const ids: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const alert = anAlert({ kind: i % 2 ? 'OkReplay' : 'GatedReplay', subject: { principal: `svc-stalled-${i}` } });
+      ids.push((await deliverAlert(env.client, queue, alert, 'U3')).incidentId);
+    }
+    await new Promise((done) => setTimeout(done, 6_000));
+    const until = Date.now() + 18_000;
+    while (Date.now() < until); // the stall: nothing on this thread runs, the worker's included
+    const histories: { name: string; history: temporal.api.history.v1.IHistory }[] = [];
+    for (const id of ids) {
+      const state = await waitFor(() => env.client.workflow.getHandle(id).query(stateQuery).catch(() => undefined), (s) => s?.steps[0] !== undefined && s.steps[0].status !== 'pending', `${id} ran its runbook`, 60_000);
+      expect(state!.runbook).toBeDefined();
+      histories.push({ name: id, history: await env.client.workflow.getHandle(id).fetchHistory() });
+    }
+    expect(await replayAll(histories)).toEqual([]);
+  } finally {
+    await stop();
+  }
+}, 120_000);
