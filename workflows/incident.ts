@@ -16,7 +16,7 @@ import { startReview } from './review-start';
 import { stepRole } from './steps';
 import { failureMessage, isControlFlow } from './incident/failures';
 import { registerHandlers } from './incident/handlers';
-import { acts, IncidentRun, localActs, preparedLocally } from './incident/run';
+import { acts, IncidentRun } from './incident/run';
 import { runEntries } from './incident/step-runner';
 import { watchTargets } from './incident/targets';
 import { hasPhases, PHASES, type RunbookEntry } from '../domain/runbook';
@@ -27,9 +27,7 @@ export async function incidentWorkflow(input: IncidentInput): Promise<IncidentSt
   try {
     await condition(() => run.state.alertCount > 0);
     if (!run.pinned) {
-      // Incidents from before this rule prepared in an activity task of its own.
-      const prepare = preparedLocally() ? localActs.prepareIncident : acts.prepareIncident;
-      pin(run, await prepare(run.state.alerts[0]!));
+      pin(run, await acts.prepareIncident(run.state.alerts[0]!));
       if (run.pinned!.runbook.phi && isExerciseId(run.state.id)) {
         // A drill's clock is an exercise clock (its id says so): compressed time, kept out of every
         // real listing, the HHS report and the metrics. Drills from before it started none.

@@ -7,7 +7,6 @@
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand } from '@aws-sdk/client-iam';
 import { CreateIPSetCommand } from '@aws-sdk/client-wafv2';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { temporal } from '@temporalio/proto';
 import { createActivities, type Escalation, type Notifier } from '../../activities';
 import { createAwsClients } from '../../activities/aws';
 import type { Alert } from '../../domain/alert';
@@ -287,23 +286,6 @@ test('an error of our own (an activity handing back a corrupt runbook) is an esc
   expect(state.status).not.toBe('resolved');
   await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', handle.workflowId, { groups: ['security-oncall'] }), reason: 'fixed by hand' }] });
   expect((await handle.result()).status).toBe('resolved');
-});
-
-test('the runbook is chosen inside the workflow task that opened the incident: its first step is scheduled in that same task', async () => {
-  const { incidentId } = await deliverAlert(env.client, QUEUE.withIpSet, anAlert({ kind: 'NothingMatchesThis', subject: { principal: 'svc-first-task' } }));
-  const handle = env.client.workflow.getHandle(incidentId);
-  await waitFor(() => handle.query(stateQuery), (s) => s.steps[0]?.status === 'succeeded', 'the first step ran');
-  const events = (await handle.fetchHistory()).events!;
-  const isTaskDone = (e: temporal.api.history.v1.IHistoryEvent) => Boolean(e.workflowTaskCompletedEventAttributes);
-  const firstDone = events.findIndex(isTaskDone);
-  const secondDone = events.findIndex((e, i) => i > firstDone && isTaskDone(e));
-  const activityOf = (e: temporal.api.history.v1.IHistoryEvent) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [];
-  expect(events.flatMap(activityOf)).not.toContain('prepareIncident');
-  // The first task's commands: the local activity's marker, then the step's activity (with the first audit batch).
-  const firstTask = events.slice(firstDone, secondDone === -1 ? undefined : secondDone);
-  expect(firstTask.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
-  expect(firstTask.flatMap(activityOf)).toContain('notify');
-  await handle.executeUpdate(resolveUpdate, { args: [{ proof: prove('U1', 'resolve', incidentId, { groups: ['security-oncall'] }), reason: 'done' }] });
 });
 
 test('choosing the runbook is retried when it fails for a moment (runbooks unreadable), and the incident opens with it', async () => {

@@ -127,10 +127,10 @@ test('histories recorded while many incidents open at once replay', async () => 
 }, 180_000);
 
 test('incidents whose worker stalled while it chose their runbooks replay', async () => {
-  // The choice takes 9 s and this thread (the worker's) stops from 6 s to 24 s. While a timer of
-  // ours ran beside the choice (the first batch's 10 s wait), its firing came in a workflow task
-  // that timed out on the stalled worker, and the next task brought it together with the choice's
-  // result, which a replay applied in the other order: a nondeterminism, live and in replay.
+  // The choice takes 9 s and this thread (the worker's) stops from 6 s to 24 s, so workflow tasks
+  // time out and a timer's firing and the choice's result reach the workflow in the same task.
+  // Choosing the runbook in a local activity failed here (a replay applied the two in the other
+  // order), which is why it stays an activity: see the README's performance notes.
   const real = createActivities(testActivityDeps({ runbooksDir: lifecycleRunbooks(target.url) }));
   const slow = {
     ...real,

@@ -11,7 +11,6 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
@@ -37,16 +36,6 @@ export const acts = proxyActivities<Activities>({
   retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
 });
 
-/**
- * Choosing the runbook reads local files only, so it runs in the workflow task that started the
- * incident: the first step is scheduled in that same task, one server round trip (an activity task
- * and a workflow task) sooner than as an activity. Retried as `acts` are.
- */
-export const localActs = proxyLocalActivities<Pick<Activities, 'prepareIncident'>>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1s', maximumInterval: '1 minute', maximumAttempts: 20 },
-});
-
 /** The audit log must not lose a record: a full disk or a held lock is waited out, not given up on. */
 const auditActs = proxyActivities<Pick<Activities, 'recordAudit'>>({
   startToCloseTimeout: '1 minute',
@@ -58,15 +47,6 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
 /** After Slack refuses an announce, the next one waits this long, doubling up to the cap. */
 const ANNOUNCE_BACKOFF_MS = 30_000;
 const ANNOUNCE_BACKOFF_CAP_MS = 30 * 60_000;
-
-/**
- * Whether this incident chooses its runbook in a local activity (patch `prepare-locally`). Asked
- * first by the outbox's first batch, before any timer of its own, and then by the workflow itself:
- * the same answer both times, one marker.
- */
-export function preparedLocally(): boolean {
-  return patched('prepare-locally');
-}
 
 export type Told<T> = { sent: true; value: T } | { sent: false };
 
@@ -144,13 +124,7 @@ export class IncidentRun {
       if (first) {
         first = false;
         if (patched('first-action-fast')) {
-          const ready = () => this.pinned !== undefined || this.state.escalated || isTerminal(this.state.status);
-          // While the runbook is chosen in a local activity, no timer of ours may start: a replay
-          // hands a timer's firing and the local result to the workflow together, in another order
-          // than they came, when the choice outlasted a workflow task. The choice ends in a runbook
-          // or an escalation within its retries; these records wait in the workflow until then.
-          if (preparedLocally()) await condition(ready);
-          else await condition(ready, '10 seconds');
+          await condition(() => this.pinned !== undefined || this.state.escalated || isTerminal(this.state.status), '10 seconds');
           const announce = announceDue();
           if (announce) this.announceWanted = false;
           await Promise.all([batch.length > 0 ? auditActs.recordAudit(batch) : undefined, announce && this.state.alertCount > 0 ? this.announce() : undefined]);
