@@ -10,6 +10,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { createActivities } from '../../activities';
+import type { Alert } from '../../domain/alert';
 import { deliverAlert } from '../../ingress/incidents';
 import { createDataConverter } from '../../platform/data-converter';
 import type { Config } from '../../platform/config';
@@ -28,6 +29,8 @@ let env: TestWorkflowEnvironment;
 let config: Config;
 let stopWorker: () => Promise<void>;
 let target: Awaited<ReturnType<typeof httpTarget>>;
+/** the lifecycle runbooks every worker in this file reads */
+let runbooksDir: string;
 const recorded: { name: string; history: temporal.api.history.v1.IHistory }[] = [];
 
 async function runIncident(name: string, kind: string, drive: (id: string) => Promise<void>): Promise<void> {
@@ -40,7 +43,7 @@ async function runIncident(name: string, kind: string, drive: (id: string) => Pr
 
 beforeAll(async () => {
   target = await httpTarget((path) => (path === '/reject' ? 400 : 200));
-  const runbooksDir = lifecycleRunbooks(target.url);
+  runbooksDir = lifecycleRunbooks(target.url);
   config = testConfig({ runbooksDir });
   env = await startDevServer(config);
   const activities = createActivities(testActivityDeps({ runbooksDir, approverGroups: { responders: ['U1', 'U2'] } }));
@@ -131,10 +134,10 @@ test('incidents whose worker stalled while it chose their runbooks replay', asyn
   // time out and a timer's firing and the choice's result reach the workflow in the same task.
   // Choosing the runbook in a local activity failed here (a replay applied the two in the other
   // order), which is why it stays an activity: see the README's performance notes.
-  const real = createActivities(testActivityDeps({ runbooksDir: lifecycleRunbooks(target.url) }));
+  const real = createActivities(testActivityDeps({ runbooksDir }));
   const slow = {
     ...real,
-    prepareIncident: async (alert: Parameters<typeof real.prepareIncident>[0]) => {
+    prepareIncident: async (alert: Alert) => {
       await new Promise((done) => setTimeout(done, 9_000));
       return real.prepareIncident(alert);
     },
