@@ -2,6 +2,7 @@ import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { AuditEvent } from '../audit-sink';
 import { chainWriter, type ChainLog, type ChainStore, type ChainWriterOptions } from './chain-writer';
+import { folderSyncs } from '../../platform/folder-sync';
 import { withFileLock } from './file-lock';
 import { EMPTY_CHAIN, recordHash, recordLine, sealRecord, type AuditRecord, type ChainHead } from './record';
 
@@ -19,7 +20,8 @@ export function chainLog(options: ChainLogOptions): ChainLog {
 /**
  * The audit log: one JSON record per line, each carrying the hash of the one before it. Appends
  * take a lock file (one writer across processes), catch up with what other processes wrote, repair
- * a torn last line a crash left behind, skip event ids already present, then write and fsync.
+ * a torn last line a crash left behind, skip event ids already present, then write and fsync
+ * (and, once per process, the folder, so a log created by this append keeps its name).
  */
 export function fileChainStore(path: string): ChainStore {
   let head: ChainHead = EMPTY_CHAIN;
@@ -27,6 +29,9 @@ export function fileChainStore(path: string): ChainStore {
   let known = 0;
   const ids = new Set<string>();
   let dirReady: Promise<unknown> | undefined;
+  /** whether the log's name is known to be on disk (its folder synced since this process opened it) */
+  let named = false;
+  const syncFolder = folderSyncs();
 
   async function catchUp(file: FileHandle): Promise<void> {
     const { size } = await file.stat();
@@ -92,6 +97,9 @@ export function fileChainStore(path: string): ChainStore {
     return withFileLock(`${path}.lock`, async () => {
       const file = await open(path, 'a+', 0o600);
       try {
+        // The first append may have created the file: its fsync keeps the records, the folder's its name.
+        if (!named) await syncFolder(dirname(path));
+        named = true;
         await catchUp(file);
         return await fn(file);
       } finally {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, link, mkdir, open, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
+import { folderSyncs } from '../../platform/folder-sync';
 import type { KeyRing } from '../../platform/key-ring';
 import { sealedStore } from './sealed-store';
 import { checkKey, type BlobStore, type EvidenceStore } from './store';
@@ -11,19 +12,27 @@ const DIR_MODE = 0o700;
 
 /**
  * A local write-once folder: each object is written whole under a private temporary name (a dot
- * file, never a key), fsynced, made read-only for its owner (0400), then linked into place. A link
- * fails if the name exists, so nothing here ever replaces or opens an existing object for writing,
- * and a crash leaves no half-written object under a real name. Folders are 0700; the root is
- * closed to group and others when the first object is written.
+ * file, never a key), fsynced, made read-only for its owner (0400), then linked into place, and
+ * the folder fsynced before `create` returns, so a stored object (an accepted alert's payload) is
+ * still there after a crash. A link fails if the name exists, so nothing here ever replaces or
+ * opens an existing object for writing, and a crash leaves no half-written object under a real
+ * name. Folders are 0700, and each one made is synced into its parent; the root is closed to
+ * group and others when the first object is written.
  */
 export function localBlobStore(root: string): BlobStore {
   const pathOf = (key: string) => join(root, ...checkKey(key).split('/'));
   let rootReady: Promise<void> | undefined;
   // Folders made here before: an ingress storing every delivery under raw/<source>/ makes each once.
   const folders = new Set<string>();
+  const syncFolder = folderSyncs();
+  /** mkdir -p, then every folder it may have made synced into its parent, up to the root's */
+  const makeFolder = async (folder: string) => {
+    await mkdir(folder, { recursive: true, mode: DIR_MODE });
+    for (let dir = folder; dir !== dirname(root) && dir !== dirname(dir); dir = dirname(dir)) await syncFolder(dirname(dir));
+  };
   const ensureRoot = () =>
     (rootReady ??= (async () => {
-      await mkdir(root, { recursive: true, mode: DIR_MODE });
+      await makeFolder(root);
       const { mode } = await stat(root);
       if (mode & 0o077) await chmod(root, DIR_MODE);
     })());
@@ -36,11 +45,11 @@ export function localBlobStore(root: string): BlobStore {
       const tmp = join(folder, `.${randomBytes(8).toString('hex')}.tmp`);
       // Read-only from its creation: the mode binds later opens, not this descriptor.
       const create = () => open(tmp, 'wx', FILE_MODE);
-      if (!folders.has(folder)) await mkdir(folder, { recursive: true, mode: DIR_MODE });
+      if (!folders.has(folder)) await makeFolder(folder);
       // A folder removed since (by hand, by a test) is made again.
       const file = await create().catch(async (err: NodeJS.ErrnoException) => {
         if (err.code !== 'ENOENT') throw err;
-        await mkdir(folder, { recursive: true, mode: DIR_MODE });
+        await makeFolder(folder);
         return create();
       });
       folders.add(folder);
@@ -50,15 +59,19 @@ export function localBlobStore(root: string): BlobStore {
       } finally {
         await file.close();
       }
+      let made: 'created' | 'exists';
       try {
         await link(tmp, path);
-        return 'created';
+        made = 'created';
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return 'exists';
-        throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        made = 'exists';
       } finally {
         await unlink(tmp).catch(() => undefined);
       }
+      // Also when it existed: a concurrent writer's link may not be on disk yet.
+      await syncFolder(folder);
+      return made;
     },
     async get(key) {
       try {

@@ -12,7 +12,7 @@ export interface TestCertificate {
   fingerprint256: string;
 }
 
-/** A self-signed certificate for localhost and 127.0.0.1, made with the openssl command (scripts/ensure-openssl). */
+/** A self-signed certificate for localhost and 127.0.0.1, made with the openssl command (scripts/ensure-commands). */
 export function selfSignedCertificate(dir: string, name: string): TestCertificate {
   const certPath = join(dir, `${name}.cert.pem`);
   const keyPath = join(dir, `${name}.key.pem`);

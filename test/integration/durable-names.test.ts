@@ -1,0 +1,93 @@
+/**
+ * What an accepted webhook stores must outlive a power cut, names included: an object's fsync keeps
+ * its bytes, but the name linked into its folder (and a folder made for it, and a ledger file the
+ * first append creates) is on disk only once the folder holding it is fsynced. A crash cannot be
+ * staged here, so this reads the system calls (strace) of a process that stores raw payloads and a
+ * ledger record into new folders, and checks each folder was synced after the names went in and
+ * before the call returned.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+interface Call {
+  name: string;
+  args: string;
+  result: number;
+  /** line numbers in the trace where the call began and where it returned */
+  began: number;
+  ended: number;
+}
+
+/** strace -f -y output as calls, split calls (`<unfinished ...>` … `resumed>`) joined. */
+function parseTrace(text: string): { calls: Call[]; output: (marker: string) => number } {
+  const calls: Call[] = [];
+  const pending = new Map<string, Omit<Call, 'result' | 'ended'>>();
+  const lines = text.split('\n');
+  lines.forEach((line, n) => {
+    const [, pid, rest] = /^(\d+)\s+(.*)$/.exec(line) ?? [];
+    if (!pid || !rest) return;
+    const resumed = /^<\.\.\. (\w+) resumed>(.*)\)\s+= (-?\d+)/.exec(rest);
+    if (resumed) {
+      const start = pending.get(pid);
+      pending.delete(pid);
+      if (start) calls.push({ ...start, args: start.args + resumed[2], result: Number(resumed[3]), ended: n });
+      return;
+    }
+    const unfinished = /^(\w+)\((.*) <unfinished \.\.\.>$/.exec(rest);
+    if (unfinished) {
+      pending.set(pid, { name: unfinished[1]!, args: unfinished[2]!, began: n });
+      return;
+    }
+    const whole = /^(\w+)\((.*)\)\s+= (-?\d+)/.exec(rest);
+    if (whole) calls.push({ name: whole[1]!, args: whole[2]!, result: Number(whole[3]), began: n, ended: n });
+  });
+  const output = (marker: string) => calls.find((c) => c.name === 'write' && c.args.startsWith('1') && c.args.includes(`"${marker}\\n"`))?.began ?? -1;
+  return { calls, output };
+}
+
+/** fsyncs of the folder `dir` (strace -y names an fd by its path: `fsync(21</tmp/x/raw>)`). */
+const folderSyncs = (calls: Call[], dir: string) => calls.filter((c) => c.name === 'fsync' && c.result === 0 && c.args.endsWith(`<${dir}>`));
+
+test('payloads, the folders made for them and a new ledger file are synced into their folders before the store returns', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'tq-durable-'));
+  const root = join(base, 'evidence');
+  const ledgerPath = join(base, 'audit', 'audit.log');
+  const tracePath = join(base, 'trace.txt');
+  const script = join(__dirname, '..', 'support', 'durable-writer.ts');
+  const { stdout } = await promisify(execFile)(
+    'strace',
+    ['-f', '-y', '-s', '256', '-e', 'trace=link,linkat,mkdir,mkdirat,fsync,fdatasync,openat,write', '-o', tracePath, process.execPath, '--require', 'tsx/cjs', script, root, ledgerPath],
+    { cwd: join(__dirname, '..', '..') },
+  );
+  expect(stdout).toBe('stored\nappended\n');
+  const { calls, output } = parseTrace(readFileSync(tracePath, 'utf8'));
+  const stored = output('stored');
+  const appended = output('appended');
+  expect(stored).toBeGreaterThan(0);
+
+  // Every payload's name: linked, then its folder synced after that link and before `create` returned.
+  const folder = join(root, 'raw', 'generic');
+  const links = calls.filter((c) => c.name.startsWith('link') && c.result === 0 && c.args.includes(`"${folder}/payload-`));
+  expect(links).toHaveLength(8);
+  const syncs = folderSyncs(calls, folder);
+  for (const link of links) expect(syncs.some((s) => s.began > link.ended && s.ended < stored)).toBe(true);
+  // Shared by the payloads stored at once, not one per payload.
+  expect(syncs.length).toBeLessThan(links.length);
+
+  // Each folder made for them (raw/generic, raw, the root): synced into its parent before the payloads returned.
+  for (const made of [folder, join(root, 'raw'), root]) {
+    const mkdir = calls.find((c) => c.name.startsWith('mkdir') && c.result === 0 && c.args.includes(`"${made}"`));
+    expect(mkdir).toBeDefined();
+    expect(folderSyncs(calls, dirname(made)).some((s) => s.began > mkdir!.ended && s.ended < stored)).toBe(true);
+  }
+
+  // The ledger file the append created: its folder synced after it was created, before the append returned.
+  const created = calls.find((c) => c.name === 'openat' && c.result >= 0 && c.args.includes(`"${ledgerPath}"`) && c.args.includes('O_CREAT'));
+  expect(created).toBeDefined();
+  expect(folderSyncs(calls, dirname(ledgerPath)).some((s) => s.began > created!.ended && s.ended < appended)).toBe(true);
+  // And its records: the file itself synced before the append returned.
+  expect(calls.some((c) => c.name === 'fsync' && c.args.endsWith(`<${ledgerPath}>`) && c.began > created!.ended && c.ended < appended)).toBe(true);
+}, 60_000);
