@@ -4,7 +4,8 @@ import { open } from 'node:fs/promises';
  * fsync of a folder, so the names linked into it survive a power cut (an object's own fsync keeps
  * its bytes, not its name). Calls overlapping a sync in progress share the next one, as the
  * ledger's appends share a write (activities/audit/chain-writer.ts): a busy ingress makes one
- * folder sync per batch of payloads, not one per payload. A file system that cannot sync a folder (EINVAL, EISDIR, EPERM) has nothing more to give.
+ * folder sync per batch of payloads, not one per payload. A file system that cannot sync a
+ * folder (EINVAL, EISDIR, EPERM) has nothing more to give.
  */
 export function folderSyncs(): (folder: string) => Promise<void> {
   const running = new Map<string, Promise<void>>();

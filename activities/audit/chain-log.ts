@@ -1,8 +1,8 @@
 import { appendFile, mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { folderSyncs } from '../../platform/folder-sync';
 import type { AuditEvent } from '../audit-sink';
 import { chainWriter, type ChainLog, type ChainStore, type ChainWriterOptions } from './chain-writer';
-import { folderSyncs } from '../../platform/folder-sync';
 import { withFileLock } from './file-lock';
 import { EMPTY_CHAIN, recordHash, recordLine, sealRecord, type AuditRecord, type ChainHead } from './record';
 

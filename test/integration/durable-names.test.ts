@@ -49,7 +49,7 @@ function parseTrace(text: string): { calls: Call[]; output: (marker: string) => 
 }
 
 /** fsyncs of the folder `dir` (strace -y names an fd by its path: `fsync(21</tmp/x/raw>)`). */
-const folderSyncs = (calls: Call[], dir: string) => calls.filter((c) => c.name === 'fsync' && c.result === 0 && c.args.endsWith(`<${dir}>`));
+const syncsOf = (calls: Call[], dir: string) => calls.filter((c) => c.name === 'fsync' && c.result === 0 && c.args.endsWith(`<${dir}>`));
 
 test('payloads, the folders made for them and a new ledger file are synced into their folders before the store returns', async () => {
   const base = mkdtempSync(join(tmpdir(), 'tq-durable-'));
@@ -72,7 +72,7 @@ test('payloads, the folders made for them and a new ledger file are synced into 
   const folder = join(root, 'raw', 'generic');
   const links = calls.filter((c) => c.name.startsWith('link') && c.result === 0 && c.args.includes(`"${folder}/payload-`));
   expect(links).toHaveLength(8);
-  const syncs = folderSyncs(calls, folder);
+  const syncs = syncsOf(calls, folder);
   for (const link of links) expect(syncs.some((s) => s.began > link.ended && s.ended < stored)).toBe(true);
   // Shared by the payloads stored at once, not one per payload.
   expect(syncs.length).toBeLessThan(links.length);
@@ -81,13 +81,13 @@ test('payloads, the folders made for them and a new ledger file are synced into 
   for (const made of [folder, join(root, 'raw'), root]) {
     const mkdir = calls.find((c) => c.name.startsWith('mkdir') && c.result === 0 && c.args.includes(`"${made}"`));
     expect(mkdir).toBeDefined();
-    expect(folderSyncs(calls, dirname(made)).some((s) => s.began > mkdir!.ended && s.ended < stored)).toBe(true);
+    expect(syncsOf(calls, dirname(made)).some((s) => s.began > mkdir!.ended && s.ended < stored)).toBe(true);
   }
 
   // The ledger file the append created: its folder synced after it was created, before the append returned.
   const created = calls.find((c) => c.name === 'openat' && c.result >= 0 && c.args.includes(`"${ledgerPath}"`) && c.args.includes('O_CREAT'));
   expect(created).toBeDefined();
-  expect(folderSyncs(calls, dirname(ledgerPath)).some((s) => s.began > created!.ended && s.ended < appended)).toBe(true);
+  expect(syncsOf(calls, dirname(ledgerPath)).some((s) => s.began > created!.ended && s.ended < appended)).toBe(true);
   // And its records: the file itself synced before the append returned.
   expect(calls.some((c) => c.name === 'fsync' && c.args.endsWith(`<${ledgerPath}>`) && c.began > created!.ended && c.ended < appended)).toBe(true);
 }, 60_000);
