@@ -1,5 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { localBlobStore } from '../activities/evidence';
 
 /**
  * Which content a sender-given delivery id was first accepted with. The incident workflow attaches
@@ -17,49 +16,32 @@ export interface DeliveryIdRegistry {
 
 const ID = /^[0-9a-f]{16,64}$/;
 
+/**
+ * Each binding is an object of the evidence store's write-once kind (activities/evidence/local-store.ts):
+ * written whole under a temporary name, fsynced, linked into place and its folder fsynced before
+ * `bind` returns. So after a power cut an id the ingress answered 202 for is still bound (else a
+ * different alert under it would be accepted and then dropped by the incident), and a binding is
+ * there whole or not at all; of two deliveries racing for one id, exactly one link wins.
+ */
 export function localDeliveryIds(dir: string): DeliveryIdRegistry {
-  const made = new Set<string>();
-  const pathOf = (source: string, deliveryId: string) => {
+  const store = localBlobStore(dir);
+  const keyOf = (source: string, deliveryId: string) => {
     // Ids are our own hashes (normalise.ts); anything else must not become a path.
     if (!ID.test(deliveryId) || !/^[a-z]+$/.test(source)) throw new Error(`not a delivery id: ${source}/${deliveryId.slice(0, 80)}`);
-    return join(dir, source, deliveryId);
+    return `${source}/${deliveryId}`;
   };
-  const read = async (path: string): Promise<string | undefined> => {
-    for (let attempt = 0; ; attempt++) {
-      let text: string;
-      try {
-        text = (await readFile(path, 'utf8')).trim();
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-        throw err;
-      }
-      // Empty: a concurrent bind created the file and has not written it yet (a moment, at most).
-      // Still empty after that, its writer died half-way: the id was never bound.
-      if (text !== '') return text;
-      if (attempt === 20) return undefined;
-      await new Promise((r) => setTimeout(r, 5));
-    }
+  const read = async (key: string): Promise<string | undefined> => {
+    const bytes = await store.get(key);
+    // Empty: a binding written in place before bindings were linked whole, its writer dead half-way.
+    const text = bytes && Buffer.from(bytes).toString('utf8').trim();
+    return text || undefined;
   };
   return {
-    boundTo: (source, deliveryId) => read(pathOf(source, deliveryId)),
+    boundTo: (source, deliveryId) => read(keyOf(source, deliveryId)),
     async bind(source, deliveryId, digest) {
-      const path = pathOf(source, deliveryId);
-      for (let attempt = 0; ; attempt++) {
-        if (!made.has(source) || attempt > 0) {
-          await mkdir(join(dir, source), { recursive: true });
-          made.add(source);
-        }
-        try {
-          // Exclusive create: of two deliveries racing for one id, exactly one binds it.
-          await writeFile(path, `${digest}\n`, { flag: 'wx', mode: 0o440 });
-          return digest;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT' && attempt === 0) continue; // the folder went away since we made it
-          if (code !== 'EEXIST') throw err;
-          return (await read(path)) ?? digest;
-        }
-      }
+      const key = keyOf(source, deliveryId);
+      if ((await store.create(key, Buffer.from(`${digest}\n`))) === 'created') return digest;
+      return (await read(key)) ?? digest;
     },
   };
 }

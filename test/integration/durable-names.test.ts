@@ -2,9 +2,9 @@
  * What an accepted webhook stores must outlive a power cut, names included: an object's fsync keeps
  * its bytes, but the name linked into its folder (and a folder made for it, and a ledger file the
  * first append creates) is on disk only once the folder holding it is fsynced. A crash cannot be
- * staged here, so this reads the system calls (strace) of a process that stores raw payloads and a
- * ledger record into new folders, and checks each folder was synced after the names went in and
- * before the call returned.
+ * staged here, so this reads the system calls (strace) of a process that stores raw payloads, a
+ * ledger record and a delivery-id binding into new folders, and checks each folder was synced
+ * after the names went in and before the call returned.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -48,21 +48,25 @@ function parseTrace(text: string): { calls: Call[]; output: (marker: string) => 
   return { calls, output };
 }
 
+/** a sender-given delivery id as the ingress names it (a hash) */
+const DELIVERY_ID = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
+
 /** fsyncs of the folder `dir` (strace -y names an fd by its path: `fsync(21</tmp/x/raw>)`). */
 const syncsOf = (calls: Call[], dir: string) => calls.filter((c) => c.name === 'fsync' && c.result === 0 && c.args.endsWith(`<${dir}>`));
 
-test('payloads, the folders made for them and a new ledger file are synced into their folders before the store returns', async () => {
+test('payloads, the folders made for them, a new ledger file and a delivery-id binding are synced into their folders before the call returns', async () => {
   const base = mkdtempSync(join(tmpdir(), 'tq-durable-'));
   const root = join(base, 'evidence');
   const ledgerPath = join(base, 'audit', 'audit.log');
+  const idsDir = join(base, 'delivery-ids');
   const tracePath = join(base, 'trace.txt');
   const script = join(__dirname, '..', 'support', 'durable-writer.ts');
   const { stdout } = await promisify(execFile)(
     'strace',
-    ['-f', '-y', '-s', '256', '-e', 'trace=link,linkat,mkdir,mkdirat,fsync,fdatasync,openat,write', '-o', tracePath, process.execPath, '--require', 'tsx/cjs', script, root, ledgerPath],
+    ['-f', '-y', '-s', '256', '-e', 'trace=link,linkat,mkdir,mkdirat,fsync,fdatasync,openat,write', '-o', tracePath, process.execPath, '--require', 'tsx/cjs', script, root, ledgerPath, idsDir, DELIVERY_ID],
     { cwd: join(__dirname, '..', '..') },
   );
-  expect(stdout).toBe('stored\nappended\n');
+  expect(stdout).toBe('stored\nappended\nbound\n');
   const { calls, output } = parseTrace(readFileSync(tracePath, 'utf8'));
   const stored = output('stored');
   const appended = output('appended');
@@ -90,4 +94,13 @@ test('payloads, the folders made for them and a new ledger file are synced into 
   expect(syncsOf(calls, dirname(ledgerPath)).some((s) => s.began > created!.ended && s.ended < appended)).toBe(true);
   // And its records: the file itself synced before the append returned.
   expect(calls.some((c) => c.name === 'fsync' && c.args.endsWith(`<${ledgerPath}>`) && c.began > created!.ended && c.ended < appended)).toBe(true);
+
+  // A delivery id's binding: never created under its own name (so never found empty), but written
+  // elsewhere, fsynced and linked in, its folder synced before `bind` returned.
+  const bound = output('bound');
+  const binding = join(idsDir, 'generic', DELIVERY_ID);
+  expect(calls.some((c) => c.name === 'openat' && c.args.includes(`"${binding}"`) && c.args.includes('O_CREAT'))).toBe(false);
+  const linked = calls.find((c) => c.name.startsWith('link') && c.result === 0 && c.args.includes(`"${binding}"`));
+  expect(linked).toBeDefined();
+  expect(syncsOf(calls, dirname(binding)).some((s) => s.began > linked!.ended && s.ended < bound)).toBe(true);
 }, 60_000);

@@ -101,7 +101,7 @@ test('two deliveries racing for one id with different content: one wins, the oth
   expect(outcomes.filter((o) => o.status === 'rejected').every((o) => (o as PromiseRejectedResult).reason.status === 409)).toBe(true);
 });
 
-test('a binding its writer left empty (a crash between create and write) binds nobody: the next delivery takes it', async () => {
+test('a binding left empty by a writer that died (as bindings written in place could be) binds nobody: the next delivery takes it', async () => {
   const { dir, ids } = registry();
   const [alert] = [normalise('generic', base, 'raw/generic/x', 0, new Date())];
   mkdirSync(join(dir, 'generic'), { recursive: true });
