@@ -7,7 +7,9 @@
  *     with the worker running, as a ratio too; and the CPU each call costs this process and the
  *     server, which on two cores is what the rates come down to;
  *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
- *     calls a local HTTP endpoint, which records when it is reached; and the Temporal round trips on
+ *     calls a local HTTP endpoint, which records when it is reached; one alert at a time (the
+ *     path's own round trips), then a few in flight (each waiting behind the others' work on two
+ *     shared cores); and the Temporal round trips on
  *     that path, counted from one incident's history (workflow tasks and activity tasks before the
  *     action, and what else the incident scheduled: audit batches, announces);
  *  4. open incidents one worker holds at once, with the memory they cost.
@@ -34,6 +36,10 @@ const RATE_CALLS = 300;
 /** uncounted calls before each rate is measured */
 const WARM_UP_CALLS = 100;
 const CONCURRENCY = 32;
+/** alerts sent one at a time, each this long after the one before reached its first action */
+const ALONE_ALERTS = 20;
+const ALONE_GAP_MS = 250;
+const ALONE_WARM_UP = 3;
 const LATENCY_ALERTS = 60;
 const LATENCY_CONCURRENCY = 4;
 const OPEN_INCIDENTS = 300;
@@ -243,20 +249,36 @@ export default async function pipeline(): Promise<void> {
     const sender = alertSender(server.url);
     try {
       // 3 (run first, before the flood leaves the worker a backlog). Alert → first containment action, with nothing waiting on a person.
+      const firstAction = async (principal: string) => {
+        const sent = performance.now();
+        const res = await sender.post({ kind: 'BenchContain', title: 'bench', severity: 'high', subject: { principal } });
+        if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
+        const answer = performance.now() - sent;
+        for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+        const at = target.arrivals.get(principal);
+        return { answer, latency: at === undefined ? undefined : at - sent, incident: (JSON.parse(res.body) as { incidents: string[] }).incidents[0]! };
+      };
+      // One at a time, each once the one before has done what follows its first action: the
+      // path's own round trips, with no other incident's work in the queue.
+      // The worker's first incidents (its sandbox, the JIT) go uncounted, as each rate's warm-up does.
+      for (let i = 0; i < ALONE_WARM_UP; i++) await firstAction(`warm-${run}-${i}`);
+      const alone: number[] = [];
+      for (let i = 0; i < ALONE_ALERTS; i++) {
+        const { latency } = await firstAction(`alone-${run}-${i}`);
+        if (latency !== undefined) alone.push(latency);
+        await new Promise((r) => setTimeout(r, ALONE_GAP_MS));
+      }
+      alone.sort((a, b) => a - b);
+      // Then a few in flight, as when alerts come in together.
       const latencies: number[] = [];
       // The part of it that is the ingress's answer (signature, stores, signalWithStart).
       const answers: number[] = [];
       const incidentCpuMeter = cpuMeter();
       await pool(LATENCY_ALERTS, LATENCY_CONCURRENCY, async (i) => {
-        const principal = `lat-${run}-${i}`;
-        const sent = performance.now();
-        const res = await sender.post({ kind: 'BenchContain', title: 'bench', severity: 'high', subject: { principal } });
-        if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
-        answers.push(performance.now() - sent);
-        if (i === 0) target.firstIncident = (JSON.parse(res.body) as { incidents: string[] }).incidents[0]!;
-        for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
-        const at = target.arrivals.get(principal);
-        if (at !== undefined) latencies.push(at - sent);
+        const { answer, latency, incident } = await firstAction(`lat-${run}-${i}`);
+        answers.push(answer);
+        if (i === 0) target.firstIncident = incident;
+        if (latency !== undefined) latencies.push(latency);
       });
       // What each incident costs, its work after the first action included (audit, announce): on
       // two cores this, not a round trip, is what bounds the latency with a few in flight.
@@ -311,7 +333,8 @@ export default async function pipeline(): Promise<void> {
         `CPU per call                               bare signalWithStart ${cpuText(ceiling.cpu())}; signed webhook, no worker ${cpuText(ingressOnly.cpu())}; ` +
           `of that the sender and a bare HTTP answer (no Temporal call) ${floor.cpu().self.toFixed(2)} ms`,
       );
-      const ms = (p: number) => (latencies.length > 0 ? `${percentile(latencies, p).toFixed(0)} ms` : 'n/a');
+      const ms = (p: number, of = latencies) => (of.length > 0 ? `${percentile(of, p).toFixed(0)} ms` : 'n/a');
+      console.log(`alert → first action, one at a time       p50 ${ms(50, alone)}  p90 ${ms(90, alone)}  max ${ms(100, alone)}  (${alone.length}/${ALONE_ALERTS} reached, each sent ${ALONE_GAP_MS} ms after the one before reached it, after ${ALONE_WARM_UP} uncounted)`);
       console.log(
         `alert → first containment action          p50 ${ms(50)}  p99 ${ms(99)}  (${latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight); ` +
           `of it the ingress's 202: p50 ${percentile(answers, 50).toFixed(0)} ms, p99 ${percentile(answers, 99).toFixed(0)} ms`,

@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Config } from '../platform/config';
 import { createDataConverter } from '../platform/data-converter';
 import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/search-attributes';
-import { DEV_SERVER_ARGS, devServerExecutable } from './temporal-cli';
+import { EMBEDDED_SERVER_ARGS, devServerExecutable } from './temporal-cli';
 
 export interface EmbeddedTemporal {
   address: string;
@@ -47,7 +47,7 @@ export async function startEmbeddedTemporal(config: Config): Promise<EmbeddedTem
       uiPort,
       namespace,
       searchAttributes: SEARCH_ATTRIBUTE_KEYS,
-      extraArgs: [...DEV_SERVER_ARGS, ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])],
+      extraArgs: [...EMBEDDED_SERVER_ARGS, ...(codecEndpoint ? ['--ui-codec-endpoint', codecEndpoint] : [])],
       log: { format: 'json', level: 'warn' },
     },
     client: { dataConverter: createDataConverter(config) },

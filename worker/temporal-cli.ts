@@ -26,13 +26,24 @@ export function timeSkippingServerExecutable(): EphemeralServerExecutable {
   return path ? { type: 'existing-path', path } : { type: 'cached-download' };
 }
 
-/** Flags the SDK's own CI uses for a fast dev server; WAL keeps the SQLite file consistent. */
-export const DEV_SERVER_SQLITE_ARGS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'];
+/**
+ * Eager activity dispatch: an activity a workflow task schedules (an incident's first step) comes
+ * back to that worker with the task's completion instead of a separate poll (Temporal's own
+ * default is off; on a cluster it is the operator's setting `system.enableActivityEagerExecution`).
+ */
+const EAGER_ACTIVITIES = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
 
 /**
- * Everything the embedded dev server is started with: the SQLite flags, and eager activity
- * dispatch, so an activity a workflow task schedules (an incident's first step) comes back to that
- * worker with the task's completion instead of a separate poll (Temporal's own default is off; on a
- * cluster it is the operator's setting `system.enableActivityEagerExecution`).
+ * The embedded server of `npm start`, whose SQLite file under the data directory holds every
+ * incident: WAL, and each commit fsynced (`synchronous=FULL`), so an alert the ingress answered 202
+ * for still has its incident after a power cut. Without the fsync SQLite's WAL mode keeps the file
+ * consistent but may drop the last commits, and the ledger would record acceptances whose
+ * incidents are gone.
  */
-export const DEV_SERVER_ARGS = [...DEV_SERVER_SQLITE_ARGS, '--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
+export const EMBEDDED_SERVER_ARGS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=FULL', ...EAGER_ACTIVITIES];
+
+/**
+ * Tests' and benchmarks' servers: the flags the SDK's own CI uses for a fast dev server (WAL, no
+ * fsync per commit), since their databases are thrown away with them.
+ */
+export const DEV_SERVER_ARGS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', ...EAGER_ACTIVITIES];

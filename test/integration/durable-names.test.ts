@@ -4,13 +4,15 @@
  * first append creates) is on disk only once the folder holding it is fsynced. A crash cannot be
  * staged here, so this reads the system calls (strace) of a process that stores raw payloads, a
  * ledger record and a delivery-id binding into new folders, and checks each folder was synced
- * after the names went in and before the call returned.
+ * after the names went in and before the call returned. Likewise the embedded Temporal server's
+ * database, which holds the incident an accepted alert starts.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../support/moto';
 
 interface Call {
   name: string;
@@ -104,3 +106,25 @@ test('payloads, the folders made for them, a new ledger file and a delivery-id b
   expect(linked).toBeDefined();
   expect(syncsOf(calls, dirname(binding)).some((s) => s.began > linked!.ended && s.ended < bound)).toBe(true);
 }, 60_000);
+
+test('the embedded server has an accepted alert\'s incident on disk before signalWithStart returns', async () => {
+  const base = mkdtempSync(join(tmpdir(), 'tq-durable-temporal-'));
+  const tracePath = join(base, 'trace.txt');
+  const [port, uiPort] = [await freePort(), await freePort()];
+  const script = join(__dirname, '..', 'support', 'embedded-writer.ts');
+  // --seccomp-bpf stops the traced processes only at these calls, so the server starts at speed.
+  const { stdout } = await promisify(execFile)(
+    'strace',
+    ['-f', '--seccomp-bpf', '-y', '-e', 'trace=fsync,fdatasync,write', '-o', tracePath, process.execPath, '--require', 'tsx/cjs', script, base, String(port), String(uiPort)],
+    { cwd: join(__dirname, '..', '..'), timeout: 90_000 },
+  );
+  expect(stdout).toBe('started\naccepted\n');
+  const { calls, output } = parseTrace(readFileSync(tracePath, 'utf8'));
+  const [started, accepted] = [output('started'), output('accepted')];
+  expect(started).toBeGreaterThan(0);
+  // SQLite's write-ahead log, synced after the call was made and before it returned: the commit
+  // that holds the new incident is durable when the ingress answers 202.
+  const wal = join(base, 'temporal.sqlite-wal');
+  const synced = calls.filter((c) => ['fsync', 'fdatasync'].includes(c.name) && c.result === 0 && c.args.endsWith(`<${wal}>`));
+  expect(synced.some((c) => c.began > started && c.ended < accepted)).toBe(true);
+}, 120_000);
