@@ -60,6 +60,10 @@ async function main() {
     sourcemap: 'linked',
     supported: { 'dynamic-import': false },
     external: ['@aws-sdk/*', '@smithy/*', '@slack/*', 'pg', 'pino'],
+    // Whitespace and syntax only (names kept): V8 reads and compiles 3.1 MB instead of 5.4 MB at
+    // every start; the linked source map still maps a stack trace back to the sources.
+    minifyWhitespace: true,
+    minifySyntax: true,
     // platform/data-converter.ts names the failure converter's file for Temporal to load at run
     // time, resolved from dist/ (the CLI itself passes its own entry module instead).
     logOverride: { 'require-resolve-not-external': 'silent' },
