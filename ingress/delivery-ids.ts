@@ -17,11 +17,11 @@ export interface DeliveryIdRegistry {
 const ID = /^[0-9a-f]{16,64}$/;
 
 /**
- * Each binding is an object of the evidence store's write-once kind (activities/evidence/local-store.ts):
- * written whole under a temporary name, fsynced, linked into place and its folder fsynced before
- * `bind` returns. So after a power cut an id the ingress answered 202 for is still bound (else a
- * different alert under it would be accepted and then dropped by the incident), and a binding is
- * there whole or not at all; of two deliveries racing for one id, exactly one link wins.
+ * Each binding is a write-once object of the local evidence store (activities/evidence/
+ * local-store.ts): written whole under a temporary name, fsynced, linked into place and its folder
+ * fsynced before `bind` returns. So after a power cut an id the ingress answered 202 for is still
+ * bound (else a different alert under it would be accepted and then dropped by the incident), and
+ * a binding is there whole or not at all; of two deliveries racing for one id, one link wins.
  */
 export function localDeliveryIds(dir: string): DeliveryIdRegistry {
   const store = localBlobStore(dir);
