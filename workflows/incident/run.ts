@@ -131,6 +131,16 @@ export class IncidentRun {
           return;
         }
       }
+      // The message is decided once the batch is on the ledger: what changed meanwhile (a contain
+      // target met in the same task as the containment) rides on this update, not one of its own.
+      // Before this rule the decision came first, and most incidents sent a third message.
+      if (patched('announce-after-audit')) {
+        if (batch.length > 0) await auditActs.recordAudit(batch);
+        const announce = announceDue();
+        if (announce) this.announceWanted = false;
+        if (announce && this.state.alertCount > 0) await this.announce();
+        return;
+      }
       const announce = announceDue();
       if (announce) this.announceWanted = false;
       if (batch.length > 0) await auditActs.recordAudit(batch);
