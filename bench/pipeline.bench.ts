@@ -9,9 +9,9 @@
  *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
  *     calls a local HTTP endpoint, which records when it is reached; one alert at a time (the
  *     path's own round trips), then a few in flight (each waiting behind the others' work on two
- *     shared cores); and the Temporal round trips on
- *     that path, counted from one incident's history (workflow tasks and activity tasks before the
- *     action, and what else the incident scheduled: audit batches, announces);
+ *     shared cores); and the Temporal round trips on that path, counted from one incident's
+ *     history (workflow tasks and activity tasks before the action, and what else the incident
+ *     scheduled: audit batches, announces);
  *  4. open incidents one worker holds at once, with the memory they cost.
  */
 import { createServer } from 'node:http';
