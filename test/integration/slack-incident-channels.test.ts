@@ -4,9 +4,9 @@
  * there, and the main channel gets one line linking to it. Real Web API client, local stand-in.
  */
 import type { IncidentState } from '../../domain/incident';
-import { incidentChannelName, slackNotifier, slackWebClient } from '../../activities/slack-notifier';
+import { incidentChannelName } from '../../activities/slack-notifier';
 import { anAlert } from '../support/alerts';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 
 const BOT_TOKEN = 'xoxb-incident-channels';
 const MAIN = 'C0MAIN';
@@ -18,13 +18,7 @@ beforeAll(async () => {
 afterAll(async () => standin?.close());
 
 function notifier() {
-  return slackNotifier({
-    client: slackWebClient(BOT_TOKEN, standin.apiUrl),
-    channel: MAIN,
-    approverGroups: { oncall: ['U1'] },
-    link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
-    incidentChannels: true,
-  });
+  return standinNotifier(standin, MAIN, { oncall: ['U1'] }, { incidentChannels: true });
 }
 
 function incident(id: string, status: IncidentState['status']): IncidentState {

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { slackNotifier, slackWebClient, type SlackNotifierDeps } from '../../activities/slack-notifier';
 import { waitFor } from './runbooks';
 
 /** One Web API call (or response_url post) the stand-in received, arguments decoded. */
@@ -125,6 +126,7 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
 
   return {
     url,
+    botToken,
     /** what to configure as `slack.apiUrl` */
     apiUrl: `${url}/api/`,
     responseUrl: (id: string) => `${url}/response/${id}`,
@@ -139,6 +141,17 @@ export async function slackStandin(botToken: string, socketMode: { appToken: str
 }
 
 export type SlackStandin = Awaited<ReturnType<typeof slackStandin>>;
+
+/** The worker's real Slack notifier, talking to the stand-in with its bot token; links point at a local Temporal UI. */
+export function standinNotifier(standin: SlackStandin, channel: string, approverGroups: Record<string, string[]> = {}, more: Partial<SlackNotifierDeps> = {}) {
+  return slackNotifier({
+    client: slackWebClient(standin.botToken, standin.apiUrl),
+    channel,
+    approverGroups,
+    link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
+    ...more,
+  });
+}
 
 /** Slack's Web API takes form fields whose object values are JSON; response_url takes JSON. */
 function decode(raw: string, contentType: string): Record<string, unknown> {

@@ -14,7 +14,6 @@ import { promisify } from 'node:util';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { drillAlert } from '../../domain/exercise';
 import { DRILL_CADENCE_SCHEDULE, followUpOf } from '../../domain/ids';
 import type { RunningServer } from '../../ingress';
@@ -28,7 +27,7 @@ import { stateQuery } from '../../workflows/definitions';
 import { DRILL_CADENCE_WORKFLOW, type DrillCadence } from '../../workflows/drill-cadence-definitions';
 import { stackDecisionKeys, startIngress } from '../support/ingress-stack';
 import { waitFor } from '../support/runbooks';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 import { cliArgs } from '../support/cli';
 
@@ -62,7 +61,7 @@ beforeAll(async () => {
     approverGroups: { 'security-oncall': ['alice'] },
   });
   env = await startDevServer(config);
-  const notifier = slackNotifier({ client: slackWebClient(TOKEN, standin.apiUrl), channel: 'C0INCIDENTS', approverGroups: SLACK_GROUPS, link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' } });
+  const notifier = standinNotifier(standin, 'C0INCIDENTS', SLACK_GROUPS);
   const deps = testActivityDeps({ runbooksDir, notifier, audit, approverGroups: SLACK_GROUPS, drills: config.drills, decisionKeys: stackDecisionKeys(config) });
   stopWorker = (await startWorker(env, config, createActivities(deps))).stop;
   ingress = (await startIngress(env, config, memoryAudit())).server;

@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { drillAlert } from '../../domain/exercise';
 import { breachClockId } from '../../domain/ids';
 import type { ClockView } from '../../workflows/breach-clock-definitions';
@@ -18,7 +17,7 @@ import { deliverAlert } from '../../ingress/incidents';
 import type { Config } from '../../platform/config';
 import { timelineQuery } from '../../workflows/definitions';
 import { waitFor } from '../support/runbooks';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -38,7 +37,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'triage.yaml'), 'id: triage\ntitle: t\npriority: -1000\nsteps:\n  - id: tell\n    type: notify\n    with: { text: triage }\n');
   config = testConfig({ runbooksDir: dir });
   env = await startDevServer(config);
-  const notifier = slackNotifier({ client: slackWebClient(TOKEN, standin.apiUrl), channel: 'C0DRILLCLOCK', approverGroups: {}, link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' } });
+  const notifier = standinNotifier(standin, 'C0DRILLCLOCK');
   stopWorker = (await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir: dir, notifier, audit })))).stop;
 });
 

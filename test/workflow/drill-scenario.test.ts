@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { exerciseReportMarkdown, measureDrill } from '../../domain/exercise-report';
 import { scenarioRunId } from '../../domain/ids';
 import type { ScenarioProgress } from '../../domain/scenario';
@@ -22,7 +21,7 @@ import { stateQuery, timelineQuery } from '../../workflows/definitions';
 import { scenarioProgressQuery } from '../../workflows/drill-scenario-definitions';
 import { stackDecisionKeys, startIngress } from '../support/ingress-stack';
 import { waitFor } from '../support/runbooks';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 jest.setTimeout(120_000);
@@ -79,7 +78,7 @@ beforeAll(async () => {
     approverGroups: GROUPS,
   });
   env = await startDevServer(config);
-  const notifier = slackNotifier({ client: slackWebClient(SLACK_TOKEN, standin.apiUrl), channel: 'C0SCENARIO', approverGroups: GROUPS, link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' } });
+  const notifier = standinNotifier(standin, 'C0SCENARIO', GROUPS);
   activities = createActivities(testActivityDeps({ runbooksDir: config.runbooksDir, audit: workerAudit, notifier, decisionKeys: stackDecisionKeys(config), approverGroups: GROUPS }));
   stopWorker = (await startWorker(env, config, activities)).stop;
   ({ server: ingress } = await startIngress(env, config));

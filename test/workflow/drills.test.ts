@@ -16,7 +16,6 @@ import { createActivities } from '../../activities';
 import { createAwsActivities, createAwsClients, type AwsClients } from '../../activities/aws';
 import { EXERCISE_WRITE_REFUSED } from '../../activities/aws/ledger';
 import { EXERCISE_BANNER } from '../../activities/slack/blocks';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import type { AlertSubject } from '../../domain/alert';
 import { drillAlert } from '../../domain/exercise';
 import { drillStatus, measureDrill } from '../../domain/exercise-report';
@@ -30,7 +29,7 @@ import { approveUpdate, resolveUpdate, stateQuery, timelineQuery } from '../../w
 import { prove, testGrants } from '../support/decisions';
 import { startMoto, type Moto } from '../support/moto';
 import { waitFor } from '../support/runbooks';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 jest.setTimeout(240_000);
@@ -85,7 +84,7 @@ beforeAll(async () => {
   const set = await admin.waf.send(new CreateIPSetCommand({ Name: 'drill-edge', Scope: 'REGIONAL', IPAddressVersion: 'IPV4', Addresses: [] }));
   config = testConfig({ aws: { region: moto.region, endpoint: moto.endpoint, wafIpSet: { name: 'drill-edge', id: set.Summary!.Id!, scope: 'REGIONAL' } } });
   env = await startDevServer(config);
-  const notifier = slackNotifier({ client: slackWebClient(TOKEN, standin.apiUrl), channel: 'C0DRILLS', approverGroups, link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' } });
+  const notifier = standinNotifier(standin, 'C0DRILLS', approverGroups);
   const aws = counted(createAwsClients(config.aws));
   const deps = testActivityDeps({ aws, awsSettings: config.aws, notifier, audit, approverGroups });
   stop = (await startWorker(env, config, createActivities(deps))).stop;

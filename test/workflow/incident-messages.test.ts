@@ -10,14 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { deliverAlert } from '../../ingress/incidents';
 import type { Config } from '../../platform/config';
 import { stateQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { waitFor } from '../support/runbooks';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, startDevServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 const TOKEN = 'xoxb-messages-test';
@@ -45,7 +44,7 @@ steps:
   );
   config = testConfig({ runbooksDir: dir });
   env = await startDevServer(config);
-  const notifier = slackNotifier({ client: slackWebClient(TOKEN, slack.apiUrl), channel: 'C0MESSAGES', approverGroups: {}, link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' } });
+  const notifier = standinNotifier(slack, 'C0MESSAGES');
   stopWorker = (await startWorker(env, config, createActivities(testActivityDeps({ runbooksDir: dir, notifier, audit: memoryAudit() })))).stop;
 }, 120_000);
 

@@ -13,7 +13,6 @@ import type { Duration } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { pagerDedupKey } from '../../domain/ids';
 import { deliverAlert } from '../../ingress/incidents';
 import { parseConfig, type Config } from '../../platform/config';
@@ -25,7 +24,7 @@ import { anAlert } from '../support/alerts';
 import { decodedHistory as decoded, historyText as historyOf } from '../support/history';
 import { testGrants } from '../support/decisions';
 import { pagerDutyStandin, type PagerDutyStandin } from '../support/pagerduty-standin';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
 
 const TOKEN = 'xoxb-targets-test';
@@ -50,12 +49,7 @@ beforeAll(async () => {
   levels.SEV1 = { ...levels.SEV1!, review: '2d' };
   config = testConfig({ severity: { levels, pagerDuty: { url: pager.url, routingKey: ROUTING_KEY } } });
   env = await startTimeSkippingServer(config);
-  const notifier = slackNotifier({
-    client: slackWebClient(TOKEN, slack.apiUrl),
-    channel: 'C0INCIDENTS',
-    approverGroups: { 'security-oncall': ['U1'] },
-    link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
-  });
+  const notifier = standinNotifier(slack, 'C0INCIDENTS', { 'security-oncall': ['U1'] });
   const deps = testActivityDeps({ notifier, audit, approverGroups: { 'security-oncall': ['U1'] }, severity: severityPolicyFrom(config.severity), pagerDuty: config.severity.pagerDuty });
   stopWorker = (await startWorker(env, config, createActivities(deps))).stop;
 }, 120_000);

@@ -8,14 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import { slackNotifier, slackWebClient } from '../../activities/slack-notifier';
 import { deliverAlert } from '../../ingress/incidents';
 import type { Config } from '../../platform/config';
 import { approveUpdate, resolveUpdate, stateQuery, timelineQuery } from '../../workflows/definitions';
 import { anAlert } from '../support/alerts';
 import { httpTarget } from '../support/http-target';
 import { memoryAudit, startTimeSkippingServer, startWorker, testActivityDeps, testConfig } from '../support/temporal';
-import { slackStandin, type SlackStandin } from '../support/slack-standin';
+import { slackStandin, standinNotifier, type SlackStandin } from '../support/slack-standin';
 import { testGrants } from '../support/decisions';
 
 const proveAt = testGrants({ oncall: ['U1'] });
@@ -55,12 +54,7 @@ steps:
   );
   config = testConfig({ runbooksDir: dir });
   env = await startTimeSkippingServer(config);
-  const notifier = slackNotifier({
-    client: slackWebClient(TOKEN, standin.apiUrl),
-    channel: 'C0REFUSED',
-    approverGroups: { oncall: ['U1'] },
-    link: { uiUrl: 'http://127.0.0.1:8233', namespace: 'default' },
-  });
+  const notifier = standinNotifier(standin, 'C0REFUSED', { oncall: ['U1'] });
   const activities = createActivities(testActivityDeps({ runbooksDir: dir, notifier, audit, approverGroups: { oncall: ['U1'] } }));
   stopWorker = (await startWorker(env, config, activities)).stop;
 });
