@@ -117,6 +117,13 @@ export class IncidentRun {
     this.decisions = new DecisionGuard(carried?.usedGrants);
     this.severityPolicy = carried?.severity;
     const announceDue = () => this.announceWanted && !this.announcePaused;
+    /** Takes a due announce request; true when there is a message to send (the incident has alerts). */
+    const takeAnnounce = () => {
+      const due = announceDue();
+      if (due) this.announceWanted = false;
+      return due && this.state.alertCount > 0;
+    };
+    const recordBatch = (batch: AuditEvent[]) => (batch.length > 0 ? auditActs.recordAudit(batch) : undefined);
     // A fresh incident's first records and message wait (up to 10 s) for its runbook, then go
     // out with its first step: one workflow task before the first action instead of three.
     let first = !carried;
@@ -125,9 +132,8 @@ export class IncidentRun {
         first = false;
         if (patched('first-action-fast')) {
           await condition(() => this.pinned !== undefined || this.state.escalated || isTerminal(this.state.status), '10 seconds');
-          const announce = announceDue();
-          if (announce) this.announceWanted = false;
-          await Promise.all([batch.length > 0 ? auditActs.recordAudit(batch) : undefined, announce && this.state.alertCount > 0 ? this.announce() : undefined]);
+          const send = takeAnnounce();
+          await Promise.all([recordBatch(batch), send ? this.announce() : undefined]);
           return;
         }
       }
@@ -135,16 +141,13 @@ export class IncidentRun {
       // target met in the same task as the containment) rides on this update, not one of its own.
       // Before this rule the decision came first, and most incidents sent a third message.
       if (patched('announce-after-audit')) {
-        if (batch.length > 0) await auditActs.recordAudit(batch);
-        const announce = announceDue();
-        if (announce) this.announceWanted = false;
-        if (announce && this.state.alertCount > 0) await this.announce();
+        await recordBatch(batch);
+        if (takeAnnounce()) await this.announce();
         return;
       }
-      const announce = announceDue();
-      if (announce) this.announceWanted = false;
-      if (batch.length > 0) await auditActs.recordAudit(batch);
-      if (announce && this.state.alertCount > 0) await this.announce();
+      const send = takeAnnounce();
+      await recordBatch(batch);
+      if (send) await this.announce();
     }, announceDue);
   }
 
