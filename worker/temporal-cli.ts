@@ -33,6 +33,9 @@ export function timeSkippingServerExecutable(): EphemeralServerExecutable {
  */
 const EAGER_ACTIVITIES = ['--dynamic-config-value', 'system.enableActivityEagerExecution=true'];
 
+/** SQLite in WAL mode (the file stays consistent), with the commit sync the caller chooses. */
+const sqlite = (synchronous: 'FULL' | 'OFF') => ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', `synchronous=${synchronous}`];
+
 /**
  * The embedded server of `npm start`, whose SQLite file under the data directory holds every
  * incident: WAL, and each commit fsynced (`synchronous=FULL`), so an alert the ingress answered 202
@@ -40,10 +43,10 @@ const EAGER_ACTIVITIES = ['--dynamic-config-value', 'system.enableActivityEagerE
  * consistent but may drop the last commits, and the ledger would record acceptances whose
  * incidents are gone.
  */
-export const EMBEDDED_SERVER_ARGS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=FULL', ...EAGER_ACTIVITIES];
+export const EMBEDDED_SERVER_ARGS = [...sqlite('FULL'), ...EAGER_ACTIVITIES];
 
 /**
  * Tests' and benchmarks' servers: the flags the SDK's own CI uses for a fast dev server (WAL, no
  * fsync per commit), since their databases are thrown away with them.
  */
-export const DEV_SERVER_ARGS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF', ...EAGER_ACTIVITIES];
+export const DEV_SERVER_ARGS = [...sqlite('OFF'), ...EAGER_ACTIVITIES];

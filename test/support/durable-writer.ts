@@ -1,7 +1,8 @@
 /**
  * A process that stores what an accepted webhook stores, once each, into folders that do not exist
- * yet (argv: evidence root, audit log path, delivery-id folder, a delivery id), and says on stdout when each
- * `put`, `append` and `bind` has returned: the durability test runs it under strace and reads what reached the disk before that.
+ * yet (argv: evidence root, audit log path, delivery-id folder, a delivery id), and says on stdout
+ * when each `put`, `append` and `bind` has returned: the durability test runs it under strace and
+ * reads what reached the disk before that.
  */
 import { chainLog } from '../../activities/audit';
 import { localBlobStore } from '../../activities/evidence/local-store';
