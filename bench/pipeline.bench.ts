@@ -5,16 +5,19 @@
  *     same server work as the ceiling, plus authentication, parsing, the raw store and the ledger),
  *     in rounds alternating with the ceiling's, as a ratio of it; then the ingress end to end
  *     with the worker running, as a ratio too; and the CPU each call costs this process and the
- *     server, which on two cores is what the rates come down to;
+ *     server, which on two cores is what the rates come down to, and what 90 % of the ceiling
+ *     leaves the ingress beside what its parsing and durable writes alone cost;
  *  3. alert → first containment action latency (p50, p99): the runbook's first, ungated step
  *     calls a local HTTP endpoint, which records when it is reached; one alert at a time (the
  *     path's own round trips), then a few in flight (each waiting behind the others' work on two
  *     shared cores); and the Temporal round trips on that path, counted from one incident's
  *     history (workflow tasks and activity tasks before the action, and what else the incident
- *     scheduled: audit batches, announces);
+ *     scheduled: audit batches, announces); and the floor: the same round trips in an empty
+ *     workflow (bench/floor-workflow.ts) on the same server, without and with as many do-nothing
+ *     activities after the action as the incident schedules;
  *  4. open incidents one worker holds at once, with the memory they cost.
  */
-import { createServer } from 'node:http';
+import { Agent, createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,9 +25,21 @@ import { join } from 'node:path';
 import { createActivities } from '../activities';
 import { auditLogFor } from '../activities/audit';
 import { stateQuery } from '../workflows/definitions';
+import { Worker } from '@temporalio/worker';
+import { createDataConverter } from '../platform/data-converter';
+import { workerTuning } from '../worker/worker';
+import type { FloorActivities } from './floor-workflow';
 import { ingressOn, stackSettings } from '../test/support/ingress-stack';
 import { cpuMeter, cpuText, onSeparateCores } from './cpu';
+import { evidenceStoreFor } from '../activities/evidence/from-config';
+import { evidenceRawStore } from '../ingress/raw-store';
+import { parseDelivery } from '../ingress/alerts/parse-delivery';
+import { normalise } from '../ingress/alerts/normalise';
+import { recordAcceptance } from '../ingress/alerts/rejections';
+import { WEBHOOK_SOURCE_SPECS } from '../ingress/alerts/sources';
+import { incidentIdFor } from '../domain/ids';
 import { alertSender } from './sender';
+import type { Config } from '../platform/config';
 import { RUNBOOKS_DIR, startDevServer, startWorker, testActivityDeps, testConfig } from '../test/support/temporal';
 
 /** the ceiling and the ingress alternate: this many rounds of ROUND_CALLS calls each */
@@ -42,6 +57,8 @@ const ALONE_GAP_MS = 250;
 const ALONE_WARM_UP = 3;
 const LATENCY_ALERTS = 60;
 const LATENCY_CONCURRENCY = 4;
+/** the floor's: as many do-nothing activities after the action as an incident schedules after its first (recordAudit ×2, announceIncident ×2) */
+const FLOOR_FOLLOW_UPS = 4;
 const OPEN_INCIDENTS = 300;
 const PHASE_BUDGET_MS = 12_000;
 /** long enough for the latency phase's incidents to finish what follows their first action */
@@ -121,12 +138,14 @@ async function roundTrips(env: Awaited<ReturnType<typeof startDevServer>>, workf
   let workflowTasks = 0;
   let localActivities = 0;
   const activitiesBefore: string[] = [];
+  let activitiesAfter = 0;
   const byType = new Map<string, number>();
   let reached = false;
   for (const event of history.events ?? []) {
     if (event.activityTaskScheduledEventAttributes) {
       const type = event.activityTaskScheduledEventAttributes.activityType?.name ?? '?';
       byType.set(type, (byType.get(type) ?? 0) + 1);
+      if (reached) activitiesAfter += 1;
       if (type === 'callWebhook') reached = true;
       if (!reached) activitiesBefore.push(type);
     }
@@ -138,10 +157,74 @@ async function roundTrips(env: Awaited<ReturnType<typeof startDevServer>>, workf
   return {
     workflowTasks,
     activitiesBefore,
+    activitiesAfter,
     localActivities,
     events: history.events?.length ?? 0,
     activities: [...byType].map(([type, n]) => `${type} ×${n}`).join(', '),
   };
+}
+
+/**
+ * The first action's floor: the same round trips with nothing of Tourniquet's in them
+ * (bench/floor-workflow.ts: a bare client's `signalWithStart`, one activity, the action, then
+ * `followUps` activities doing nothing), on this worker's tuning and data converter, LATENCY_ALERTS
+ * with LATENCY_CONCURRENCY in flight. What the target leaves for the incident's own work is the
+ * difference between this and 150 ms.
+ */
+async function floorLatency(env: Awaited<ReturnType<typeof startDevServer>>, config: Config, target: Awaited<ReturnType<typeof containmentTarget>>, run: string) {
+  const agent = new Agent({ keepAlive: true });
+  const post = (principal: string) =>
+    new Promise<void>((done, fail) => {
+      const body = JSON.stringify({ payload: { principal } });
+      const url = new URL(target.url);
+      const req = request({ host: url.hostname, port: url.port, path: '/contain', method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', done);
+      });
+      req.on('error', fail);
+      req.end(body);
+    });
+  const activities: FloorActivities = { prepare: async (principal) => principal, action: post, followUp: async () => undefined };
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue: 'bench-floor',
+    workflowsPath: require.resolve('./floor-workflow'),
+    activities,
+    dataConverter: createDataConverter(config),
+    ...workerTuning(config.worker),
+  });
+  const running = worker.run();
+  const measured: { followUps: number; p50: number; p99: number; cpu: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
+  try {
+    let n = 0;
+    const one = async (followUps: number) => {
+      const principal = `floor-${run}-${n++}`;
+      const sent = performance.now();
+      await env.client.workflow.signalWithStart('floorWorkflow', { workflowId: `bench/${principal}`, taskQueue: 'bench-floor', args: [followUps], signal: 'alert', signalArgs: [{ principal }] });
+      for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+      const at = target.arrivals.get(principal);
+      return at === undefined ? undefined : at - sent;
+    };
+    for (const followUps of [0, FLOOR_FOLLOW_UPS]) {
+      for (let i = 0; i < ALONE_WARM_UP; i++) await one(followUps);
+      const latencies: number[] = [];
+      const cpu = cpuMeter();
+      await pool(LATENCY_ALERTS, LATENCY_CONCURRENCY, async () => {
+        const latency = await one(followUps);
+        if (latency !== undefined) latencies.push(latency);
+      });
+      // Each run's follow-ups finish before the next run starts, and are in its CPU.
+      await new Promise((r) => setTimeout(r, 1_000));
+      latencies.sort((a, b) => a - b);
+      measured.push({ followUps, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: cpu(latencies.length) });
+    }
+  } finally {
+    worker.shutdown();
+    await running;
+    agent.destroy();
+  }
+  return measured;
 }
 
 function benchRunbooks(targetUrl: string): string {
@@ -210,13 +293,25 @@ export default async function pipeline(): Promise<void> {
     // server answering each request, with no Temporal call at all.
     const floorSender = alertSender(target.url, '/contain');
     const bareAnswer = async () => void (await floorSender.post({ kind: 'BenchFloor', title: 'bench', severity: 'low', subject: { principal: `f-${run}-${call++}` } }));
+    // The ingress's own work with neither HTTP nor Temporal: parsing, the raw payload stored
+    // (fsynced, folder synced) and the acceptance on the ledger, as the alert route does them.
+    const rawStore = evidenceRawStore(evidenceStoreFor(idleConfig));
+    const ingressWork = async () => {
+      const i = call++;
+      const body = Buffer.from(JSON.stringify({ kind: `BenchWork${i}`, title: 'bench', severity: 'low', subject: { principal: `w-${run}-${i}` } }));
+      const rawRef = await rawStore.put('generic', body);
+      const alerts = parseDelivery(WEBHOOK_SOURCE_SPECS.generic, body).map((a, n) => normalise('generic', a, rawRef, n, new Date()));
+      const context = { source: 'generic', remoteAddress: '127.0.0.1', correlationId: `bench-${i}` };
+      await recordAcceptance({ audit: ledger }, context, alerts, alerts.map((a) => incidentIdFor(a.fingerprint)));
+    };
     let ceiling: Rounds;
     let ingressOnly: Rounds;
     let floor: Rounds;
+    let work: Rounds;
     let apart: { result: { ceiling: Rounds; ingressOnly: Rounds }; cpus: string } | undefined;
     try {
       // Each path is warmed up first, uncounted (connections, JIT), so neither is measured cold.
-      for (const path of [rawStart, signedWebhook, bareAnswer]) await pool(WARM_UP_CALLS, CONCURRENCY, path);
+      for (const path of [rawStart, signedWebhook, bareAnswer, ingressWork]) await pool(WARM_UP_CALLS, CONCURRENCY, path);
       // The server's cost per call grows as its database fills during the run (by half within a
       // minute here), so the two paths alternate in rounds and each sees the same server.
       const alternating = async (rounds: number) => {
@@ -230,6 +325,8 @@ export default async function pipeline(): Promise<void> {
       ({ ceiling, ingressOnly } = await alternating(RATE_ROUNDS));
       floor = new Rounds();
       await floor.measure(bareAnswer);
+      work = new Rounds();
+      await work.measure(ingressWork);
       // The same alternation with the server on a core of its own and the ingress on the rest, as
       // in production where they do not share hosts: what the ingress adds to the server's rate
       // once its CPU is not taken from the server's.
@@ -287,6 +384,8 @@ export default async function pipeline(): Promise<void> {
       latencies.sort((a, b) => a - b);
       answers.sort((a, b) => a - b);
       const trips = await roundTrips(env, target.firstIncident);
+      // The same round trips with nothing of Tourniquet's in them, on the same server a moment later.
+      const floors = await floorLatency(env, config, target, run);
 
       // 2. The ingress end to end: signed webhook → parsed, stored, signalWithStart → 202.
       const ingress = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
@@ -296,6 +395,8 @@ export default async function pipeline(): Promise<void> {
       const ingressRate = (ingress.done / ingress.ms) * 1000;
 
       // 4. Incidents held open (waiting for approval) by this one worker, and what they cost.
+      global.gc?.();
+      const memoryHeld = process.memoryUsage();
       const opened: string[] = [];
       await pool(OPEN_INCIDENTS, CONCURRENCY, async (i) => {
         const res = await sender.post({ kind: `BenchHold${i}`, title: 'held', severity: 'medium', subject: { principal: `h-${run}-${i}` } });
@@ -333,18 +434,31 @@ export default async function pipeline(): Promise<void> {
         `CPU per call                               bare signalWithStart ${cpuText(ceiling.cpu())}; signed webhook, no worker ${cpuText(ingressOnly.cpu())}; ` +
           `of that the sender and a bare HTTP answer (no Temporal call) ${floor.cpu().self.toFixed(2)} ms`,
       );
+      // On shared cores a rate is the cores' time over the CPU per call (both processes), so 90 %
+      // of the ceiling leaves the webhook a ninth of the bare call's CPU on top of it.
+      const total = (c: { self: number; server: number | undefined }) => c.self + (c.server ?? 0);
+      console.log(
+        `what 90% leaves the ingress (shared cores)  ${(total(ceiling.cpu()) / 9).toFixed(2)} ms per call on top of the bare call's ${total(ceiling.cpu()).toFixed(2)} ms; ` +
+          `it adds ${(total(ingressOnly.cpu()) - total(ceiling.cpu())).toFixed(2)} ms, of which parsing, the raw payload's store and the ledger's acceptance alone take ${work.cpu().self.toFixed(2)} ms (32 at once, no HTTP, no Temporal)`,
+      );
       const ms = (p: number, of = latencies) => (of.length > 0 ? `${percentile(of, p).toFixed(0)} ms` : 'n/a');
       console.log(`alert → first action, one at a time       p50 ${ms(50, alone)}  p90 ${ms(90, alone)}  max ${ms(100, alone)}  (${alone.length}/${ALONE_ALERTS} reached, each sent ${ALONE_GAP_MS} ms after the one before reached it, after ${ALONE_WARM_UP} uncounted)`);
       console.log(
         `alert → first containment action          p50 ${ms(50)}  p99 ${ms(99)}  (${latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight); ` +
           `of it the ingress's 202: p50 ${percentile(answers, 50).toFixed(0)} ms, p99 ${percentile(answers, 99).toFixed(0)} ms`,
       );
+      for (const f of floors) {
+        const what = f.followUps === 0 ? 'the path alone' : `and ${f.followUps} do-nothing activities after it (the incident schedules ${trips.activitiesAfter})`;
+        console.log(
+          `the floor: an empty workflow, same path     p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (${LATENCY_CONCURRENCY} in flight, bare client → one activity → the action, ${what}); CPU per run ${cpuText(f.cpu)}`,
+        );
+      }
       console.log(`CPU per incident                           ${cpuText(incidentCpu)} (the worker, the ingress and the sender are here), over the ${latencies.length} above`);
       console.log(
         `round trips before the first action        ${trips.workflowTasks} workflow task(s), ${trips.activitiesBefore.length} other activity task(s) scheduled before it (${trips.activitiesBefore.join(', ') || 'none'}), ${trips.localActivities} local activity; the incident's history: ${trips.events} events, activities ${trips.activities}`,
       );
       console.log(
-        `open incidents on one worker               ${openNow} open (${waiting}/${sampleIds.length} sampled waiting on approval); process RSS ${mb(memoryAfter.rss)} MB (+${mb(memoryAfter.rss - memoryBefore.rss)} MB since the worker started), heap ${mb(memoryAfter.heapUsed)} MB`,
+        `open incidents on one worker               ${openNow} open (${waiting}/${sampleIds.length} sampled waiting on approval); process RSS ${mb(memoryAfter.rss)} MB (+${mb(memoryAfter.rss - memoryBefore.rss)} MB since the worker started, the floor's worker included; +${mb(memoryAfter.rss - memoryHeld.rss)} MB while the ${OPEN_INCIDENTS} held open started), heap ${mb(memoryAfter.heapUsed)} MB`,
       );
     } finally {
       sender.close();
