@@ -17,7 +17,7 @@
  *     activities after the action as the incident schedules;
  *  4. open incidents one worker holds at once, with the memory they cost.
  */
-import { Agent, createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -172,18 +172,9 @@ async function roundTrips(env: Awaited<ReturnType<typeof startDevServer>>, workf
  * difference between this and 150 ms.
  */
 async function floorLatency(env: Awaited<ReturnType<typeof startDevServer>>, config: Config, target: Awaited<ReturnType<typeof containmentTarget>>, run: string) {
-  const agent = new Agent({ keepAlive: true });
-  const post = (principal: string) =>
-    new Promise<void>((done, fail) => {
-      const body = JSON.stringify({ payload: { principal } });
-      const url = new URL(target.url);
-      const req = request({ host: url.hostname, port: url.port, path: '/contain', method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
-        res.resume();
-        res.on('end', done);
-      });
-      req.on('error', fail);
-      req.end(body);
-    });
+  // The same kept-alive sender as the alerts', posting what the containment target reads.
+  const sender = alertSender(target.url, '/contain');
+  const post = async (principal: string) => void (await sender.post({ payload: { principal } }));
   const activities: FloorActivities = { prepare: async (principal) => principal, action: post, followUp: async () => undefined };
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -222,7 +213,7 @@ async function floorLatency(env: Awaited<ReturnType<typeof startDevServer>>, con
   } finally {
     worker.shutdown();
     await running;
-    agent.destroy();
+    sender.close();
   }
   return measured;
 }
