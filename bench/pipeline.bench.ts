@@ -126,7 +126,13 @@ async function containmentTarget() {
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, arrivals, firstIncident: '', close: () => new Promise<void>((done) => server.close(() => done())) };
+  /** ms from `sent` until `principal`'s call arrived, waiting up to 10 s; undefined if it did not */
+  const reached = async (principal: string, sent: number) => {
+    for (let waited = 0; !arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    const at = arrivals.get(principal);
+    return at === undefined ? undefined : at - sent;
+  };
+  return { url, reached, firstIncident: '', close: () => new Promise<void>((done) => server.close(() => done())) };
 }
 
 /**
@@ -171,7 +177,7 @@ async function roundTrips(env: Awaited<ReturnType<typeof startDevServer>>, workf
  * with LATENCY_CONCURRENCY in flight. What the target leaves for the incident's own work is the
  * difference between this and 150 ms.
  */
-async function floorLatency(env: Awaited<ReturnType<typeof startDevServer>>, config: Config, target: Awaited<ReturnType<typeof containmentTarget>>, run: string) {
+async function emptyWorkflowRuns(env: Awaited<ReturnType<typeof startDevServer>>, config: Config, target: Awaited<ReturnType<typeof containmentTarget>>, run: string) {
   // The same kept-alive sender as the alerts', posting what the containment target reads.
   const sender = alertSender(target.url, '/contain');
   const post = async (principal: string) => void (await sender.post({ payload: { principal } }));
@@ -186,16 +192,14 @@ async function floorLatency(env: Awaited<ReturnType<typeof startDevServer>>, con
     ...workerTuning(config.worker),
   });
   const running = worker.run();
-  const measured: { followUps: number; p50: number; p99: number; cpu: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
+  const measured: { followUps: number; latencies: number[]; cpu: ReturnType<ReturnType<typeof cpuMeter>> }[] = [];
   try {
     let n = 0;
     const one = async (followUps: number) => {
       const principal = `floor-${run}-${n++}`;
       const sent = performance.now();
       await env.client.workflow.signalWithStart('floorWorkflow', { workflowId: `bench/${principal}`, taskQueue: 'bench-floor', args: [followUps], signal: 'alert', signalArgs: [{ principal }] });
-      for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
-      const at = target.arrivals.get(principal);
-      return at === undefined ? undefined : at - sent;
+      return target.reached(principal, sent);
     };
     for (const followUps of [0, FLOOR_FOLLOW_UPS]) {
       for (let i = 0; i < ALONE_WARM_UP; i++) await one(followUps);
@@ -208,7 +212,7 @@ async function floorLatency(env: Awaited<ReturnType<typeof startDevServer>>, con
       // Each run's follow-ups finish before the next run starts, and are in its CPU.
       await new Promise((r) => setTimeout(r, 1_000));
       latencies.sort((a, b) => a - b);
-      measured.push({ followUps, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpu: cpu(latencies.length) });
+      measured.push({ followUps, latencies, cpu: cpu(latencies.length) });
     }
   } finally {
     worker.shutdown();
@@ -342,9 +346,7 @@ export default async function pipeline(): Promise<void> {
         const res = await sender.post({ kind: 'BenchContain', title: 'bench', severity: 'high', subject: { principal } });
         if (res.status !== 202) throw new Error(`ingress answered ${res.status}`);
         const answer = performance.now() - sent;
-        for (let waited = 0; !target.arrivals.has(principal) && waited < 10_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
-        const at = target.arrivals.get(principal);
-        return { answer, latency: at === undefined ? undefined : at - sent, incident: (JSON.parse(res.body) as { incidents: string[] }).incidents[0]! };
+        return { answer, latency: await target.reached(principal, sent), incident: (JSON.parse(res.body) as { incidents: string[] }).incidents[0]! };
       };
       // One at a time, each once the one before has done what follows its first action: the
       // path's own round trips, with no other incident's work in the queue.
@@ -376,7 +378,7 @@ export default async function pipeline(): Promise<void> {
       answers.sort((a, b) => a - b);
       const trips = await roundTrips(env, target.firstIncident);
       // The same round trips with nothing of Tourniquet's in them, on the same server a moment later.
-      const floors = await floorLatency(env, config, target, run);
+      const emptyRuns = await emptyWorkflowRuns(env, config, target, run);
 
       // 2. The ingress end to end: signed webhook → parsed, stored, signalWithStart → 202.
       const ingress = await pool(RATE_CALLS, CONCURRENCY, async (i) => {
@@ -438,10 +440,10 @@ export default async function pipeline(): Promise<void> {
         `alert → first containment action          p50 ${ms(50)}  p99 ${ms(99)}  (${latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight); ` +
           `of it the ingress's 202: p50 ${percentile(answers, 50).toFixed(0)} ms, p99 ${percentile(answers, 99).toFixed(0)} ms`,
       );
-      for (const f of floors) {
+      for (const f of emptyRuns) {
         const what = f.followUps === 0 ? 'the path alone' : `and ${f.followUps} do-nothing activities after it (the incident schedules ${trips.activitiesAfter})`;
         console.log(
-          `the floor: an empty workflow, same path     p50 ${f.p50.toFixed(0)} ms  p99 ${f.p99.toFixed(0)} ms  (${LATENCY_CONCURRENCY} in flight, bare client → one activity → the action, ${what}); CPU per run ${cpuText(f.cpu)}`,
+          `the floor: an empty workflow, same path     p50 ${ms(50, f.latencies)}  p99 ${ms(99, f.latencies)}  (${f.latencies.length}/${LATENCY_ALERTS} reached, ${LATENCY_CONCURRENCY} in flight, bare client → one activity → the action, ${what}); CPU per run ${cpuText(f.cpu)}`,
         );
       }
       console.log(`CPU per incident                           ${cpuText(incidentCpu)} (the worker, the ingress and the sender are here), over the ${latencies.length} above`);
